@@ -1,0 +1,21 @@
+"""Reading, validating and summarising user data; bundled data sets; the simulator.
+
+This package is the only place that checks user input.
+"""
+
+from clv.data.datasets import data_path, load_cdnow
+from clv.data.simulate import Simulation, simulate
+from clv.data.summary import TIME_UNITS, calibration_holdout, rfm_summary, time_unit_days
+from clv.data.transactions import read_transactions
+
+__all__ = [
+    "read_transactions",
+    "rfm_summary",
+    "calibration_holdout",
+    "time_unit_days",
+    "TIME_UNITS",
+    "simulate",
+    "Simulation",
+    "load_cdnow",
+    "data_path",
+]

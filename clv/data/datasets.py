@@ -1,0 +1,35 @@
+"""Bundled data sets: the CDNOW sample and the demo business."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from clv.data.transactions import read_transactions
+
+__all__ = ["data_path", "load_cdnow"]
+
+
+def data_path(name: str) -> Path:
+    """Path of a bundled data file (``name`` relative to the project's ``data/`` folder).
+
+    Installed wheels carry the files under ``clv/_data``; an editable
+    checkout reads them from the repository's ``data/`` folder.
+    """
+    packaged = resources.files("clv").joinpath("_data", name)
+    if packaged.is_file():
+        return Path(str(packaged))
+    local = Path(__file__).resolve().parents[2] / "data" / name
+    if local.exists():
+        return local
+    raise FileNotFoundError(f"bundled data file '{name}' not found (looked in clv/_data and {local.parent})")
+
+
+def load_cdnow() -> pd.DataFrame:
+    """The CDNOW 1/10th sample (Fader & Hardie): 2,357 customers, 6,919 purchases, Jan 1997 - Jun 1998.
+
+    Returns the validated transaction log ``customer_id, date, amount``.
+    """
+    return read_transactions(data_path("cdnow_sample.csv"))

@@ -1,0 +1,159 @@
+"""Boundary checks for user-supplied tables.
+
+Every reader in :mod:`clv.data` goes through these helpers, so every bad input
+produces the same kind of message: one line, naming the column and showing an
+offending row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from clv.errors import DataError
+
+__all__ = ["load_table", "require_columns", "parse_dates", "parse_numbers", "require_present", "describe_row"]
+
+_OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
+
+
+def describe_row(frame: pd.DataFrame, position: int) -> str:
+    """Render row ``position`` (0-based) as ``row N: {col: value, ...}`` with N 1-based."""
+    record = {str(k): _plain(v) for k, v in frame.iloc[position].items()}
+    return f"row {position + 1}: {record}"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (np.generic,)):
+        return value.item()
+    if isinstance(value, pd.Timestamp):
+        return str(value)
+    return value
+
+
+def _check_header(path: Path) -> None:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        sample = handle.readline()
+    if not sample.strip():
+        raise DataError(f"file '{path}' is empty: expected a header row and at least one data row")
+    header = next(csv.reader(io.StringIO(sample)))
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            raise DataError(f"column '{name}': appears twice in the header of '{path}': {header}")
+        seen.add(name)
+
+
+def load_table(source: Any, what: str) -> pd.DataFrame:
+    """Read a CSV or Parquet path, or take a DataFrame; always returns a copy.
+
+    Raises :class:`DataError` for a missing or empty file, duplicate header
+    names and unreadable content.
+    """
+    if isinstance(source, pd.DataFrame):
+        frame = source.copy()
+        dup = frame.columns[frame.columns.duplicated()]
+        if len(dup):
+            raise DataError(f"column '{dup[0]}': appears twice in the {what} table: {list(frame.columns)}")
+    else:
+        path = Path(source)
+        if not path.exists():
+            raise DataError(f"{what} file '{path}' does not exist")
+        if path.stat().st_size == 0:
+            raise DataError(f"file '{path}' is empty: expected a header row and at least one data row")
+        try:
+            if path.suffix.lower() in {".parquet", ".pq"}:
+                frame = pd.read_parquet(path)
+            else:
+                _check_header(path)
+                frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        except DataError:
+            raise
+        except (ValueError, OSError, UnicodeDecodeError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise DataError(f"{what} file '{path}' cannot be read: {first}") from None
+    if frame.empty:
+        raise DataError(f"the {what} table has no data rows")
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def require_columns(frame: pd.DataFrame, columns: dict[str, str], what: str) -> None:
+    """Check that every user-named column in ``columns`` (canonical -> user name) exists."""
+    for canonical, name in columns.items():
+        if name not in frame.columns:
+            hint = f" (pass {canonical}='<your column>')" if canonical != name else ""
+            raise DataError(
+                f"column '{name}': missing from the {what} table{hint}; columns found: {list(frame.columns)}; "
+                f"{describe_row(frame, 0)}"
+            )
+
+
+def require_present(frame: pd.DataFrame, column: str) -> None:
+    """Raise when ``column`` has an empty value."""
+    missing = frame[column].isna().to_numpy()
+    if missing.any():
+        raise DataError(f"column '{column}': empty value in {describe_row(frame, int(np.argmax(missing)))}")
+
+
+def parse_numbers(frame: pd.DataFrame, column: str, *, allow_negative: bool = True) -> pd.Series:
+    """Parse ``column`` as finite floats, raising on text, empty values or infinities."""
+    require_present(frame, column)
+    raw = frame[column]
+    values = pd.to_numeric(raw, errors="coerce")
+    bad = values.isna().to_numpy()
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise DataError(f"column '{column}': not a number ({raw.iloc[i]!r}) in {describe_row(frame, i)}")
+    values = values.astype(float)
+    inf = ~np.isfinite(values.to_numpy())
+    if inf.any():
+        raise DataError(f"column '{column}': infinite value in {describe_row(frame, int(np.argmax(inf)))}")
+    if not allow_negative:
+        neg = (values < 0).to_numpy()
+        if neg.any():
+            raise DataError(f"column '{column}': negative value in {describe_row(frame, int(np.argmax(neg)))}")
+    return values
+
+
+def parse_dates(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Parse ``column`` into naive ``datetime64[ns]`` timestamps.
+
+    Naive values are kept as they are. Values carrying a UTC offset must all
+    carry the same one; they are then read as local wall-clock time in that
+    zone (so "same day" means the same local day). Mixing offsets, or mixing
+    naive and zoned values, is an error.
+    """
+    require_present(frame, column)
+    raw = frame[column]
+    if isinstance(raw.dtype, pd.DatetimeTZDtype):
+        return raw.dt.tz_localize(None).astype("datetime64[ns]")
+    if pd.api.types.is_datetime64_any_dtype(raw.dtype):
+        return raw.astype("datetime64[ns]")
+    text = raw.astype(str).str.strip()
+    offsets = text.str.extract(_OFFSET, expand=False)
+    kinds = offsets.fillna("naive")
+    if kinds.nunique() > 1:
+        first = kinds.iloc[0]
+        j = int(np.argmax((kinds != first).to_numpy()))
+        raise DataError(
+            f"column '{column}': mixed time zones ({first} in row 1, {kinds.iloc[j]} in row {j + 1}); "
+            f"convert all dates to one zone first; {describe_row(frame, j)}"
+        )
+    if offsets.notna().any():
+        text = text.str.replace(_OFFSET, "", regex=True)
+    parsed = pd.to_datetime(text, errors="coerce", format="ISO8601")
+    bad = parsed.isna().to_numpy()
+    if bad.any():
+        parsed = pd.to_datetime(text, errors="coerce", format="mixed")
+        bad = parsed.isna().to_numpy()
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise DataError(f"column '{column}': cannot parse {raw.iloc[i]!r} as a date in {describe_row(frame, i)}")
+    return parsed.astype("datetime64[ns]")

@@ -1,0 +1,5 @@
+"""Bundled data sets (``clv.datasets.load_cdnow()``)."""
+
+from clv.data.datasets import data_path, load_cdnow
+
+__all__ = ["load_cdnow", "data_path"]

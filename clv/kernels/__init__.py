@@ -1,0 +1,13 @@
+"""Pure array maths of the models: no pandas, no classes, no I/O.
+
+One module per model. Each holds the log-likelihood (written once, against a
+small backend namespace so that the same expression serves NumPy for maximum
+likelihood and PyTensor for the Bayesian models), its analytic gradient for
+the NumPy optimiser, and the predictive quantities (P(alive), conditional and
+unconditional expectations).
+"""
+
+from clv.kernels import bgnbd, gammagamma, mbgnbd, paretonbd
+from clv.kernels.backend import NUMPY, Backend, pytensor_backend
+
+__all__ = ["bgnbd", "mbgnbd", "paretonbd", "gammagamma", "Backend", "NUMPY", "pytensor_backend"]

@@ -1,0 +1,162 @@
+"""Pareto/NBD model maths (Schmittlein, Morrison & Colombo 1987).
+
+Expressions follow Fader & Hardie (2005), "A note on deriving the Pareto/NBD
+model and related expressions", and Fader, Hardie & Shang (2010) note 028 for
+the conditional purchase distribution. Purchases are Poisson(lambda) with
+lambda ~ Gamma(r, alpha); lifetimes are Exponential(mu) with
+mu ~ Gamma(s, beta).
+
+The likelihood needs ``2F1(r+s+x, s+1; r+s+x+1; z)``, which overflows for heavy
+buyers when evaluated directly (lifetimes issue 25, CLVTools issue 100). Here
+Euler's transformation rewrites it as ``(1-z)**(-s) * 2F1(1, r+x; r+s+x+1; z)``
+(or the mirror image when ``alpha < beta``); the remaining series has terms
+no larger than ``z**k`` so it lies in ``[1, 1/(1-z)]`` and its logarithm is
+always finite.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import special
+
+from clv.kernels.special import log1mexp, log_hyp2f1
+
+PARAMS = ("r", "alpha", "s", "beta")
+
+__all__ = [
+    "PARAMS",
+    "loglik",
+    "probability_alive",
+    "purchase_rate",
+    "expected_purchases",
+    "expected_purchases_if_alive",
+    "expected_purchases_new",
+    "conditional_probability_of_purchases",
+    "probability_of_purchases",
+]
+
+
+def _as_arrays(*values: ArrayLike) -> list[NDArray[np.float64]]:
+    return [np.asarray(v, dtype=float) for v in values]
+
+
+def _log_f(r: float, alpha: float, s: float, beta: float, x: NDArray, u: NDArray) -> NDArray:
+    """``log[2F1(r+s+x, .; r+s+x+1; |alpha-beta|/(max+u)) / (max+u)**(r+s+x)]`` (Fader & Hardie 2005, eq. 22)."""
+    if alpha >= beta:
+        z = (alpha - beta) / (alpha + u)
+        h = special.hyp2f1(1.0, r + x, r + s + x + 1.0, z)
+        return -s * np.log(beta + u) - (r + x) * np.log(alpha + u) + np.log(h)
+    z = (beta - alpha) / (beta + u)
+    h = special.hyp2f1(1.0, s + 1.0, r + s + x + 1.0, z)
+    return (1.0 - r - x) * np.log(alpha + u) - (1.0 + s) * np.log(beta + u) + np.log(h)
+
+
+def _branches(r: float, alpha: float, s: float, beta: float, x: NDArray, t_x: NDArray, T: NDArray) -> tuple[NDArray, NDArray]:
+    """Log of the "alive at T" and "died in (t_x, T]" parts of the likelihood, without the common head."""
+    alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
+    f_tx = _log_f(r, alpha, s, beta, x, t_x)
+    f_T = _log_f(r, alpha, s, beta, x, T)
+    dead = np.log(s) - np.log(r + s + x) + f_tx + log1mexp(np.minimum(f_T - f_tx, 0.0))
+    return alive, dead
+
+
+def loglik(r: float, alpha: float, s: float, beta: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> NDArray[np.float64]:
+    """Per-customer log-likelihood (Fader & Hardie 2005, eq. 22)::
+
+        ln G(r+x) - ln G(r) + r ln alpha + s ln beta
+        + ln[(alpha+T)^-(r+x) (beta+T)^-s + s/(r+s+x) A_0]
+    """
+    x, t_x, T = _as_arrays(x, t_x, T)
+    alive, dead = _branches(r, alpha, s, beta, x, t_x, T)
+    head = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+    return head + np.logaddexp(alive, dead)
+
+
+def probability_alive(r: float, alpha: float, s: float, beta: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> NDArray[np.float64]:
+    """P(alive | x, t_x, T) (Fader & Hardie 2005, eq. 18): the "alive" share of the likelihood."""
+    x, t_x, T = _as_arrays(x, t_x, T)
+    alive, dead = _branches(r, alpha, s, beta, x, t_x, T)
+    return special.expit(alive - dead)
+
+
+def purchase_rate(r: float, alpha: float, s: float, beta: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> NDArray[np.float64]:
+    """Posterior mean of lambda.
+
+    Since ``lambda * L(x)`` equals the likelihood written with ``x + 1``
+    purchases, ``E[lambda | x, t_x, T] = L(x+1, t_x, T) / L(x, t_x, T)``.
+    """
+    x, t_x, T = _as_arrays(x, t_x, T)
+    return np.exp(loglik(r, alpha, s, beta, x + 1, t_x, T) - loglik(r, alpha, s, beta, x, t_x, T))
+
+
+def expected_purchases_if_alive(t: ArrayLike, r: float, alpha: float, s: float, beta: float, x: ArrayLike, T: ArrayLike) -> NDArray[np.float64]:
+    """Expected purchases in ``(T, T+t]`` of a customer alive at ``T`` (Fader & Hardie 2005, eq. 24 without P(alive))::
+
+        (r+x)(beta+T) / ((alpha+T)(s-1)) [1 - ((beta+T)/(beta+T+t))^(s-1)]
+
+    The bracket divided by ``s-1`` is evaluated with ``expm1`` so ``s = 1``
+    gives its limit ``ln((beta+T+t)/(beta+T))``.
+    """
+    t, x, T = _as_arrays(t, x, T)
+    log_ratio = np.log(beta + T) - np.log(beta + T + t)
+    sm1 = s - 1.0
+    growth = -log_ratio if abs(sm1) < 1e-12 else -np.expm1(sm1 * log_ratio) / sm1
+    return (r + x) / (alpha + T) * (beta + T) * growth
+
+
+def expected_purchases(
+    t: ArrayLike, r: float, alpha: float, s: float, beta: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike
+) -> NDArray[np.float64]:
+    """Conditional expected purchases in ``(T, T+t]`` (Fader & Hardie 2005, eq. 24)."""
+    x, t_x, T = _as_arrays(x, t_x, T)
+    return expected_purchases_if_alive(t, r, alpha, s, beta, x, T) * probability_alive(r, alpha, s, beta, x, t_x, T)
+
+
+def expected_purchases_new(t: ArrayLike, r: float, alpha: float, s: float, beta: float) -> NDArray[np.float64]:
+    """Expected purchases of a new customer in ``(0, t]`` (Fader & Hardie 2005, eq. 17)."""
+    t = np.asarray(t, dtype=float)
+    zero = np.zeros_like(t)
+    return expected_purchases(t, r, alpha, s, beta, zero, zero, zero)
+
+
+def conditional_probability_of_purchases(
+    n: int, t: float, r: float, alpha: float, s: float, beta: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike
+) -> NDArray[np.float64]:
+    """P(Y(T, T+t] = n | x, t_x, T), Fader, Hardie & Shang (2010), note 028, eq. 16, in log space."""
+    x, t_x, T = _as_arrays(x, t_x, T)
+    n = int(n)
+    if t <= 0:
+        return np.full(np.broadcast(x, t_x, T).shape, float(n == 0))
+    log_l = loglik(r, alpha, s, beta, x, t_x, T)
+    common = r * np.log(alpha) + s * np.log(beta) - special.gammaln(r)
+    if alpha < beta:
+        lo, hi, p = alpha, beta, r + x + n
+    else:
+        lo, hi, p = beta, alpha, s + 1.0 + 0 * x
+    diff = hi - lo
+    p_alive = probability_alive(r, alpha, s, beta, x, t_x, T)
+    zeroth = (1.0 - p_alive) if n == 0 else 0.0
+
+    log_b1 = special.gammaln(r + x + n) + common - (r + x + n) * np.log(alpha + T + t) - s * np.log(beta + T + t)
+    first = n * np.log(t) - special.gammaln(n + 1) + log_b1 - log_l
+    shared = common + special.betaln(r + x + n, s + 1) - special.gammaln(s)
+    log_b2 = shared + special.gammaln(r + s + x) + log_hyp2f1(r + s + x, p, r + s + x + n + 1, diff / (hi + T)) - (r + s + x) * np.log(hi + T)
+    second = log_b2 - log_l
+    terms = [
+        i * np.log(t) - special.gammaln(i + 1) + shared + special.gammaln(r + s + x + i)
+        + log_hyp2f1(r + s + x + i, p, r + s + x + n + 1, diff / (hi + T + t)) - (r + s + x + i) * np.log(hi + T + t)
+        for i in range(n + 1)
+    ]
+    third = special.logsumexp(np.stack(terms), axis=0) - log_l
+    value = np.exp(first) + np.exp(second) - np.exp(third)
+    return np.clip(zeroth + value, 0.0, 1.0)
+
+
+def probability_of_purchases(n: ArrayLike, t: ArrayLike, r: float, alpha: float, s: float, beta: float) -> NDArray[np.float64]:
+    """P(X(t) = n) for a new customer: note 028's eq. 16 with an empty history (x = t_x = T = 0)."""
+    n, t = np.broadcast_arrays(np.asarray(n), np.asarray(t, dtype=float))
+    out = np.empty(n.shape, dtype=float)
+    for idx in np.ndindex(n.shape):
+        out[idx] = conditional_probability_of_purchases(int(n[idx]), float(t[idx]), r, alpha, s, beta, 0.0, 0.0, 0.0)
+    return out

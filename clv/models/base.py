@@ -1,0 +1,293 @@
+"""Fitting machinery shared by every maximum-likelihood model.
+
+A concrete model states its parameter names, how to turn an RFM frame into
+arrays (``_prepare``) and its log-likelihood (``_loglik``, optionally with an
+analytic gradient in ``_loglik_grad``). Everything else lives here: the
+optimisation over log-parameters, the observed information, convergence
+checks, and JSON persistence.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+from typing import Any, ClassVar, Mapping
+
+import numpy as np
+import pandas as pd
+from scipy import optimize
+
+from clv.errors import ClvWarning, ConvergenceError, NotFittedError
+from clv.models.results import FitResult
+
+__all__ = ["MLEModel", "FORMAT_VERSION"]
+
+FORMAT_VERSION = 1
+_LOG_BOUND = 25.0  # |log theta| beyond this means the optimiser ran off to 0 or infinity
+
+
+class MLEModel:
+    """Base class: maximum likelihood over log-parameters.
+
+    Parameters
+    ----------
+    penalizer : float
+        L2 penalty on the parameters, ``penalizer * sum(theta**2)`` added to
+        the mean negative log-likelihood (as lifetimes does). 0 gives the
+        plain MLE.
+    initial_params : mapping, optional
+        Starting values on the natural scale.
+    max_iter : int
+        Iteration limit of the optimiser.
+    tol : float
+        Gradient tolerance of the optimiser (on the mean log-likelihood).
+    """
+
+    param_names: ClassVar[tuple[str, ...]] = ()
+    _default_start: ClassVar[tuple[float, ...]] = ()
+
+    def __init__(
+        self,
+        *,
+        penalizer: float = 0.0,
+        initial_params: Mapping[str, float] | None = None,
+        max_iter: int = 2000,
+        tol: float = 1e-9,
+    ) -> None:
+        self.penalizer = penalizer
+        self.initial_params = initial_params
+        self.max_iter = max_iter
+        self.tol = tol
+
+    # -- what a model provides -------------------------------------------------
+    def _prepare(self, rfm: pd.DataFrame, weights: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _loglik(self, params: np.ndarray, data: dict[str, Any]) -> float:
+        raise NotImplementedError
+
+    def _loglik_grad(self, params: np.ndarray, data: dict[str, Any]) -> tuple[float, np.ndarray] | None:
+        """Total log-likelihood and gradient in natural parameters; ``None`` for numerical gradients."""
+        return None
+
+    # -- settings and state ----------------------------------------------------
+    def get_params(self) -> dict[str, Any]:
+        """Settings given to ``__init__`` (scikit-learn convention)."""
+        return {
+            "penalizer": self.penalizer,
+            "initial_params": dict(self.initial_params) if self.initial_params else None,
+            "max_iter": self.max_iter,
+            "tol": self.tol,
+        }
+
+    def __repr__(self) -> str:
+        state = "fitted" if hasattr(self, "result_") else "not fitted"
+        if hasattr(self, "result_"):
+            state = ", ".join(f"{k}={v:.4g}" for k, v in self.params_.items())
+        return f"{type(self).__name__}({state})"
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "result_"):
+            raise NotFittedError(f"{type(self).__name__} is not fitted yet: call fit(rfm) or clv.load_model(path)")
+
+    def _values(self) -> tuple[float, ...]:
+        self._check_fitted()
+        return tuple(float(v) for v in self.result_.estimates)
+
+    # -- fitting -----------------------------------------------------------------
+    def fit(self, rfm: pd.DataFrame, *, weights: Any = None) -> MLEModel:
+        """Estimate the parameters by maximum likelihood.
+
+        Parameters
+        ----------
+        rfm : pandas.DataFrame
+            Output of :func:`clv.rfm_summary` (or any frame with its columns).
+        weights : str or array-like, optional
+            A column name or an array of customer counts per row, for
+            pre-aggregated data (each row then stands for that many customers).
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        clv.ConvergenceError
+            When the optimiser stops without a valid optimum.
+        """
+        data = self._prepare(rfm, weights)
+        self.result_ = self._optimise(data)
+        self.params_ = self.result_.params
+        self.log_likelihood_ = self.result_.log_likelihood
+        self.n_obs_ = self.result_.n_obs
+        return self
+
+    def _objective(self, log_params: np.ndarray, data: dict[str, Any]) -> tuple[float, np.ndarray]:
+        """Mean negative log-likelihood (plus penalty) and gradient in log-parameters."""
+        params = np.exp(log_params)
+        n = data["n_obs"]
+        analytic = self._loglik_grad(params, data)
+        if analytic is not None:
+            ll, grad = analytic
+            g_log = grad * params
+        else:
+            ll = self._loglik(params, data)
+            g_log = self._numeric_gradient(log_params, data)
+        value = -ll / n + self.penalizer * float(params @ params)
+        gradient = -g_log / n + 2 * self.penalizer * params * params
+        if not np.isfinite(value):
+            return 1e100, np.zeros_like(log_params)
+        return value, gradient
+
+    def _log_ll(self, log_params: np.ndarray, data: dict[str, Any]) -> float:
+        return self._loglik(np.exp(log_params), data)
+
+    def _numeric_gradient(self, log_params: np.ndarray, data: dict[str, Any], h: float = 1e-6) -> np.ndarray:
+        grad = np.empty_like(log_params)
+        for i in range(len(log_params)):
+            step = np.zeros_like(log_params)
+            step[i] = h
+            grad[i] = (self._log_ll(log_params + step, data) - self._log_ll(log_params - step, data)) / (2 * h)
+        return grad
+
+    def _log_gradient(self, log_params: np.ndarray, data: dict[str, Any]) -> np.ndarray:
+        """Gradient of the total log-likelihood in log-parameters."""
+        analytic = self._loglik_grad(np.exp(log_params), data)
+        if analytic is not None:
+            return analytic[1] * np.exp(log_params)
+        return self._numeric_gradient(log_params, data)
+
+    def _hessian(self, log_params: np.ndarray, data: dict[str, Any]) -> np.ndarray:
+        """Hessian of the total log-likelihood in log-parameters, by central differences of the gradient."""
+        k = len(log_params)
+        h = 1e-4
+        hess = np.empty((k, k))
+        for i in range(k):
+            step = np.zeros(k)
+            step[i] = h
+            hess[i] = (self._log_gradient(log_params + step, data) - self._log_gradient(log_params - step, data)) / (2 * h)
+        return (hess + hess.T) / 2
+
+    def _start(self) -> np.ndarray:
+        if self.initial_params:
+            missing = [p for p in self.param_names if p not in self.initial_params]
+            if missing:
+                raise ValueError(f"initial_params lacks {missing}")
+            return np.log([float(self.initial_params[p]) for p in self.param_names])
+        return np.log(np.asarray(self._default_start, dtype=float))
+
+    def _optimise(self, data: dict[str, Any]) -> FitResult:
+        name = type(self).__name__
+        advice = (
+            "check that the RFM frame uses the intended time unit and observation end, "
+            "try penalizer=0.001, or pass initial_params near a plausible answer"
+        )
+        res = optimize.minimize(
+            self._objective,
+            self._start(),
+            args=(data,),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(-_LOG_BOUND, _LOG_BOUND)] * len(self.param_names),
+            options={"maxiter": self.max_iter, "gtol": self.tol, "ftol": 1e-15, "maxcor": 20},
+        )
+        # L-BFGS-B often stops on its relative-reduction test; a few Newton steps on the
+        # observed information then reach the optimum to full precision.
+        log_params = res.x
+        hess = self._hessian(log_params, data)
+        for _ in range(20):
+            if not np.all(np.isfinite(hess)):
+                break
+            grad = self._log_gradient(log_params, data) - 2 * self.penalizer * data["n_obs"] * np.exp(2 * log_params)
+            try:
+                step = np.linalg.solve(hess - 4 * self.penalizer * data["n_obs"] * np.diag(np.exp(2 * log_params)), grad)
+            except np.linalg.LinAlgError:
+                break
+            trial = log_params - step
+            if not np.all(np.isfinite(trial)) or self._objective(trial, data)[0] > self._objective(log_params, data)[0] + 1e-12:
+                break
+            log_params = trial
+            hess = self._hessian(log_params, data)
+            if np.max(np.abs(step)) < 1e-10:
+                break
+        ll = self._loglik(np.exp(log_params), data)
+        if not np.isfinite(ll):
+            raise ConvergenceError(f"{name}: log-likelihood is not finite at the optimum; {advice}")
+        runaway = [p for p, v in zip(self.param_names, log_params) if abs(v) > _LOG_BOUND - 1]
+        if runaway:
+            values = {p: float(np.exp(v)) for p, v in zip(self.param_names, log_params)}
+            raise ConvergenceError(
+                f"{name}: parameter(s) {runaway} ran off to the edge ({values}); the data cannot identify them; {advice}"
+            )
+        grad_mean = np.abs(self._objective(log_params, data)[1])
+        if not res.success and grad_mean.max() > 1e-4:
+            raise ConvergenceError(f"{name} did not converge ({res.message}); {advice}")
+        info = -hess
+        try:
+            cov = np.linalg.inv(info)
+            if np.any(np.diag(cov) < 0) or not np.all(np.isfinite(cov)):
+                raise np.linalg.LinAlgError
+        except np.linalg.LinAlgError:
+            warnings.warn(
+                f"{name}: observed information is not positive definite; standard errors are not available",
+                ClvWarning,
+                stacklevel=3,
+            )
+            cov = np.full_like(info, np.nan)
+        return FitResult(
+            model=name,
+            param_names=self.param_names,
+            estimates=np.exp(log_params),
+            cov_log=cov,
+            log_likelihood=float(ll),
+            n_obs=float(data["n_obs"]),
+            n_unique=int(data["n_unique"]),
+            converged=True,
+            iterations=int(res.nit),
+            message=str(res.message),
+            extra=dict(data.get("extra", {})),
+        )
+
+    def summary(self, level: float = 0.95) -> pd.DataFrame:
+        """Estimate, standard error and ``level`` interval of each parameter (see :meth:`FitResult.summary`)."""
+        self._check_fitted()
+        return self.result_.summary(level)
+
+    # -- persistence -------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready description: model name, settings and the fit result."""
+        self._check_fitted()
+        return {
+            "clv_format": FORMAT_VERSION,
+            "model": type(self).__name__,
+            "settings": self.get_params(),
+            "result": self.result_.to_dict(),
+        }
+
+    def save(self, path: str | Path) -> Path:
+        """Write the fitted model to ``path`` as JSON (never pickle); load with :func:`clv.load_model`."""
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(self.to_dict(), indent=2, allow_nan=True))
+        tmp.replace(path)
+        return path
+
+    def with_params(self, values: Any) -> MLEModel:
+        """Copy of this fitted model with its estimates replaced by ``values`` (order of ``param_names``).
+
+        Used to propagate parameter uncertainty: evaluate predictions at draws
+        from :meth:`FitResult.sample_params`.
+        """
+        data = self.to_dict()
+        data["result"]["estimates"] = [float(v) for v in np.asarray(values, dtype=float)]
+        return type(self)._from_dict(data)
+
+    @classmethod
+    def _from_dict(cls, data: dict[str, Any]) -> MLEModel:
+        model = cls(**data["settings"])
+        model.result_ = FitResult.from_dict(data["result"])
+        model.params_ = model.result_.params
+        model.log_likelihood_ = model.result_.log_likelihood
+        model.n_obs_ = model.result_.n_obs
+        return model

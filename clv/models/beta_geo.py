@@ -1,0 +1,32 @@
+"""BG/NBD: beta-geometric dropout, negative binomial purchasing (Fader, Hardie & Lee 2005)."""
+
+from __future__ import annotations
+
+from clv.kernels import bgnbd
+from clv.models.transactions import TransactionModel
+
+__all__ = ["BetaGeo"]
+
+
+class BetaGeo(TransactionModel):
+    """BG/NBD model of repeat purchasing, fitted by maximum likelihood.
+
+    Parameters ``r, alpha`` describe the gamma-distributed purchase rate
+    across customers and ``a, b`` the beta-distributed dropout probability
+    after each repeat purchase. See :class:`clv.models.base.MLEModel` for the
+    fitting settings.
+
+    Examples
+    --------
+    >>> import clv
+    >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30")
+    >>> bg = clv.BetaGeo().fit(rfm)
+    >>> bg.params_.round(4).to_dict()
+    {'r': 0.2426, 'alpha': 4.4136, 'a': 0.7929, 'b': 2.4259}
+    >>> round(bg.log_likelihood_, 2)
+    -9582.43
+    """
+
+    param_names = bgnbd.PARAMS
+    _default_start = (1.0, 1.0, 1.0, 1.0)
+    _kernel = bgnbd

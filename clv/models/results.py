@@ -1,0 +1,132 @@
+"""Fit results, kept apart from the model that produced them (statsmodels style)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+__all__ = ["FitResult"]
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """Outcome of a maximum-likelihood fit.
+
+    Parameters are estimated on the log scale, so the covariance is kept for
+    the log-parameters (``cov_log``, the inverse observed information).
+    Standard errors on the natural scale follow by the delta method
+    (``se = theta * se_log``); intervals are ``exp(log theta +/- z se_log)``,
+    which keeps them positive.
+    """
+
+    model: str
+    param_names: tuple[str, ...]
+    estimates: np.ndarray
+    cov_log: np.ndarray
+    log_likelihood: float
+    n_obs: float
+    n_unique: int
+    converged: bool
+    iterations: int
+    message: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def params(self) -> pd.Series:
+        """Point estimates as a Series named by parameter."""
+        return pd.Series(self.estimates, index=list(self.param_names), name="estimate")
+
+    @property
+    def std_err(self) -> pd.Series:
+        """Delta-method standard errors on the natural scale."""
+        se_log = np.sqrt(np.clip(np.diag(self.cov_log), 0.0, None))
+        return pd.Series(self.estimates * se_log, index=list(self.param_names), name="std_err")
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Two-sided intervals ``exp(log theta +/- z se_log)`` at ``level``."""
+        z = stats.norm.ppf(0.5 + level / 2)
+        se_log = np.sqrt(np.clip(np.diag(self.cov_log), 0.0, None))
+        log_est = np.log(self.estimates)
+        pct = f"{level:.0%}"
+        return pd.DataFrame(
+            {f"lower {pct}": np.exp(log_est - z * se_log), f"upper {pct}": np.exp(log_est + z * se_log)},
+            index=list(self.param_names),
+        )
+
+    @property
+    def aic(self) -> float:
+        """Akaike information criterion, ``2k - 2 LL``."""
+        return 2 * len(self.estimates) - 2 * self.log_likelihood
+
+    @property
+    def bic(self) -> float:
+        """Bayesian information criterion, ``k ln n - 2 LL``."""
+        return len(self.estimates) * np.log(self.n_obs) - 2 * self.log_likelihood
+
+    def summary(self, level: float = 0.95) -> pd.DataFrame:
+        """Table of estimate, standard error and interval per parameter.
+
+        ``attrs`` carries the log-likelihood, AIC, BIC, number of customers
+        and convergence information.
+        """
+        table = pd.concat([self.params, self.std_err, self.conf_int(level)], axis=1)
+        table.index.name = self.model
+        table.attrs.update(
+            {
+                "log_likelihood": self.log_likelihood,
+                "aic": self.aic,
+                "bic": self.bic,
+                "n_obs": self.n_obs,
+                "n_unique": self.n_unique,
+                "converged": self.converged,
+                "iterations": self.iterations,
+                **self.extra,
+            }
+        )
+        return table
+
+    def sample_params(self, n: int, *, seed: int) -> pd.DataFrame:
+        """Draw parameter sets from the asymptotic normal of the log-parameters.
+
+        Used for parametric-bootstrap intervals of derived quantities.
+        """
+        rng = np.random.default_rng(seed)
+        draws = rng.multivariate_normal(np.log(self.estimates), self.cov_log, size=n, method="eigh")
+        return pd.DataFrame(np.exp(draws), columns=list(self.param_names))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready representation (floats round-trip exactly through :mod:`json`)."""
+        return {
+            "model": self.model,
+            "param_names": list(self.param_names),
+            "estimates": [float(v) for v in self.estimates],
+            "cov_log": [[float(v) for v in row] for row in self.cov_log],
+            "log_likelihood": float(self.log_likelihood),
+            "n_obs": float(self.n_obs),
+            "n_unique": int(self.n_unique),
+            "converged": bool(self.converged),
+            "iterations": int(self.iterations),
+            "message": self.message,
+            "extra": self.extra,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FitResult:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            model=data["model"],
+            param_names=tuple(data["param_names"]),
+            estimates=np.asarray(data["estimates"], dtype=float),
+            cov_log=np.asarray(data["cov_log"], dtype=float),
+            log_likelihood=float(data["log_likelihood"]),
+            n_obs=float(data["n_obs"]),
+            n_unique=int(data["n_unique"]),
+            converged=bool(data["converged"]),
+            iterations=int(data["iterations"]),
+            message=str(data["message"]),
+            extra=dict(data.get("extra", {})),
+        )
