@@ -8,22 +8,36 @@ variants pooled across acquisition channels.
 
 from __future__ import annotations
 
-from clv import datasets
+from clv import datasets, plotting
+from clv.budget import forecast_base, max_cac, new_customer_value
 from clv.data import (
     Simulation,
     calibration_holdout,
+    read_acquisitions,
+    read_channel_spend,
     read_transactions,
     rfm_summary,
     simulate,
 )
+from clv.diagnostics import (
+    AliveHistory,
+    RFGrid,
+    alive_history,
+    frequency_recency_matrix,
+    period_transactions,
+    probability_alive_matrix,
+)
 from clv.errors import ClvWarning, ConvergenceError, DataError, DataWarning, NotFittedError
 from clv.models import BetaGeo, FitResult, GammaGamma, ModifiedBetaGeo, ParetoNBD, load_model
+from clv.validation import Tracking, ValidationResult, compare_models, tracking, validate
 from clv.valuation import customer_value
 
 __version__ = "0.1.0"
 
 __all__ = [
     "read_transactions",
+    "read_acquisitions",
+    "read_channel_spend",
     "rfm_summary",
     "calibration_holdout",
     "simulate",
@@ -35,6 +49,21 @@ __all__ = [
     "FitResult",
     "load_model",
     "customer_value",
+    "forecast_base",
+    "new_customer_value",
+    "max_cac",
+    "validate",
+    "tracking",
+    "compare_models",
+    "ValidationResult",
+    "Tracking",
+    "period_transactions",
+    "frequency_recency_matrix",
+    "probability_alive_matrix",
+    "alive_history",
+    "RFGrid",
+    "AliveHistory",
+    "plotting",
     "datasets",
     "DataError",
     "ConvergenceError",

@@ -3,6 +3,7 @@
 This package is the only place that checks user input.
 """
 
+from clv.data.acquisitions import read_acquisitions, read_channel_spend
 from clv.data.datasets import data_path, load_cdnow
 from clv.data.simulate import Simulation, simulate
 from clv.data.summary import TIME_UNITS, calibration_holdout, rfm_summary, time_unit_days
@@ -10,6 +11,8 @@ from clv.data.transactions import read_transactions
 
 __all__ = [
     "read_transactions",
+    "read_acquisitions",
+    "read_channel_spend",
     "rfm_summary",
     "calibration_holdout",
     "time_unit_days",
