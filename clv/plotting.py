@@ -1,0 +1,197 @@
+"""Diagnostic plots (matplotlib, imported inside each function).
+
+Every function draws a result computed elsewhere (:mod:`clv.validation`,
+:mod:`clv.diagnostics`) on the axes ``ax`` (a new figure when ``None``) and
+returns the axes. Nothing here fits a model or evaluates one.
+
+Examples
+--------
+>>> import clv
+>>> tx = clv.datasets.load_cdnow()
+>>> ch = clv.calibration_holdout(tx, calibration_end="1997-09-30", observation_end="1998-06-30")
+>>> result = clv.validate(clv.BetaGeo().fit(ch), ch, transactions=tx)
+>>> ax = clv.plotting.plot_cumulative_tracking(result.tracking)
+>>> ax.get_ylabel()
+'Cumulative repeat transactions'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "plot_alive_history",
+    "plot_calibration_holdout",
+    "plot_cumulative_tracking",
+    "plot_frequency_recency_matrix",
+    "plot_incremental_tracking",
+    "plot_period_transactions",
+    "plot_probability_alive_matrix",
+]
+
+_UNIT_NAMES = {"W": "weeks", "D": "days", "M": "months"}
+_PERIOD_NAMES = {"W": ("week", "weekly"), "D": ("day", "daily"), "M": ("month", "monthly")}
+_ACTUAL = {"color": "#222222"}
+_MODEL = {"color": "#d1495b"}
+
+
+def _axes(ax: Any) -> Any:
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(7, 4.5))
+    return ax
+
+
+def plot_period_transactions(table: pd.DataFrame, *, ax: Any = None, title: str | None = None) -> Any:
+    """Bar chart of customers by calibration repeat transactions, actual against model.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Output of :func:`clv.diagnostics.period_transactions`.
+    ax : matplotlib.axes.Axes, optional
+    title : str, optional
+    """
+    ax = _axes(ax)
+    pos = np.arange(len(table))
+    width = 0.4
+    ax.bar(pos - width / 2, table["actual"], width, label="Actual", **_ACTUAL)
+    ax.bar(pos + width / 2, table["expected"], width, label="Model", **_MODEL)
+    ax.set_xticks(pos, [str(i) for i in table.index])
+    ax.set_xlabel("Repeat transactions in calibration")
+    ax.set_ylabel("Customers")
+    ax.set_title(title or "Frequency of repeat transactions")
+    ax.legend(frameon=False)
+    return ax
+
+
+def plot_calibration_holdout(by_frequency: Any, *, ax: Any = None, title: str | None = None) -> Any:
+    """Mean holdout purchases by calibration frequency, actual against model.
+
+    Parameters
+    ----------
+    by_frequency : ValidationResult or pandas.DataFrame
+        A :class:`clv.ValidationResult` or its ``by_frequency`` table.
+    ax : matplotlib.axes.Axes, optional
+    title : str, optional
+    """
+    table = getattr(by_frequency, "by_frequency", by_frequency)
+    ax = _axes(ax)
+    pos = np.arange(len(table))
+    ax.plot(pos, table["actual"], marker="o", label="Actual", **_ACTUAL)
+    ax.plot(pos, table["predicted"], marker="s", linestyle="--", label="Model", **_MODEL)
+    ax.set_xticks(pos, [str(i) for i in table.index])
+    ax.set_xlabel("Repeat transactions in calibration")
+    ax.set_ylabel("Mean transactions in holdout")
+    ax.set_title(title or "Conditional expectations: calibration vs holdout")
+    ax.legend(frameon=False)
+    return ax
+
+
+def _plot_tracking(tracking: Any, column: str, ylabel: str, title: str, ax: Any) -> Any:
+    ax = _axes(ax)
+    table = tracking.table
+    periods = table.index.to_numpy()
+    ax.plot(periods, table[f"actual{column}"], label="Actual", **_ACTUAL)
+    ax.plot(periods, table[f"expected{column}"], linestyle="--", label="Model", **_MODEL)
+    ax.axvline(tracking.calibration_periods, color="grey", linestyle=":", linewidth=1, label="End of calibration")
+    unit = _UNIT_NAMES.get(tracking.time_unit, tracking.time_unit)
+    ax.set_xlabel(f"Time since start of cohort ({unit})")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.set_xlim(periods[0] - 0.5, periods[-1] + 0.5)
+    ax.set_ylim(bottom=0)
+    ax.legend(frameon=False)
+    return ax
+
+
+def plot_cumulative_tracking(tracking: Any, *, ax: Any = None, title: str | None = None) -> Any:
+    """Cumulative repeat transactions of the cohort, actual against model, across calibration and holdout.
+
+    Parameters
+    ----------
+    tracking : clv.Tracking
+        Output of :func:`clv.tracking` (or ``clv.validate(...).tracking``).
+    ax : matplotlib.axes.Axes, optional
+    title : str, optional
+    """
+    title = title or "Tracking cumulative repeat transactions"
+    return _plot_tracking(tracking, "_cumulative", "Cumulative repeat transactions", title, ax)
+
+
+def plot_incremental_tracking(tracking: Any, *, ax: Any = None, title: str | None = None) -> Any:
+    """Repeat transactions of the cohort per period, actual against model.
+
+    Parameters as for :func:`plot_cumulative_tracking`.
+    """
+    unit, adverb = _PERIOD_NAMES.get(tracking.time_unit, ("period", "per-period"))
+    return _plot_tracking(tracking, "", f"Repeat transactions per {unit}", title or f"Tracking {adverb} repeat transactions", ax)
+
+
+def _plot_grid(grid: Any, label: str, title: str, ax: Any, **kwargs: Any) -> Any:
+    ax = _axes(ax)
+    f = grid.frequency
+    r = grid.recency
+    # cell edges half a step either side of each grid value
+    f_edges = np.r_[f[0] - 0.5, (f[:-1] + f[1:]) / 2, f[-1] + 0.5]
+    r_edges = np.r_[r[0], (r[:-1] + r[1:]) / 2, r[-1]]
+    mesh = ax.pcolormesh(r_edges, f_edges, grid.values, shading="flat", **kwargs)
+    ax.figure.colorbar(mesh, ax=ax, label=label)
+    unit = _UNIT_NAMES.get(grid.time_unit, "time units")
+    ax.set_xlabel(f"Recency: {unit} from first to last purchase (age T = {grid.T:.4g})")
+    ax.set_ylabel("Frequency: repeat transactions")
+    ax.set_title(title)
+    return ax
+
+
+def plot_frequency_recency_matrix(grid: Any, *, ax: Any = None, title: str | None = None, cmap: str = "viridis") -> Any:
+    """Heat map of expected purchases by frequency and recency.
+
+    Parameters
+    ----------
+    grid : clv.RFGrid
+        Output of :func:`clv.frequency_recency_matrix`.
+    ax : matplotlib.axes.Axes, optional
+    title : str, optional
+    cmap : str
+        Matplotlib colour map.
+    """
+    t = "" if grid.t is None else f" in the next {grid.t:.4g} {_UNIT_NAMES.get(grid.time_unit, 'time units')}"
+    return _plot_grid(grid, f"Expected purchases{t}", title or "Expected purchases by frequency and recency", ax, cmap=cmap)
+
+
+def plot_probability_alive_matrix(grid: Any, *, ax: Any = None, title: str | None = None, cmap: str = "viridis") -> Any:
+    """Heat map of P(alive) by frequency and recency (colour scale fixed to 0..1).
+
+    Parameters as for :func:`plot_frequency_recency_matrix`, with ``grid``
+    from :func:`clv.probability_alive_matrix`.
+    """
+    return _plot_grid(grid, "P(alive)", title or "Probability alive by frequency and recency", ax, cmap=cmap, vmin=0.0, vmax=1.0)
+
+
+def plot_alive_history(history: Any, *, ax: Any = None, title: str | None = None) -> Any:
+    """One customer's P(alive) through time, with the purchase days marked.
+
+    Parameters
+    ----------
+    history : clv.AliveHistory
+        Output of :func:`clv.alive_history`.
+    ax : matplotlib.axes.Axes, optional
+    title : str, optional
+    """
+    ax = _axes(ax)
+    curve = history.curve
+    ax.plot(curve["date"], curve["p_alive"], label="P(alive)", **_MODEL)
+    for i, day in enumerate(history.purchases):
+        ax.axvline(day, color="grey", linestyle=":", linewidth=1, label="Purchase" if i == 0 else None)
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("Date")
+    ax.set_ylabel("P(alive)")
+    ax.set_title(title or f"P(alive) history of customer {history.customer_id}")
+    ax.legend(frameon=False, loc="lower left")
+    ax.figure.autofmt_xdate()
+    return ax
