@@ -25,13 +25,14 @@ at the estimates. The same ``seed`` gives the same interval.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Literal, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from clv.data.summary import time_unit_days
-from clv.errors import DataError
+from clv.errors import ClvWarning, DataError
 from clv.models.transactions import compress
 from clv.valuation import discount_factors, period_edges
 
@@ -76,9 +77,31 @@ def _reject_bayesian(model: Any, function: str) -> None:
         )
 
 
+def _drop_failed(draws: np.ndarray, stacklevel: int = 3) -> tuple[np.ndarray, int]:
+    """Blank out (NaN) every draw, along the first axis, that has a non-finite value anywhere; count them.
+
+    A parameter draw far in the tail can leave the region where a model's
+    expectation is computable; such draws are left out of the interval,
+    counted in ``attrs["failed_draws"]`` and reported with a warning.
+    """
+    bad = ~np.isfinite(draws.reshape(len(draws), -1)).all(axis=1)
+    if bad.all():
+        raise DataError(f"all {len(draws)} bootstrap draws gave non-finite values; no interval can be formed")
+    if bad.any():
+        draws = draws.copy()
+        draws[bad] = np.nan
+        warnings.warn(
+            f"{int(bad.sum())} of {len(draws)} bootstrap parameter draws gave non-finite values "
+            "and were left out of the interval",
+            ClvWarning,
+            stacklevel=stacklevel,
+        )
+    return draws, int(bad.sum())
+
+
 def _quantiles(draws: np.ndarray, interval: float) -> tuple[np.ndarray, np.ndarray]:
     tail = (1.0 - interval) / 2.0
-    return np.quantile(draws, tail, axis=0), np.quantile(draws, 1.0 - tail, axis=0)
+    return np.nanquantile(draws, tail, axis=0), np.nanquantile(draws, 1.0 - tail, axis=0)
 
 
 def _parameter_draws(model: Any, n_draws: int, seed: int) -> list[Any]:
@@ -285,10 +308,11 @@ def forecast_base(
         t_models = _parameter_draws(model, n_draws, seed)  # type: ignore[arg-type]
         s_models = [None] * len(t_models) if spend_model is None else _parameter_draws(spend_model, n_draws, seed + 1)  # type: ignore[operator]
         runs = [evaluate(tm, sm) for tm, sm in zip(t_models, s_models)]
-        for name in _BASE_COLUMNS:
-            if name in point:
-                lower, upper = _quantiles(np.stack([run[name] for run in runs]), interval)
-                table[f"{name}_lower"], table[f"{name}_upper"] = lower, upper
+        names = [name for name in _BASE_COLUMNS if name in point]
+        stacked, failed = _drop_failed(np.stack([np.stack([run[name] for name in names]) for run in runs]))
+        for i, name in enumerate(names):
+            lower, upper = _quantiles(stacked[:, i], interval)
+            table[f"{name}_lower"], table[f"{name}_upper"] = lower, upper
 
     table.attrs.update(
         {
@@ -299,6 +323,7 @@ def forecast_base(
             "margin": margin,
             "interval": interval,
             "n_draws": int(n_draws) if interval is not None else 0,
+            "failed_draws": failed if interval is not None else 0,
             "n_customers": int(counts.sum()),
             "observed_repeat_purchases": float(rfm["frequency"].sum()),
             "anchor_date": None if anchor is None else str(anchor.date()),
@@ -363,17 +388,19 @@ def _margin_curve(
 def _new_customer_draws(
     entries: list[tuple[str, Any, Any]], edges: np.ndarray, factors: np.ndarray, margin: float,
     first_values: list[float | None], interval: float | None, n_draws: int, seed: int | None,
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Cumulative margin curves at the estimates, shape (groups, K), and over bootstrap draws, (draws, groups, K)."""
+) -> tuple[np.ndarray, np.ndarray | None, dict[str, int]]:
+    """Cumulative margin curves at the estimates, (groups, K), over bootstrap draws, (draws, groups, K), and failed draws."""
     point = np.stack([_margin_curve(tm, sm, edges, factors, margin, fv) for (_, tm, sm), fv in zip(entries, first_values)])
     if interval is None:
-        return point, None
+        return point, None, {}
     draws = np.empty((int(n_draws), len(entries), len(edges)))
-    for g, ((_, tm, sm), fv) in enumerate(zip(entries, first_values)):
+    failed = {}
+    for g, ((name, tm, sm), fv) in enumerate(zip(entries, first_values)):
         pairs = zip(_parameter_draws(tm, n_draws, seed + 2 * g), _parameter_draws(sm, n_draws, seed + 2 * g + 1))  # type: ignore[operator]
         for d, (tm_d, sm_d) in enumerate(pairs):
             draws[d, g] = _margin_curve(tm_d, sm_d, edges, factors, margin, fv)
-    return point, draws
+        draws[:, g], failed[name] = _drop_failed(draws[:, g], stacklevel=4)
+    return point, draws, failed
 
 
 def _first_values(entries: list[tuple[str, Any, Any]], first_purchase_value: Any) -> list[float | None]:
@@ -475,7 +502,7 @@ def new_customer_value(
     first_values = _first_values(entries, first_purchase_value)
     edges = period_edges(float(horizon), float(period))
     factors = discount_factors(edges, discount_rate, time_unit)
-    point, draws = _new_customer_draws(entries, edges, factors, margin, first_values, interval, n_draws, seed)
+    point, draws, failed = _new_customer_draws(entries, edges, factors, margin, first_values, interval, n_draws, seed)
 
     spend = np.array([sm.population_mean_spend() for _, _, sm in entries])
     first = np.array([s if fv is None else fv for s, fv in zip(spend, first_values)])
@@ -493,7 +520,8 @@ def new_customer_value(
         table["ltv_lower"], table["ltv_upper"] = _quantiles(draws[:, :, -1], interval)  # type: ignore[arg-type]
     table.attrs.update(
         {"horizon": float(horizon), "discount_rate": float(discount_rate), "margin": margin, "time_unit": time_unit,
-         "period": float(period), "interval": interval, "n_draws": int(n_draws) if interval is not None else 0}
+         "period": float(period), "interval": interval, "n_draws": int(n_draws) if interval is not None else 0,
+         "failed_draws": failed}
     )
     return table
 
@@ -579,7 +607,7 @@ def max_cac(
 
     def at(end: float) -> tuple[np.ndarray, np.ndarray | None]:
         edges = period_edges(float(end), float(period))
-        point, draws = _new_customer_draws(
+        point, draws, _ = _new_customer_draws(
             entries, edges, discount_factors(edges, discount_rate, time_unit), margin, first_values, interval, n_draws, seed
         )
         return point[:, -1], None if draws is None else draws[:, :, -1]

@@ -262,9 +262,9 @@ def test_new_customer_value_errors(cdnow, channels):
 
 
 def test_bayesian_models_are_refused_clearly(cdnow):
-    _, bg, gg = cdnow
+    gg = cdnow[2]
     fake = type("HierarchicalBetaGeo", (), {"__module__": "clv.bayes.beta_geo"})()
-    with pytest.raises(TypeError, match="from clv.bayes is not supported"):
+    with pytest.raises(TypeError, match=r"from clv\.bayes is not supported"):
         clv.new_customer_value(fake, gg, horizon=52, discount_rate=0.1)
 
 
@@ -315,3 +315,16 @@ def test_public_names():
     for name in ("forecast_base", "new_customer_value", "max_cac"):
         assert name in clv.__all__
         assert callable(getattr(clv, name))
+
+
+def test_failed_bootstrap_draws_are_counted_and_left_out():
+    from clv.budget import _drop_failed, _quantiles
+
+    draws = np.array([[1.0, 2.0], [np.nan, 3.0], [3.0, 4.0], [2.0, np.inf]])
+    with pytest.warns(clv.ClvWarning, match="2 of 4 bootstrap parameter draws"):
+        kept, failed = _drop_failed(draws)
+    assert failed == 2
+    lower, upper = _quantiles(kept, 0.5)
+    np.testing.assert_allclose(lower, [1.5, 2.5])  # quantiles of the two finite draws only
+    with pytest.raises(clv.DataError, match="all 2 bootstrap draws"):
+        _drop_failed(np.full((2, 3), np.nan))
