@@ -27,7 +27,7 @@ from clv.data.transactions import _customer_ids
 from clv.data.validation import describe_row, load_table, parse_dates, parse_numbers, require_columns, require_present
 from clv.errors import DataError
 
-__all__ = ["read_acquisitions", "read_channel_spend", "ACQUISITION_COLUMNS", "SPEND_COLUMNS"]
+__all__ = ["ACQUISITION_COLUMNS", "SPEND_COLUMNS", "read_acquisitions", "read_channel_spend"]
 
 ACQUISITION_COLUMNS = ("customer_id", "channel", "acquired_at", "cost")
 SPEND_COLUMNS = ("channel", "period", "start", "end", "spend")
