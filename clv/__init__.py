@@ -29,6 +29,18 @@ from clv.diagnostics import (
 )
 from clv.errors import ClvWarning, ConvergenceError, DataError, DataWarning, NotFittedError
 from clv.models import BetaGeo, FitResult, GammaGamma, ModifiedBetaGeo, ParetoNBD, load_model
+from clv.segments import (
+    STAGES,
+    VALUE_TIERS,
+    churn_watchlist,
+    customer_segments,
+    lifecycle_mix,
+    lifecycle_stage,
+    rfm_segments,
+    stage_transitions,
+    value_at_risk,
+    value_tiers,
+)
 from clv.validation import Tracking, ValidationResult, compare_models, tracking, validate
 from clv.valuation import customer_value
 
@@ -63,6 +75,16 @@ __all__ = [
     "alive_history",
     "RFGrid",
     "AliveHistory",
+    "lifecycle_stage",
+    "rfm_segments",
+    "value_tiers",
+    "value_at_risk",
+    "customer_segments",
+    "churn_watchlist",
+    "stage_transitions",
+    "lifecycle_mix",
+    "STAGES",
+    "VALUE_TIERS",
     "plotting",
     "datasets",
     "DataError",
