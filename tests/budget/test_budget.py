@@ -325,6 +325,6 @@ def test_failed_bootstrap_draws_are_counted_and_left_out():
         kept, failed = _drop_failed(draws)
     assert failed == 2
     lower, upper = _quantiles(kept, 0.5)
-    np.testing.assert_allclose(lower, [1.5, 2.5])  # quantiles of the two finite draws only
+    np.testing.assert_allclose([lower, upper], [[1.5, 2.5], [2.5, 3.5]])  # quantiles of the two finite draws only
     with pytest.raises(clv.DataError, match="all 2 bootstrap draws"):
         _drop_failed(np.full((2, 3), np.nan))
