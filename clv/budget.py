@@ -31,6 +31,7 @@ from typing import Any, Literal, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from clv.channels import new_customer_curve
 from clv.data.summary import time_unit_days
 from clv.errors import ClvWarning, DataError
 from clv.models.transactions import compress
@@ -353,6 +354,10 @@ def _per_group(value: Any, name: str, what: str) -> Any:
 
 def _channel_models(model: Any, spend_model: Any, group: str | Sequence[str] | None, function: str) -> list[tuple[str, Any, Any]]:
     """``(name, transaction model, spend model)`` per group to value."""
+    if hasattr(model, "transaction_models") and hasattr(model, "spend_models"):  # clv.channels.ChannelModels
+        if spend_model is not None:
+            raise DataError(f"{function}: a ChannelModels carries its spend models; pass spend_model=None")
+        model, spend_model = model.transaction_models, model.spend_models
     if isinstance(model, Mapping):
         if not model:
             raise DataError(f"{function}: the dict of models is empty")
@@ -376,21 +381,24 @@ def _channel_models(model: Any, spend_model: Any, group: str | Sequence[str] | N
 
 
 def _margin_curve(
-    tm: Any, sm: Any, edges: np.ndarray, factors: np.ndarray, margin: float, first_value: float | None
+    tm: Any, sm: Any, edges: np.ndarray, rates: tuple[float, str], margin: float, first: float | None
 ) -> np.ndarray:
-    """Cumulative discounted margin of a new customer at each edge (first purchase at time 0, undiscounted)."""
-    spend = sm.population_mean_spend()
-    increments = np.diff(np.asarray(tm.expected_purchases_new(edges), dtype=float), prepend=0.0)
-    first = spend if first_value is None else first_value
-    return margin * first + margin * spend * np.cumsum(increments * factors)
+    """Cumulative discounted margin of a new customer at each edge, the acquisition purchase worth ``first``.
+
+    :func:`clv.channels.new_customer_curve` values the acquisition purchase at
+    the population mean spend; a given ``first`` replaces that term.
+    """
+    discount_rate, time_unit = rates
+    curve = new_customer_curve(tm, sm, edges, discount_rate=discount_rate, margin=margin, time_unit=time_unit)
+    return curve if first is None else curve + margin * (first - sm.population_mean_spend())
 
 
 def _new_customer_draws(
-    entries: list[tuple[str, Any, Any]], edges: np.ndarray, factors: np.ndarray, margin: float,
+    entries: list[tuple[str, Any, Any]], edges: np.ndarray, rates: tuple[float, str], margin: float,
     first_values: list[float | None], interval: float | None, n_draws: int, seed: int | None,
 ) -> tuple[np.ndarray, np.ndarray | None, dict[str, int]]:
     """Cumulative margin curves at the estimates, (groups, K), over bootstrap draws, (draws, groups, K), and failed draws."""
-    point = np.stack([_margin_curve(tm, sm, edges, factors, margin, fv) for (_, tm, sm), fv in zip(entries, first_values)])
+    point = np.stack([_margin_curve(tm, sm, edges, rates, margin, fv) for (_, tm, sm), fv in zip(entries, first_values)])
     if interval is None:
         return point, None, {}
     draws = np.empty((int(n_draws), len(entries), len(edges)))
@@ -398,7 +406,7 @@ def _new_customer_draws(
     for g, ((name, tm, sm), fv) in enumerate(zip(entries, first_values)):
         pairs = zip(_parameter_draws(tm, n_draws, seed + 2 * g), _parameter_draws(sm, n_draws, seed + 2 * g + 1))  # type: ignore[operator]
         for d, (tm_d, sm_d) in enumerate(pairs):
-            draws[d, g] = _margin_curve(tm_d, sm_d, edges, factors, margin, fv)
+            draws[d, g] = _margin_curve(tm_d, sm_d, edges, rates, margin, fv)
         draws[:, g], failed[name] = _drop_failed(draws[:, g], stacklevel=4)
     return point, draws, failed
 
@@ -441,11 +449,14 @@ def new_customer_value(
 
     Parameters
     ----------
-    model : fitted transaction model, or dict ``{channel: fitted model}``
+    model : fitted transaction model, dict ``{channel: fitted model}`` or ChannelModels
         A dict values each channel with its own parameters (for example
-        per-channel MLE fits).
-    spend_model : fitted GammaGamma, or dict ``{channel: fitted GammaGamma}``
-        One spend model may be shared by all channels.
+        per-channel MLE fits). The result of
+        :func:`clv.channels.fit_channel_models` may be passed as it is (with
+        ``spend_model=None``); its pooled pair is the group ``"*"``.
+    spend_model : fitted GammaGamma, dict ``{channel: fitted GammaGamma}``, or None
+        One spend model may be shared by all channels; ``None`` with a
+        ChannelModels.
     horizon : float
         Lifetime horizon in time units.
     discount_rate : float
@@ -501,8 +512,9 @@ def new_customer_value(
     entries = _channel_models(model, spend_model, group, "new_customer_value")
     first_values = _first_values(entries, first_purchase_value)
     edges = period_edges(float(horizon), float(period))
-    factors = discount_factors(edges, discount_rate, time_unit)
-    point, draws, failed = _new_customer_draws(entries, edges, factors, margin, first_values, interval, n_draws, seed)
+    rates = (float(discount_rate), time_unit)
+    discount_factors(edges, discount_rate, time_unit)  # validates the rate before any work
+    point, draws, failed = _new_customer_draws(entries, edges, rates, margin, first_values, interval, n_draws, seed)
 
     spend = np.array([sm.population_mean_spend() for _, _, sm in entries])
     first = np.array([s if fv is None else fv for s, fv in zip(spend, first_values)])
@@ -608,7 +620,7 @@ def max_cac(
     def at(end: float) -> tuple[np.ndarray, np.ndarray | None]:
         edges = period_edges(float(end), float(period))
         point, draws, _ = _new_customer_draws(
-            entries, edges, discount_factors(edges, discount_rate, time_unit), margin, first_values, interval, n_draws, seed
+            entries, edges, (float(discount_rate), time_unit), margin, first_values, interval, n_draws, seed
         )
         return point[:, -1], None if draws is None else draws[:, :, -1]
 

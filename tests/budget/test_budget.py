@@ -51,6 +51,14 @@ def test_unconditional_tracking_forecast_week78_matches_paper(cdnow):
     assert at_cal_end == pytest.approx(bg.expected_purchases_new(T).sum(), rel=1e-10)
 
 
+def test_unconditional_basis_agrees_with_the_tracking_series(cdnow):
+    """forecast_base's tracking basis and clv.tracking (calendar weeks of the cohort) give the same week-78 figure."""
+    ch, bg, gg = cdnow
+    series = clv.tracking(bg, clv.datasets.load_cdnow(), calibration_end="1997-09-30", observation_end="1998-06-30")
+    forecast = clv.forecast_base(bg, gg, ch, periods=39, period_length=1, discount_rate=0.0, basis="unconditional")
+    assert forecast["cumulative_repeat_purchases"].iloc[-1] == pytest.approx(series.at(78)["expected_cumulative"], abs=0.05)
+
+
 def test_periods_are_differences_of_cumulative_expectations(cdnow):
     ch, bg, gg = cdnow
     q = clv.forecast_base(bg, gg, ch, periods=4, period_length=13, discount_rate=0.0)
@@ -232,6 +240,17 @@ def test_per_channel_models(channels):
     assert list(shared.index) == ["social", "email"]
     assert shared["mean_spend"].nunique() == 1
     assert list(clv.new_customer_value(models, spend, horizon=52, discount_rate=0.1, group="email").index) == ["email"]
+
+
+def test_channel_models_object(channels):
+    from clv.channels import ChannelModels
+
+    models, spend = channels
+    bundle = ChannelModels(dict(models), dict(spend))
+    table = clv.new_customer_value(bundle, None, horizon=52, discount_rate=0.1)
+    pd.testing.assert_frame_equal(table, clv.new_customer_value(models, spend, horizon=52, discount_rate=0.1))
+    with pytest.raises(clv.DataError, match="pass spend_model=None"):
+        clv.new_customer_value(bundle, spend, horizon=52, discount_rate=0.1)
 
 
 def test_per_channel_interval(channels):
