@@ -1,0 +1,138 @@
+"""Charts of the channel report.
+
+Each function draws precomputed figures on the matplotlib ``ax`` it is
+given and returns it; none computes a model quantity. matplotlib is only
+imported by the caller that makes the figure (see
+:func:`clv.reports.html.figure_png`), so importing this module is cheap.
+Channel names are user text: :func:`label` keeps matplotlib from reading
+``$...$`` in them as mathematics.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["cohort_heatmap", "label", "ltv_vs_cac", "p_alive_mix", "payback_curves", "value_distribution"]
+
+PAYS = "#2e7d32"
+FAILS = "#c62828"
+NEUTRAL = "#78909c"
+
+
+def label(text: Any) -> str:
+    """User text made safe for a matplotlib label (no mathtext)."""
+    return str(text).replace("$", r"\$")
+
+
+def ltv_vs_cac(table: pd.DataFrame, *, ax: Any, currency: str = "") -> Any:
+    """Horizontal bars of ``ltv_expected`` with its interval, and CAC as a black mark, per channel.
+
+    ``table`` is :attr:`clv.channels.ChannelReport.table` (rows in display
+    order, top first). Bars are green when LTV covers CAC, red when it does
+    not, grey when there is no CAC to compare with.
+    """
+    rows = table[table["customers"] > 0]
+    y = np.arange(len(rows))[::-1]
+    ltv = rows["ltv_expected"].to_numpy(dtype=float)
+    cac = rows["cac"].to_numpy(dtype=float)
+    colours = [NEUTRAL if not (np.isfinite(c) and c > 0) else (PAYS if v >= c else FAILS) for v, c in zip(ltv, cac)]
+    ax.barh(y, ltv, color=colours, height=0.6, label="expected LTV per customer")
+    lo = rows["ltv_lower"].to_numpy(dtype=float)
+    hi = rows["ltv_upper"].to_numpy(dtype=float)
+    ok = np.isfinite(lo) & np.isfinite(hi)
+    if ok.any():
+        ax.errorbar(ltv[ok], y[ok], xerr=[ltv[ok] - lo[ok], hi[ok] - ltv[ok]], fmt="none", ecolor="black",
+                    capsize=4, lw=1.2, label="interval")
+    has = np.isfinite(cac)
+    ax.scatter(cac[has], y[has], marker="D", s=60, color="black", zorder=3, label="CAC")
+    ax.set_yticks(y, [label(c) for c in rows.index])
+    ax.set_xlabel(f"margin per customer {currency}".strip())
+    ax.set_title("Expected LTV (bars, with interval) vs CAC (diamonds)")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.grid(axis="x", alpha=0.3)
+    return ax
+
+
+def payback_curves(curves: pd.DataFrame, cac: pd.Series, *, ax: Any, time_unit: str = "W", currency: str = "") -> Any:
+    """Cumulative discounted margin of a new customer per channel, with each channel's CAC dashed.
+
+    ``curves`` is :attr:`ChannelReport.payback_curves` (index: time after
+    acquisition); ``cac`` the CAC per channel (NaN or 0 draws no line).
+    """
+    import matplotlib as mpl
+
+    colours = mpl.colormaps["tab10"]
+    for i, name in enumerate(curves.columns):
+        colour = colours(i % 10)
+        ax.plot(curves.index, curves[name], color=colour, lw=2, label=label(name))
+        c = float(cac.get(name, np.nan))
+        if np.isfinite(c) and c > 0:
+            ax.axhline(c, color=colour, ls="--", lw=1)
+    unit = {"W": "weeks", "D": "days", "M": "months"}.get(time_unit, time_unit)
+    ax.set_xlabel(f"{unit} after acquisition")
+    ax.set_ylabel(f"cumulative margin {currency}".strip())
+    ax.set_title("Payback: new-customer margin (solid) vs CAC (dashed)")
+    ax.legend(fontsize=8, ncol=2)
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def cohort_heatmap(matrix: pd.DataFrame, *, ax: Any, title: str = "LTV:CAC by acquisition cohort") -> Any:
+    """Colour map of a channel x cohort matrix of ratios, centred on 1 (green pays back, red does not).
+
+    ``matrix`` has channels as rows and cohort labels as columns; NaN cells
+    (no CAC, no customers) stay blank.
+    """
+    import matplotlib as mpl
+    from matplotlib.colors import TwoSlopeNorm
+
+    values = matrix.to_numpy(dtype=float)
+    finite = values[np.isfinite(values)]
+    top = max(2.0, float(np.quantile(finite, 0.95))) if finite.size else 2.0
+    cmap = mpl.colormaps["RdYlGn"].copy()
+    cmap.set_bad("#eeeeee")
+    image = ax.imshow(np.ma.masked_invalid(values), aspect="auto", cmap=cmap,
+                      norm=TwoSlopeNorm(vmin=0.0, vcenter=1.0, vmax=top))
+    ax.set_yticks(np.arange(len(matrix.index)), [label(c) for c in matrix.index])
+    step = max(1, len(matrix.columns) // 12)
+    ticks = np.arange(0, len(matrix.columns), step)
+    ax.set_xticks(ticks, [label(matrix.columns[i]) for i in ticks], rotation=45, ha="right")
+    ax.set_xlabel("acquisition month")
+    ax.set_title(title)
+    ax.figure.colorbar(image, ax=ax, label="LTV / CAC (1 = break even)")
+    return ax
+
+
+def value_distribution(values: np.ndarray, *, ax: Any, currency: str = "", clip: float = 0.99) -> Any:
+    """Histogram of expected lifetime value per customer, cut at the ``clip`` quantile (the cut is labelled)."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    cut = float(np.quantile(values, clip)) if values.size else 1.0
+    ax.hist(np.minimum(values, cut), bins=50, color="#1565c0", alpha=0.85)
+    ax.set_xlabel(f"expected LTV per customer {currency} (top {1 - clip:.0%} shown at {cut:,.0f})".strip())
+    ax.set_ylabel("customers")
+    ax.set_title("Distribution of customer lifetime value")
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def p_alive_mix(shares: pd.DataFrame, *, ax: Any) -> Any:
+    """Stacked horizontal bars: share of each channel's customers in each P(alive) band (columns of ``shares``)."""
+    import matplotlib as mpl
+
+    colours = mpl.colormaps["RdYlGn"](np.linspace(0.1, 0.9, len(shares.columns)))
+    left = np.zeros(len(shares))
+    y = np.arange(len(shares))[::-1]
+    for colour, band in zip(colours, shares.columns):
+        width = shares[band].to_numpy(dtype=float)
+        ax.barh(y, width, left=left, color=colour, label=label(band), height=0.6)
+        left += width
+    ax.set_yticks(y, [label(c) for c in shares.index])
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of customers")
+    ax.set_title("P(alive) mix by channel")
+    ax.legend(title="P(alive)", fontsize=8, ncol=len(shares.columns), loc="upper center", bbox_to_anchor=(0.5, -0.18))
+    return ax

@@ -1,0 +1,385 @@
+"""The sections of a report.
+
+A report is a list of :class:`Section` objects rendered in order. Each
+section renders itself to HTML and Markdown, names the CSV tables it
+contributes and a JSON fragment for ``summary.json``. Another part of
+``clv`` adds a section by subclassing :class:`Section` and passing
+``sections=[*default_sections(), MySection()]`` to
+:func:`clv.reports.write_report`; data it needs beyond the channel report
+travels in :attr:`ReportContext.extra`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from clv.channels import ChannelReport
+from clv.reports import charts
+from clv.reports.html import (
+    esc,
+    figure_png,
+    fmt_int,
+    fmt_money,
+    fmt_number,
+    fmt_pct,
+    fmt_ratio,
+    fmt_text,
+    img_tag,
+    table_html,
+)
+from clv.reports.markdown import md_escape, md_table
+
+__all__ = [
+    "P_ALIVE_BANDS",
+    "ChannelTableSection",
+    "CohortSection",
+    "CustomerValueSection",
+    "MethodSection",
+    "PaybackSection",
+    "ReconciliationSection",
+    "ReportContext",
+    "Section",
+    "SummarySection",
+    "default_sections",
+]
+
+P_ALIVE_BANDS = (0.0, 0.25, 0.5, 0.75, 1.0)
+_UNITS = {"W": "weeks", "D": "days", "M": "months"}
+
+
+@dataclass
+class ReportContext:
+    """Everything sections draw on.
+
+    Attributes
+    ----------
+    channels : ChannelReport
+    title : str
+    currency : str
+        Shown next to money axes and headers (user text, escaped).
+    inputs : dict
+        ``{"transactions": path, ...}`` shown in the method section.
+    extra : dict
+        Data for sections added by other modules (e.g. lifecycle stages).
+    """
+
+    channels: ChannelReport
+    title: str = "Customer lifetime value by acquisition channel"
+    currency: str = ""
+    inputs: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def unit(self) -> str:
+        return _UNITS.get(self.channels.settings["time_unit"], self.channels.settings["time_unit"])
+
+
+class Section:
+    """Base class of a report section; subclasses override what they contribute."""
+
+    key = "section"
+    title = "Section"
+
+    def html(self, ctx: ReportContext) -> str:
+        """Body HTML (every user string escaped)."""
+        return ""
+
+    def markdown(self, ctx: ReportContext) -> str:
+        """Body Markdown (every user string escaped)."""
+        return ""
+
+    def tables(self, ctx: ReportContext) -> dict[str, pd.DataFrame]:
+        """``{file stem: frame}`` written as ``<stem>.csv``."""
+        return {}
+
+    def summary(self, ctx: ReportContext) -> dict[str, Any]:
+        """JSON-ready fragment stored under ``sections[key]`` in ``summary.json``."""
+        return {}
+
+
+def _verdicts(table: pd.DataFrame) -> dict[str, list[str]]:
+    rows = table[table["customers"] > 0]
+    ratio = rows["ltv_to_cac"]
+    return {
+        "pays_back": list(rows.index[ratio >= 1]),
+        "does_not_pay_back": list(rows.index[ratio < 1]),
+        "no_ratio": list(rows.index[ratio.isna()]),
+    }
+
+
+def _payback_text(row: pd.Series, unit: str) -> str:
+    status = row["payback_status"]
+    if status == "paid back at acquisition":
+        return "at acquisition"
+    if status == "paid back":
+        return f"{row['payback_period']:.1f} {unit}"
+    return str(status)
+
+
+class SummarySection(Section):
+    """The verdict: which channels pay back, with headline totals."""
+
+    key = "summary"
+    title = "Summary"
+
+    def _lines(self, ctx: ReportContext) -> list[tuple[str, str, str]]:
+        t = ctx.channels.table
+        out = []
+        for name, row in t[t["customers"] > 0].iterrows():
+            ratio = row["ltv_to_cac"]
+            if np.isfinite(ratio):
+                kind = "good" if ratio >= 1 else "bad"
+                word = "pays back" if ratio >= 1 else "does not pay back"
+                detail = (f"LTV:CAC {fmt_ratio(ratio)}, P(LTV > CAC) {fmt_pct(row['prob_ltv_exceeds_cac'])}, "
+                          f"payback {_payback_text(row, ctx.unit)}")
+            else:
+                kind, word = "na", "no CAC to compare"
+                detail = f"CAC {fmt_money(row['cac'])}; expected LTV {fmt_money(row['ltv_expected'])}"
+            out.append((kind, f"{name}", f"{word}: {detail}"))
+        return out
+
+    def html(self, ctx: ReportContext) -> str:
+        s = ctx.channels.settings
+        t = ctx.channels.table
+        items = "".join(f'<li><span class="{k}">{esc(name)}</span> {esc(text)}</li>' for k, name, text in self._lines(ctx))
+        totals = (f"{fmt_int(t['customers'].sum())} acquired customers in {fmt_int((t['customers'] > 0).sum())} channels, "
+                  f"acquisition spend {fmt_money(np.nansum(t['spend']))} {ctx.currency}".strip())
+        return (
+            f'<p class="note">{esc(totals)}. Observation end {esc(s["observation_end"])}; horizon '
+            f'{esc(fmt_number(s["horizon"], 0))} {esc(ctx.unit)}; annual discount rate {esc(fmt_pct(s["discount_rate"]))}; '
+            f'margin {esc(fmt_pct(s["margin"]))}. Channels ranked by LTV:CAC.</p>'
+            f'<ul class="verdict">{items}</ul>'
+        )
+
+    def markdown(self, ctx: ReportContext) -> str:
+        return "\n".join(f"- **{md_escape(name)}** {md_escape(text)}" for _, name, text in self._lines(ctx))
+
+    def summary(self, ctx: ReportContext) -> dict[str, Any]:
+        return _verdicts(ctx.channels.table)
+
+
+_CHANNEL_COLUMNS = [
+    ("customers", "customers", fmt_int),
+    ("cac", "CAC", fmt_money),
+    ("ltv_realized", "LTV realized", fmt_money),
+    ("ltv_expected", "LTV expected", fmt_money),
+    ("ltv_lower", "LTV low", fmt_money),
+    ("ltv_upper", "LTV high", fmt_money),
+    ("ltv_to_cac", "LTV:CAC", fmt_ratio),
+    ("prob_ltv_exceeds_cac", "P(LTV > CAC)", fmt_pct),
+    ("ltv_new", "new-customer LTV", fmt_money),
+    ("payback", "payback", fmt_text),
+    ("p_alive", "mean P(alive)", fmt_pct),
+    ("share_of_customers", "share of customers", fmt_pct),
+    ("share_of_value", "share of value", fmt_pct),
+    ("spend", "spend", fmt_money),
+]
+
+
+def _with_payback(ctx: ReportContext) -> pd.DataFrame:
+    t = ctx.channels.table.copy()
+    t["payback"] = [_payback_text(row, ctx.unit) for _, row in t.iterrows()]
+    return t
+
+
+def _row_class(row: pd.Series) -> str:
+    r = row["ltv_to_cac"]
+    return "" if not np.isfinite(r) else ("pays" if r >= 1 else "fails")
+
+
+class ChannelTableSection(Section):
+    """The channel table and the LTV vs CAC chart."""
+
+    key = "channels"
+    title = "LTV vs CAC by channel"
+
+    def html(self, ctx: ReportContext) -> str:
+        t = _with_payback(ctx)
+        png = figure_png(lambda ax: charts.ltv_vs_cac(t, ax=ax, currency=ctx.currency), size=(10, 0.55 * len(t) + 2))
+        interval = ctx.channels.settings["interval"]
+        return (
+            img_tag(png, "Expected LTV per customer with interval, and CAC, by channel")
+            + table_html(t, _CHANNEL_COLUMNS, index=("channel", "channel"), row_class=_row_class)
+            + f'<p class="note">LTV low/high: {esc(fmt_pct(interval))} interval from parameter uncertainty '
+            f'({esc(ctx.channels.settings["model"])}). "n/a": zero or unknown CAC, or no customers.</p>'
+        )
+
+    def markdown(self, ctx: ReportContext) -> str:
+        return md_table(_with_payback(ctx), _CHANNEL_COLUMNS, index="channel")
+
+    def tables(self, ctx: ReportContext) -> dict[str, pd.DataFrame]:
+        return {"channels": ctx.channels.table.reset_index()}
+
+
+class PaybackSection(Section):
+    """New-customer value curves against CAC."""
+
+    key = "payback"
+    title = "Payback of a new customer"
+
+    def html(self, ctx: ReportContext) -> str:
+        curves = ctx.channels.payback_curves
+        if curves.empty:
+            return '<p class="note">No channel-level models were given, so payback is not computed.</p>'
+        t = _with_payback(ctx)
+        png = figure_png(lambda ax: charts.payback_curves(curves, t["cac"], ax=ax, time_unit=ctx.channels.settings["time_unit"],
+                                                          currency=ctx.currency), size=(10, 5))
+        cols = [("cac", "CAC", fmt_money), ("ltv_new", "new-customer LTV", fmt_money),
+                ("ltv_new_lower", "low", fmt_money), ("ltv_new_upper", "high", fmt_money), ("payback", "payback", fmt_text),
+                ("model_source", "parameters", fmt_text)]
+        return (img_tag(png, "Cumulative margin of a new customer per channel against CAC")
+                + table_html(t[t["customers"] > 0], cols, index=("channel", "channel"), row_class=_row_class)
+                + '<p class="note">Cumulative expected margin of a newly acquired customer (acquisition purchase at 0, '
+                  "discounted repeat purchases after) from each channel's own parameters; payback when it reaches CAC.</p>")
+
+    def markdown(self, ctx: ReportContext) -> str:
+        t = _with_payback(ctx)
+        cols = [("cac", "CAC", fmt_money), ("ltv_new", "new-customer LTV", fmt_money), ("payback", "payback", fmt_text)]
+        return md_table(t[t["customers"] > 0], cols, index="channel")
+
+    def tables(self, ctx: ReportContext) -> dict[str, pd.DataFrame]:
+        return {"payback_curves": ctx.channels.payback_curves.reset_index()}
+
+
+class CohortSection(Section):
+    """Channel x acquisition month heat map of LTV:CAC."""
+
+    key = "cohorts"
+    title = "Acquisition cohorts"
+
+    def html(self, ctx: ReportContext) -> str:
+        c = ctx.channels.cohorts
+        matrix = c.pivot(index="channel", columns="cohort", values="ltv_to_cac")
+        order = [n for n in ctx.channels.table.index if n in matrix.index]
+        matrix = matrix.loc[order]
+        if not np.isfinite(matrix.to_numpy(dtype=float)).any():
+            return '<p class="note">No cohort has a CAC, so there is no LTV:CAC to map.</p>'
+        png = figure_png(lambda ax: charts.cohort_heatmap(matrix, ax=ax), size=(11, 0.45 * len(matrix) + 2.2))
+        return (img_tag(png, "LTV to CAC ratio by channel and acquisition month")
+                + '<p class="note">Older cohorts have more realized value; the full table is in cohorts.csv.</p>')
+
+    def markdown(self, ctx: ReportContext) -> str:
+        return f"{len(ctx.channels.cohorts)} channel x month cohorts: see cohorts.csv."
+
+    def tables(self, ctx: ReportContext) -> dict[str, pd.DataFrame]:
+        return {"cohorts": ctx.channels.cohorts}
+
+
+def p_alive_shares(customers: pd.DataFrame, order: list[str]) -> pd.DataFrame:
+    """Share of each channel's scored customers per P(alive) band (rows channels, columns bands)."""
+    scored = customers[customers["channel"].notna() & customers["p_alive"].notna()]
+    labels = [f"{lo:.2f}-{hi:.2f}" for lo, hi in pairwise(P_ALIVE_BANDS)]
+    band = pd.cut(scored["p_alive"], P_ALIVE_BANDS, labels=labels, include_lowest=True)
+    shares = pd.crosstab(scored["channel"], band, normalize="index")
+    return shares.reindex(index=[c for c in order if c in shares.index], columns=labels, fill_value=0.0)
+
+
+class CustomerValueSection(Section):
+    """Distribution of customer value and the P(alive) mix by channel."""
+
+    key = "customers"
+    title = "Customers"
+
+    def html(self, ctx: ReportContext) -> str:
+        cust = ctx.channels.customers
+        hist = figure_png(lambda ax: charts.value_distribution(cust["ltv_expected"].to_numpy(), ax=ax, currency=ctx.currency),
+                          size=(6.5, 4.2))
+        parts = [img_tag(hist, "Histogram of expected lifetime value per customer")]
+        if "p_alive" in cust:
+            shares = p_alive_shares(cust, list(ctx.channels.table.index))
+            mix = figure_png(lambda ax: charts.p_alive_mix(shares, ax=ax), size=(6.5, 4.2))
+            parts.append(img_tag(mix, "Share of customers by P(alive) band per channel"))
+        return f'<div class="grid">{"".join(f"<div>{p}</div>" for p in parts)}</div>' + (
+            '<p class="note">Per-customer figures are in customers.csv.</p>')
+
+    def tables(self, ctx: ReportContext) -> dict[str, pd.DataFrame]:
+        return {"customers": ctx.channels.customers.reset_index()}
+
+
+_RECON_TEXT = [
+    ("customers_scored", "customers in the transaction log (scored)"),
+    ("customers_in_acquisitions", "customers in the acquisition table (acquired by the observation end)"),
+    ("customers_without_acquisition", "customers in transactions but not in acquisitions (not in any channel)"),
+    ("value_of_customers_without_acquisition", "their expected future margin (not in any channel)"),
+    ("acquisitions_without_transactions", "acquired customers without transactions (counted with zero value)"),
+    ("acquisitions_after_observation_end", "acquisitions after the observation end (excluded)"),
+    ("transactions_after_observation_end", "transaction rows after the observation end (excluded)"),
+    ("customers_with_own_cost", "customers with their own cost in the acquisition table"),
+    ("customers_without_cost", "acquired customers without any cost data (left out of CAC)"),
+    ("spend_without_customers_total", "spend in periods without any acquired customer (left out of CAC)"),
+]
+
+
+class ReconciliationSection(Section):
+    """Everything that did not line up between transactions, acquisitions and spend."""
+
+    key = "reconciliation"
+    title = "Data reconciliation"
+
+    def _items(self, ctx: ReportContext) -> list[str]:
+        r = ctx.channels.reconciliation
+        items = []
+        for key, text in _RECON_TEXT:
+            value = r.get(key, 0)
+            shown = fmt_money(value) if isinstance(value, float) else fmt_int(value)
+            items.append(f"{text}: {shown}")
+        for key, text in (("channels_with_spend_but_no_customers", "channels with spend but no customers"),
+                          ("zero_cost_channels", "zero-cost channels (LTV:CAC not applicable)"),
+                          ("channels_without_cost_data", "channels without any cost data")):
+            names = r.get(key, [])
+            items.append(f"{text}: {len(names)}" + (f" ({', '.join(map(str, names))})" if names else ""))
+        for u in r.get("spend_without_customers", [])[:20]:
+            items.append(f"unallocated spend: {u['channel']} {u['period']}: {fmt_money(u['spend'])}")
+        return items
+
+    def html(self, ctx: ReportContext) -> str:
+        return "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in self._items(ctx)) + "</ul>"
+
+    def markdown(self, ctx: ReportContext) -> str:
+        return "\n".join(f"- {md_escape(i)}" for i in self._items(ctx))
+
+    def summary(self, ctx: ReportContext) -> dict[str, Any]:
+        return {"counts": {k: ctx.channels.reconciliation.get(k) for k, _ in _RECON_TEXT}}
+
+
+class MethodSection(Section):
+    """Definitions and settings, so a reader can check the arithmetic."""
+
+    key = "method"
+    title = "Method and settings"
+
+    def _definitions(self, ctx: ReportContext) -> list[str]:
+        s = ctx.channels.settings
+        return [
+            "LTV realized: margin x revenue to date per acquired customer (undiscounted).",
+            f"LTV expected: realized + discounted expected future margin over {s['horizon']:g} {ctx.unit}, mean per customer.",
+            "CAC: per-customer cost when given, else the channel's spend in the period / customers acquired then.",
+            "LTV:CAC: LTV expected / CAC; n/a when CAC is zero (organic) or unknown.",
+            f"New-customer LTV: expected discounted margin of a newly acquired customer over {s['horizon']:g} {ctx.unit}, "
+            "acquisition purchase included, from the channel's own parameters.",
+            f"Payback: time until that cumulative margin reaches CAC; 'not within horizon' after {s['payback_horizon']:g} {ctx.unit}.",
+            f"P(LTV > CAC): share of {s['n_draws']} parameter draws in which LTV expected exceeds CAC ({s['model']}).",
+        ]
+
+    def html(self, ctx: ReportContext) -> str:
+        s = ctx.channels.settings
+        defs = "".join(f"<li>{esc(d)}</li>" for d in self._definitions(ctx))
+        rows = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in {**s, **ctx.inputs}.items())
+        return f"<ul>{defs}</ul><table><tbody>{rows}</tbody></table>"
+
+    def markdown(self, ctx: ReportContext) -> str:
+        s = ctx.channels.settings
+        lines = [f"- {md_escape(d)}" for d in self._definitions(ctx)]
+        lines += [f"- {md_escape(k)}: {md_escape(v)}" for k, v in {**s, **ctx.inputs}.items()]
+        return "\n".join(lines)
+
+
+def default_sections() -> list[Section]:
+    """The sections of the channel report, in page order."""
+    return [SummarySection(), ChannelTableSection(), PaybackSection(), CohortSection(), CustomerValueSection(),
+            ReconciliationSection(), MethodSection()]

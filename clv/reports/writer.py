@@ -1,0 +1,135 @@
+"""Writing a report directory atomically.
+
+Everything is rendered and written into a temporary directory next to the
+destination; only when every file is complete is it renamed into place
+(replacing a previous report in one rename). A failure at any point
+removes the temporary directory, so a failed run leaves no partial report
+and keeps any previous report intact.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from clv.channels import ChannelReport, _jsonable
+from clv.errors import DataError
+from clv.reports.html import page
+from clv.reports.sections import ReportContext, Section, default_sections
+
+__all__ = ["MARKER", "render_html", "render_markdown", "write_report"]
+
+MARKER = "summary.json"  # a directory holding this file is a clv report and may be replaced
+
+
+def render_html(ctx: ReportContext, sections: Sequence[Section]) -> str:
+    """The self-contained HTML page (figures embedded as base64 PNG)."""
+    s = ctx.channels.settings
+    subtitle = f"Observation end {s['observation_end']}; model: {s['model']}"
+    return page(ctx.title, subtitle, [(sec.key, sec.title, sec.html(ctx)) for sec in sections])
+
+
+def render_markdown(ctx: ReportContext, sections: Sequence[Section]) -> str:
+    """The Markdown summary."""
+    from clv.reports.markdown import md_escape
+
+    parts = [f"# {md_escape(ctx.title)}"]
+    for sec in sections:
+        body = sec.markdown(ctx)
+        if body:
+            parts.append(f"## {md_escape(sec.title)}\n\n{body}")
+    return "\n\n".join(parts) + "\n"
+
+
+def _check_destination(out: Path) -> None:
+    if out.exists():
+        if not out.is_dir():
+            raise DataError(f"output '{out}' exists and is not a directory")
+        if any(out.iterdir()) and not (out / MARKER).is_file():
+            raise DataError(f"output directory '{out}' is not empty and holds no clv report; choose another --out")
+
+
+def write_report(
+    report: ChannelReport,
+    out: str | Path,
+    *,
+    sections: Sequence[Section] | None = None,
+    title: str = "Customer lifetime value by acquisition channel",
+    currency: str = "",
+    inputs: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Path:
+    """Write ``index.html``, ``summary.md``, ``summary.json`` and the sections' CSV files to ``out``.
+
+    Parameters
+    ----------
+    report : clv.channels.ChannelReport
+    out : path
+        Destination directory. It may not exist yet, be empty, or hold an
+        earlier clv report (which is replaced as a whole).
+    sections : list of Section, optional
+        Defaults to :func:`clv.reports.default_sections`; append your own.
+    title, currency : str
+        Page title and the currency label of money figures (user text, escaped).
+    inputs : dict, optional
+        Input file names shown in the method section.
+    extra : dict, optional
+        Data for added sections (:attr:`ReportContext.extra`).
+
+    Returns
+    -------
+    pathlib.Path
+        ``out``.
+    """
+    out = Path(out)
+    sections = list(default_sections() if sections is None else sections)
+    keys = [s.key for s in sections]
+    if len(set(keys)) != len(keys):
+        raise DataError(f"report sections need distinct keys, got {keys}")
+    _check_destination(out)
+    ctx = ReportContext(report, title=title, currency=currency, inputs=dict(inputs or {}), extra=dict(extra or {}))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the report should get the usual permissions
+        files = []
+        for sec in sections:
+            for stem, frame in sec.tables(ctx).items():
+                name = f"{stem}.csv"
+                if (tmp / name).exists():
+                    raise DataError(f"two report sections write {name}")
+                frame.to_csv(tmp / name, index=False)
+                files.append(name)
+        (tmp / "index.html").write_text(render_html(ctx, sections), encoding="utf-8")
+        (tmp / "summary.md").write_text(render_markdown(ctx, sections), encoding="utf-8")
+        summary = {**report.to_dict(), "sections": {s.key: s.summary(ctx) for s in sections},
+                   "files": ["index.html", "summary.md", MARKER, *files], "inputs": ctx.inputs}
+        (tmp / MARKER).write_text(json.dumps(_jsonable(summary), indent=2, allow_nan=False) + "\n", encoding="utf-8")
+        _swap_into_place(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def _swap_into_place(tmp: Path, out: Path) -> None:
+    """Rename ``tmp`` to ``out``; an existing ``out`` is moved aside first and removed after."""
+    if not out.exists():
+        tmp.rename(out)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+    old.rmdir()
+    out.rename(old)
+    try:
+        tmp.rename(out)
+    except OSError:
+        old.rename(out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
