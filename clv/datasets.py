@@ -2,4 +2,4 @@
 
 from clv.data.datasets import data_path, load_cdnow
 
-__all__ = ["load_cdnow", "data_path"]
+__all__ = ["data_path", "load_cdnow"]

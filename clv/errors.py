@@ -10,11 +10,11 @@ from __future__ import annotations
 
 __all__ = [
     "ClvError",
-    "DataError",
-    "ConvergenceError",
-    "NotFittedError",
     "ClvWarning",
+    "ConvergenceError",
+    "DataError",
     "DataWarning",
+    "NotFittedError",
 ]
 
 

@@ -50,9 +50,7 @@ def discount_factors(times: np.ndarray, discount_rate: float, time_unit: str) ->
 
 
 def _discounted_purchases(model: Any, rfm: pd.DataFrame, edges: np.ndarray, factors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    curve = model.expected_purchases_curve(rfm, edges)
-    increments = np.diff(curve, axis=1, prepend=0.0)
-    return increments @ factors, curve[:, -1]
+    return model.discounted_purchases(rfm, edges, factors)
 
 
 def customer_value(

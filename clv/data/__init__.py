@@ -10,15 +10,15 @@ from clv.data.summary import TIME_UNITS, calibration_holdout, rfm_summary, time_
 from clv.data.transactions import read_transactions
 
 __all__ = [
-    "read_transactions",
+    "TIME_UNITS",
+    "Simulation",
+    "calibration_holdout",
+    "data_path",
+    "load_cdnow",
     "read_acquisitions",
     "read_channel_spend",
+    "read_transactions",
     "rfm_summary",
-    "calibration_holdout",
-    "time_unit_days",
-    "TIME_UNITS",
     "simulate",
-    "Simulation",
-    "load_cdnow",
-    "data_path",
+    "time_unit_days",
 ]

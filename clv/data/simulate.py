@@ -11,7 +11,7 @@ import pandas as pd
 from clv.data.summary import time_unit_days
 from clv.errors import DataError
 
-__all__ = ["simulate", "Simulation"]
+__all__ = ["Simulation", "simulate"]
 
 _DEFAULT_PARAMS = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
 _DEFAULT_SPEND = {"p": 6.25, "q": 3.74, "v": 15.44}

@@ -21,7 +21,7 @@ import pandas as pd
 
 from clv.errors import DataError
 
-__all__ = ["TIME_UNITS", "rfm_summary", "calibration_holdout", "time_unit_days"]
+__all__ = ["TIME_UNITS", "calibration_holdout", "rfm_summary", "time_unit_days"]
 
 TIME_UNITS: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 30.4375}
 _EPOCH = np.datetime64("1970-01-01", "D")

@@ -8,7 +8,7 @@ import pandas as pd
 
 from clv.data.validation import load_table, parse_dates, parse_numbers, require_columns, require_present
 
-__all__ = ["read_transactions", "TRANSACTION_COLUMNS"]
+__all__ = ["TRANSACTION_COLUMNS", "read_transactions"]
 
 TRANSACTION_COLUMNS = ("customer_id", "date", "amount")
 

@@ -18,7 +18,7 @@ import pandas as pd
 
 from clv.errors import DataError
 
-__all__ = ["load_table", "require_columns", "parse_dates", "parse_numbers", "require_present", "describe_row"]
+__all__ = ["describe_row", "load_table", "parse_dates", "parse_numbers", "require_columns", "require_present"]
 
 _OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
 

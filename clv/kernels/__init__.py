@@ -10,4 +10,4 @@ unconditional expectations).
 from clv.kernels import bgnbd, gammagamma, mbgnbd, paretonbd
 from clv.kernels.backend import NUMPY, Backend, pytensor_backend
 
-__all__ = ["bgnbd", "mbgnbd", "paretonbd", "gammagamma", "Backend", "NUMPY", "pytensor_backend"]
+__all__ = ["NUMPY", "Backend", "bgnbd", "gammagamma", "mbgnbd", "paretonbd", "pytensor_backend"]

@@ -15,7 +15,7 @@ from typing import Any, Callable
 import numpy as np
 from scipy import special
 
-__all__ = ["Backend", "NUMPY", "pytensor_backend"]
+__all__ = ["NUMPY", "Backend", "pytensor_backend"]
 
 
 @dataclass(frozen=True)

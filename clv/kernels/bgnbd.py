@@ -14,20 +14,23 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special, stats
 
 from clv.kernels.backend import NUMPY, Backend
+from clv.kernels.betageo_family import derivatives
+from clv.kernels.design import Column
 from clv.kernels.special import alive_expectation
 
 PARAMS = ("r", "alpha", "a", "b")
 
 __all__ = [
     "PARAMS",
-    "loglik",
-    "loglik_grad",
-    "probability_alive",
-    "purchase_rate",
     "expected_purchases",
     "expected_purchases_if_alive",
     "expected_purchases_new",
+    "loglik",
+    "loglik_grad",
+    "loglik_hessian",
+    "probability_alive",
     "probability_of_purchases",
+    "purchase_rate",
 ]
 
 
@@ -57,40 +60,18 @@ def loglik(r: Any, alpha: Any, a: Any, b: Any, x: Any, t_x: Any, T: Any, *, back
     return head + B.where(x > 0, B.logaddexp(alive, dead), alive)
 
 
-def loglik_grad(
-    params: NDArray[np.float64], x: NDArray[np.float64], t_x: NDArray[np.float64], T: NDArray[np.float64],
-    weights: NDArray[np.float64],
-) -> tuple[float, NDArray[np.float64]]:
-    """Weighted total log-likelihood and its analytic gradient in ``(r, alpha, a, b)``.
+def loglik_grad(params: NDArray[np.float64], x: Column, t_x: Column, T: Column, weights: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
+    """Weighted total log-likelihood (eq. 6) and its analytic gradient in ``(r, alpha, a, b)``."""
+    ll, grad, _ = derivatives(params, x, t_x, T, weights, k=0)
+    return ll, grad
 
-    Differentiates eq. 6 term by term; ``w`` is the posterior weight of the
-    "dropped out after t_x" branch, so each branch contributes in proportion.
-    Functions of ``x`` alone are evaluated once per distinct ``x``.
-    """
-    r, alpha, a, b = params
-    ux, inv = np.unique(x, return_inverse=True)
-    ll_x = special.gammaln(r + ux) - special.gammaln(r) + special.gammaln(a + b) + special.gammaln(b + ux) - special.gammaln(b) - special.gammaln(a + b + ux)
-    d_r_x = special.digamma(r + ux) - special.digamma(r)
-    d_ab_x = special.digamma(a + b) - special.digamma(a + b + ux)
-    d_b_x = special.digamma(b + ux) - special.digamma(b)
 
-    rx = r + x
-    log_aT = np.log(alpha + T)
-    log_atx = np.log(alpha + t_x)
-    alive = -rx * log_aT
-    has = x > 0
-    bx1 = np.where(has, b + x - 1.0, 1.0)
-    dead = np.where(has, np.log(a) - np.log(bx1) - rx * log_atx, -np.inf)
-    mix = np.logaddexp(alive, dead)
-    w = np.exp(dead - mix)  # share of the dropout branch, 0 when x == 0
-    ll = ll_x[inv] + r * np.log(alpha) + mix
-
-    g_r = d_r_x[inv] + np.log(alpha) - (1 - w) * log_aT - w * log_atx
-    g_alpha = r / alpha - (1 - w) * rx / (alpha + T) - w * rx / (alpha + t_x)
-    g_a = d_ab_x[inv] + w / a
-    g_b = d_ab_x[inv] + d_b_x[inv] - w / bx1
-    grad = np.array([weights @ g_r, weights @ g_alpha, weights @ g_a, weights @ g_b])
-    return float(weights @ ll), grad
+def loglik_hessian(
+    params: NDArray[np.float64], x: Column, t_x: Column, T: Column, weights: NDArray[np.float64]
+) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
+    """Weighted total log-likelihood (eq. 6), gradient and Hessian in ``(r, alpha, a, b)``."""
+    ll, grad, hess = derivatives(params, x, t_x, T, weights, k=0, hessian=True)
+    return ll, grad, hess  # type: ignore[return-value]
 
 
 def _log_dropout_odds(r: float, alpha: float, a: float, b: float, x: NDArray, t_x: NDArray, T: NDArray) -> NDArray:

@@ -14,10 +14,11 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from clv.kernels.backend import NUMPY, Backend
+from clv.kernels.design import dot
 
 PARAMS = ("p", "q", "v")
 
-__all__ = ["PARAMS", "loglik", "loglik_grad", "expected_spend", "population_mean_spend"]
+__all__ = ["PARAMS", "expected_spend", "loglik", "loglik_grad", "population_mean_spend"]
 
 
 def loglik(p: Any, q: Any, v: Any, x: Any, m: Any, *, backend: Backend = NUMPY) -> Any:
@@ -50,7 +51,7 @@ def loglik_grad(
     g_p = x * (psi_pxq - special.digamma(px) + np.log(m) + np.log(x) - log_vxm)
     g_q = psi_pxq - special.digamma(q) + np.log(v) - log_vxm
     g_v = q / v - (px + q) / (v + x * m)
-    return float(weights @ ll), np.array([weights @ g_p, weights @ g_q, weights @ g_v])
+    return dot(weights, ll), np.array([dot(weights, g_p), dot(weights, g_q), dot(weights, g_v)])
 
 
 def expected_spend(p: float, q: float, v: float, x: ArrayLike, m: ArrayLike) -> NDArray[np.float64]:

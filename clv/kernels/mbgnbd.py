@@ -14,20 +14,23 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special, stats
 
 from clv.kernels.backend import NUMPY, Backend
+from clv.kernels.betageo_family import derivatives
+from clv.kernels.design import Column
 from clv.kernels.special import alive_expectation
 
 PARAMS = ("r", "alpha", "a", "b")
 
 __all__ = [
     "PARAMS",
-    "loglik",
-    "loglik_grad",
-    "probability_alive",
-    "purchase_rate",
     "expected_purchases",
     "expected_purchases_if_alive",
     "expected_purchases_new",
+    "loglik",
+    "loglik_grad",
+    "loglik_hessian",
+    "probability_alive",
     "probability_of_purchases",
+    "purchase_rate",
 ]
 
 
@@ -52,33 +55,18 @@ def loglik(r: Any, alpha: Any, a: Any, b: Any, x: Any, t_x: Any, T: Any, *, back
     return head + B.logaddexp(alive, dead)
 
 
-def loglik_grad(
-    params: NDArray[np.float64], x: NDArray[np.float64], t_x: NDArray[np.float64], T: NDArray[np.float64],
-    weights: NDArray[np.float64],
-) -> tuple[float, NDArray[np.float64]]:
-    """Weighted total log-likelihood and analytic gradient in ``(r, alpha, a, b)``."""
-    r, alpha, a, b = params
-    ux, inv = np.unique(x, return_inverse=True)
-    ll_x = special.gammaln(r + ux) - special.gammaln(r) + special.gammaln(a + b) + special.gammaln(b + ux + 1) - special.gammaln(b) - special.gammaln(a + b + ux + 1)
-    d_r_x = special.digamma(r + ux) - special.digamma(r)
-    d_ab_x = special.digamma(a + b) - special.digamma(a + b + ux + 1)
-    d_b_x = special.digamma(b + ux + 1) - special.digamma(b)
+def loglik_grad(params: NDArray[np.float64], x: Column, t_x: Column, T: Column, weights: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
+    """Weighted total log-likelihood (eq. 4) and its analytic gradient in ``(r, alpha, a, b)``."""
+    ll, grad, _ = derivatives(params, x, t_x, T, weights, k=1)
+    return ll, grad
 
-    rx = r + x
-    log_aT = np.log(alpha + T)
-    log_atx = np.log(alpha + t_x)
-    alive = -rx * log_aT
-    dead = np.log(a) - np.log(b + x) - rx * log_atx
-    mix = np.logaddexp(alive, dead)
-    w = np.exp(dead - mix)
-    ll = ll_x[inv] + r * np.log(alpha) + mix
 
-    g_r = d_r_x[inv] + np.log(alpha) - (1 - w) * log_aT - w * log_atx
-    g_alpha = r / alpha - (1 - w) * rx / (alpha + T) - w * rx / (alpha + t_x)
-    g_a = d_ab_x[inv] + w / a
-    g_b = d_ab_x[inv] + d_b_x[inv] - w / (b + x)
-    grad = np.array([weights @ g_r, weights @ g_alpha, weights @ g_a, weights @ g_b])
-    return float(weights @ ll), grad
+def loglik_hessian(
+    params: NDArray[np.float64], x: Column, t_x: Column, T: Column, weights: NDArray[np.float64]
+) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
+    """Weighted total log-likelihood (eq. 4), gradient and Hessian in ``(r, alpha, a, b)``."""
+    ll, grad, hess = derivatives(params, x, t_x, T, weights, k=1, hessian=True)
+    return ll, grad, hess  # type: ignore[return-value]
 
 
 def probability_alive(r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> NDArray[np.float64]:

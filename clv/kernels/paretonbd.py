@@ -26,14 +26,14 @@ PARAMS = ("r", "alpha", "s", "beta")
 
 __all__ = [
     "PARAMS",
-    "loglik",
-    "probability_alive",
-    "purchase_rate",
+    "conditional_probability_of_purchases",
     "expected_purchases",
     "expected_purchases_if_alive",
     "expected_purchases_new",
-    "conditional_probability_of_purchases",
+    "loglik",
+    "probability_alive",
     "probability_of_purchases",
+    "purchase_rate",
 ]
 
 

@@ -6,7 +6,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
-__all__ = ["log1mexp", "log_hyp2f1", "alive_expectation"]
+__all__ = ["alive_expectation", "log1mexp", "log_hyp2f1"]
 
 
 def log1mexp(d: ArrayLike) -> NDArray[np.float64]:

@@ -14,7 +14,7 @@ from clv.models.pareto_nbd import ParetoNBD
 from clv.models.results import FitResult
 from clv.models.transactions import TransactionModel
 
-__all__ = ["BetaGeo", "ModifiedBetaGeo", "ParetoNBD", "GammaGamma", "MLEModel", "TransactionModel", "FitResult", "load_model"]
+__all__ = ["BetaGeo", "FitResult", "GammaGamma", "MLEModel", "ModifiedBetaGeo", "ParetoNBD", "TransactionModel", "load_model"]
 
 _REGISTRY: dict[str, type[MLEModel]] = {m.__name__: m for m in (BetaGeo, ModifiedBetaGeo, ParetoNBD, GammaGamma)}
 

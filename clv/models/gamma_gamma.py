@@ -10,6 +10,7 @@ import pandas as pd
 from clv.data.rfm_checks import check_rfm, resolve_weights
 from clv.errors import DataError
 from clv.kernels import gammagamma
+from clv.kernels.design import dot
 from clv.models.base import MLEModel
 
 __all__ = ["GammaGamma"]
@@ -35,6 +36,7 @@ class GammaGamma(MLEModel):
 
     param_names = gammagamma.PARAMS
     _default_start = (1.0, 1.0, 1.0)
+    _analytic_gradient = True
 
     def _prepare(self, rfm: pd.DataFrame, weights: Any) -> dict[str, Any]:
         check_rfm(rfm, ("frequency", "monetary_value"))
@@ -61,7 +63,7 @@ class GammaGamma(MLEModel):
         }
 
     def _loglik(self, params: np.ndarray, data: dict[str, Any]) -> float:
-        return float(data["w"] @ gammagamma.loglik(*params, data["x"], data["m"]))
+        return dot(data["w"], gammagamma.loglik(*params, data["x"], data["m"]))
 
     def _loglik_grad(self, params: np.ndarray, data: dict[str, Any]) -> tuple[float, np.ndarray]:
         return gammagamma.loglik_grad(params, data["x"], data["m"], data["w"])

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from clv.data.rfm_checks import check_rfm, resolve_weights
+from clv.kernels.design import Column, dot
 from clv.models.base import MLEModel
 
 __all__ = ["TransactionModel", "compress"]
@@ -46,6 +47,13 @@ class TransactionModel(MLEModel):
 
     _kernel: ClassVar[ModuleType]
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        kernel = cls.__dict__.get("_kernel")
+        if kernel is not None:
+            cls._analytic_gradient = hasattr(kernel, "loglik_grad")
+            cls._analytic_hessian = hasattr(kernel, "loglik_hessian")
+
     # -- data --------------------------------------------------------------------
     @staticmethod
     def _arrays(rfm: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -57,14 +65,40 @@ class TransactionModel(MLEModel):
         w = resolve_weights(rfm, weights)
         keep = w > 0
         (ux, ut, uT), uw, _ = compress(x[keep], t_x[keep], T[keep], weights=w[keep])
-        return {"x": ux, "t_x": ut, "T": uT, "w": uw, "n_obs": float(uw.sum()), "n_unique": len(uw)}
+        return self._design(ux, ut, uT, uw)
+
+    @staticmethod
+    def _design(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, w: np.ndarray) -> dict[str, Any]:
+        columns = {"x_col": Column.of(x), "t_x_col": Column.of(t_x), "T_col": Column.of(T)}
+        return {"x": x, "t_x": t_x, "T": T, "w": w, "n_obs": float(w.sum()), "n_unique": len(w), **columns}
+
+    def _warm_start(self, data: dict[str, Any]) -> np.ndarray | None:
+        """On large data, start from the optimum of a fixed random subsample of the distinct tuples.
+
+        Sampling tuples with equal probability and keeping their weights
+        leaves the expected log-likelihood proportional to the full one, so
+        the subsample optimum lands close to the full optimum and the full
+        optimisation needs only a few iterations. The subsample seed is fixed:
+        the final estimate does not depend on it.
+        """
+        size = 20_000
+        if data["n_unique"] <= 4 * size:
+            return None
+        pick = np.sort(np.random.default_rng(0).choice(data["n_unique"], size=size, replace=False))
+        sub = self._design(data["x"][pick], data["t_x"][pick], data["T"][pick], data["w"][pick])
+        res = self._minimise(self._start(), sub)
+        return res.x if res.success and np.all(np.isfinite(res.x)) else None
 
     def _loglik(self, params: np.ndarray, data: dict[str, Any]) -> float:
-        return float(data["w"] @ self._kernel.loglik(*params, data["x"], data["t_x"], data["T"]))
+        return dot(data["w"], self._kernel.loglik(*params, data["x"], data["t_x"], data["T"]))
 
     def _loglik_grad(self, params: np.ndarray, data: dict[str, Any]) -> tuple[float, np.ndarray] | None:
         grad = getattr(self._kernel, "loglik_grad", None)
-        return None if grad is None else grad(params, data["x"], data["t_x"], data["T"], data["w"])
+        return None if grad is None else grad(params, data["x_col"], data["t_x_col"], data["T_col"], data["w"])
+
+    def _loglik_hessian(self, params: np.ndarray, data: dict[str, Any]) -> tuple[float, np.ndarray, np.ndarray] | None:
+        hess = getattr(self._kernel, "loglik_hessian", None)
+        return None if hess is None else hess(params, data["x_col"], data["t_x_col"], data["T_col"], data["w"])
 
     def loglik(self, rfm: pd.DataFrame) -> pd.Series:
         """Per-customer log-likelihood at the fitted parameters."""
@@ -88,20 +122,35 @@ class TransactionModel(MLEModel):
         value = self._kernel.expected_purchases(t, *self._values(), x, t_x, T)
         return pd.Series(value, index=rfm.index, name="expected_purchases")
 
-    def expected_purchases_curve(self, rfm: pd.DataFrame, times: np.ndarray) -> np.ndarray:
-        """Expected cumulative purchases at each of ``times`` for each customer.
+    def _alive_curve(self, x: np.ndarray, T: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Expected purchases if alive at ``times``, per distinct ``(x, T)`` pair, and each row's pair index.
 
-        Returns an array of shape ``(len(rfm), len(times))``. The "if alive"
-        part depends only on ``(x, T)``, so it is computed once per distinct
-        pair and then scaled by each customer's P(alive); this is what keeps
-        discounted valuation of millions of customers fast.
+        The "if alive" part of every model depends on ``(x, T)`` only, so it is
+        computed once per distinct pair; this keeps scoring millions of
+        customers over many horizons fast.
+        """
+        (ux, uT), _, inverse = compress(x, T, weights=np.ones(len(x)))
+        curve = self._kernel.expected_purchases_if_alive(times[None, :], *self._values(), ux[:, None], uT[:, None])
+        return curve, inverse
+
+    def expected_purchases_curve(self, rfm: pd.DataFrame, times: Any) -> np.ndarray:
+        """Expected cumulative purchases at each of ``times`` for each customer, shape ``(len(rfm), len(times))``."""
+        x, t_x, T = self._arrays(rfm)
+        curve, inverse = self._alive_curve(x, T, np.atleast_1d(np.asarray(times, dtype=float)))
+        return curve[inverse] * self._kernel.probability_alive(*self._values(), x, t_x, T)[:, None]
+
+    def discounted_purchases(self, rfm: pd.DataFrame, times: Any, factors: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Discounted and total expected purchases over periods ending at ``times``.
+
+        Returns ``sum_k factors[k] * (E[Y(times[k])] - E[Y(times[k-1])])`` and
+        ``E[Y(times[-1])]`` per customer, without forming the full
+        customers-by-periods matrix.
         """
         x, t_x, T = self._arrays(rfm)
-        times = np.asarray(times, dtype=float)
-        params = self._values()
-        (ux, uT), _, inverse = compress(x, T, weights=np.ones(len(x)))
-        curve = self._kernel.expected_purchases_if_alive(times[None, :], *params, ux[:, None], uT[:, None])
-        return curve[inverse] * self._kernel.probability_alive(*params, x, t_x, T)[:, None]
+        curve, inverse = self._alive_curve(x, T, np.atleast_1d(np.asarray(times, dtype=float)))
+        increments = np.diff(curve, axis=1, prepend=0.0)
+        p_alive = self._kernel.probability_alive(*self._values(), x, t_x, T)
+        return np.einsum("ij,j->i", increments, np.asarray(factors, dtype=float))[inverse] * p_alive, curve[inverse, -1] * p_alive
 
     def expected_purchases_new(self, t: Any) -> Any:
         """Expected repeat purchases of a newly acquired customer in ``(0, t]`` (scalar or array ``t``)."""
