@@ -1,0 +1,76 @@
+"""Lazy access to PySpark and a ready-made session for local runs and the CLI."""
+
+from __future__ import annotations
+
+import os
+import sys
+from types import ModuleType
+from typing import Any, Mapping
+
+__all__ = ["functions", "get_session", "types"]
+
+_HINT = "clv.spark needs PySpark: pip install 'clv[spark]' (and Java 17 for local mode)"
+
+
+def functions() -> ModuleType:
+    """``pyspark.sql.functions``, imported on first use with an install hint when missing."""
+    try:
+        from pyspark.sql import functions as F
+    except ImportError as exc:  # pragma: no cover - exercised only without pyspark
+        raise ImportError(_HINT) from exc
+    return F
+
+
+def types() -> ModuleType:
+    """``pyspark.sql.types``, imported on first use."""
+    functions()
+    from pyspark.sql import types as T
+
+    return T
+
+
+def get_session(
+    master: str = "local[*]",
+    *,
+    app_name: str = "clv",
+    config: Mapping[str, Any] | None = None,
+) -> Any:
+    """Get or create a SparkSession set up for ``clv``.
+
+    Parameters
+    ----------
+    master : str
+        Spark master URL: ``local[*]`` (all cores of this machine),
+        ``local[2]``, ``spark://host:7077``, ``yarn``, ... On Databricks or
+        EMR notebooks use the session that already exists instead.
+    app_name : str
+        Application name shown by the cluster manager.
+    config : mapping, optional
+        Extra ``spark.*`` settings; they override the defaults below.
+
+    Returns
+    -------
+    pyspark.sql.SparkSession
+
+    Notes
+    -----
+    Defaults: Arrow transfers on (``mapInPandas`` and ``toPandas``), and in
+    local mode the Python workers run this interpreter (``sys.executable``, unless
+    ``PYSPARK_PYTHON`` is already set),
+    so they see the same ``clv``, NumPy and pandas as the driver. On a
+    cluster ``clv`` must be installed on the executors (see docs/spark.md).
+    An existing session is returned as it is (``getOrCreate``), so settings
+    only apply to a new one.
+    """
+    functions()
+    from pyspark.sql import SparkSession
+
+    settings: dict[str, Any] = {"spark.sql.execution.arrow.pyspark.enabled": "true"}
+    if master.startswith("local"):
+        # PySpark starts its Python workers with $PYSPARK_PYTHON (default "python3", often another environment).
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    settings.update(dict(config or {}))
+    builder = SparkSession.builder.master(master).appName(app_name)
+    for key, value in settings.items():
+        builder = builder.config(key, str(value))
+    return builder.getOrCreate()
