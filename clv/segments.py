@@ -362,7 +362,7 @@ def rfm_segments(
         out["segment"] = "unclassified"
     if scores is not None:
         out["clv"] = scores["clv"].to_numpy(dtype=float)
-        out["value_tier"] = value_tiers(scores["clv"], cuts=tier_cuts).to_numpy()
+        out["value_tier"] = value_tiers(scores["clv"], cuts=tier_cuts).array
     return out
 
 
@@ -444,13 +444,16 @@ def churn_watchlist(
     rfm: pd.DataFrame | None = None,
     stages: Any = None,
     tier_cuts: tuple[float, float, float] = (0.05, 0.20, 0.80),
-    exclude_stages: tuple[str, ...] = (),
+    exclude_stages: tuple[str, ...] | None = None,
 ) -> pd.DataFrame:
     """Customers ranked by expected value at risk, for a retention team.
 
     The ranking key is :func:`value_at_risk` (``clv * churn_probability``),
-    ties broken by customer id. Value tiers come from ``clv`` over *all*
-    customers, before any filtering.
+    ties broken by the order of ``scores``. Value tiers come from ``clv`` over
+    *all* customers, before any filtering. When lifecycle stages are known,
+    customers already ``churned`` are left off by default: the list is for
+    customers slipping away, to reach before they are gone (a win-back list
+    of churned customers is ``exclude_stages=()`` filtered to that stage).
 
     Parameters
     ----------
@@ -464,9 +467,10 @@ def churn_watchlist(
         RFM frame), ``frequency`` and ``monetary_value``.
     stages : output of :func:`lifecycle_stage`, optional
         Adds ``stage`` (and ``activity``).
-    exclude_stages : tuple of str
-        Stages left off the list, e.g. ``("churned",)`` for a list of
-        customers still worth a retention offer.
+    exclude_stages : tuple of str, optional
+        Stages left off the list. Default: ``("churned",)`` when stages are
+        known (``stages`` given or a ``stage`` column in ``scores``), else
+        nothing; ``()`` keeps every stage.
 
     Returns
     -------
@@ -504,6 +508,8 @@ def churn_watchlist(
         table["stage"] = stage
         if isinstance(stages, pd.DataFrame) and "activity" in stages.columns:
             table["activity"] = stages["activity"].reindex(scores.index)
+    if exclude_stages is None:
+        exclude_stages = ("churned",) if "stage" in table.columns else ()
     if exclude_stages:
         unknown = [s for s in exclude_stages if s not in STAGES]
         if unknown:
