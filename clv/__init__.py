@@ -10,6 +10,13 @@ from __future__ import annotations
 
 from clv import datasets, plotting
 from clv.budget import forecast_base, max_cac, new_customer_value
+from clv.channels import (
+    ChannelModels,
+    ChannelReport,
+    PosteriorChannelModels,
+    channel_report,
+    fit_channel_models,
+)
 from clv.data import (
     Simulation,
     calibration_holdout,
@@ -51,6 +58,8 @@ __all__ = [
     "VALUE_TIERS",
     "AliveHistory",
     "BetaGeo",
+    "ChannelModels",
+    "ChannelReport",
     "ClvWarning",
     "ConvergenceError",
     "DataError",
@@ -60,6 +69,7 @@ __all__ = [
     "ModifiedBetaGeo",
     "NotFittedError",
     "ParetoNBD",
+    "PosteriorChannelModels",
     "RFGrid",
     "Simulation",
     "Tracking",
@@ -67,11 +77,13 @@ __all__ = [
     "__version__",
     "alive_history",
     "calibration_holdout",
+    "channel_report",
     "churn_watchlist",
     "compare_models",
     "customer_segments",
     "customer_value",
     "datasets",
+    "fit_channel_models",
     "forecast_base",
     "frequency_recency_matrix",
     "lifecycle_mix",

@@ -1,0 +1,295 @@
+"""The ``clv`` command line: argument parsing, progress and exit codes only.
+
+Exit status: 0 on success; 2 with a one-line ``clv: error: ...`` message on
+stderr (no traceback) for bad input, unreadable files or a model the data
+cannot identify; click's own usage errors also exit 2. Progress goes to
+stderr, results to the files named by ``--out`` (or stdout for
+``clv fit --json``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+import clv
+from clv.channels import PosteriorChannelModels, channel_report, fit_channel_models
+from clv.data import data_path
+from clv.errors import ClvError, DataError
+
+__all__ = ["main"]
+
+_TRANSACTION_MODELS = ["bgnbd", "mbgnbd", "paretonbd"]
+
+
+class _Progress:
+    """Prints ``[  1.2s] message`` lines to stderr unless quiet."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.start = time.perf_counter()
+
+    def __call__(self, message: str) -> None:
+        if not self.quiet:
+            click.echo(f"[{time.perf_counter() - self.start:6.1f}s] {message}", err=True)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"clv: error: {' '.join(str(message).split())}", err=True)
+    sys.exit(2)
+
+
+def _guarded(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn input and file errors into exit status 2 with one line on stderr."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ClvError as exc:
+            _fail(str(exc))
+        except (OSError, UnicodeError) as exc:
+            _fail(f"{type(exc).__name__}: {exc}")
+
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return wrapper
+
+
+def _common(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--transactions", "-t", required=True, type=click.Path(dir_okay=False),
+                     help="Transaction log CSV/Parquet with customer_id, date, amount."),
+        click.option("--observation-end", default=None, help="Last observed day (default: last transaction day)."),
+        click.option("--time-unit", type=click.Choice(["W", "D", "M"]), default="W", show_default=True,
+                     help="Time unit of rates and horizons: weeks, days or months."),
+        click.option("--model", "model_kind", type=click.Choice(["mle", "bayes"]), default="mle", show_default=True,
+                     help="Maximum likelihood (fast) or the hierarchical Bayesian model (clv.bayes)."),
+        click.option("--transaction-model", type=click.Choice(_TRANSACTION_MODELS), default="bgnbd", show_default=True,
+                     help="Purchase model for --model mle."),
+        click.option("--seed", type=int, default=1, show_default=True, help="Seed of every random draw."),
+        click.option("--quiet", "-q", is_flag=True, help="No progress messages."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _valuation_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--horizon", type=float, default=52.0, show_default=True, help="Forecast horizon in time units."),
+        click.option("--discount-rate", type=float, default=0.1, show_default=True, help="Annual discount rate."),
+        click.option("--margin", type=float, default=0.3, show_default=True, help="Share of revenue kept as margin."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _rfm(transactions: str, observation_end: str | None, time_unit: str, say: _Progress) -> tuple[Any, Any]:
+    say(f"reading {transactions}")
+    tx = clv.read_transactions(transactions)
+    rfm = clv.rfm_summary(tx, observation_end=observation_end, time_unit=time_unit)
+    say(f"{len(tx):,} transactions, {len(rfm):,} customers, observation end {rfm.attrs['observation_end']}")
+    return tx, rfm
+
+
+def _bayes_models(rfm: Any, acquisitions: Any, seed: int, say: _Progress) -> PosteriorChannelModels:
+    """Fit the grouped Bayesian models, or explain why they cannot be used."""
+    try:
+        from clv import bayes
+    except ImportError:
+        bayes = None
+    needed = ("HierarchicalBetaGeo", "HierarchicalGammaGamma")
+    if bayes is None or not all(hasattr(bayes, n) for n in needed):
+        raise DataError("--model bayes needs clv.bayes.HierarchicalBetaGeo/HierarchicalGammaGamma, "
+                        "which this installation does not provide yet; use --model mle")
+    grouped = rfm.join(acquisitions.set_index("customer_id")["channel"]).fillna({"channel": "(no acquisition record)"})
+    say("sampling the hierarchical BG/NBD (this takes minutes)")
+    tm = bayes.HierarchicalBetaGeo(group="channel").fit(grouped, random_seed=seed)
+    say("sampling the hierarchical Gamma-Gamma")
+    sm = bayes.HierarchicalGammaGamma(group="channel").fit(grouped, random_seed=seed)
+    return PosteriorChannelModels(tm, sm)
+
+
+def _write_csv_atomic(frame: Any, out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=out.parent, prefix=f".{out.name}.", suffix=".tmp", delete=False) as handle:
+        tmp = Path(handle.name)
+    try:
+        frame.to_csv(tmp)
+        tmp.replace(out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.version_option(clv.__version__, prog_name="clv")
+def main() -> None:
+    """Customer lifetime value for non-contractual businesses.
+
+    \b
+    Examples:
+      clv demo --out reports/demo
+      clv report -t tx.csv -a acquisitions.csv -s spend.csv --out reports/q3 --margin 0.35
+      clv fit -t tx.csv --json > fit.json
+      clv score -t tx.csv --out scores.csv --horizon 52 --discount-rate 0.1
+    """
+
+
+def _run_report(*, transactions: str, acquisitions: str, spend: str | None, out: str, horizon: float, time_unit: str,
+                discount_rate: float, margin: float, model_kind: str, transaction_model: str, seed: int,
+                observation_end: str | None, n_draws: int, currency: str, quiet: bool, title: str) -> None:
+    from clv.reports import write_report
+
+    say = _Progress(quiet)
+    tx, rfm = _rfm(transactions, observation_end, time_unit, say)
+    acq = clv.read_acquisitions(acquisitions)
+    sp = clv.read_channel_spend(spend) if spend else None
+    say(f"{len(acq):,} acquisitions in {acq['channel'].nunique()} channels" + (f"; {len(sp):,} spend rows" if sp is not None else ""))
+    if model_kind == "bayes":
+        models = _bayes_models(rfm, acq, seed, say)
+    else:
+        models = fit_channel_models(rfm, acq, transaction_model=transaction_model, progress=say)
+    say("scoring customers with their channel's model")
+    scores = models.score(rfm, acq.set_index("customer_id")["channel"], horizon=horizon, discount_rate=discount_rate,
+                          margin=margin, time_unit=time_unit, n_draws=n_draws, seed=seed)
+    report = channel_report(scores, acq, spend=sp, transactions=tx, rfm=rfm, models=models, horizon=horizon,
+                            discount_rate=discount_rate, margin=margin, time_unit=time_unit, n_draws=n_draws, seed=seed,
+                            progress=say)
+    say(f"writing the report to {out}")
+    inputs = {"transactions file": str(transactions), "acquisitions file": str(acquisitions),
+              "spend file": str(spend) if spend else "none"}
+    write_report(report, out, currency=currency, inputs=inputs, title=title)
+    say(f"done: {Path(out) / 'index.html'}")
+
+
+@main.command()
+@_common
+@click.option("--acquisitions", "-a", required=True, type=click.Path(dir_okay=False),
+              help="Acquisition table: customer_id, channel, acquired_at[, cost].")
+@click.option("--spend", "-s", default=None, type=click.Path(dir_okay=False),
+              help="Channel spend: channel, period (2024-03 or 2024-03-04/2024-03-17), spend.")
+@click.option("--out", "-o", required=True, type=click.Path(file_okay=False), help="Report directory to write.")
+@_valuation_options
+@click.option("--n-draws", type=int, default=100, show_default=True, help="Parameter draws for intervals and P(LTV > CAC).")
+@click.option("--currency", default="", help="Currency label for money figures, e.g. USD.")
+@click.option("--title", default="Customer lifetime value by acquisition channel", help="Report title.")
+@_guarded
+def report(**kwargs: Any) -> None:
+    """Write the CAC vs LTV report (HTML, Markdown, CSV, JSON) to --out.
+
+    \b
+    Examples:
+      clv report -t tx.csv -a acquisitions.csv -s spend.csv --out reports/q3
+      clv report -t tx.parquet -a acq.csv --out reports/q3 --horizon 104 --margin 0.4 --seed 7
+    """
+    _run_report(**kwargs)
+
+
+@main.command()
+@click.option("--out", "-o", default="reports/demo", show_default=True, type=click.Path(file_okay=False),
+              help="Report directory to write.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the bootstrap draws.")
+@click.option("--n-draws", type=int, default=100, show_default=True, help="Parameter draws for intervals.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
+@_guarded
+def demo(out: str, seed: int, n_draws: int, quiet: bool) -> None:
+    """Run the report on the bundled demo shop (six channels, 30,000 customers).
+
+    \b
+    Example:
+      clv demo --out reports/demo
+    """
+    _run_report(transactions=str(data_path("demo/transactions.csv")), acquisitions=str(data_path("demo/acquisitions.csv")),
+                spend=str(data_path("demo/channel_spend.csv")), out=out, horizon=52.0, time_unit="W", discount_rate=0.1,
+                margin=0.3, model_kind="mle", transaction_model="bgnbd", seed=seed, observation_end="2025-12-31",
+                n_draws=n_draws, currency="USD", quiet=quiet, title="Demo shop: customer lifetime value by acquisition channel")
+
+
+def _model_json(model: Any) -> dict[str, Any]:
+    result = model.result_
+    return {
+        "model": type(model).__name__,
+        "params": {k: float(v) for k, v in result.params.items()},
+        "std_err": {k: (float(v) if v == v else None) for k, v in result.std_err.items()},
+        "log_likelihood": float(result.log_likelihood),
+        "aic": float(result.aic),
+        "bic": float(result.bic),
+        "n_obs": float(result.n_obs),
+        "converged": bool(result.converged),
+        **({"exclusions": result.extra["exclusions"]} if "exclusions" in result.extra else {}),
+    }
+
+
+@main.command()
+@_common
+@click.option("--json", "as_json", is_flag=True, help="Print parameters and fit statistics as JSON on stdout.")
+@click.option("--save", default=None, type=click.Path(dir_okay=False), help="Also save the transaction model as JSON.")
+@_guarded
+def fit(transactions: str, observation_end: str | None, time_unit: str, model_kind: str, transaction_model: str,
+        seed: int, quiet: bool, as_json: bool, save: str | None) -> None:
+    """Fit the purchase model and the Gamma-Gamma spend model; print parameters and fit statistics.
+
+    \b
+    Examples:
+      clv fit -t tx.csv --json > fit.json
+      clv fit -t tx.csv --transaction-model paretonbd --observation-end 2025-06-30
+    """
+    say = _Progress(quiet)
+    if model_kind == "bayes":
+        raise DataError("clv fit --model bayes is not available yet; use --model mle")
+    _, rfm = _rfm(transactions, observation_end, time_unit, say)
+    cls = {"bgnbd": clv.BetaGeo, "mbgnbd": clv.ModifiedBetaGeo, "paretonbd": clv.ParetoNBD}[transaction_model]
+    say(f"fitting {cls.__name__} and GammaGamma")
+    tm, sm = cls().fit(rfm), clv.GammaGamma().fit(rfm)
+    if save:
+        tm.save(save)
+    payload = {"customers": len(rfm), "observation_end": rfm.attrs["observation_end"], "time_unit": time_unit,
+               "rfm_exclusions": rfm.attrs["exclusions"], "transaction_model": _model_json(tm), "spend_model": _model_json(sm)}
+    if as_json:
+        click.echo(json.dumps(payload, indent=2))
+        return
+    for m in (tm, sm):
+        click.echo(m.summary().to_string())
+        click.echo(f"log-likelihood {m.log_likelihood_:.2f}\n")
+
+
+@main.command()
+@_common
+@click.option("--out", "-o", required=True, type=click.Path(dir_okay=False), help="CSV file of per-customer scores.")
+@_valuation_options
+@click.option("--interval", type=float, default=None, help="Add clv_lower/clv_upper at this level, e.g. 0.9.")
+@_guarded
+def score(transactions: str, observation_end: str | None, time_unit: str, model_kind: str, transaction_model: str,
+          seed: int, quiet: bool, out: str, horizon: float, discount_rate: float, margin: float, interval: float | None) -> None:
+    """Score every customer: P(alive), expected purchases and spend, discounted CLV.
+
+    \b
+    Examples:
+      clv score -t tx.csv --out scores.csv
+      clv score -t tx.csv --out scores.csv --horizon 26 --interval 0.9 --seed 3
+    """
+    say = _Progress(quiet)
+    if model_kind == "bayes":
+        raise DataError("clv score --model bayes is not available yet; use --model mle")
+    _, rfm = _rfm(transactions, observation_end, time_unit, say)
+    cls = {"bgnbd": clv.BetaGeo, "mbgnbd": clv.ModifiedBetaGeo, "paretonbd": clv.ParetoNBD}[transaction_model]
+    say(f"fitting {cls.__name__} and GammaGamma")
+    tm, sm = cls().fit(rfm), clv.GammaGamma().fit(rfm)
+    say("scoring")
+    scores = clv.customer_value(tm, sm, rfm, horizon=horizon, discount_rate=discount_rate, margin=margin,
+                                time_unit=time_unit, interval=interval, seed=seed)
+    _write_csv_atomic(rfm.join(scores), Path(out))
+    say(f"wrote {len(scores):,} rows to {out}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
