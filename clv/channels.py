@@ -500,6 +500,11 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [_jsonable(r) for r in frame.to_dict("records")]
 
 
+def _show(value: Any) -> str:
+    """``repr`` of a customer id without numpy's type wrapper."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
 def _say(progress: Progress, text: str) -> None:
     if progress is not None:
         progress(text)
@@ -576,10 +581,10 @@ def _check_scores(scores: Any) -> pd.DataFrame:
         )
     if scores.index.has_duplicates:
         dup = scores.index[scores.index.duplicated()][0]
-        raise DataError(f"scores: customer {dup!r} appears twice in the index (expected one row per customer_id)")
+        raise DataError(f"scores: customer {_show(dup)} appears twice in the index (expected one row per customer_id)")
     bad = ~np.isfinite(scores["clv"].to_numpy(dtype=float))
     if bad.any():
-        raise DataError(f"column 'clv': missing or non-finite value for customer {scores.index[int(np.argmax(bad))]!r}")
+        raise DataError(f"column 'clv': missing or non-finite value for customer {_show(scores.index[int(np.argmax(bad))])}")
     return scores
 
 
@@ -590,7 +595,7 @@ def _check_acquisitions(acquisitions: Any) -> pd.DataFrame:
         acquisitions = acquisitions.assign(cost=np.nan)
     if acquisitions["customer_id"].duplicated().any():
         dup = acquisitions.loc[acquisitions["customer_id"].duplicated(), "customer_id"].iloc[0]
-        raise DataError(f"column 'customer_id': customer {dup!r} is listed twice in the acquisitions")
+        raise DataError(f"column 'customer_id': customer {_show(dup)} is listed twice in the acquisitions")
     return acquisitions
 
 
@@ -881,7 +886,7 @@ def _ltv_expected_draws(
     scored = acq.loc[acq["scored"]]
     missing = pd.Index(scored["customer_id"]).difference(rfm.index)
     if len(missing):
-        raise DataError(f"rfm: customer {missing[0]!r} has scores but no row in the RFM frame")
+        raise DataError(f"rfm: customer {_show(missing[0])} has scores but no row in the RFM frame")
     for j, name in enumerate(names):
         n_all = int((acq["channel"] == name).sum())
         ids = scored.loc[scored["channel"] == name, "customer_id"].to_numpy()

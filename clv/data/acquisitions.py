@@ -106,8 +106,10 @@ def read_acquisitions(
         rows = np.flatnonzero(dup)
         first = int(rows[0])
         again = int(rows[(ids.iloc[rows] == ids.iloc[first]).to_numpy()][1])
+        who = ids.iloc[first]
+        who = who.item() if isinstance(who, np.generic) else who
         raise DataError(
-            f"column '{customer}': customer {ids.iloc[first]!r} is listed twice (rows {first + 1} and {again + 1}); "
+            f"column '{customer}': customer {who!r} is listed twice (rows {first + 1} and {again + 1}); "
             f"each customer has one acquisition; {describe_row(frame, again)}"
         )
     out = pd.DataFrame(
