@@ -64,9 +64,13 @@ def sufficient_statistics(rfm: Any, *, kind: str = "transactions", group: str | 
     Returns
     -------
     pandas.DataFrame
-        ``[group,] <statistics>, count`` sorted by the keys (a deterministic
-        order, so repeated fits give identical numbers). Fit any model with
-        ``model.fit(agg, weights="count")``.
+        ``[group,] <statistics>, count``. Rows are ordered by the smallest
+        ``customer_id`` carrying each tuple (by the keys when there is no
+        ``customer_id`` column): a deterministic order, and the one in which
+        the pandas fit's own compression meets the tuples, so both paths add
+        the log-likelihood terms in the same order and agree to the last
+        digit (in exact arithmetic the order is immaterial). Fit any model
+        with ``model.fit(agg, weights="count")``.
 
     Examples
     --------
@@ -85,9 +89,14 @@ def sufficient_statistics(rfm: Any, *, kind: str = "transactions", group: str | 
         if nulls:
             raise DataError(f"column '{group}': empty group value for customer {nulls[0]['customer_id']!r}; "
                             "fill it (e.g. 'unknown') before fitting by group")
-    agg = frame.groupBy(*keys).agg(F.count(F.lit(1)).alias("count")).toPandas()
+    if "customer_id" not in frame.columns:
+        agg = frame.groupBy(*keys).agg(F.count(F.lit(1)).alias("count")).toPandas()
+        order = keys
+    else:
+        agg = frame.groupBy(*keys).agg(F.count(F.lit(1)).alias("count"), F.min("customer_id").alias("_first")).toPandas()
+        order = ["_first"]
     agg["count"] = agg["count"].astype(np.int64)
-    return agg.sort_values(keys, ignore_index=True)
+    return agg.sort_values(order, ignore_index=True)[[*keys, "count"]]
 
 
 def _spend_exclusions(agg: pd.DataFrame) -> dict[str, int]:
