@@ -147,7 +147,8 @@ def main() -> None:
 def _run_report(*, transactions: str, acquisitions: str, spend: str | None, out: str, horizon: float, time_unit: str,
                 discount_rate: float, margin: float, model_kind: str, transaction_model: str, seed: int,
                 observation_end: str | None, n_draws: int, currency: str, quiet: bool, title: str) -> None:
-    from clv.reports import write_report
+    from clv.reports import default_sections, write_report
+    from clv.reports.lifecycle_section import lifecycle_extra, with_lifecycle
 
     say = _Progress(quiet)
     tx, rfm = _rfm(transactions, observation_end, time_unit, say)
@@ -164,10 +165,13 @@ def _run_report(*, transactions: str, acquisitions: str, spend: str | None, out:
     report = channel_report(scores, acq, spend=sp, transactions=tx, rfm=rfm, models=models, horizon=horizon,
                             discount_rate=discount_rate, margin=margin, time_unit=time_unit, n_draws=n_draws, seed=seed,
                             progress=say)
+    say("placing customers in lifecycle stages")
+    extra = lifecycle_extra(scores, rfm, models, acq.set_index("customer_id")["channel"], seed=seed)
     say(f"writing the report to {out}")
     inputs = {"transactions file": str(transactions), "acquisitions file": str(acquisitions),
               "spend file": str(spend) if spend else "none"}
-    write_report(report, out, currency=currency, inputs=inputs, title=title)
+    write_report(report, out, currency=currency, inputs=inputs, title=title, sections=with_lifecycle(default_sections()),
+                 extra=extra)
     say(f"done: {Path(out) / 'index.html'}")
 
 

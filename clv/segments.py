@@ -24,6 +24,7 @@ Two model quantities drive the lifecycle stage of a customer with history
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -127,11 +128,35 @@ def _check_fraction(value: float, name: str) -> float:
 
 
 # -- lifecycle stage -------------------------------------------------------------
+def _model_groups(model: Any, groups: pd.Series | None, index: pd.Index) -> list[tuple[np.ndarray, Any]]:
+    """``[(row positions, model)]``: one model for everyone, or one per group of a ``{group: model}`` mapping."""
+    if groups is None:
+        if isinstance(model, Mapping):
+            raise DataError("model is a mapping {group: model}: pass groups= (the group of each customer)")
+        return [(np.arange(len(index)), model)]
+    if not isinstance(model, Mapping):
+        raise DataError(f"groups= needs model to be a mapping {{group: fitted model}}, got {type(model).__name__}")
+    if not isinstance(groups, pd.Series):
+        raise DataError(f"groups must be a pandas Series mapping customer_id to group, got {type(groups).__name__}")
+    if groups.index.has_duplicates:
+        raise DataError(f"customer {groups.index[groups.index.duplicated()][0]!r} appears twice in groups")
+    key = groups.reindex(index).astype(object)
+    key = key.where(key.isin(list(model.keys())), "*").to_numpy()
+    if "*" in key and "*" not in model:
+        i = int(np.argmax(key == "*"))
+        raise DataError(f"customer {index[i]!r}: no model for its group {groups.get(index[i])!r} and no pooled model under '*'")
+    out = []
+    for name in pd.unique(key):
+        out.append((np.flatnonzero(key == name), model[name]))
+    return out
+
+
 def lifecycle_stage(
     scores: pd.DataFrame,
     rfm: pd.DataFrame,
     model: Any,
     *,
+    groups: pd.Series | None = None,
     churn_p_alive: float = 0.3,
     churn_activity: float = 0.2,
     decline_p_alive: float = 0.6,
@@ -173,9 +198,13 @@ def lifecycle_stage(
         Output of :func:`clv.customer_value` (uses ``p_alive``).
     rfm : pandas.DataFrame
         The RFM frame the scores were computed from (``frequency, recency, T``).
-    model : fitted BetaGeo, ModifiedBetaGeo or ParetoNBD
+    model : fitted BetaGeo, ModifiedBetaGeo or ParetoNBD, or a mapping
         The transaction model behind ``scores``; only
-        ``expected_purchases(rfm, t)`` is called.
+        ``expected_purchases(rfm, t)`` is called. With ``groups``, a mapping
+        ``{group: fitted model}`` (e.g. one model per acquisition channel);
+        customers whose group has no model use the one under ``"*"``.
+    groups : pandas.Series, optional
+        Group of each customer (index ``customer_id``), for a mapping ``model``.
     churn_p_alive, decline_p_alive : float
         P(alive) thresholds of the churned and declining stages.
     churn_activity, decline_activity : float
@@ -217,10 +246,13 @@ def lifecycle_stage(
         raise DataError(f"mature_frequency must be at least 1, got {mature_frequency}")
 
     p_alive = scores["p_alive"].to_numpy(dtype=float)
-    now = model.expected_purchases(rfm, window).to_numpy(dtype=float)
-    at_last = model.expected_purchases(rfm.assign(T=rfm["recency"]), window).to_numpy(dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        activity = np.where(at_last > 0, now / at_last, 0.0)
+    activity = np.empty(len(rfm))
+    for rows, tm in _model_groups(model, groups, rfm.index):
+        part = rfm.iloc[rows]
+        now = tm.expected_purchases(part, window).to_numpy(dtype=float)
+        at_last = tm.expected_purchases(part.assign(T=part["recency"]), window).to_numpy(dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            activity[rows] = np.where(at_last > 0, now / at_last, 0.0)
     activity = np.clip(activity, 0.0, 1.0)
 
     x = rfm["frequency"].to_numpy(dtype=float)
