@@ -26,7 +26,7 @@ FIGURES = {"01_quickstart.ipynb": 3, "02_channel_ltv_vs_cac.ipynb": 2, "03_hiera
 
 def test_the_four_notebooks_are_there():
     names = {p.name for p in PATHS}
-    assert {"01_quickstart.ipynb", "04_budget_planning.ipynb"} <= names
+    assert {"01_quickstart.ipynb", "02_channel_ltv_vs_cac.ipynb", "04_budget_planning.ipynb"} <= names
 
 
 @pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
