@@ -386,7 +386,7 @@ def rfm_segments(
     f = _quantile_score(rfm["frequency"].to_numpy(dtype=float), bins)
     m = _quantile_score(rfm["monetary_value"].to_numpy(dtype=float), bins)
     out = pd.DataFrame({"r_score": r, "f_score": f, "m_score": m}, index=rfm.index)
-    out["rfm_score"] = [f"{a}{b}{c}" for a, b, c in zip(r, f, m)]
+    out["rfm_score"] = out["r_score"].astype(str) + out["f_score"].astype(str) + out["m_score"].astype(str)
     if bins == 5:
         conditions = [(r >= rl) & (r <= rh) & (f >= fl) & (f <= fh) for _, (rl, rh), (fl, fh) in RFM_SEGMENT_RULES]
         out["segment"] = np.select(conditions, [name for name, _, _ in RFM_SEGMENT_RULES], default="unclassified")
@@ -433,7 +433,8 @@ def customer_segments(
     """Everything per customer: scores, RFM, lifecycle stage, RFM segment, value tier, value at risk.
 
     Joins ``scores`` with the RFM columns, :func:`lifecycle_stage` (its
-    ``stage`` and ``activity``; ``stage_options`` are passed on),
+    ``stage`` and ``activity``; ``stage_options`` such as thresholds or
+    ``groups=`` for a ``{group: model}`` mapping are passed on),
     :func:`rfm_segments` and :func:`value_at_risk`. The result can be handed
     to :func:`churn_watchlist` and :func:`lifecycle_mix` directly.
 
