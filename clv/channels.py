@@ -736,7 +736,7 @@ def channel_report(
     # -- point figures per channel ------------------------------------------------------------
     n_cust = np.bincount(code, minlength=k).astype(float)
     known = ~np.isnan(cost)
-    cost_sum = np.bincount(code[known], weights=cost[known], minlength=k)
+    cost_sum = np.bincount(code[known], weights=cost[known], minlength=k).astype(float)
     cost_n = np.bincount(code[known], minlength=k)
     cac = np.divide(cost_sum, cost_n, out=np.full(k, np.nan), where=cost_n > 0)
     total_spend = cost_sum.copy()

@@ -100,7 +100,16 @@ def _rfm(transactions: str, observation_end: str | None, time_unit: str, say: _P
     return tx, rfm
 
 
-def _bayes_models(rfm: Any, acquisitions: Any, seed: int, say: _Progress) -> PosteriorChannelModels:
+UNATTRIBUTED = "(no acquisition record)"
+
+
+def _channel_of(rfm: Any, acquisitions: Any) -> Any:
+    """Channel of every scored customer; customers missing from the acquisitions get their own group."""
+    return acquisitions.set_index("customer_id")["channel"].reindex(rfm.index).fillna(UNATTRIBUTED)
+
+
+def _bayes_models(rfm: Any, acquisitions: Any, seed: int, say: _Progress, draws: int = 500,
+                  chains: int = 2) -> PosteriorChannelModels:
     """Fit the grouped Bayesian models, or explain why they cannot be used."""
     try:
         from clv import bayes
@@ -110,11 +119,11 @@ def _bayes_models(rfm: Any, acquisitions: Any, seed: int, say: _Progress) -> Pos
     if bayes is None or not all(hasattr(bayes, n) for n in needed):
         raise DataError("--model bayes needs clv.bayes.HierarchicalBetaGeo/HierarchicalGammaGamma, "
                         "which this installation does not provide yet; use --model mle")
-    grouped = rfm.join(acquisitions.set_index("customer_id")["channel"]).fillna({"channel": "(no acquisition record)"})
-    say("sampling the hierarchical BG/NBD (this takes minutes)")
-    tm = bayes.HierarchicalBetaGeo(group="channel").fit(grouped, random_seed=seed)
+    grouped = rfm.assign(channel=_channel_of(rfm, acquisitions))
+    say(f"sampling the hierarchical BG/NBD ({chains} chains x {draws} draws; this takes minutes)")
+    tm = bayes.HierarchicalBetaGeo(group="channel").fit(grouped, draws=draws, tune=draws, chains=chains, random_seed=seed)
     say("sampling the hierarchical Gamma-Gamma")
-    sm = bayes.HierarchicalGammaGamma(group="channel").fit(grouped, random_seed=seed)
+    sm = bayes.HierarchicalGammaGamma(group="channel").fit(grouped, draws=draws, tune=draws, chains=chains, random_seed=seed)
     return PosteriorChannelModels(tm, sm)
 
 
@@ -160,7 +169,7 @@ def _run_report(*, transactions: str, acquisitions: str, spend: str | None, out:
     else:
         models = fit_channel_models(rfm, acq, transaction_model=transaction_model, progress=say)
     say("scoring customers with their channel's model")
-    scores = models.score(rfm, acq.set_index("customer_id")["channel"], horizon=horizon, discount_rate=discount_rate,
+    scores = models.score(rfm, _channel_of(rfm, acq), horizon=horizon, discount_rate=discount_rate,
                           margin=margin, time_unit=time_unit, n_draws=n_draws, seed=seed)
     report = channel_report(scores, acq, spend=sp, transactions=tx, rfm=rfm, models=models, horizon=horizon,
                             discount_rate=discount_rate, margin=margin, time_unit=time_unit, n_draws=n_draws, seed=seed,

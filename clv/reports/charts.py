@@ -92,8 +92,7 @@ def cohort_heatmap(matrix: pd.DataFrame, *, ax: Any, title: str = "LTV:CAC by ac
     values = matrix.to_numpy(dtype=float)
     finite = values[np.isfinite(values)]
     top = max(2.0, float(np.quantile(finite, 0.95))) if finite.size else 2.0
-    cmap = mpl.colormaps["RdYlGn"].copy()
-    cmap.set_bad("#eeeeee")
+    cmap = mpl.colormaps["RdYlGn"].with_extremes(bad="#eeeeee")
     image = ax.imshow(np.ma.masked_invalid(values), aspect="auto", cmap=cmap,
                       norm=TwoSlopeNorm(vmin=0.0, vcenter=1.0, vmax=top))
     ax.set_yticks(np.arange(len(matrix.index)), [label(c) for c in matrix.index])
