@@ -90,6 +90,12 @@ def customer_value(
         parametric bootstrap of both models' MLE (``n_draws`` parameter sets
         from the asymptotic normal, ``seed`` required).
 
+        For Bayesian models (:mod:`clv.bayes`, anything with
+        ``draw_models(n_draws)``) every column is the posterior mean over
+        ``n_draws`` evenly thinned posterior draws, and ``clv_lower``,
+        ``clv_upper`` always come (``interval`` defaults to 0.9 there; no
+        seed is needed since no randomness is involved).
+
     Returns
     -------
     pandas.DataFrame
@@ -111,6 +117,8 @@ def customer_value(
         raise DataError(f"margin must lie between 0 and 1, got {margin}")
     edges = period_edges(horizon, period)
     factors = discount_factors(edges, discount_rate, time_unit)
+    if _is_posterior(transactions_model) or _is_posterior(spend_model):
+        return _posterior_value(transactions_model, spend_model, rfm, edges, factors, margin, 0.9 if interval is None else interval, n_draws)
     discounted, total = _discounted_purchases(transactions_model, rfm, edges, factors)
     p_alive = transactions_model.probability_alive(rfm).to_numpy()
     spend = spend_model.expected_spend(rfm).to_numpy()
@@ -149,3 +157,55 @@ def _bootstrap_interval(
         values[i] = margin * sm.with_params(s_draws[i]).expected_spend(rfm).to_numpy() * disc
     tail = (1 - interval) / 2
     return np.quantile(values, tail, axis=0), np.quantile(values, 1 - tail, axis=0)
+
+
+_POSTERIOR_CHUNK = 50_000  # customers valued at once over all draws (bounds memory at n_draws x chunk)
+
+
+def _is_posterior(model: Any) -> bool:
+    """True for models that expose posterior draws (the :mod:`clv.bayes` protocol)."""
+    return callable(getattr(model, "draw_models", None))
+
+
+def _posterior_value(
+    tm: Any, sm: Any, rfm: pd.DataFrame, edges: np.ndarray, factors: np.ndarray, margin: float, interval: float, n_draws: int,
+) -> pd.DataFrame:
+    """Posterior means and the central ``interval`` of CLV, pairing the i-th draw of each model.
+
+    Each draw is a fitted-model-like object valued with the same discounting
+    as the MLE path; customers are processed in chunks so memory stays at
+    ``n_draws x _POSTERIOR_CHUNK`` numbers.
+    """
+    if not 0 < interval < 1:
+        raise DataError(f"interval must lie between 0 and 1, got {interval}")
+    if not (_is_posterior(tm) and _is_posterior(sm)):
+        raise DataError("customer_value: combine a Bayesian transaction model with a Bayesian spend model (or two MLE models)")
+    t_models, s_models = tm.draw_models(n_draws), sm.draw_models(n_draws)
+    n = min(len(t_models), len(s_models))
+    names = ("purchase_rate", "p_alive", "expected_purchases", "expected_spend", "expected_revenue", "clv")
+    out = {k: np.empty(len(rfm)) for k in (*names, "clv_lower", "clv_upper")}
+    tail = (1 - interval) / 2
+    for start in range(0, len(rfm), _POSTERIOR_CHUNK):
+        sub = rfm.iloc[start : start + _POSTERIOR_CHUNK]
+        sums = {k: np.zeros(len(sub)) for k in names}
+        values = np.empty((n, len(sub)))
+        for i in range(n):
+            disc, total = _discounted_purchases(t_models[i], sub, edges, factors)
+            spend = s_models[i].expected_spend(sub).to_numpy()
+            values[i] = margin * spend * disc
+            for k, v in (
+                ("purchase_rate", t_models[i].purchase_rate(sub).to_numpy()),
+                ("p_alive", t_models[i].probability_alive(sub).to_numpy()),
+                ("expected_purchases", total),
+                ("expected_spend", spend),
+                ("expected_revenue", total * spend),
+                ("clv", values[i]),
+            ):
+                sums[k] += v
+        part = slice(start, start + len(sub))
+        for k in names:
+            out[k][part] = sums[k] / n
+        out["clv_lower"][part], out["clv_upper"][part] = np.quantile(values, [tail, 1 - tail], axis=0)
+    frame = pd.DataFrame(out, index=rfm.index)
+    frame.insert(2, "churn_probability", 1.0 - frame["p_alive"])
+    return frame

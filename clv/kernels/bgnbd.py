@@ -101,9 +101,23 @@ def purchase_rate(r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x:
 
 
 def expected_purchases_if_alive(t: ArrayLike, r: float, alpha: float, a: float, b: float, x: ArrayLike, T: ArrayLike) -> NDArray[np.float64]:
-    """Expected purchases in ``(T, T+t]`` of a customer alive at ``T`` (eq. 10 without its P(alive) factor)."""
-    x = np.asarray(x, dtype=float)
-    return alive_expectation(t, r, alpha, a, a + b + x - 1.0, x, T)
+    """Expected purchases in ``(T, T+t]`` of a customer alive at ``T`` (eq. 10 without its P(alive) factor).
+
+    The hypergeometric parameter ``c = a + b + x - 1`` passes through zero
+    when ``x = 0`` and ``a + b = 1``; the expectation itself is smooth there,
+    so such points are evaluated as the mean of the two neighbours
+    ``b +/- delta`` (error of order ``delta**2``).
+    """
+    x, T = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(T, dtype=float))
+    c = a + b + x - 1.0
+    near_pole = np.abs(c) < 1e-5
+    value = alive_expectation(t, r, alpha, a, c, x, T)
+    if np.any(near_pole):
+        delta = min(1e-4, b / 2)
+        up = alive_expectation(t, r, alpha, a, c + delta, x, T)
+        down = alive_expectation(t, r, alpha, a, c - delta, x, T)
+        value = np.where(near_pole, (up + down) / 2, value)
+    return value
 
 
 def expected_purchases(
@@ -118,7 +132,7 @@ def expected_purchases_new(t: ArrayLike, r: float, alpha: float, a: float, b: fl
     """Expected purchases of a new customer in ``(0, t]``, Fader, Hardie & Lee (2005), eq. 7."""
     t = np.asarray(t, dtype=float)
     zero = np.zeros_like(t)
-    return alive_expectation(t, r, alpha, a, a + b - 1.0, zero, zero)
+    return expected_purchases_if_alive(t, r, alpha, a, b, zero, zero)
 
 
 def probability_of_purchases(n: ArrayLike, t: ArrayLike, r: float, alpha: float, a: float, b: float) -> NDArray[np.float64]:

@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
-from clv.kernels.special import log1mexp, log_hyp2f1
+from clv.kernels.special import hyp2f1, log1mexp, log_hyp2f1
 
 PARAMS = ("r", "alpha", "s", "beta")
 
@@ -45,10 +45,10 @@ def _log_f(r: float, alpha: float, s: float, beta: float, x: NDArray, u: NDArray
     """``log[2F1(r+s+x, .; r+s+x+1; |alpha-beta|/(max+u)) / (max+u)**(r+s+x)]`` (Fader & Hardie 2005, eq. 22)."""
     if alpha >= beta:
         z = (alpha - beta) / (alpha + u)
-        h = special.hyp2f1(1.0, r + x, r + s + x + 1.0, z)
+        h = hyp2f1(1.0, r + x, r + s + x + 1.0, z)
         return -s * np.log(beta + u) - (r + x) * np.log(alpha + u) + np.log(h)
     z = (beta - alpha) / (beta + u)
-    h = special.hyp2f1(1.0, s + 1.0, r + s + x + 1.0, z)
+    h = hyp2f1(1.0, s + 1.0, r + s + x + 1.0, z)
     return (1.0 - r - x) * np.log(alpha + u) - (1.0 + s) * np.log(beta + u) + np.log(h)
 
 

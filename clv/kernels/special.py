@@ -6,7 +6,38 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
-__all__ = ["alive_expectation", "log1mexp", "log_hyp2f1"]
+__all__ = ["alive_expectation", "hyp2f1", "log1mexp", "log_hyp2f1"]
+
+
+def _hyp2f1_series(a: NDArray, b: NDArray, c: NDArray, z: NDArray, max_terms: int = 200_000) -> NDArray:
+    """Direct Gauss series summed term by term (vectorised); used where SciPy fails."""
+    total = np.ones_like(z)
+    term = np.ones_like(z)
+    active = np.ones(z.shape, dtype=bool)
+    for k in range(max_terms):
+        term = np.where(active, term * (a + k) * (b + k) / ((c + k) * (k + 1)) * z, 0.0)
+        total = total + term
+        active &= np.abs(term) > 1e-17 * np.abs(total)
+        if not active.any():
+            break
+    return total
+
+
+def hyp2f1(a: ArrayLike, b: ArrayLike, c: ArrayLike, z: ArrayLike) -> NDArray[np.float64]:
+    """Gauss hypergeometric function for ``0 <= z < 1``, robust to SciPy's failures.
+
+    SciPy returns ``inf`` when ``c - a - b`` is an integer and ``z`` is close
+    to 1 (seen with ``2F1(1, -0.99; 100.01; 0.93)``, whose value is 0.99);
+    those entries are recomputed by summing the series directly, which
+    converges for ``|z| < 1``.
+    """
+    a, b, c, z = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, c, z)))
+    value = np.asarray(special.hyp2f1(a, b, c, z), dtype=float)
+    bad = ~np.isfinite(value) & (np.abs(z) < 1)
+    if bad.any():
+        value = value.copy()
+        value[bad] = _hyp2f1_series(a[bad], b[bad], c[bad], z[bad])
+    return value
 
 
 def log1mexp(d: ArrayLike) -> NDArray[np.float64]:
@@ -37,7 +68,7 @@ def log_hyp2f1(a: ArrayLike, b: ArrayLike, c: ArrayLike, z: ArrayLike) -> NDArra
     euler = a + b > c
     aa = np.where(euler, c - a, a)
     bb = np.where(euler, c - b, b)
-    value = special.hyp2f1(aa, bb, c, z)
+    value = hyp2f1(aa, bb, c, z)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.log(value)
     return np.where(euler, out + (c - a - b) * np.log1p(-z), out)
@@ -68,7 +99,8 @@ def alive_expectation(
         am1 = 1e-10 if am1 >= 0 else -1e-10
     log1mz = np.log(alpha + T) - np.log(alpha + T + t)
     z = t / (alpha + T + t)
-    f = special.hyp2f1(c - r - x, am1, c, z)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        bracket = -np.expm1(am1 * log1mz + np.log(f))
-    return np.where(t > 0, c / am1 * bracket, 0.0)
+    f = hyp2f1(c - r - x, am1, c, z)
+    # 1 - (1-z)^(a-1) F, split so that the a -> 1 limit keeps its precision.
+    bracket = -np.expm1(am1 * log1mz) - np.exp(am1 * log1mz) * (f - 1.0)
+    with np.errstate(invalid="ignore"):
+        return np.where(t > 0, c / am1 * bracket, 0.0)

@@ -24,7 +24,8 @@ from clv.models.results import FitResult
 __all__ = ["FORMAT_VERSION", "MLEModel"]
 
 FORMAT_VERSION = 1
-_LOG_BOUND = 25.0  # |log theta| beyond this means the optimiser ran off to 0 or infinity
+_LOG_BOUND = 25.0  # box for the optimiser on log-parameters
+_RUNAWAY = 15.0  # |log theta| beyond this (3e-7 or 3e6) means the estimate ran off to 0 or infinity
 
 
 class MLEModel:
@@ -296,7 +297,7 @@ class MLEModel:
         ll = self._loglik(np.exp(log_params), data)
         if not np.isfinite(ll):
             raise ConvergenceError(f"{name}: log-likelihood is not finite at the optimum; {advice}")
-        runaway = [p for p, v in zip(self.param_names, log_params) if abs(v) > _LOG_BOUND - 1]
+        runaway = [p for p, v in zip(self.param_names, log_params) if abs(v) > _RUNAWAY]
         if runaway:
             values = {p: float(np.exp(v)) for p, v in zip(self.param_names, log_params)}
             raise ConvergenceError(
@@ -365,6 +366,37 @@ class MLEModel:
         data = self.to_dict()
         data["result"]["estimates"] = [float(v) for v in np.asarray(values, dtype=float)]
         return type(self)._from_dict(data)
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, float], **settings: Any) -> MLEModel:
+        """A model with known parameters (e.g. published estimates) and no fit behind it.
+
+        Predictions work; standard errors, intervals and the log-likelihood
+        are not available (NaN).
+
+        Examples
+        --------
+        >>> import clv
+        >>> bg = clv.BetaGeo.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+        >>> round(bg.expected_purchases_new(78), 4)
+        1.8605
+        """
+        missing = [p for p in cls.param_names if p not in params]
+        if missing:
+            raise ValueError(f"{cls.__name__}.from_params: missing {missing}")
+        k = len(cls.param_names)
+        result = FitResult(
+            model=cls.__name__, param_names=cls.param_names,
+            estimates=np.array([float(params[p]) for p in cls.param_names]), cov_log=np.full((k, k), np.nan),
+            log_likelihood=float("nan"), n_obs=float("nan"), n_unique=0, converged=False, iterations=0,
+            message="parameters given, not fitted",
+        )
+        model = cls(**settings)
+        model.result_ = result
+        model.params_ = result.params
+        model.log_likelihood_ = result.log_likelihood
+        model.n_obs_ = result.n_obs
+        return model
 
     @classmethod
     def _from_dict(cls, data: dict[str, Any]) -> MLEModel:
