@@ -18,6 +18,7 @@ import pandas as pd
 from clv.data.rfm_checks import check_rfm
 from clv.data.summary import _EPOCH, _daily, _day, time_unit_days
 from clv.errors import DataError
+from clv.validation import bucket_index
 
 __all__ = [
     "AliveHistory",
@@ -63,8 +64,7 @@ def period_transactions(model: Any, rfm: pd.DataFrame, *, max_frequency: int = 7
     expected = prob @ counts
     expected = np.r_[expected, len(T) - expected.sum()]
     actual = np.bincount(np.minimum(x, max_frequency).astype(int), minlength=max_frequency + 1)
-    labels = [str(i) for i in range(max_frequency)] + [f"{max_frequency}+"]
-    return pd.DataFrame({"actual": actual, "expected": expected}, index=pd.Index(labels, name="frequency"))
+    return pd.DataFrame({"actual": actual, "expected": expected}, index=bucket_index(max_frequency))
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,14 @@ _ACTUAL = {"color": "#222222"}
 _MODEL = {"color": "#d1495b"}
 
 
+def _finish(ax: Any, xlabel: str, ylabel: str, title: str, **legend: Any) -> Any:
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(frameon=False, **legend)
+    return ax
+
+
 def _axes(ax: Any) -> Any:
     if ax is None:
         import matplotlib.pyplot as plt
@@ -62,11 +70,7 @@ def plot_period_transactions(table: pd.DataFrame, *, ax: Any = None, title: str 
     ax.bar(pos - width / 2, table["actual"], width, label="Actual", **_ACTUAL)
     ax.bar(pos + width / 2, table["expected"], width, label="Model", **_MODEL)
     ax.set_xticks(pos, [str(i) for i in table.index])
-    ax.set_xlabel("Repeat transactions in calibration")
-    ax.set_ylabel("Customers")
-    ax.set_title(title or "Frequency of repeat transactions")
-    ax.legend(frameon=False)
-    return ax
+    return _finish(ax, "Repeat transactions in calibration", "Customers", title or "Frequency of repeat transactions")
 
 
 def plot_calibration_holdout(by_frequency: Any, *, ax: Any = None, title: str | None = None) -> Any:
@@ -85,11 +89,8 @@ def plot_calibration_holdout(by_frequency: Any, *, ax: Any = None, title: str | 
     ax.plot(pos, table["actual"], marker="o", label="Actual", **_ACTUAL)
     ax.plot(pos, table["predicted"], marker="s", linestyle="--", label="Model", **_MODEL)
     ax.set_xticks(pos, [str(i) for i in table.index])
-    ax.set_xlabel("Repeat transactions in calibration")
-    ax.set_ylabel("Mean transactions in holdout")
-    ax.set_title(title or "Conditional expectations: calibration vs holdout")
-    ax.legend(frameon=False)
-    return ax
+    title = title or "Conditional expectations: calibration vs holdout"
+    return _finish(ax, "Repeat transactions in calibration", "Mean transactions in holdout", title)
 
 
 def _plot_tracking(tracking: Any, column: str, ylabel: str, title: str, ax: Any) -> Any:
@@ -100,13 +101,9 @@ def _plot_tracking(tracking: Any, column: str, ylabel: str, title: str, ax: Any)
     ax.plot(periods, table[f"expected{column}"], linestyle="--", label="Model", **_MODEL)
     ax.axvline(tracking.calibration_periods, color="grey", linestyle=":", linewidth=1, label="End of calibration")
     unit = _UNIT_NAMES.get(tracking.time_unit, tracking.time_unit)
-    ax.set_xlabel(f"Time since start of cohort ({unit})")
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
     ax.set_xlim(periods[0] - 0.5, periods[-1] + 0.5)
     ax.set_ylim(bottom=0)
-    ax.legend(frameon=False)
-    return ax
+    return _finish(ax, f"Time since start of cohort ({unit})", ylabel, title)
 
 
 def plot_cumulative_tracking(tracking: Any, *, ax: Any = None, title: str | None = None) -> Any:
@@ -189,9 +186,5 @@ def plot_alive_history(history: Any, *, ax: Any = None, title: str | None = None
     for i, day in enumerate(history.purchases):
         ax.axvline(day, color="grey", linestyle=":", linewidth=1, label="Purchase" if i == 0 else None)
     ax.set_ylim(0, 1.05)
-    ax.set_xlabel("Date")
-    ax.set_ylabel("P(alive)")
-    ax.set_title(title or f"P(alive) history of customer {history.customer_id}")
-    ax.legend(frameon=False, loc="lower left")
     ax.figure.autofmt_xdate()
-    return ax
+    return _finish(ax, "Date", "P(alive)", title or f"P(alive) history of customer {history.customer_id}", loc="lower left")

@@ -39,7 +39,7 @@ import pandas as pd
 from clv.data.summary import _EPOCH, _daily, _day, time_unit_days
 from clv.errors import DataError
 
-__all__ = ["Tracking", "ValidationResult", "compare_models", "frequency_buckets", "tracking", "validate"]
+__all__ = ["Tracking", "ValidationResult", "bucket_index", "compare_models", "frequency_buckets", "tracking", "validate"]
 
 
 @dataclass(frozen=True)
@@ -173,11 +173,12 @@ def frequency_buckets(frequency: Any, actual: Any, predicted: Any, *, max_freque
     with np.errstate(invalid="ignore", divide="ignore"):
         act = np.bincount(bucket, weights=np.asarray(actual, dtype=float), minlength=max_frequency + 1) / n
         pred = np.bincount(bucket, weights=np.asarray(predicted, dtype=float), minlength=max_frequency + 1) / n
-    labels = [str(i) for i in range(max_frequency)] + [f"{max_frequency}+"]
-    return pd.DataFrame(
-        {"n_customers": n, "actual": act, "predicted": pred},
-        index=pd.Index(labels, name="frequency"),
-    )
+    return pd.DataFrame({"n_customers": n, "actual": act, "predicted": pred}, index=bucket_index(max_frequency))
+
+
+def bucket_index(max_frequency: int) -> pd.Index:
+    """Index ``frequency`` with labels ``"0", "1", ..., "{max_frequency}+"``."""
+    return pd.Index([str(i) for i in range(max_frequency)] + [f"{max_frequency}+"], name="frequency")
 
 
 def tracking(
