@@ -21,19 +21,30 @@ model's log-parameters (:meth:`clv.FitResult.sample_params`), every figure is
 recomputed at each draw (:meth:`with_params`) and the interval is the central
 ``interval`` quantile range of the draws. Point values are always the figure
 at the estimates. The same ``seed`` gives the same interval.
+
+Bayesian models (anything with ``group_param_draws(n_draws, seed=)``, the
+protocol of :class:`clv.channels.PosteriorDraws`, such as the grouped models
+of :mod:`clv.bayes`) are evaluated at ``n_draws`` posterior draws of each
+group's parameters; point values are then posterior means and intervals are
+always given (90% unless ``interval`` says otherwise). The transaction and
+spend posteriors come from separate fits, so the ``k``-th draw of one is
+paired with the ``k``-th draw of the other.
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Literal, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from clv.channels import new_customer_curve
+from clv.channels import _fixed_model, new_customer_curve
 from clv.data.summary import time_unit_days
 from clv.errors import ClvWarning, DataError
+from clv.models import BetaGeo, GammaGamma
 from clv.models.transactions import compress
 from clv.valuation import discount_factors, period_edges
 
@@ -68,14 +79,80 @@ def _check_interval(interval: float | None, seed: int | None, n_draws: int) -> N
         raise DataError(f"n_draws must be at least 2 for an interval, got {n_draws}")
 
 
-def _reject_bayesian(model: Any, function: str) -> None:
-    """Bayesian models carry posterior draws; until clv.bayes exposes them here, say so plainly."""
-    if type(model).__module__.startswith("clv.bayes"):
+ModelPair = tuple[Any, Any]  # (transaction model, spend model)
+
+
+def _is_posterior(model: Any) -> bool:
+    return hasattr(model, "group_param_draws")
+
+
+def _reject_unusable(model: Any, function: str) -> None:
+    """A clv.bayes object without posterior draws to offer cannot be valued; say so plainly."""
+    if type(model).__module__.startswith("clv.bayes") and not _is_posterior(model):
         raise TypeError(
-            f"{function}: {type(model).__name__} from clv.bayes is not supported yet; "
-            "pass a fitted MLE model (clv.BetaGeo, clv.ParetoNBD, clv.ModifiedBetaGeo with clv.GammaGamma) "
-            "and interval=..., seed=... for bootstrap intervals"
+            f"{function}: {type(model).__name__} from clv.bayes provides no group_param_draws(n_draws, seed=), "
+            "so it is not supported; pass a fitted grouped Bayesian model or a fitted MLE model"
         )
+
+
+@dataclass
+class _ModelSets:
+    """Where the models of each group come from: MLE fits (with a point estimate) or posterior draws.
+
+    ``draws(n, seed)`` returns ``n`` mappings ``{group: (transaction model,
+    spend model)}``; ``point`` is the mapping at the estimates, ``None`` for
+    posterior draws (whose point value is the posterior mean).
+    """
+
+    names: list[str]
+    point: dict[str, ModelPair] | None
+    draws: Callable[[int, int], list[dict[str, ModelPair]]]
+
+    @property
+    def posterior(self) -> bool:
+        return self.point is None
+
+
+def _mle_sets(entries: list[tuple[str, Any, Any]]) -> _ModelSets:
+    def draws(n: int, seed: int) -> list[dict[str, ModelPair]]:
+        out: list[dict[str, ModelPair]] = [{} for _ in range(int(n))]
+        for g, (name, tm, sm) in enumerate(entries):
+            t_models = _parameter_draws(tm, n, seed + 2 * g)
+            s_models = [None] * int(n) if sm is None else _parameter_draws(sm, n, seed + 2 * g + 1)
+            for d, pair in enumerate(zip(t_models, s_models)):
+                out[d][name] = pair
+        return out
+
+    return _ModelSets([name for name, _, _ in entries], {name: (tm, sm) for name, tm, sm in entries}, draws)
+
+
+def _posterior_sets(model: Any, spend_model: Any, function: str) -> _ModelSets:
+    """Per-group MLE-class models at posterior draws of a grouped Bayesian model."""
+    if not _is_posterior(spend_model):
+        raise DataError(
+            f"{function}: a Bayesian transaction model needs a Bayesian spend model with group_param_draws "
+            f"(clv.bayes.HierarchicalGammaGamma), got {type(spend_model).__name__}"
+        )
+    t_class = getattr(model, "mle_class", BetaGeo)
+
+    def draws(n: int, seed: int) -> list[dict[str, ModelPair]]:
+        t = model.group_param_draws(int(n), seed=int(seed))
+        s = spend_model.group_param_draws(int(n), seed=int(seed) + 1)
+        t_draws = [frame for _, frame in t.groupby("draw", sort=True)]
+        s_draws = [frame.set_index(frame["group"].astype(str)) for _, frame in s.groupby("draw", sort=True)]
+        out = []
+        for t_frame, s_frame in zip(t_draws, s_draws):  # the k-th draw of each (independent) posterior
+            pairs = {}
+            for row in t_frame.to_dict("records"):
+                name = str(row["group"])
+                if name not in s_frame.index:
+                    raise DataError(f"{function}: the spend model has no group {name!r}; fit both models on the same groups")
+                pairs[name] = (_fixed_model(t_class, row), _fixed_model(GammaGamma, s_frame.loc[name].to_dict()))
+            out.append(pairs)
+        return out
+
+    names = [str(g) for g in dict.fromkeys(model.group_param_draws(1, seed=0)["group"])]
+    return _ModelSets(names, None, draws)
 
 
 def _drop_failed(draws: np.ndarray, stacklevel: int = 3) -> tuple[np.ndarray, int]:
@@ -87,12 +164,12 @@ def _drop_failed(draws: np.ndarray, stacklevel: int = 3) -> tuple[np.ndarray, in
     """
     bad = ~np.isfinite(draws.reshape(len(draws), -1)).all(axis=1)
     if bad.all():
-        raise DataError(f"all {len(draws)} bootstrap draws gave non-finite values; no interval can be formed")
+        raise DataError(f"all {len(draws)} parameter draws gave non-finite values; no interval can be formed")
     if bad.any():
         draws = draws.copy()
         draws[bad] = np.nan
         warnings.warn(
-            f"{int(bad.sum())} of {len(draws)} bootstrap parameter draws gave non-finite values "
+            f"{int(bad.sum())} of {len(draws)} parameter draws gave non-finite values "
             "and were left out of the interval",
             ClvWarning,
             stacklevel=stacklevel,
@@ -133,16 +210,39 @@ def _anchor(rfm: pd.DataFrame) -> pd.Timestamp | None:
     return None if stamp is None else pd.Timestamp(stamp)
 
 
-def _unique_rows(rfm: pd.DataFrame, columns: Sequence[str]) -> tuple[pd.DataFrame, np.ndarray]:
-    """Distinct rows of ``rfm[columns]`` and how many customers share each (the forecast is a weighted sum)."""
-    missing = [c for c in columns if c not in rfm.columns]
+def _unique_rows(
+    rfm: pd.DataFrame, columns: Sequence[str], group_column: str | None = None
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Distinct rows of ``rfm[columns]`` (within each group), how many customers share each, and their group.
+
+    The forecast is a weighted sum over these rows. Without a group column
+    every row is in the group ``"all"``.
+    """
+    wanted = list(columns) + ([group_column] if group_column else [])
+    missing = [c for c in wanted if c not in rfm.columns]
     if missing:
-        raise DataError(f"column '{missing[0]}': missing from the RFM frame; pass the output of clv.rfm_summary")
+        raise DataError(f"column '{missing[0]}': missing from the RFM frame; pass the output of clv.rfm_summary"
+                        + (" with the model's group column" if missing[0] == group_column else ""))
     if len(rfm) == 0:
         raise DataError("the RFM frame has no customers")
     arrays = [rfm[c].to_numpy(dtype=float) for c in columns]
+    if group_column:
+        codes, levels = pd.factorize(rfm[group_column].astype(str))
+        arrays.append(codes.astype(float))
     uniques, counts, _ = compress(*arrays, weights=np.ones(len(rfm)))
-    return pd.DataFrame(dict(zip(columns, uniques))), counts
+    labels = np.asarray(levels, dtype=object)[uniques[-1].astype(int)] if group_column else np.full(len(counts), "all", dtype=object)
+    return pd.DataFrame(dict(zip(columns, uniques))), counts, labels
+
+
+def _pair_for(pairs: dict[str, ModelPair], name: str, group_column: str | None) -> ModelPair:
+    """The models of group ``name``: its own, else the pooled ``"*"``; a single-group model serves every row."""
+    if group_column is None and len(pairs) == 1:
+        return next(iter(pairs.values()))
+    if name in pairs:
+        return pairs[name]
+    if "*" in pairs:
+        return pairs["*"]
+    raise DataError(f"no parameters for group {name!r} (column {group_column!r}); the model knows {sorted(pairs)}")
 
 
 def _base_paths(
@@ -267,7 +367,7 @@ def forecast_base(
     >>> str(quarters["end_date"].iloc[-1].date())
     '1998-09-29'
     """
-    _reject_bayesian(model, "forecast_base")
+    _reject_unusable(model, "forecast_base")
     margin = _check_margin(margin)
     if basis not in ("conditional", "unconditional"):
         raise DataError(f"basis must be 'conditional' or 'unconditional', got {basis!r}")
@@ -275,16 +375,29 @@ def forecast_base(
         raise DataError(f"periods must be a positive whole number, got {periods}")
     if not np.isfinite(period_length) or period_length <= 0:
         raise DataError(f"period_length must be positive (time units per period), got {period_length}")
+    posterior = _is_posterior(model)
+    if posterior:
+        interval = 0.9 if interval is None else interval
+        sets = _posterior_sets(model, spend_model, "forecast_base")
+    else:
+        sets = _mle_sets([("all", model, spend_model)])
     _check_interval(interval, seed, n_draws)
     unit = _time_unit_of(rfm, time_unit)
     edges = period_edges(float(periods) * float(period_length), float(period_length))
     factors = discount_factors(edges, discount_rate, unit)
 
+    group_column = getattr(model, "group", None) if posterior else None
     columns = ["frequency", "recency", "T"] + ([] if spend_model is None else ["monetary_value"])
-    rows, counts = _unique_rows(rfm, columns)
+    rows, counts, labels = _unique_rows(rfm, columns, group_column)
+    members = {name: np.flatnonzero(labels == name) for name in dict.fromkeys(labels)}
 
-    def evaluate(tm: Any, sm: Any) -> dict[str, np.ndarray]:
-        purchases, revenue, cumulative = _base_paths(tm, sm, rows, counts, edges, basis)
+    def evaluate(pairs: dict[str, ModelPair]) -> dict[str, np.ndarray]:
+        purchases = revenue = cumulative = 0.0
+        for name, idx in members.items():
+            tm, sm = _pair_for(pairs, name, group_column)
+            p, r, c = _base_paths(tm, sm, rows.iloc[idx], counts[idx], edges, basis)
+            purchases, cumulative = purchases + p, cumulative + c
+            revenue = None if r is None else revenue + r
         out = {"expected_purchases": purchases, "cumulative_repeat_purchases": cumulative}
         if revenue is not None:
             out["expected_revenue"] = revenue
@@ -293,7 +406,13 @@ def forecast_base(
             out["cumulative_discounted_margin"] = np.cumsum(margin * revenue * factors)
         return out
 
-    point = evaluate(model, spend_model)
+    names = [name for name in _BASE_COLUMNS if spend_model is not None or name in ("expected_purchases", "cumulative_repeat_purchases")]
+    failed = 0
+    if interval is not None:
+        runs = [evaluate(pairs) for pairs in sets.draws(n_draws, seed)]  # type: ignore[arg-type]
+        stacked, failed = _drop_failed(np.stack([np.stack([run[name] for name in names]) for run in runs]))
+    point = evaluate(sets.point) if sets.point is not None else dict(zip(names, np.nanmean(stacked, axis=0)))
+
     anchor = _anchor(rfm)
     table = pd.DataFrame({"start": np.r_[0.0, edges[:-1]], "end": edges}, index=pd.RangeIndex(1, len(edges) + 1, name="period"))
     if anchor is not None:
@@ -301,19 +420,11 @@ def forecast_base(
         table["start_date"] = (anchor + table["start"] * day).dt.normalize()
         table["end_date"] = (anchor + table["end"] * day).dt.normalize()
     table["discount_factor"] = factors
-    for name in _BASE_COLUMNS:
-        if name in point:
-            table[name] = point[name]
-
+    for name in names:
+        table[name] = point[name]
     if interval is not None:
-        t_models = _parameter_draws(model, n_draws, seed)  # type: ignore[arg-type]
-        s_models = [None] * len(t_models) if spend_model is None else _parameter_draws(spend_model, n_draws, seed + 1)  # type: ignore[operator]
-        runs = [evaluate(tm, sm) for tm, sm in zip(t_models, s_models)]
-        names = [name for name in _BASE_COLUMNS if name in point]
-        stacked, failed = _drop_failed(np.stack([np.stack([run[name] for name in names]) for run in runs]))
         for i, name in enumerate(names):
-            lower, upper = _quantiles(stacked[:, i], interval)
-            table[f"{name}_lower"], table[f"{name}_upper"] = lower, upper
+            table[f"{name}_lower"], table[f"{name}_upper"] = _quantiles(stacked[:, i], interval)
 
     table.attrs.update(
         {
@@ -324,7 +435,8 @@ def forecast_base(
             "margin": margin,
             "interval": interval,
             "n_draws": int(n_draws) if interval is not None else 0,
-            "failed_draws": failed if interval is not None else 0,
+            "failed_draws": failed,
+            "point": "posterior mean" if posterior else "estimates",
             "n_customers": int(counts.sum()),
             "observed_repeat_purchases": float(rfm["frequency"].sum()),
             "anchor_date": None if anchor is None else str(anchor.date()),
@@ -352,8 +464,12 @@ def _per_group(value: Any, name: str, what: str) -> Any:
     return value
 
 
-def _channel_models(model: Any, spend_model: Any, group: str | Sequence[str] | None, function: str) -> list[tuple[str, Any, Any]]:
-    """``(name, transaction model, spend model)`` per group to value."""
+def _channel_models(model: Any, spend_model: Any, group: str | Sequence[str] | None, function: str) -> _ModelSets:
+    """The models of each group to value: per-channel MLE fits, one MLE pair, or a grouped posterior."""
+    _reject_unusable(model, function)
+    if _is_posterior(model):
+        sets = _posterior_sets(model, spend_model, function)
+        return _ModelSets(_select(sets.names, group), None, sets.draws)
     if hasattr(model, "transaction_models") and hasattr(model, "spend_models"):  # clv.channels.ChannelModels
         if spend_model is not None:
             raise DataError(f"{function}: a ChannelModels carries its spend models; pass spend_model=None")
@@ -361,11 +477,9 @@ def _channel_models(model: Any, spend_model: Any, group: str | Sequence[str] | N
     if isinstance(model, Mapping):
         if not model:
             raise DataError(f"{function}: the dict of models is empty")
-        names = [str(k) for k in model]
-        chosen = _select(names, group)
-        out = [(g, model[g], _per_group(spend_model, g, "spend_model")) for g in chosen]
+        chosen = _select([str(k) for k in model], group)
+        entries = [(g, model[g], _per_group(spend_model, g, "spend_model")) for g in chosen]
     else:
-        _reject_bayesian(model, function)
         if group is not None:
             raise DataError(
                 f"{function}: group={group!r} needs per-group models; pass a dict {{group: fitted model}} "
@@ -373,47 +487,55 @@ def _channel_models(model: Any, spend_model: Any, group: str | Sequence[str] | N
             )
         if isinstance(spend_model, Mapping):
             raise DataError(f"{function}: a dict of spend models needs a dict of transaction models with the same keys")
-        out = [("all", model, spend_model)]
-    for _, tm, sm in out:
-        _reject_bayesian(tm, function)
-        _reject_bayesian(sm, function)
-    return out
+        entries = [("all", model, spend_model)]
+    for _, tm, sm in entries:
+        _reject_unusable(tm, function)
+        _reject_unusable(sm, function)
+        if sm is None:
+            raise DataError(f"{function}: a spend model (clv.GammaGamma) is required")
+    return _mle_sets(entries)
 
 
-def _margin_curve(
-    tm: Any, sm: Any, edges: np.ndarray, rates: tuple[float, str], margin: float, first: float | None
-) -> np.ndarray:
-    """Cumulative discounted margin of a new customer at each edge, the acquisition purchase worth ``first``.
+def _figures(tm: Any, sm: Any, edges: np.ndarray, rates: tuple[float, str], margin: float, first: float | None) -> np.ndarray:
+    """A new customer's cumulative discounted margin at each edge, then ``E[X(horizon)]`` and the mean spend.
 
-    :func:`clv.channels.new_customer_curve` values the acquisition purchase at
-    the population mean spend; a given ``first`` replaces that term.
+    The margin curve is :func:`clv.channels.new_customer_curve`, which values
+    the acquisition purchase at the population mean spend; a given ``first``
+    replaces that term.
     """
     discount_rate, time_unit = rates
+    spend = sm.population_mean_spend()
     curve = new_customer_curve(tm, sm, edges, discount_rate=discount_rate, margin=margin, time_unit=time_unit)
-    return curve if first is None else curve + margin * (first - sm.population_mean_spend())
+    if first is not None:
+        curve = curve + margin * (first - spend)
+    return np.r_[curve, float(np.asarray(tm.expected_purchases_new(edges[-1]))), spend]
 
 
 def _new_customer_draws(
-    entries: list[tuple[str, Any, Any]], edges: np.ndarray, rates: tuple[float, str], margin: float,
+    sets: _ModelSets, edges: np.ndarray, rates: tuple[float, str], margin: float,
     first_values: list[float | None], interval: float | None, n_draws: int, seed: int | None,
 ) -> tuple[np.ndarray, np.ndarray | None, dict[str, int]]:
-    """Cumulative margin curves at the estimates, (groups, K), over bootstrap draws, (draws, groups, K), and failed draws."""
-    point = np.stack([_margin_curve(tm, sm, edges, rates, margin, fv) for (_, tm, sm), fv in zip(entries, first_values)])
-    if interval is None:
-        return point, None, {}
-    draws = np.empty((int(n_draws), len(entries), len(edges)))
+    """:func:`_figures` per group at the point, ``(groups, K + 2)``, and per draw, ``(draws, groups, K + 2)``.
+
+    The point is the estimates for MLE models and the posterior mean for
+    posterior draws. The last return value counts failed draws per group.
+    """
+    point = None
+    if sets.point is not None:
+        point = np.stack([_figures(*sets.point[g], edges, rates, margin, fv) for g, fv in zip(sets.names, first_values)])
+        if interval is None:
+            return point, None, {}
+    runs = sets.draws(n_draws, seed)  # type: ignore[arg-type]
+    draws = np.stack([[_figures(*pairs[g], edges, rates, margin, fv) for g, fv in zip(sets.names, first_values)] for pairs in runs])
     failed = {}
-    for g, ((name, tm, sm), fv) in enumerate(zip(entries, first_values)):
-        pairs = zip(_parameter_draws(tm, n_draws, seed + 2 * g), _parameter_draws(sm, n_draws, seed + 2 * g + 1))  # type: ignore[operator]
-        for d, (tm_d, sm_d) in enumerate(pairs):
-            draws[d, g] = _margin_curve(tm_d, sm_d, edges, rates, margin, fv)
+    for g, name in enumerate(sets.names):
         draws[:, g], failed[name] = _drop_failed(draws[:, g], stacklevel=4)
-    return point, draws, failed
+    return (np.nanmean(draws, axis=0) if point is None else point), draws, failed
 
 
-def _first_values(entries: list[tuple[str, Any, Any]], first_purchase_value: Any) -> list[float | None]:
+def _first_values(names: list[str], first_purchase_value: Any) -> list[float | None]:
     values = []
-    for name, _, _ in entries:
+    for name in names:
         value = _per_group(first_purchase_value, name, "first_purchase_value")
         if value is not None and (not np.isfinite(value) or value < 0):
             raise DataError(f"first_purchase_value for group {name!r} must be a non-negative number, got {value}")
@@ -507,33 +629,35 @@ def new_customer_value(
     Name: ltv, dtype: float64
     """
     margin = _check_margin(margin)
-    _check_interval(interval, seed, n_draws)
     time_unit_days(time_unit)
-    entries = _channel_models(model, spend_model, group, "new_customer_value")
-    first_values = _first_values(entries, first_purchase_value)
+    sets = _channel_models(model, spend_model, group, "new_customer_value")
+    if sets.posterior:
+        interval = 0.9 if interval is None else interval
+    _check_interval(interval, seed, n_draws)
+    first_values = _first_values(sets.names, first_purchase_value)
     edges = period_edges(float(horizon), float(period))
     rates = (float(discount_rate), time_unit)
     discount_factors(edges, discount_rate, time_unit)  # validates the rate before any work
-    point, draws, failed = _new_customer_draws(entries, edges, rates, margin, first_values, interval, n_draws, seed)
+    point, draws, failed = _new_customer_draws(sets, edges, rates, margin, first_values, interval, n_draws, seed)
 
-    spend = np.array([sm.population_mean_spend() for _, _, sm in entries])
+    ltv, repeat, spend = point[:, len(edges) - 1], point[:, -2], point[:, -1]
     first = np.array([s if fv is None else fv for s, fv in zip(spend, first_values)])
     table = pd.DataFrame(
         {
-            "expected_repeat_purchases": [float(np.asarray(tm.expected_purchases_new(edges[-1]))) for _, tm, _ in entries],
+            "expected_repeat_purchases": repeat,
             "mean_spend": spend,
             "first_purchase_margin": margin * first,
-            "repeat_margin": point[:, -1] - margin * first,
-            "ltv": point[:, -1],
+            "repeat_margin": ltv - margin * first,
+            "ltv": ltv,
         },
-        index=pd.Index([name for name, _, _ in entries], name="group"),
+        index=pd.Index(sets.names, name="group"),
     )
     if draws is not None:
-        table["ltv_lower"], table["ltv_upper"] = _quantiles(draws[:, :, -1], interval)  # type: ignore[arg-type]
+        table["ltv_lower"], table["ltv_upper"] = _quantiles(draws[:, :, len(edges) - 1], interval)  # type: ignore[arg-type]
     table.attrs.update(
         {"horizon": float(horizon), "discount_rate": float(discount_rate), "margin": margin, "time_unit": time_unit,
          "period": float(period), "interval": interval, "n_draws": int(n_draws) if interval is not None else 0,
-         "failed_draws": failed}
+         "failed_draws": failed, "point": "posterior mean" if sets.posterior else "estimates"}
     )
     return table
 
@@ -612,19 +736,22 @@ def max_cac(
     if target_ratio is not None and horizon is None:
         raise DataError("target_ratio needs horizon (the LTV horizon in time units)")
     margin = _check_margin(margin)
-    _check_interval(interval, seed, n_draws)
     time_unit_days(time_unit)
-    entries = _channel_models(model, spend_model, group, "max_cac")
-    first_values = _first_values(entries, first_purchase_value)
+    sets = _channel_models(model, spend_model, group, "max_cac")
+    if sets.posterior:
+        interval = 0.9 if interval is None else interval
+    _check_interval(interval, seed, n_draws)
+    first_values = _first_values(sets.names, first_purchase_value)
 
     def at(end: float) -> tuple[np.ndarray, np.ndarray | None]:
         edges = period_edges(float(end), float(period))
         point, draws, _ = _new_customer_draws(
-            entries, edges, (float(discount_rate), time_unit), margin, first_values, interval, n_draws, seed
+            sets, edges, (float(discount_rate), time_unit), margin, first_values, interval, n_draws, seed
         )
-        return point[:, -1], None if draws is None else draws[:, :, -1]
+        k = len(edges) - 1
+        return point[:, k], None if draws is None else draws[:, :, k]
 
-    table = pd.DataFrame(index=pd.Index([name for name, _, _ in entries], name="group"))
+    table = pd.DataFrame(index=pd.Index(sets.names, name="group"))
     caps: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
     if target_ratio is not None:
         ltv, ltv_draws = at(horizon)  # type: ignore[arg-type]
@@ -644,6 +771,7 @@ def max_cac(
         table["max_cac_lower"], table["max_cac_upper"] = _quantiles(per_draw, interval)
     table.attrs.update(
         {"target_ratio": target_ratio, "horizon": horizon, "payback": payback, "discount_rate": float(discount_rate),
-         "margin": margin, "time_unit": time_unit, "interval": interval}
+         "margin": margin, "time_unit": time_unit, "interval": interval,
+         "point": "posterior mean" if sets.posterior else "estimates"}
     )
     return table

@@ -280,11 +280,13 @@ def test_new_customer_value_errors(cdnow, channels):
         clv.new_customer_value(clv.BetaGeo(), gg, horizon=52, discount_rate=0.1)
 
 
-def test_bayesian_models_are_refused_clearly(cdnow):
-    gg = cdnow[2]
+def test_bayesian_models_without_draws_are_refused_clearly(cdnow):
+    ch, _, gg = cdnow
     fake = type("HierarchicalBetaGeo", (), {"__module__": "clv.bayes.beta_geo"})()
-    with pytest.raises(TypeError, match=r"from clv\.bayes is not supported"):
+    with pytest.raises(TypeError, match=r"from clv\.bayes provides no group_param_draws"):
         clv.new_customer_value(fake, gg, horizon=52, discount_rate=0.1)
+    with pytest.raises(TypeError, match="provides no group_param_draws"):
+        clv.forecast_base(fake, gg, ch, periods=2, period_length=1, discount_rate=0.1)
 
 
 # -- max_cac -----------------------------------------------------------------------------
@@ -340,10 +342,10 @@ def test_failed_bootstrap_draws_are_counted_and_left_out():
     from clv.budget import _drop_failed, _quantiles
 
     draws = np.array([[1.0, 2.0], [np.nan, 3.0], [3.0, 4.0], [2.0, np.inf]])
-    with pytest.warns(clv.ClvWarning, match="2 of 4 bootstrap parameter draws"):
+    with pytest.warns(clv.ClvWarning, match="2 of 4 parameter draws"):
         kept, failed = _drop_failed(draws)
     assert failed == 2
     lower, upper = _quantiles(kept, 0.5)
     np.testing.assert_allclose([lower, upper], [[1.5, 2.5], [2.5, 3.5]])  # quantiles of the two finite draws only
-    with pytest.raises(clv.DataError, match="all 2 bootstrap draws"):
+    with pytest.raises(clv.DataError, match="all 2 parameter draws"):
         _drop_failed(np.full((2, 3), np.nan))
