@@ -310,9 +310,15 @@ def forecast_base(
 
     Parameters
     ----------
-    model : fitted BetaGeo, ModifiedBetaGeo or ParetoNBD
+    model : fitted BetaGeo, ModifiedBetaGeo or ParetoNBD, or a grouped Bayesian model
+        A Bayesian model (with ``group_param_draws``, see the module notes)
+        values each customer with the parameters of its group (the RFM frame
+        then needs the model's ``group`` column); point values become
+        posterior means.
     spend_model : fitted GammaGamma, or None
-        ``None`` forecasts purchases only (revenue and margin columns left out).
+        ``None`` forecasts purchases only (revenue and margin columns left
+        out; MLE models only). With a Bayesian ``model``, the matching
+        Bayesian spend model.
     rfm : pandas.DataFrame
         Output of :func:`clv.rfm_summary` or :func:`clv.calibration_holdout`.
     periods : int
@@ -332,7 +338,7 @@ def forecast_base(
     interval : float, optional
         Adds ``<column>_lower`` and ``<column>_upper`` for every value column
         from a parametric bootstrap of both models (``n_draws`` draws; needs
-        ``seed``).
+        ``seed``). Bayesian models always give one (0.9 by default).
 
     Returns
     -------
@@ -571,11 +577,14 @@ def new_customer_value(
 
     Parameters
     ----------
-    model : fitted transaction model, dict ``{channel: fitted model}`` or ChannelModels
+    model : fitted transaction model, dict ``{channel: fitted model}``, ChannelModels or grouped Bayesian model
         A dict values each channel with its own parameters (for example
         per-channel MLE fits). The result of
         :func:`clv.channels.fit_channel_models` may be passed as it is (with
-        ``spend_model=None``); its pooled pair is the group ``"*"``.
+        ``spend_model=None``); its pooled pair is the group ``"*"``. A
+        grouped Bayesian model (with ``group_param_draws``, together with its
+        Bayesian spend model) gives one row per group, valued at posterior
+        draws (point = posterior mean, interval always given).
     spend_model : fitted GammaGamma, dict ``{channel: fitted GammaGamma}``, or None
         One spend model may be shared by all channels; ``None`` with a
         ChannelModels.
