@@ -56,26 +56,34 @@ def ltv_vs_cac(table: pd.DataFrame, *, ax: Any, currency: str = "") -> Any:
     return ax
 
 
-def payback_curves(curves: pd.DataFrame, cac: pd.Series, *, ax: Any, time_unit: str = "W", currency: str = "") -> Any:
-    """Cumulative discounted margin of a new customer per channel, with each channel's CAC dashed.
+def payback_curves(curves: pd.DataFrame, cac: pd.Series, *, ax: Any, payback: pd.Series | None = None,
+                   time_unit: str = "W", currency: str = "") -> Any:
+    """Cumulative discounted margin of a new customer per channel, each channel's CAC dashed in the same colour.
 
     ``curves`` is :attr:`ChannelReport.payback_curves` (index: time after
-    acquisition); ``cac`` the CAC per channel (NaN or 0 draws no line).
+    acquisition; columns drawn in their order); ``cac`` the CAC per channel
+    (NaN or 0 draws no line); ``payback`` the payback time per channel,
+    marked with a dot where the curve reaches CAC.
     """
     import matplotlib as mpl
 
     colours = mpl.colormaps["tab10"]
     for i, name in enumerate(curves.columns):
         colour = colours(i % 10)
-        ax.plot(curves.index, curves[name], color=colour, lw=2, label=label(name))
         c = float(cac.get(name, np.nan))
-        if np.isfinite(c) and c > 0:
+        has_cac = np.isfinite(c) and c > 0
+        text = f"{label(name)} (CAC {c:,.2f})" if has_cac else f"{label(name)} (no CAC)"
+        ax.plot(curves.index, curves[name], color=colour, lw=2, label=text)
+        if has_cac:
             ax.axhline(c, color=colour, ls="--", lw=1)
+            t = float(payback.get(name, np.nan)) if payback is not None else np.nan
+            if np.isfinite(t):
+                ax.plot([t], [c], "o", color=colour, markeredgecolor="black", markersize=8, zorder=4)
     unit = {"W": "weeks", "D": "days", "M": "months"}.get(time_unit, time_unit)
     ax.set_xlabel(f"{unit} after acquisition")
     ax.set_ylabel(f"cumulative margin {currency}".strip())
-    ax.set_title("Payback: new-customer margin (solid) vs CAC (dashed)")
-    ax.legend(fontsize=8, ncol=2)
+    ax.set_title("Payback: new-customer margin (solid) reaches CAC (dashed) at the dot")
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
     ax.grid(alpha=0.3)
     return ax
 

@@ -227,8 +227,10 @@ class PaybackSection(Section):
         if curves.empty:
             return '<p class="note">No channel-level models were given, so payback is not computed.</p>'
         t = _with_payback(ctx)
-        png = figure_png(lambda ax: charts.payback_curves(curves, t["cac"], ax=ax, time_unit=ctx.channels.settings["time_unit"],
-                                                          currency=ctx.currency), size=(10, 5))
+        ordered = curves[[c for c in t.index if c in curves.columns]]
+        png = figure_png(lambda ax: charts.payback_curves(ordered, t["cac"], payback=t["payback_period"], ax=ax,
+                                                          time_unit=ctx.channels.settings["time_unit"],
+                                                          currency=ctx.currency), size=(11, 5))
         cols = [("cac", "CAC", fmt_money), ("ltv_new", "new-customer LTV", fmt_money),
                 ("ltv_new_lower", "low", fmt_money), ("ltv_new_upper", "high", fmt_money), ("payback", "payback", fmt_text),
                 ("model_source", "parameters", fmt_text)]
