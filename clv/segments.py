@@ -100,7 +100,7 @@ def _align(frame: pd.DataFrame, index: pd.Index, what: str) -> pd.DataFrame:
         )
     if frame.index.has_duplicates:
         raise DataError(f"customer {frame.index[frame.index.duplicated()][0]!r} appears twice in the {what}")
-    return frame.loc[index]
+    return frame if frame.index.equals(index) else frame.loc[index]
 
 
 def _stage_series(stages: Any) -> pd.Series:
@@ -263,10 +263,11 @@ def lifecycle_stage(
         x < 1,
         (x < mature_frequency) | (tenure < mature_tenure),
     ]
-    stage = np.select(conditions, ["churned", "declining", "new", "growing"], default="mature")
+    codes = np.select(conditions, [STAGES.index(s) for s in ("churned", "declining", "new", "growing")],
+                      default=STAGES.index("mature"))
     return pd.DataFrame(
         {
-            "stage": pd.Categorical(stage, categories=STAGES, ordered=True),
+            "stage": pd.Categorical.from_codes(codes, categories=STAGES, ordered=True),
             "p_alive": p_alive,
             "activity": activity,
             "frequency": x,
@@ -279,7 +280,8 @@ def lifecycle_stage(
 # -- RFM scores, segments and value tiers ----------------------------------------
 def _quantile_score(values: np.ndarray, bins: int) -> np.ndarray:
     """``1 + floor(bins * share of customers with a strictly lower value)``, capped at ``bins``."""
-    below = (pd.Series(values).rank(method="min").to_numpy() - 1.0) / len(values)
+    _, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
+    below = (np.cumsum(counts) - counts)[inverse.reshape(-1)] / len(values)
     return np.minimum(1 + np.floor(bins * below + 1e-12).astype(int), bins)
 
 
@@ -321,10 +323,11 @@ def value_tiers(values: Any, *, cuts: tuple[float, float, float] = (0.05, 0.20, 
     c = np.asarray(cuts, dtype=float)
     if c.shape != (3,) or not np.all(np.diff(c) > 0) or c[0] <= 0 or c[-1] > 1:
         raise DataError(f"cuts must be three increasing shares in (0, 1], got {cuts}")
-    above = (pd.Series(-v).rank(method="min").to_numpy() - 1.0) / max(len(v), 1)
+    _, inverse, counts = np.unique(v, return_inverse=True, return_counts=True)
+    above = (len(v) - np.cumsum(counts))[inverse.reshape(-1)] / max(len(v), 1)
     tier = np.searchsorted(c, above, side="right")
-    labels = np.asarray(VALUE_TIERS, dtype=object)[tier]
-    return pd.Series(pd.Categorical(labels, categories=VALUE_TIERS, ordered=True), index=values.index, name="value_tier")
+    tiers = pd.Categorical.from_codes(tier, categories=VALUE_TIERS, ordered=True)
+    return pd.Series(tiers, index=values.index, name="value_tier")
 
 
 def rfm_segments(
@@ -346,7 +349,7 @@ def rfm_segments(
     * ``segment`` names the cell of the recency x frequency grid
       (:data:`RFM_SEGMENT_RULES`, for ``bins=5``): champions, loyal, potential,
       new, need attention, about to sleep, cannot lose, at risk, hibernating,
-      lost.
+      lost (a categorical; ``unclassified`` for other ``bins``).
     * with ``scores``, ``clv`` and ``value_tier`` (see :func:`value_tiers`).
 
     Parameters
@@ -364,7 +367,7 @@ def rfm_segments(
     -------
     pandas.DataFrame
         Indexed like ``rfm`` (like ``scores`` when given): ``r_score,
-        f_score, m_score, rfm_score`` (e.g. ``"545"``), ``segment`` and
+        f_score, m_score, rfm_score`` (categorical, e.g. ``"545"``), ``segment`` and
         optionally ``clv, value_tier``.
 
     Examples
@@ -386,12 +389,14 @@ def rfm_segments(
     f = _quantile_score(rfm["frequency"].to_numpy(dtype=float), bins)
     m = _quantile_score(rfm["monetary_value"].to_numpy(dtype=float), bins)
     out = pd.DataFrame({"r_score": r, "f_score": f, "m_score": m}, index=rfm.index)
-    out["rfm_score"] = out["r_score"].astype(str) + out["f_score"].astype(str) + out["m_score"].astype(str)
+    cells = [f"{a}{b}{c}" for a in range(1, bins + 1) for b in range(1, bins + 1) for c in range(1, bins + 1)]
+    out["rfm_score"] = pd.Categorical.from_codes(((r - 1) * bins + (f - 1)) * bins + (m - 1), categories=cells)
+    names = [name for name, _, _ in RFM_SEGMENT_RULES]
+    codes = np.full(len(out), len(names))
     if bins == 5:
         conditions = [(r >= rl) & (r <= rh) & (f >= fl) & (f <= fh) for _, (rl, rh), (fl, fh) in RFM_SEGMENT_RULES]
-        out["segment"] = np.select(conditions, [name for name, _, _ in RFM_SEGMENT_RULES], default="unclassified")
-    else:
-        out["segment"] = "unclassified"
+        codes = np.select(conditions, np.arange(len(names)), default=len(names))
+    out["segment"] = pd.Categorical.from_codes(codes, categories=[*names, "unclassified"])
     if scores is not None:
         out["clv"] = scores["clv"].to_numpy(dtype=float)
         out["value_tier"] = value_tiers(scores["clv"], cuts=tier_cuts).array
@@ -456,11 +461,12 @@ def customer_segments(
     for col in ("frequency", "recency", "T", "monetary_value"):
         out[col] = rfm[col].to_numpy(dtype=float)
     out["since_last_purchase"] = out["T"] - out["recency"]
-    out["stage"] = stages["stage"]
-    out["activity"] = stages["activity"]
+    # all frames share the index of ``scores`` (checked above), so columns are copied by position
+    out["stage"] = stages["stage"].array
+    out["activity"] = stages["activity"].to_numpy()
     for col in ("r_score", "f_score", "m_score", "rfm_score", "segment", "value_tier"):
-        out[col] = segments[col]
-    out["value_at_risk"] = value_at_risk(scores)
+        out[col] = segments[col].array
+    out["value_at_risk"] = value_at_risk(scores).to_numpy()
     return out
 
 
