@@ -188,9 +188,10 @@ def lifecycle_stage(
 
     The defaults were chosen on CDNOW (calibration to 1997-09-30, holdout to
     1998-06-30, weeks): holdout purchases per customer were 4.2 (mature),
-    1.2 (growing), 1.3 (declining) and 0.32 (churned) with BG/NBD; see
-    ``tests/segments`` and the report of issue 6 for the validation, including
-    precision and recall of ``churned`` against simulated true deaths.
+    1.2 (growing), 1.3 (declining) and 0.32 (churned) with BG/NBD (growing
+    customers are lighter buyers; at equal repeat counts declining customers
+    buy less than growing ones). See ``tests/segments`` for the validation,
+    including precision and recall of ``churned`` against simulated deaths.
 
     Parameters
     ----------
