@@ -227,6 +227,17 @@ def demo(out: str, seed: int, n_draws: int, quiet: bool) -> None:
                 n_draws=n_draws, currency="USD", quiet=quiet, title="Demo shop: customer lifetime value by acquisition channel")
 
 
+def _fit_pooled(command: str, transactions: str, observation_end: str | None, time_unit: str, model_kind: str,
+                transaction_model: str, say: _Progress) -> tuple[Any, Any, Any]:
+    """Read the log and fit one purchase model and one spend model on every customer."""
+    if model_kind == "bayes":
+        raise DataError(f"clv {command} --model bayes is not available yet; use --model mle (or clv.bayes from Python)")
+    _, rfm = _rfm(transactions, observation_end, time_unit, say)
+    cls = {"bgnbd": clv.BetaGeo, "mbgnbd": clv.ModifiedBetaGeo, "paretonbd": clv.ParetoNBD}[transaction_model]
+    say(f"fitting {cls.__name__} and GammaGamma")
+    return rfm, cls().fit(rfm), clv.GammaGamma().fit(rfm)
+
+
 def _model_json(model: Any) -> dict[str, Any]:
     result = model.result_
     return {
@@ -257,12 +268,7 @@ def fit(transactions: str, observation_end: str | None, time_unit: str, model_ki
       clv fit -t tx.csv --transaction-model paretonbd --observation-end 2025-06-30
     """
     say = _Progress(quiet)
-    if model_kind == "bayes":
-        raise DataError("clv fit --model bayes is not available yet; use --model mle")
-    _, rfm = _rfm(transactions, observation_end, time_unit, say)
-    cls = {"bgnbd": clv.BetaGeo, "mbgnbd": clv.ModifiedBetaGeo, "paretonbd": clv.ParetoNBD}[transaction_model]
-    say(f"fitting {cls.__name__} and GammaGamma")
-    tm, sm = cls().fit(rfm), clv.GammaGamma().fit(rfm)
+    rfm, tm, sm = _fit_pooled("fit", transactions, observation_end, time_unit, model_kind, transaction_model, say)
     if save:
         tm.save(save)
     payload = {"customers": len(rfm), "observation_end": rfm.attrs["observation_end"], "time_unit": time_unit,
@@ -291,12 +297,7 @@ def score(transactions: str, observation_end: str | None, time_unit: str, model_
       clv score -t tx.csv --out scores.csv --horizon 26 --interval 0.9 --seed 3
     """
     say = _Progress(quiet)
-    if model_kind == "bayes":
-        raise DataError("clv score --model bayes is not available yet; use --model mle")
-    _, rfm = _rfm(transactions, observation_end, time_unit, say)
-    cls = {"bgnbd": clv.BetaGeo, "mbgnbd": clv.ModifiedBetaGeo, "paretonbd": clv.ParetoNBD}[transaction_model]
-    say(f"fitting {cls.__name__} and GammaGamma")
-    tm, sm = cls().fit(rfm), clv.GammaGamma().fit(rfm)
+    rfm, tm, sm = _fit_pooled("score", transactions, observation_end, time_unit, model_kind, transaction_model, say)
     say("scoring")
     scores = clv.customer_value(tm, sm, rfm, horizon=horizon, discount_rate=discount_rate, margin=margin,
                                 time_unit=time_unit, interval=interval, seed=seed)
