@@ -13,7 +13,7 @@ def test_quickstart_block_runs(tmp_path, monkeypatch):
     code = code.replace('"data/cdnow_sample.csv"', repr(str(ROOT / "data" / "cdnow_sample.csv")))
     monkeypatch.chdir(tmp_path)
     namespace: dict = {}
-    exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - executing our own documentation
+    exec(compile(code, "README.md", "exec"), namespace)  # executes our own documentation
     assert round(namespace["bg"].params_["r"], 4) == 0.2426
     assert (tmp_path / "bgnbd.json").exists()
     assert round(namespace["result"].metrics["predicted_total"], 1) == 1653.4

@@ -111,7 +111,8 @@ def expected_purchases_if_alive(t: ArrayLike, r: float, alpha: float, a: float, 
     x, T = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(T, dtype=float))
     c = a + b + x - 1.0
     near_pole = np.abs(c) < 1e-5
-    value = alive_expectation(t, r, alpha, a, c, x, T)
+    with np.errstate(divide="ignore", invalid="ignore"):  # entries at the pole are replaced below
+        value = alive_expectation(t, r, alpha, a, c, x, T)
     if np.any(near_pole):
         delta = min(1e-4, b / 2)
         up = alive_expectation(t, r, alpha, a, c + delta, x, T)

@@ -27,15 +27,22 @@ def hyp2f1(a: ArrayLike, b: ArrayLike, c: ArrayLike, z: ArrayLike) -> NDArray[np
     """Gauss hypergeometric function for ``0 <= z < 1``, robust to SciPy's failures.
 
     SciPy returns ``inf`` when ``c - a - b`` is an integer and ``z`` is close
-    to 1 (seen with ``2F1(1, -0.99; 100.01; 0.93)``, whose value is 0.99);
-    those entries are recomputed by summing the series directly, which
+    to 1 (seen with ``2F1(1, -0.99; 100.01; 0.93)``, whose value is 0.99).
+    The function is smooth in ``c`` there, so such entries are recomputed as
+    the mean of the values at ``c * (1 +/- 1e-5)`` (error of order 1e-10);
+    anything still not finite is summed directly from the series, which
     converges for ``|z| < 1``.
     """
-    a, b, c, z = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, c, z)))
     value = np.asarray(special.hyp2f1(a, b, c, z), dtype=float)
+    if np.isfinite(value).all():
+        return value
+    a, b, c, z = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, c, z)))
+    value = np.array(value, copy=True)
     bad = ~np.isfinite(value) & (np.abs(z) < 1)
+    step = 1e-5 * np.maximum(1.0, np.abs(c[bad]))
+    value[bad] = (special.hyp2f1(a[bad], b[bad], c[bad] + step, z[bad]) + special.hyp2f1(a[bad], b[bad], c[bad] - step, z[bad])) / 2
+    bad &= ~np.isfinite(value)
     if bad.any():
-        value = value.copy()
         value[bad] = _hyp2f1_series(a[bad], b[bad], c[bad], z[bad])
     return value
 
