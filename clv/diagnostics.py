@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from clv.data.rfm_checks import check_rfm
-from clv.data.summary import _EPOCH, _daily, _day, time_unit_days
+from clv.data.summary import EPOCH, daily_purchases, day_number, time_unit_days
 from clv.errors import DataError
 from clv.validation import bucket_index
 
@@ -229,15 +229,15 @@ def alive_history(
     AliveHistory
     """
     unit = time_unit_days(time_unit)
-    end_day = None if observation_end is None else _day(observation_end, "observation_end")
+    end_day = None if observation_end is None else day_number(observation_end, "observation_end")
     if "customer_id" not in transactions.columns:
         raise DataError("column 'customer_id': missing; pass the output of clv.read_transactions")
     mine = transactions.loc[transactions["customer_id"] == customer_id]
     if mine.empty:
         raise DataError(f"column 'customer_id': customer {customer_id!r} has no transactions")
     if end_day is None:
-        end_day = _day(transactions["date"].max(), "date")
-    daily = _daily(mine, end_day)
+        end_day = day_number(transactions["date"].max(), "date")
+    daily = daily_purchases(mine, end_day)
     if daily.day.size == 0:
         raise DataError(f"customer {customer_id!r} has no transactions on or before observation_end {observation_end}")
     purchase_days = daily.day
@@ -251,12 +251,12 @@ def alive_history(
     p_alive = model.probability_alive(cells).to_numpy()
     curve = pd.DataFrame(
         {
-            "date": pd.to_datetime(_EPOCH + days.astype("timedelta64[D]")),
+            "date": pd.to_datetime(EPOCH + days.astype("timedelta64[D]")),
             "age": cells["T"].to_numpy(),
             "frequency": cells["frequency"].to_numpy(),
             "recency": cells["recency"].to_numpy(),
             "p_alive": p_alive,
         }
     )
-    purchases = pd.DatetimeIndex(pd.to_datetime(_EPOCH + purchase_days.astype("timedelta64[D]")), name="date")
+    purchases = pd.DatetimeIndex(pd.to_datetime(EPOCH + purchase_days.astype("timedelta64[D]")), name="date")
     return AliveHistory(customer_id, curve, purchases, time_unit)

@@ -24,7 +24,7 @@ from clv.errors import DataError
 __all__ = ["TIME_UNITS", "calibration_holdout", "rfm_summary", "time_unit_days"]
 
 TIME_UNITS: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 30.4375}
-_EPOCH = np.datetime64("1970-01-01", "D")
+EPOCH = np.datetime64("1970-01-01", "D")  # day numbers count days since this date
 
 
 def time_unit_days(time_unit: str) -> float:
@@ -35,19 +35,27 @@ def time_unit_days(time_unit: str) -> float:
         raise DataError(f"time_unit must be one of {sorted(TIME_UNITS)}, got {time_unit!r}") from None
 
 
-def _day(value: Any, name: str) -> int:
+def day_number(value: Any, name: str) -> int:
+    """Calendar day of ``value`` as days since :data:`EPOCH` (time of day and zone dropped).
+
+    ``name`` is used in the error message when ``value`` is not a date.
+    """
     try:
         stamp = pd.Timestamp(value)
     except (ValueError, TypeError):
         raise DataError(f"{name}: cannot parse {value!r} as a date") from None
     if stamp.tzinfo is not None:
         stamp = stamp.tz_localize(None)
-    return int((np.datetime64(stamp.date(), "D") - _EPOCH).astype(np.int64))
+    return int((np.datetime64(stamp.date(), "D") - EPOCH).astype(np.int64))
 
 
 @dataclass(frozen=True)
-class _Daily:
-    """Transactions merged to one row per (customer, day), sorted by customer then day."""
+class DailyPurchases:
+    """Transactions merged to one row per (customer, day), sorted by customer then day.
+
+    The one implementation of the same-day merge; summaries, validation and
+    diagnostics all build on it.
+    """
 
     ids: pd.Index  # customer identifiers, position = customer code
     code: np.ndarray  # customer code per daily row
@@ -58,7 +66,8 @@ class _Daily:
     non_positive_rows: int
 
 
-def _daily(tx: pd.DataFrame, end_day: int | None) -> _Daily:
+def daily_purchases(tx: pd.DataFrame, end_day: int | None = None) -> DailyPurchases:
+    """Merge a validated transaction log to purchase days, dropping (and counting) rows after ``end_day``."""
     _check_canonical(tx)
     days = tx["date"].to_numpy().astype("datetime64[D]").astype(np.int64)
     amount = tx["amount"].to_numpy(dtype=float)
@@ -76,13 +85,13 @@ def _daily(tx: pd.DataFrame, end_day: int | None) -> _Daily:
         customers = tx["customer_id"].to_numpy()
     codes, ids = pd.factorize(customers, sort=True)
     if len(days) == 0:
-        return _Daily(pd.Index(ids), np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0), rows, after, 0)
+        return DailyPurchases(pd.Index(ids), np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0), rows, after, 0)
     lo = days.min()
     span = int(days.max() - lo) + 1
     key = codes.astype(np.int64) * span + (days - lo)
     ukey, inverse = np.unique(key, return_inverse=True)
     summed = np.bincount(inverse, weights=amount, minlength=len(ukey))
-    return _Daily(
+    return DailyPurchases(
         ids=pd.Index(ids, name="customer_id"),
         code=ukey // span,
         day=ukey % span + lo,
@@ -103,7 +112,7 @@ def _check_canonical(tx: pd.DataFrame) -> None:
         raise DataError("column 'date': not parsed as dates; pass the output of clv.read_transactions")
 
 
-def _per_customer(daily: _Daily, end_day: int, unit: float) -> pd.DataFrame:
+def _per_customer(daily: DailyPurchases, end_day: int, unit: float) -> pd.DataFrame:
     n = len(daily.ids)
     starts = np.flatnonzero(np.r_[True, daily.code[1:] != daily.code[:-1]])
     ends = np.r_[starts[1:], len(daily.code)] - 1
@@ -160,8 +169,8 @@ def rfm_summary(tx: pd.DataFrame, *, observation_end: Any = None, time_unit: str
     2                  0.0      0.0  3.0             0.0
     """
     unit = time_unit_days(time_unit)
-    end_day = None if observation_end is None else _day(observation_end, "observation_end")
-    daily = _daily(tx, end_day)
+    end_day = None if observation_end is None else day_number(observation_end, "observation_end")
+    daily = daily_purchases(tx, end_day)
     if daily.code.size == 0:
         raise DataError(f"no transactions on or before observation_end {observation_end}")
     if end_day is None:
@@ -175,7 +184,7 @@ def rfm_summary(tx: pd.DataFrame, *, observation_end: Any = None, time_unit: str
         "non_positive_rows": daily.non_positive_rows,
     }
     out.attrs["time_unit"] = time_unit
-    out.attrs["observation_end"] = str(_EPOCH + np.timedelta64(end_day, "D"))
+    out.attrs["observation_end"] = str(EPOCH + np.timedelta64(end_day, "D"))
     return out
 
 
@@ -206,16 +215,16 @@ def calibration_holdout(
     1                  1.0                1.0                     7.0               2.0
     """
     unit = time_unit_days(time_unit)
-    cal_day = _day(calibration_end, "calibration_end")
-    end_day = _day(observation_end, "observation_end")
+    cal_day = day_number(calibration_end, "calibration_end")
+    end_day = day_number(observation_end, "observation_end")
     if end_day <= cal_day:
         raise DataError(f"observation_end ({observation_end}) must be after calibration_end ({calibration_end})")
-    daily = _daily(tx, end_day)
+    daily = daily_purchases(tx, end_day)
     in_cal = daily.day <= cal_day
     if not in_cal.any():
         raise DataError(f"no transactions on or before calibration_end {calibration_end}")
     cohort = np.unique(daily.code[in_cal])
-    cal = _Daily(daily.ids[cohort], np.searchsorted(cohort, daily.code[in_cal]), daily.day[in_cal],
+    cal = DailyPurchases(daily.ids[cohort], np.searchsorted(cohort, daily.code[in_cal]), daily.day[in_cal],
                  daily.amount[in_cal], daily.rows, daily.rows_after_end, daily.non_positive_rows)
     out = _per_customer(cal, cal_day, unit)
 
@@ -237,6 +246,12 @@ def calibration_holdout(
         "non_positive_rows": daily.non_positive_rows,
     }
     out.attrs["time_unit"] = time_unit
-    out.attrs["calibration_end"] = str(_EPOCH + np.timedelta64(cal_day, "D"))
-    out.attrs["observation_end"] = str(_EPOCH + np.timedelta64(end_day, "D"))
+    out.attrs["calibration_end"] = str(EPOCH + np.timedelta64(cal_day, "D"))
+    out.attrs["observation_end"] = str(EPOCH + np.timedelta64(end_day, "D"))
     return out
+
+
+# Former private names, still imported by the Spark path; to be removed once it uses the public ones.
+_day = day_number
+_EPOCH = EPOCH
+_daily = daily_purchases
