@@ -81,7 +81,10 @@ def simulate(
     ``lambda ~ Gamma(r, alpha)`` per ``time_unit``, drops out after each repeat
     purchase with probability ``p ~ Beta(a, b)`` (Fader, Hardie & Lee 2005,
     assumptions i-v) and spends ``z ~ Gamma(p_s, nu)`` per purchase with
-    ``nu ~ Gamma(q, v)`` (Fader & Hardie 2013). Observation stops at ``end``.
+    ``nu ~ Gamma(q, v)`` (Fader & Hardie 2013). Simulation stops at the
+    timestamp ``end`` (exclusive: a bare date means midnight at its start, so
+    the day ``end`` itself has no purchases; summarise with
+    ``observation_end`` the day before, or pass ``end`` one day later).
 
     Parameters
     ----------
