@@ -1,0 +1,28 @@
+"""Bayesian BG/NBD and Gamma-Gamma in PyMC, pooled across groups (e.g. acquisition channels).
+
+Import explicitly (``import clv.bayes``): PyMC is only loaded when a model is
+built or fitted, so ``import clv`` stays fast.
+
+Examples
+--------
+>>> import clv.bayes
+>>> sorted(clv.bayes.BETA_GEO_PRIORS)
+['a', 'alpha', 'b', 'r']
+"""
+
+from clv.bayes.beta_geo import HierarchicalBetaGeo
+from clv.bayes.diagnostics import Diagnostics
+from clv.bayes.gamma_gamma import HierarchicalGammaGamma
+from clv.bayes.io import load
+from clv.bayes.predictions import summarize
+from clv.bayes.priors import BETA_GEO_PRIORS, GAMMA_GAMMA_PRIORS
+
+__all__ = [
+    "BETA_GEO_PRIORS",
+    "GAMMA_GAMMA_PRIORS",
+    "Diagnostics",
+    "HierarchicalBetaGeo",
+    "HierarchicalGammaGamma",
+    "load",
+    "summarize",
+]

@@ -1,0 +1,386 @@
+"""Fitting, diagnostics, persistence and group tables shared by the Bayesian models.
+
+A concrete model names its parameters and default priors, turns an RFM frame
+into compressed arrays (``_prepare``) and writes its log-likelihood with the
+PyTensor backend of its kernel (``_loglik``). This class builds the PyMC
+model around it (group-level parameters from :mod:`clv.bayes.priors`, a
+weighted :func:`pymc.Potential` over distinct ``(group, ...)`` tuples),
+samples it, and offers the posterior as tables.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import warnings
+from typing import Any, ClassVar, Iterator, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from clv.bayes.diagnostics import Diagnostics, diagnose
+from clv.bayes.predictions import group_codes, thin_indices
+from clv.bayes.priors import positive_parameters, resolve_priors
+from clv.data.validation import describe_row
+from clv.errors import DataError, NotFittedError
+
+__all__ = ["SAMPLERS", "BayesianModel"]
+
+SAMPLERS = ("pymc", "nutpie")
+
+
+@contextlib.contextmanager
+def _pymc_logging(verbose: bool) -> Iterator[None]:
+    """Silence PyMC's INFO chatter unless progress was asked for (restored afterwards)."""
+    logger = logging.getLogger("pymc")
+    previous = logger.level
+    if not verbose:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(previous)
+
+
+class BayesianModel:
+    """Base class of the PyMC models.
+
+    Parameters
+    ----------
+    group : str or None
+        Column of the RFM frame naming each customer's group (e.g. the
+        acquisition channel). ``None`` fits the plain, non-hierarchical model.
+    priors : mapping, optional
+        Overrides of the default priors, ``{param: {"loc", "scale", "spread"}}``
+        (see :mod:`clv.bayes.priors`).
+    sampler : {"pymc", "nutpie"}
+        NUTS implementation: PyMC's own, or nutpie (when installed).
+    progressbar : bool
+        Show the sampler's progress bar and messages.
+    target_accept : float
+        Target acceptance rate of NUTS.
+    """
+
+    param_names: ClassVar[tuple[str, ...]] = ()
+    default_priors: ClassVar[Mapping[str, Mapping[str, float]]] = {}
+
+    def __init__(
+        self,
+        group: str | None = None,
+        *,
+        priors: Mapping[str, Mapping[str, float]] | None = None,
+        sampler: str = "pymc",
+        progressbar: bool = False,
+        target_accept: float = 0.9,
+    ) -> None:
+        self.group = group
+        self.priors = priors
+        self.sampler = sampler
+        self.progressbar = progressbar
+        self.target_accept = target_accept
+
+    # -- what a model provides -------------------------------------------------
+    def _columns(self, rfm: pd.DataFrame) -> dict[str, np.ndarray]:
+        """Checked model columns (without the group) of every customer."""
+        raise NotImplementedError
+
+    def _usable(self, columns: Mapping[str, np.ndarray]) -> np.ndarray:
+        """Rows that enter the likelihood."""
+        return np.ones(len(next(iter(columns.values()))), dtype=bool)
+
+    def _loglik(self, params: Mapping[str, Any], data: Mapping[str, np.ndarray]) -> Any:
+        """Per-row log-likelihood as a PyTensor expression."""
+        raise NotImplementedError
+
+    # -- settings and state ----------------------------------------------------
+    def get_params(self) -> dict[str, Any]:
+        """Settings given to ``__init__`` (scikit-learn convention)."""
+        return {
+            "group": self.group,
+            "priors": {k: dict(v) for k, v in self.priors.items()} if self.priors else None,
+            "sampler": self.sampler,
+            "progressbar": self.progressbar,
+            "target_accept": self.target_accept,
+        }
+
+    def __repr__(self) -> str:
+        state = f"{len(self.groups_)} group(s), fitted" if hasattr(self, "idata_") else "not fitted"
+        return f"{type(self).__name__}(group={self.group!r}, {state})"
+
+    @property
+    def idata(self) -> Any:
+        """The posterior as ArviZ ``InferenceData``."""
+        self._check_fitted()
+        return self.idata_
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "idata_"):
+            raise NotFittedError(f"{type(self).__name__} is not fitted yet: call fit(rfm, ...) or clv.bayes.load(path)")
+
+    # -- data --------------------------------------------------------------------
+    def _levels(self, rfm: pd.DataFrame) -> list[str]:
+        if self.group is None:
+            return ["all"]
+        if self.group not in rfm.columns:
+            raise DataError(f"column '{self.group}': group column missing from the RFM frame; columns found: {list(rfm.columns)}")
+        missing = rfm[self.group].isna().to_numpy()
+        if missing.any():
+            raise DataError(f"column '{self.group}': missing group in {describe_row(rfm, int(np.argmax(missing)))}")
+        return sorted(pd.unique(rfm[self.group].astype(str)))
+
+    def data_hash(self, rfm: pd.DataFrame) -> str:
+        """SHA-256 of the columns the model reads (group and model columns, with the index)."""
+        columns = self._columns(rfm)
+        frame = pd.DataFrame(columns, index=rfm.index)
+        if self.group is not None:
+            frame.insert(0, "__group", rfm[self.group].astype(str).to_numpy())
+        hashed = pd.util.hash_pandas_object(frame, index=True).to_numpy()
+        return hashlib.sha256(hashed.tobytes()).hexdigest()
+
+    def _prepare(self, rfm: pd.DataFrame) -> dict[str, Any]:
+        from clv.models.transactions import compress
+
+        levels = self._levels(rfm)
+        columns = self._columns(rfm)
+        codes = group_codes(rfm, self.group, levels)
+        keep = self._usable(columns)
+        if not keep.any():
+            raise DataError(f"{type(self).__name__}: no customer is usable for fitting")
+        names = list(columns)
+        (ucodes, *ucols), weights, _ = compress(codes[keep], *(columns[k][keep] for k in names), weights=np.ones(int(keep.sum())))
+        sizes = np.bincount(codes[keep], minlength=len(levels))
+        if (sizes == 0).any():
+            empty = [lv for lv, n in zip(levels, sizes) if n == 0]
+            raise DataError(f"column '{self.group}': no usable customer in group(s) {empty}")
+        return {
+            "levels": levels,
+            "codes": ucodes,
+            "weights": weights,
+            "columns": dict(zip(names, ucols)),
+            "sizes": sizes,
+            "n_excluded": int((~keep).sum()),
+        }
+
+    # -- model -------------------------------------------------------------------
+    def build_model(self, rfm: pd.DataFrame) -> Any:
+        """The PyMC model for ``rfm`` (useful for prior checks and graph inspection)."""
+        return self._build(self._prepare(rfm))
+
+    def _build(self, data: Mapping[str, Any]) -> Any:
+        import pymc as pm
+        import pytensor.tensor as pt
+
+        hierarchical = self.group is not None
+        priors = resolve_priors(self.default_priors, self.priors)
+        with pm.Model(coords={"group": data["levels"]}) as model:
+            params = positive_parameters(priors, hierarchical)
+            if len(data["levels"]) == 1:
+                per_row = {k: v[0] for k, v in params.items()}
+            else:
+                codes = pt.as_tensor_variable(data["codes"].astype("int64"))
+                per_row = {k: v[codes] for k, v in params.items()}
+            loglik = self._loglik(per_row, data["columns"])
+            pm.Potential("loglik", pt.dot(pt.as_tensor_variable(data["weights"]), loglik))
+        return model
+
+    # -- fitting -----------------------------------------------------------------
+    def fit(
+        self,
+        rfm: pd.DataFrame,
+        *,
+        draws: int = 1000,
+        tune: int = 1000,
+        chains: int = 4,
+        random_seed: int,
+        cores: int | None = None,
+        init: str = "jitter+adapt_full",
+    ) -> BayesianModel:
+        """Sample the posterior with NUTS.
+
+        Parameters
+        ----------
+        rfm : pandas.DataFrame
+            Output of :func:`clv.rfm_summary` with the group column added.
+        draws, tune, chains : int
+            Kept draws per chain, tuning steps per chain, number of chains.
+        random_seed : int
+            Seed of the sampler; the same seed gives the same posterior.
+        cores : int, optional
+            Chains run in parallel; defaults to ``min(chains, os.cpu_count())``.
+        init : str
+            PyMC's initialisation. The default ``"jitter+adapt_full"`` adapts a
+            dense mass matrix, which halves the leapfrog steps on the strongly
+            correlated ``(r, alpha)`` pair; ``"jitter+adapt_diag"`` is PyMC's default.
+
+        Returns
+        -------
+        self
+        """
+        import pymc as pm
+
+        if self.sampler not in SAMPLERS:
+            raise ValueError(f"sampler must be one of {SAMPLERS}, got {self.sampler!r}")
+        if self.sampler == "nutpie":
+            try:
+                import nutpie  # noqa: F401
+            except ImportError:
+                raise ImportError("sampler='nutpie' needs the nutpie package: pip install nutpie") from None
+        data = self._prepare(rfm)
+        model = self._build(data)
+        kwargs: dict[str, Any] = {}
+        if self.sampler == "pymc":
+            kwargs.update(cores=cores or max(1, min(chains, os.cpu_count() or 1)), init=init)
+        with model, _pymc_logging(self.progressbar), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="QuadPotentialFullAdapt is an experimental feature")
+            idata = pm.sample(
+                draws=draws,
+                tune=tune,
+                chains=chains,
+                random_seed=random_seed,
+                progressbar=self.progressbar,
+                nuts_sampler=self.sampler,
+                target_accept=self.target_accept,
+                compute_convergence_checks=False,
+                **kwargs,
+            )
+        self._set_state(
+            idata,
+            {
+                "levels": data["levels"],
+                "sizes": [int(n) for n in data["sizes"]],
+                "n_excluded": data["n_excluded"],
+                "n_unique": len(data["weights"]),
+                "data_hash": self.data_hash(rfm),
+                "fit": {"draws": draws, "tune": tune, "chains": chains, "random_seed": random_seed, "init": init},
+            },
+        )
+        return self
+
+    def _set_state(self, idata: Any, state: Mapping[str, Any]) -> None:
+        self.idata_ = idata
+        self.groups_ = pd.Index(state["levels"], name=self.group or "group")
+        self.group_sizes_ = pd.Series(state["sizes"], index=self.groups_, name="n_customers")
+        self.n_excluded_ = int(state["n_excluded"])
+        self.n_unique_ = int(state["n_unique"])
+        self.data_hash_ = str(state["data_hash"])
+        self.fit_settings_ = dict(state["fit"])
+
+    def _state(self) -> dict[str, Any]:
+        return {
+            "levels": list(self.groups_),
+            "sizes": [int(n) for n in self.group_sizes_],
+            "n_excluded": self.n_excluded_,
+            "n_unique": self.n_unique_,
+            "data_hash": self.data_hash_,
+            "fit": self.fit_settings_,
+        }
+
+    # -- posterior tables ------------------------------------------------------------
+    def _free_names(self) -> list[str]:
+        post = self.idata.posterior
+        names = []
+        for k in self.param_names:
+            names += [f"mu_log_{k}", f"sigma_log_{k}", f"z_{k}"] if self.group is not None else [f"log_{k}"]
+        return [n for n in names if n in post]
+
+    def summary(self, *, var_names: Sequence[str] | None = None, hdi_prob: float = 0.9) -> pd.DataFrame:
+        """ArviZ summary (mean, sd, HDI, ESS, R-hat) of the model parameters per group.
+
+        ``var_names`` defaults to the natural-scale parameters plus the
+        population-level ones of the hierarchical model.
+        """
+        import arviz as az
+
+        self._check_fitted()
+        if var_names is None:
+            var_names = list(self.param_names)
+            if self.group is not None:
+                var_names += [f"{p}_log_{k}" for k in self.param_names for p in ("mu", "sigma")]
+        return az.summary(self.idata_, var_names=list(var_names), hdi_prob=hdi_prob)
+
+    def diagnostics(self, *, rhat_max: float = 1.01, ess_min: float = 400.0) -> Diagnostics:
+        """Max R-hat, min bulk/tail ESS and divergences over the free parameters, with a pass flag."""
+        self._check_fitted()
+        return diagnose(self.idata_, self._free_names(), rhat_max=rhat_max, ess_min=ess_min)
+
+    def _draws(self, n_draws: int | None) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+        """``{param: (chain, draw, group)}`` arrays thinned to about ``n_draws`` draws, with chain and draw labels."""
+        self._check_fitted()
+        post = self.idata_.posterior
+        keep = thin_indices(post.sizes["draw"], post.sizes["chain"], n_draws)
+        params = {k: np.asarray(post[k].transpose("chain", "draw", "group").values)[:, keep, :] for k in self.param_names}
+        return params, np.asarray(post["chain"].values), np.asarray(post["draw"].values)[keep]
+
+    def _derived(self, params: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Implied group-level quantities (e.g. mean purchase rate) from parameter draws."""
+        return {}
+
+    def group_params(self, interval: float = 0.9) -> pd.DataFrame:
+        """Posterior mean, sd and central ``interval`` of each parameter and implied quantity, per group.
+
+        Returns a DataFrame indexed by ``(group, quantity)`` with columns
+        ``mean, sd, lower, upper``; ``attrs["n_customers"]`` has the group sizes.
+        """
+        from clv.bayes.predictions import _check_interval
+
+        _check_interval(interval)
+        params, _, _ = self._draws(None)
+        values = {**params, **self._derived(params)}
+        tail = (1.0 - interval) / 2.0
+        rows = []
+        for g, level in enumerate(self.groups_):
+            for name, arr in values.items():
+                flat = arr[:, :, g].ravel()
+                lower, upper = np.quantile(flat, [tail, 1.0 - tail])
+                rows.append((level, name, flat.mean(), flat.std(ddof=1), lower, upper))
+        out = pd.DataFrame(rows, columns=[self.groups_.name, "quantity", "mean", "sd", "lower", "upper"])
+        out = out.set_index([self.groups_.name, "quantity"])
+        out.attrs["n_customers"] = self.group_sizes_.to_dict()
+        out.attrs["interval"] = interval
+        return out
+
+    def group_param_draws(self, n_draws: int, *, seed: int) -> pd.DataFrame:
+        """``n_draws`` posterior draws (chosen at random with ``seed``, without replacement) in long form.
+
+        One row per (draw, group): ``draw`` (position in the flattened
+        chain x draw sample, shared across groups of the same joint draw),
+        ``group`` and one column per parameter on the natural scale. This is
+        the protocol :class:`clv.channels.PosteriorChannelModels` reads.
+        """
+        params, _, _ = self._draws(None)
+        flat = {k: v.reshape(-1, v.shape[-1]) for k, v in params.items()}
+        total = next(iter(flat.values())).shape[0]
+        rng = np.random.default_rng(seed)
+        chosen = np.sort(rng.choice(total, size=min(int(n_draws), total), replace=False))
+        n_groups = len(self.groups_)
+        out = pd.DataFrame({"draw": np.repeat(chosen, n_groups), "group": np.tile(np.asarray(self.groups_, dtype=object), len(chosen))})
+        for k, v in flat.items():
+            out[k] = v[chosen].ravel()
+        return out
+
+    def draw_models(self, n_draws: int | None = 200) -> list[Any]:
+        """One fitted-model-like object per (thinned) posterior draw, for :func:`clv.customer_value`."""
+        params, _, _ = self._draws(n_draws)
+        flat = {k: v.reshape(-1, v.shape[-1]) for k, v in params.items()}
+        n = next(iter(flat.values())).shape[0]
+        return [self._draw_model({k: v[i] for k, v in flat.items()}) for i in range(n)]
+
+    def _draw_model(self, params: Mapping[str, np.ndarray]) -> Any:
+        raise NotImplementedError
+
+    def _predict(self, rfm: pd.DataFrame, fn: Any, columns: list[np.ndarray], *, n_draws: int | None, interval: float | None, name: str) -> Any:
+        from clv.bayes.predictions import evaluate
+
+        params, chains, draws = self._draws(n_draws)
+        codes = group_codes(rfm, self.group, list(self.groups_))
+        return evaluate(fn, params, codes, columns, index=rfm.index, chains=chains, draws=draws, interval=interval, name=name)
+
+    # -- persistence -------------------------------------------------------------
+    def save(self, path: Any) -> Any:
+        """Write the posterior, settings and data hash to ``path`` (netCDF); load with :func:`clv.bayes.load`."""
+        from clv.bayes.io import save
+
+        self._check_fitted()
+        return save(self, path)

@@ -1,0 +1,65 @@
+"""netCDF persistence of the Bayesian models (never pickle).
+
+The file is ArviZ's netCDF form of the model's ``InferenceData``; the model
+class, its settings, the group levels and sizes and the SHA-256 of the data
+it was fitted on are stored as a JSON string in the ``clv_config`` attribute
+of the posterior group.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+__all__ = ["FORMAT_VERSION", "load", "save"]
+
+FORMAT_VERSION = 1
+_ATTR = "clv_config"
+
+
+def save(model: Any, path: str | Path) -> Path:
+    """Write a fitted Bayesian model to ``path`` as netCDF (see :func:`load`)."""
+    path = Path(path)
+    config = {
+        "clv_format": FORMAT_VERSION,
+        "model": type(model).__name__,
+        "settings": model.get_params(),
+        "state": model._state(),
+    }
+    idata = model.idata.copy()
+    idata.posterior.attrs[_ATTR] = json.dumps(config)
+    tmp = path.with_name(path.name + ".tmp")
+    idata.to_netcdf(str(tmp))
+    tmp.replace(path)
+    return path
+
+
+def load(path: str | Path) -> Any:
+    """Read a model written by ``model.save(path)``.
+
+    Returns
+    -------
+    HierarchicalBetaGeo or HierarchicalGammaGamma
+        Fitted, with ``idata``, group levels and ``data_hash_`` restored.
+    """
+    import arviz as az
+
+    from clv.bayes.beta_geo import HierarchicalBetaGeo
+    from clv.bayes.gamma_gamma import HierarchicalGammaGamma
+
+    classes = {cls.__name__: cls for cls in (HierarchicalBetaGeo, HierarchicalGammaGamma)}
+    idata = az.from_netcdf(str(path))
+    idata.load()
+    raw = idata.posterior.attrs.get(_ATTR)
+    if raw is None:
+        raise ValueError(f"{path}: not a clv Bayesian model file (no {_ATTR} attribute)")
+    config = json.loads(raw)
+    if config.get("clv_format") != FORMAT_VERSION:
+        raise ValueError(f"{path}: unsupported clv format {config.get('clv_format')!r} (this version reads {FORMAT_VERSION})")
+    if config["model"] not in classes:
+        raise ValueError(f"{path}: unknown model {config['model']!r}")
+    del idata.posterior.attrs[_ATTR]
+    model = classes[config["model"]](**config["settings"])
+    model._set_state(idata, config["state"])
+    return model
