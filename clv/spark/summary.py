@@ -188,7 +188,8 @@ def _check(raw: Any, stats: dict[str, Any], date: str, amount: str, customer: st
 def _customers(raw: Any, cal_day: int, end_day: int, holdout: bool) -> Any:
     """Merge to days, then one row per customer (also those whose purchases all fall after the end)."""
     F = functions()
-    daily = raw.groupBy("customer_id", "day").agg(F.sum("amount").alias("amount"))
+    # One shuffle by customer serves both aggregations (a (customer, day) grouping is clustered by customer).
+    daily = raw.repartition("customer_id").groupBy("customer_id", "day").agg(F.sum("amount").alias("amount"))
     day, amount = F.col("day"), F.col("amount")
     in_end, in_cal = day <= end_day, day <= cal_day
 
@@ -201,7 +202,7 @@ def _customers(raw: Any, cal_day: int, end_day: int, holdout: bool) -> Any:
         F.min(F.when(in_cal, day)).alias("_first"),
         F.max(F.when(in_cal, day)).alias("_last"),
         F.sum(F.when(in_cal, amount)).alias("_total"),
-        F.min(F.when(in_cal, F.struct(day.alias("d"), amount.alias("a")))).getField("a").alias("_first_amount"),
+        F.min_by(F.when(in_cal, amount), F.when(in_cal, day)).alias("_first_amount"),  # rows with a null key are skipped
         F.sum(F.when(in_end, amount)).alias("_revenue"),
     ]
     if holdout:
