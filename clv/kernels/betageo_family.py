@@ -1,4 +1,4 @@
-"""Derivatives shared by BG/NBD and MBG/NBD.
+"""Maths shared by BG/NBD and MBG/NBD.
 
 Both likelihoods have the form::
 
@@ -6,21 +6,116 @@ Both likelihoods have the form::
     + ln[(alpha+T)^-(r+x) + 1{x+k>0} a/(b+x+k-1) (alpha+t_x)^-(r+x)]
 
 with ``k = 0`` for BG/NBD (Fader, Hardie & Lee 2005, eq. 6) and ``k = 1`` for
-MBG/NBD (Batislam et al. 2007, eq. 4). This module gives the weighted total,
-its gradient and its Hessian in ``(r, alpha, a, b)`` for either, so the
-optimiser can take Newton steps. The per-customer log-likelihood itself is
-written in each model's module (with a backend, for PyMC).
+MBG/NBD (Batislam et al. 2007, eq. 4): MBG/NBD adds a dropout opportunity
+right after the first purchase. Every quantity is written here once, with
+``k`` as an argument; :mod:`clv.kernels.bgnbd` and :mod:`clv.kernels.mbgnbd`
+bind it and cite their equations.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
-from numpy.typing import NDArray
-from scipy import special
+from numpy.typing import ArrayLike, NDArray
+from scipy import special, stats
 
+from clv.kernels.backend import NUMPY, Backend
 from clv.kernels.design import Column, dot
+from clv.kernels.special import alive_expectation
 
-__all__ = ["derivatives"]
+__all__ = [
+    "derivatives",
+    "expected_purchases_if_alive",
+    "log_dropout_odds",
+    "loglik",
+    "probability_of_purchases",
+    "purchase_rate",
+]
+
+
+def loglik(r: Any, alpha: Any, a: Any, b: Any, x: Any, t_x: Any, T: Any, *, k: int, backend: Backend = NUMPY) -> Any:
+    """Per-customer log-likelihood of the family (module docstring), for NumPy or PyTensor ``backend``."""
+    B = backend
+    head = (
+        B.gammaln(r + x)
+        - B.gammaln(r)
+        + r * B.log(alpha)
+        + B.gammaln(a + b)
+        + B.gammaln(b + x + k)
+        - B.gammaln(b)
+        - B.gammaln(a + b + x + k)
+    )
+    alive = -(r + x) * B.log(alpha + T)
+    has = x + k > 0
+    # b + x + k - 1 is only used where x + k > 0; the inner where keeps the log finite elsewhere.
+    dead = B.log(a) - B.log(B.where(has, b + x + k - 1, 1.0)) - (r + x) * B.log(alpha + t_x)
+    return head + B.where(has, B.logaddexp(alive, dead), alive)
+
+
+def log_dropout_odds(r: float, alpha: float, a: float, b: float, x: NDArray, t_x: NDArray, T: NDArray, *, k: int) -> NDArray:
+    """Log of ``a/(b+x+k-1) * ((alpha+T)/(alpha+t_x))**(r+x)``; ``-inf`` when ``x + k = 0``.
+
+    P(alive) is ``1 / (1 + exp(odds))`` (Fader, Hardie & Lee 2005, eq. A.1).
+    """
+    has = x + k > 0
+    with np.errstate(divide="ignore"):
+        odds = np.log(a) - np.log(np.where(has, b + x + k - 1.0, 1.0)) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
+    return np.where(has, odds, -np.inf)
+
+
+def purchase_rate(r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike, *, k: int) -> NDArray[np.float64]:
+    """Posterior mean of the purchase rate lambda given the history.
+
+    The posterior of lambda is a mixture of ``Gamma(r+x, alpha+T)`` (still
+    alive at ``T``) and ``Gamma(r+x, alpha+t_x)`` (dropped out right after the
+    last purchase), weighted by P(alive) and 1 - P(alive).
+    """
+    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+    p = special.expit(-log_dropout_odds(r, alpha, a, b, x, t_x, T, k=k))
+    return (r + x) * (p / (alpha + T) + (1 - p) / (alpha + t_x))
+
+
+def expected_purchases_if_alive(
+    t: ArrayLike, r: float, alpha: float, a: float, b: float, x: ArrayLike, T: ArrayLike, *, k: int
+) -> NDArray[np.float64]:
+    """Expected purchases in ``(T, T+t]`` of a customer alive at ``T``, with ``c = a + b + x + k - 1``.
+
+    See :func:`clv.kernels.special.alive_expectation`. For BG/NBD ``c`` passes
+    through zero when ``x = 0`` and ``a + b = 1``; the expectation itself is
+    smooth there, so such points are evaluated as the mean of the two
+    neighbours ``c +/- delta`` (error of order ``delta**2``).
+    """
+    x, T = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(T, dtype=float))
+    c = a + b + x + k - 1.0
+    near_pole = np.abs(c) < 1e-5
+    with np.errstate(divide="ignore", invalid="ignore"):  # entries at the pole are replaced below
+        value = alive_expectation(t, r, alpha, a, c, x, T)
+    if np.any(near_pole):
+        delta = min(1e-4, b / 2)
+        up = alive_expectation(t, r, alpha, a, c + delta, x, T)
+        down = alive_expectation(t, r, alpha, a, c - delta, x, T)
+        value = np.where(near_pole, (up + down) / 2, value)
+    return value
+
+
+def probability_of_purchases(n: ArrayLike, t: ArrayLike, r: float, alpha: float, a: float, b: float, *, k: int) -> NDArray[np.float64]:
+    """P(X(t) = n) for a new customer (Fader, Hardie & Lee 2005, eq. 8, shifted by ``k``).
+
+    The finite sum of the second term is the negative binomial distribution
+    function, evaluated with :func:`scipy.stats.nbinom.sf`.
+    """
+    n, t = np.broadcast_arrays(np.asarray(n, dtype=float), np.asarray(t, dtype=float))
+    p0 = alpha / (alpha + t)
+    log_b = special.betaln(a, b)
+    first = np.exp(special.betaln(a, b + n + k) - log_b + stats.nbinom.logpmf(n, r, p0))
+    has = n + k > 0
+    second = np.where(
+        has,
+        np.exp(special.betaln(a + 1, b + np.where(has, n + k - 1, 0)) - log_b) * stats.nbinom.sf(n - 1, r, p0),
+        0.0,
+    )
+    return first + second
 
 
 def derivatives(
