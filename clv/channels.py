@@ -406,23 +406,36 @@ class PosteriorChannelModels(_ChannelValuation):
         return None
 
     def draws(self, n: int, *, seed: int) -> list[dict[str, ModelPair]]:
+        """``n`` joint draws: the i-th draw of the transaction model paired with the i-th of the spend model.
+
+        The two models are sampled separately, so their draw numbers mean
+        nothing to each other; within one model, rows sharing a draw number
+        are one joint sample across channels and stay together.
+        """
         if n <= 0:
             return []
-        t = self.transaction_model.group_param_draws(n, seed=seed)
-        s = self.spend_model.group_param_draws(n, seed=seed + 1)
+        t = self._by_draw(self.transaction_model.group_param_draws(n, seed=seed), self.transaction_class, "transaction")
+        s = self._by_draw(self.spend_model.group_param_draws(n, seed=seed + 1), GammaGamma, "spend")
+        if len(t) != len(s):
+            raise DataError(f"the transaction model gave {len(t)} posterior draws and the spend model {len(s)}")
         out: list[dict[str, ModelPair]] = []
-        s_rows = {(int(d), str(g)): row for d, g, row in zip(s["draw"], s["group"], s.to_dict("records"))}
-        by_draw: dict[int, dict[str, ModelPair]] = {}
-        for row in t.to_dict("records"):
-            key = (int(row["draw"]), str(row["group"]))
-            if key not in s_rows:
-                raise DataError(f"spend model has no posterior draw {key[0]} for group {key[1]!r}")
-            by_draw.setdefault(key[0], {})[key[1]] = (
-                _fixed_model(self.transaction_class, row), _fixed_model(GammaGamma, s_rows[key])
-            )
-        for d in sorted(by_draw):
-            out.append(by_draw[d])
+        for td, sd in zip(t, s):
+            missing = sorted(set(td) - set(sd))
+            if missing:
+                raise DataError(f"the spend model has no posterior draws for group(s) {missing}")
+            out.append({g: (td[g], sd[g]) for g in td})
         return out
+
+    @staticmethod
+    def _by_draw(frame: pd.DataFrame, cls: type, what: str) -> list[dict[str, Any]]:
+        """``[{group: fixed model}]`` per draw number, in draw-number order."""
+        needed = {"draw", "group", *cls.param_names}
+        if not needed <= set(frame.columns):
+            raise DataError(f"the {what} model's group_param_draws lacks columns {sorted(needed - set(frame.columns))}")
+        grouped: dict[int, dict[str, Any]] = {}
+        for row in frame.to_dict("records"):
+            grouped.setdefault(int(row["draw"]), {})[str(row["group"])] = _fixed_model(cls, row)
+        return [grouped[d] for d in sorted(grouped)]
 
 
 # -- the report -----------------------------------------------------------------------------------

@@ -20,10 +20,12 @@ class StandIn:
         self.fits = fits
 
     def group_param_draws(self, n_draws: int, *, seed: int) -> pd.DataFrame:
+        # like clv.bayes: draw numbers are positions in this model's own sample, chosen with the seed
+        numbers = np.sort(np.random.default_rng(seed).choice(1000, size=n_draws, replace=False))
         frames = []
         for i, (name, model) in enumerate(sorted(self.fits.items())):
             draws = model.result_.sample_params(n_draws, seed=seed + i)
-            frames.append(draws.assign(draw=np.arange(n_draws), group=name))
+            frames.append(draws.assign(draw=numbers, group=name))
         return pd.concat(frames, ignore_index=True)
 
 
