@@ -48,6 +48,11 @@ Definitions (all money figures are margin, i.e. revenue times ``margin``)
     most ``draw_sample`` customers per channel and applied as a shift from
     the reported point figure (see ``_ltv_expected_draws``).
 
+``share_of_customers``, ``share_of_value``
+    A channel's share of the acquired customers, and of their summed
+    ``ltv_expected``; customers without an acquisition record are in
+    neither (they are counted in the reconciliation).
+
 Everything that does not line up (customers in transactions but not in the
 acquisition table and the reverse, acquisitions after the observation end,
 spend periods or whole channels with spend but no customers, customers
