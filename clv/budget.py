@@ -41,10 +41,10 @@ from typing import Any, Literal, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from clv.channels import _fixed_model, new_customer_curve
+from clv.channels import PosteriorChannelModels, new_customer_curve
 from clv.data.summary import time_unit_days
 from clv.errors import ClvWarning, DataError
-from clv.models import BetaGeo, GammaGamma
+from clv.models import BetaGeo
 from clv.models.transactions import compress
 from clv.valuation import discount_factors, period_edges
 
@@ -133,23 +133,10 @@ def _posterior_sets(model: Any, spend_model: Any, function: str) -> _ModelSets:
             f"{function}: a Bayesian transaction model needs a Bayesian spend model with group_param_draws "
             f"(clv.bayes.HierarchicalGammaGamma), got {type(spend_model).__name__}"
         )
-    t_class = getattr(model, "mle_class", BetaGeo)
+    posterior = PosteriorChannelModels(model, spend_model, transaction_class=getattr(model, "mle_class", BetaGeo))
 
     def draws(n: int, seed: int) -> list[dict[str, ModelPair]]:
-        t = model.group_param_draws(int(n), seed=int(seed))
-        s = spend_model.group_param_draws(int(n), seed=int(seed) + 1)
-        t_draws = [frame for _, frame in t.groupby("draw", sort=True)]
-        s_draws = [frame.set_index(frame["group"].astype(str)) for _, frame in s.groupby("draw", sort=True)]
-        out = []
-        for t_frame, s_frame in zip(t_draws, s_draws):  # the k-th draw of each (independent) posterior
-            pairs = {}
-            for row in t_frame.to_dict("records"):
-                name = str(row["group"])
-                if name not in s_frame.index:
-                    raise DataError(f"{function}: the spend model has no group {name!r}; fit both models on the same groups")
-                pairs[name] = (_fixed_model(t_class, row), _fixed_model(GammaGamma, s_frame.loc[name].to_dict()))
-            out.append(pairs)
-        return out
+        return posterior.draws(int(n), seed=int(seed))
 
     names = [str(g) for g in dict.fromkeys(model.group_param_draws(1, seed=0)["group"])]
     return _ModelSets(names, None, draws)
