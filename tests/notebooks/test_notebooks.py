@@ -20,13 +20,14 @@ nbclient = pytest.importorskip("nbclient")
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
-TIMEOUT = {"03_hierarchical_bayes.ipynb": 240}  # seconds per notebook; 120 unless listed
+# total seconds allowed per notebook (120 unless listed); one cell may take at most that long too
+TIMEOUT = {"03_hierarchical_bayes.ipynb": 420}
 FIGURES = {"01_quickstart.ipynb": 3, "02_channel_ltv_vs_cac.ipynb": 2, "03_hierarchical_bayes.ipynb": 2, "04_budget_planning.ipynb": 2}
 
 
 def test_the_four_notebooks_are_there():
     names = {p.name for p in PATHS}
-    assert {"01_quickstart.ipynb", "02_channel_ltv_vs_cac.ipynb", "04_budget_planning.ipynb"} <= names
+    assert names == {"01_quickstart.ipynb", "02_channel_ltv_vs_cac.ipynb", "03_hierarchical_bayes.ipynb", "04_budget_planning.ipynb"}
 
 
 @pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
