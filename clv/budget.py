@@ -171,12 +171,12 @@ def _quantiles(draws: np.ndarray, interval: float) -> tuple[np.ndarray, np.ndarr
 
 def _parameter_draws(model: Any, n_draws: int, seed: int) -> list[Any]:
     """Copies of ``model`` at ``n_draws`` parameter sets from its asymptotic distribution."""
-    draws = model.result_.sample_params(int(n_draws), seed=int(seed)).to_numpy()
-    if not np.all(np.isfinite(draws)):
+    if not np.all(np.isfinite(model.result_.cov_log)):
         raise DataError(
             f"{type(model).__name__}: standard errors are not available (observed information not positive definite), "
             "so no bootstrap interval can be drawn; call without interval="
         )
+    draws = model.result_.sample_params(int(n_draws), seed=int(seed)).to_numpy()
     return [model.with_params(row) for row in draws]
 
 

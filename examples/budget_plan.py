@@ -2,7 +2,7 @@
 
 Reads a spend plan (one row per channel: ``channel, spend`` and optionally
 ``cac``, the expected cost of one acquired customer), fits one BG/NBD and one
-Gamma-Gamma model per acquisition channel on the history, and prints per
+Gamma-Gamma model per acquisition channel on the history (``clv.fit_channel_models``), and prints per
 channel how many customers the plan buys, what one of them is worth
 (discounted margin over the horizon, with a bootstrap interval), the value the
 spend buys, and the highest CAC that still meets the target LTV:CAC ratio.
@@ -55,18 +55,12 @@ def read_plan(source: Any) -> pd.DataFrame:
     return plan
 
 
-def fit_channels(transactions: Any, acquisitions: Any, *, observation_end: Any = None) -> tuple[dict, dict]:
-    """One fitted BetaGeo and GammaGamma per acquisition channel."""
+def fit_channels(transactions: Any, acquisitions: Any, *, observation_end: Any = None) -> clv.ChannelModels:
+    """One fitted BetaGeo and GammaGamma per acquisition channel (small channels fall back to the pooled pair)."""
     tx = clv.read_transactions(transactions)
     acq = clv.read_acquisitions(acquisitions)
     rfm = clv.rfm_summary(tx, observation_end=observation_end)
-    channel = acq.set_index("customer_id")["channel"].reindex(rfm.index.astype(acq["customer_id"].dtype))
-    models, spend_models = {}, {}
-    for name in sorted(channel.dropna().unique()):
-        part = rfm[(channel == name).to_numpy()]
-        models[name] = clv.BetaGeo().fit(part)
-        spend_models[name] = clv.GammaGamma().fit(part)
-    return models, spend_models
+    return clv.fit_channel_models(rfm, acq)
 
 
 def historical_cac(acquisitions: Any, channel_spend: Any) -> pd.Series:
@@ -78,16 +72,15 @@ def historical_cac(acquisitions: Any, channel_spend: Any) -> pd.Series:
 
 
 def value_of_plan(
-    plan: pd.DataFrame, models: dict, spend_models: dict, *, horizon: float, discount_rate: float, margin: float,
+    plan: pd.DataFrame, models: clv.ChannelModels, *, horizon: float, discount_rate: float, margin: float,
     target_ratio: float, seed: int, history_cac: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Per channel: customers bought, value per customer (with interval), value bought, ratio and maximum CAC."""
     plan = plan.set_index("channel")
-    unknown = [c for c in plan.index if c not in models]
+    known = sorted(c for c in models.transaction_models if c != "*")
+    unknown = [c for c in plan.index if c not in known]
     if unknown:
-        raise clv.DataError(
-            f"column 'channel': no acquisition history for channel {unknown[0]!r}; channels with history: {sorted(models)}"
-        )
+        raise clv.DataError(f"column 'channel': no acquisition history for channel {unknown[0]!r}; channels with history: {known}")
     if history_cac is not None:
         plan["cac"] = plan["cac"].fillna(history_cac.reindex(plan.index))
     missing = plan.index[plan["cac"].isna()]
@@ -98,9 +91,9 @@ def value_of_plan(
         raise clv.DataError(f"column 'cac': channel {free[0]!r} has spend but a CAC of 0, so spend cannot buy customers")
 
     channels = list(plan.index)
-    ltv = clv.new_customer_value(models, spend_models, group=channels, horizon=horizon, discount_rate=discount_rate,
+    ltv = clv.new_customer_value(models, None, group=channels, horizon=horizon, discount_rate=discount_rate,
                                  margin=margin, interval=0.9, n_draws=200, seed=seed)
-    caps = clv.max_cac(models, spend_models, group=channels, target_ratio=target_ratio, horizon=horizon,
+    caps = clv.max_cac(models, None, group=channels, target_ratio=target_ratio, horizon=horizon,
                        discount_rate=discount_rate, margin=margin)
     cac = plan["cac"].to_numpy()
     customers = np.divide(plan["spend"].to_numpy(), cac, out=np.zeros(len(plan)), where=cac > 0)
@@ -161,9 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         plan = read_plan(args.plan)
-        models, spend_models = fit_channels(args.transactions, args.acquisitions, observation_end=args.observation_end)
+        models = fit_channels(args.transactions, args.acquisitions, observation_end=args.observation_end)
         history = None if args.channel_spend is None else historical_cac(args.acquisitions, args.channel_spend)
-        table = value_of_plan(plan, models, spend_models, horizon=args.horizon, discount_rate=args.discount_rate,
+        table = value_of_plan(plan, models, horizon=args.horizon, discount_rate=args.discount_rate,
                               margin=args.margin, target_ratio=args.target_ratio, seed=args.seed, history_cac=history)
     except (clv.DataError, clv.ConvergenceError) as exc:
         print(f"error: {exc}", file=sys.stderr)

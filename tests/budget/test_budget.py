@@ -349,3 +349,15 @@ def test_failed_bootstrap_draws_are_counted_and_left_out():
     np.testing.assert_allclose([lower, upper], [[1.5, 2.5], [2.5, 3.5]])  # quantiles of the two finite draws only
     with pytest.raises(clv.DataError, match="all 2 parameter draws"):
         _drop_failed(np.full((2, 3), np.nan))
+
+
+def test_interval_without_standard_errors_is_refused(cdnow):
+    ch, bg, gg = cdnow
+    data = bg.to_dict()
+    data["result"]["cov_log"] = [[float("nan")] * 4 for _ in range(4)]
+    no_se = clv.BetaGeo._from_dict(data)
+    with pytest.raises(clv.DataError, match="standard errors are not available"):
+        clv.forecast_base(no_se, gg, ch, periods=2, period_length=1, discount_rate=0.1, interval=0.9, seed=1)
+    # the point forecast needs no standard errors
+    point = clv.forecast_base(no_se, gg, ch, periods=2, period_length=1, discount_rate=0.1)
+    assert point["expected_purchases"].gt(0).all()

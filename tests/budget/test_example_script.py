@@ -60,10 +60,10 @@ def test_script_prints_value_per_channel(script, small_business, capsys):
 
 
 def test_value_of_plan_arithmetic(script, small_business):
-    models, spend_models = script.fit_channels(small_business / "tx.csv", small_business / "acq.csv")
+    models = script.fit_channels(small_business / "tx.csv", small_business / "acq.csv")
     plan = pd.DataFrame({"channel": ["social", "search"], "spend": [1000.0, 4000.0], "cac": [50.0, 20.0]})
-    table = script.value_of_plan(plan, models, spend_models, horizon=52, discount_rate=0.1, margin=0.3, target_ratio=2, seed=1)
-    ltv = clv.new_customer_value(models, spend_models, horizon=52, discount_rate=0.1, margin=0.3)["ltv"]
+    table = script.value_of_plan(plan, models, horizon=52, discount_rate=0.1, margin=0.3, target_ratio=2, seed=1)
+    ltv = clv.new_customer_value(models, None, horizon=52, discount_rate=0.1, margin=0.3)["ltv"]
     assert list(table.index) == ["social", "search"]
     np.testing.assert_allclose(table["customers"], [20.0, 200.0])
     np.testing.assert_allclose(table["ltv"], ltv.loc[["social", "search"]])
