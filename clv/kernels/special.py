@@ -95,7 +95,9 @@ def alive_expectation(
     with ``z = t / (alpha + T + t)`` and ``c = a + b + x - 1`` (BG/NBD) or
     ``c = a + b + x`` (MBG/NBD). Euler's transformation turns the bracket into
     ``1 - (1-z)**(a-1) * 2F1(c-r-x, a-1; c; z)``, whose hypergeometric
-    parameters do not grow with ``x``, so heavy buyers stay finite.
+    parameters do not grow with ``x``, so heavy buyers stay finite. Where the
+    transformed series itself diverges at ``z -> 1`` (``a - 1 > r + x``, large
+    ``a`` with long horizons) the original form converges and is used instead.
     """
     t = np.asarray(t, dtype=float)
     x = np.asarray(x, dtype=float)
@@ -106,8 +108,10 @@ def alive_expectation(
         am1 = 1e-10 if am1 >= 0 else -1e-10
     log1mz = np.log(alpha + T) - np.log(alpha + T + t)
     z = t / (alpha + T + t)
-    f = hyp2f1(c - r - x, am1, c, z)
-    # 1 - (1-z)^(a-1) F, split so that the a -> 1 limit keeps its precision.
-    bracket = -np.expm1(am1 * log1mz) - np.exp(am1 * log1mz) * (f - 1.0)
-    with np.errstate(invalid="ignore"):
+    original = am1 > r + x  # the transformed series diverges as z -> 1; the original one converges
+    with np.errstate(over="ignore", invalid="ignore"):
+        f = hyp2f1(np.where(original, r + x, c - r - x), np.where(original, c - am1, am1), c, z)
+        # 1 - (1-z)^(a-1) F, split so that the a -> 1 limit keeps its precision.
+        transformed = -np.expm1(am1 * log1mz) - np.exp(am1 * log1mz) * (f - 1.0)
+        bracket = np.where(original, -np.expm1((r + x) * log1mz + np.log(np.abs(f))), transformed)
         return np.where(t > 0, c / am1 * bracket, 0.0)
