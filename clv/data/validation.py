@@ -8,6 +8,7 @@ offending row.
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import re
 from pathlib import Path
@@ -38,7 +39,8 @@ def _plain(value: Any) -> Any:
 
 
 def _check_header(path: Path) -> None:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
+    opener = gzip.open if path.suffix.lower() == ".gz" else open
+    with opener(path, "rt", newline="", encoding="utf-8-sig") as handle:
         sample = handle.readline()
     if not sample.strip():
         raise DataError(f"file '{path}' is empty: expected a header row and at least one data row")

@@ -20,6 +20,15 @@ def test_reads_csv_with_custom_names(tmp_path):
     assert str(tx["date"].dtype) == "datetime64[ns]"
 
 
+def test_reads_gzipped_csv(tmp_path):
+    import gzip
+
+    path = tmp_path / "tx.csv.gz"
+    with gzip.open(path, "wt") as handle:
+        handle.write("customer_id,date,amount\n1,2024-01-01,3\n")
+    assert clv.read_transactions(path)["amount"].tolist() == [3.0]
+
+
 def test_reads_parquet(tmp_path):
     frame = pd.DataFrame({"customer_id": [1, 2], "date": pd.to_datetime(["2024-01-01", "2024-01-02"]), "amount": [1.0, 2.0]})
     frame.to_parquet(tmp_path / "tx.parquet")
