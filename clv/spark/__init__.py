@@ -13,8 +13,10 @@ The flow mirrors the pandas one, with the same numbers:
   model on the driver from those tuples (``model.fit(agg, weights="count")``);
 * :func:`score` runs :func:`clv.customer_value` inside every partition with
   ``mapInPandas`` (models travel as their JSON description, never pickled);
-* :func:`channel_aggregates` sums scores and realized revenue per acquisition
-  channel (and cohort) for the channel report;
+* :func:`fit_channel_models` and :func:`score_channels` do the same per
+  acquisition channel (:class:`clv.ChannelModels`), and
+  :func:`channel_aggregates` sums realized and expected value per channel and
+  cohort month for the channel report;
 * :func:`report_inputs` chains all of it for ``clv report --engine spark``.
 
 See ``docs/spark.md`` for why fitting from the collapsed tuples is exact.
@@ -22,10 +24,10 @@ See ``docs/spark.md`` for why fitting from the collapsed tuples is exact.
 
 from __future__ import annotations
 
-from clv.spark.channels import channel_aggregates
-from clv.spark.fitting import fit, sufficient_statistics
-from clv.spark.report import ReportInputs, report_inputs
-from clv.spark.scoring import model_from_json, score
+from clv.spark.channels import channel_aggregates, channel_means
+from clv.spark.fitting import fit, fit_channel_models, sufficient_statistics
+from clv.spark.report import ReportInputs, read_table, report_inputs
+from clv.spark.scoring import model_from_json, score, score_channels
 from clv.spark.session import get_session
 from clv.spark.summary import SparkRFM, calibration_holdout, rfm_summary
 
@@ -34,11 +36,15 @@ __all__ = [
     "SparkRFM",
     "calibration_holdout",
     "channel_aggregates",
+    "channel_means",
     "fit",
+    "fit_channel_models",
     "get_session",
     "model_from_json",
+    "read_table",
     "report_inputs",
     "rfm_summary",
     "score",
+    "score_channels",
     "sufficient_statistics",
 ]

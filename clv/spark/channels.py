@@ -1,4 +1,13 @@
-"""Per-channel sums of realized and expected value, computed in Spark for the channel report."""
+"""Per-channel and per-cohort sums for the channel report, computed in Spark.
+
+:func:`clv.channel_report` works on per-customer pandas frames. For a base
+too large to collect, :func:`channel_aggregates` computes its point figures
+in Spark with the same membership rules (see :mod:`clv.channels`):
+acquisitions after the observation end are left out and counted; acquired
+customers without transactions count as zero value; scored customers without
+an acquisition row are counted, with their value, but belong to no channel.
+Means per customer are the sums divided by ``customers``.
+"""
 
 from __future__ import annotations
 
@@ -11,95 +20,148 @@ from clv.errors import DataError
 from clv.spark.session import functions
 from clv.spark.summary import SparkRFM
 
-__all__ = ["channel_aggregates"]
+__all__ = ["channel_aggregates", "channel_means"]
 
-_SUMMED = ("realized_revenue", "expected_purchases", "expected_revenue", "clv", "clv_lower", "clv_upper")
+_OPTIONAL = ("clv_lower", "clv_upper")
 
 
 def channel_aggregates(
     scores: Any,
     acquisitions: Any,
+    rfm: SparkRFM,
     *,
-    rfm: SparkRFM | None = None,
-    cohort: str | None = None,
+    margin: float,
     channel: str = "channel",
     acquired_at: str = "acquired_at",
     customer: str = "customer_id",
 ) -> pd.DataFrame:
-    """Sum customer scores and realized revenue by acquisition channel (and cohort) in Spark.
+    """Sums of realized and expected value per acquisition channel and cohort month, computed in Spark.
 
     Parameters
     ----------
     scores : pyspark.sql.DataFrame
-        Output of :func:`clv.spark.score`.
+        Output of :func:`clv.spark.score` or :func:`clv.spark.score_channels`
+        (``customer_id``, ``clv``, ``p_alive``, optional ``clv_lower``,
+        ``clv_upper``).
     acquisitions : pyspark.sql.DataFrame
-        One row per customer: ``customer``, ``channel`` and, for cohorts,
-        ``acquired_at``.
-    rfm : SparkRFM, optional
-        The summary the scores came from; adds ``realized_revenue`` (every
-        purchase up to its ``observation_end``, first purchase included).
-    cohort : {"M", "Q", "Y"}, optional
-        Also split by acquisition month, quarter or year (column ``cohort``,
-        the first day of the period as ISO text).
+        One row per customer: ``customer``, ``channel``, ``acquired_at``.
+    rfm : SparkRFM
+        The summary behind the scores: its ``observation_end`` and the
+        revenue to date of every customer (every purchase up to that day,
+        the first included).
+    margin : float
+        Share of revenue kept; ``ltv_realized = margin * revenue_to_date``.
     channel, acquired_at, customer : str
         Column names in ``acquisitions``.
 
     Returns
     -------
     pandas.DataFrame
-        One row per channel (and cohort), sorted: ``customers`` and the sums
-        ``realized_revenue, expected_purchases, expected_revenue, clv``
-        (plus ``clv_lower, clv_upper`` sums when the scores have them; the
-        sum of per-customer bounds is not an interval of the sum). Scored
-        customers without an acquisition row form channel ``None`` when
-        ``allow_unmatched``; ``attrs["exclusions"]`` counts
-        ``customers_without_acquisition`` (scored, not in ``acquisitions``;
-        they are left out of the table) and
-        ``acquisitions_without_score`` (acquired, no transaction in the
-        summary) and ``duplicate_acquisitions`` (extra rows for one
-        customer: a customer must be acquired once).
+        One row per ``channel, cohort`` (cohort = acquisition month as
+        ``"YYYY-MM"``), sorted: ``customers``,
+        ``acquired_without_transactions`` and the sums ``revenue_to_date,
+        ltv_realized, clv, ltv_expected, p_alive`` (plus ``clv_lower,
+        clv_upper`` when the scores have them; unscored customers add 0).
+        ``attrs["reconciliation"]`` holds ``acquisitions_after_observation_end``,
+        ``customers_scored``, ``customers_in_acquisitions``,
+        ``customers_without_acquisition``,
+        ``value_of_customers_without_acquisition`` and
+        ``acquisitions_without_transactions``, named as in
+        ``ChannelReport.reconciliation``. :func:`channel_means` turns the
+        table into per-channel means.
+
+    Raises
+    ------
+    clv.DataError
+        A missing column or a customer listed twice in ``acquisitions``.
     """
     F = functions()
-    for col in (customer, channel) + ((acquired_at,) if cohort else ()):
+    for col in (customer, channel, acquired_at):
         if col not in acquisitions.columns:
             raise DataError(f"column '{col}': missing from the acquisitions table; columns found: {acquisitions.columns}")
-    if cohort not in (None, "M", "Q", "Y"):
-        raise DataError(f"cohort must be 'M', 'Q', 'Y' or None, got {cohort!r}")
-    acq_cols = [F.col(customer).alias("customer_id"), F.col(channel).alias("channel")]
-    keys = ["channel"]
-    if cohort:
-        unit = {"M": "month", "Q": "quarter", "Y": "year"}[cohort]
-        acq_cols.append(F.date_format(F.date_trunc(unit, F.col(acquired_at)), "yyyy-MM-dd").alias("cohort"))
-        keys.append("cohort")
-    acq = acquisitions.select(*acq_cols)
-
-    dup = acq.groupBy("customer_id").count().filter("count > 1")
-    duplicates = dup.agg(F.sum(F.col("count") - 1)).collect()[0][0] or 0
-    if duplicates:
-        example = dup.limit(1).collect()[0]["customer_id"]
-        raise DataError(f"column '{customer}': customer {example!r} appears more than once in the acquisitions table "
-                        f"({int(duplicates)} extra rows); each customer is acquired once")
-
-    summed = [c for c in _SUMMED if c in scores.columns]
-    base = scores.select("customer_id", *summed)
-    if rfm is not None:
-        base = base.join(rfm.realized_revenue(), "customer_id", "left")
-        summed = ["realized_revenue", *summed]
-    joined = base.withColumn("_scored", F.lit(1)).join(acq.withColumn("_acquired", F.lit(1)), "customer_id", "full")
-    counts = joined.agg(
-        F.sum(F.when(F.col("_acquired").isNull(), 1).otherwise(0)).alias("without_acquisition"),
-        F.sum(F.when(F.col("_scored").isNull(), 1).otherwise(0)).alias("without_score"),
-    ).collect()[0]
-    matched = joined.filter(F.col("_scored").isNotNull() & F.col("_acquired").isNotNull())
-    table = (
-        matched.groupBy(*keys)
-        .agg(F.count(F.lit(1)).alias("customers"), *[F.sum(c).alias(c) for c in summed])
-        .toPandas()
-        .sort_values(keys, ignore_index=True)
+    if not 0 <= margin <= 1:
+        raise DataError(f"margin must lie between 0 and 1, got {margin}")
+    end_day = int((np.datetime64(rfm.observation_end, "D") - np.datetime64(0, "D")).astype(int))
+    acq_all = acquisitions.select(
+        F.col(customer).alias("customer_id"),
+        F.col(channel).cast("string").alias("channel"),
+        F.date_format(F.col(acquired_at), "yyyy-MM").alias("cohort"),
+        (F.unix_date(F.to_date(F.col(acquired_at))) > end_day).alias("_late"),
     )
-    table["customers"] = table["customers"].astype(np.int64)
-    table.attrs["exclusions"] = {
-        "customers_without_acquisition": int(counts["without_acquisition"] or 0),
-        "acquisitions_without_score": int(counts["without_score"] or 0),
-    }
+    dup = acq_all.groupBy("customer_id").count().filter("count > 1").limit(1).collect()
+    if dup:
+        raise DataError(f"column '{customer}': customer {dup[0]['customer_id']!r} is listed twice in the acquisitions")
+
+    summed = ["clv", "p_alive", *[c for c in _OPTIONAL if c in scores.columns]]
+    missing = [c for c in ("customer_id", "clv", "p_alive") if c not in scores.columns]
+    if missing:
+        raise DataError(f"column '{missing[0]}': missing from scores (pass the output of clv.spark.score)")
+    scored = (scores.select("customer_id", *summed)
+              .join(rfm.realized_revenue().withColumnRenamed("realized_revenue", "revenue_to_date"), "customer_id", "left")
+              .withColumn("_scored", F.lit(True)))
+    joined = scored.join(acq_all.withColumn("_acquired", F.lit(True)), "customer_id", "full")
+    is_scored, is_acq = F.col("_scored").isNotNull(), F.col("_acquired").isNotNull()
+    late = F.coalesce(F.col("_late"), F.lit(False))
+
+    def count(cond: Any) -> Any:
+        return F.sum(F.when(cond, 1).otherwise(0))
+
+    recon = joined.agg(
+        count(is_acq & late).alias("acquisitions_after_observation_end"),
+        count(is_scored).alias("customers_scored"),
+        count(is_acq & ~late).alias("customers_in_acquisitions"),
+        count(is_scored & ~(is_acq & ~late)).alias("customers_without_acquisition"),
+        F.sum(F.when(is_scored & ~(is_acq & ~late), F.col("clv")).otherwise(0.0)).alias("value_of_customers_without_acquisition"),
+        count(is_acq & ~late & ~is_scored).alias("acquisitions_without_transactions"),
+    ).collect()[0].asDict()
+
+    members = joined.filter(is_acq & ~late)
+    revenue = F.coalesce(F.col("revenue_to_date"), F.lit(0.0))
+    value = {c: F.coalesce(F.col(c), F.lit(0.0)) for c in summed}
+    table = (
+        members.groupBy("channel", "cohort")
+        .agg(
+            F.count(F.lit(1)).alias("customers"),
+            count(~is_scored).alias("acquired_without_transactions"),
+            F.sum(revenue).alias("revenue_to_date"),
+            F.sum(revenue * F.lit(float(margin))).alias("ltv_realized"),
+            F.sum(value["clv"]).alias("clv"),
+            F.sum(revenue * F.lit(float(margin)) + value["clv"]).alias("ltv_expected"),
+            *[F.sum(value[c]).alias(c) for c in summed if c != "clv"],
+        )
+        .toPandas()
+        .sort_values(["channel", "cohort"], ignore_index=True)
+    )
+    for col in ("customers", "acquired_without_transactions"):
+        table[col] = table[col].astype(np.int64)
+    table.attrs["reconciliation"] = {k: (float(v or 0.0) if k.startswith("value") else int(v or 0)) for k, v in recon.items()}
     return table
+
+
+def channel_means(aggregates: pd.DataFrame) -> pd.DataFrame:
+    """Per-channel figures from :func:`channel_aggregates`: customers, shares and means per customer.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``channel``: ``customers, acquired_without_transactions,
+        ltv_realized, ltv_expected, p_alive`` (means over the channel's
+        acquired customers, as in ``ChannelReport.table``),
+        ``share_of_customers, share_of_value``, and ``clv_lower_mean,
+        clv_upper_mean`` when present.
+    """
+    sums = aggregates.drop(columns="cohort").groupby("channel", sort=True).sum()
+    out = pd.DataFrame(index=sums.index)
+    out["customers"] = sums["customers"].astype(np.int64)
+    out["acquired_without_transactions"] = sums["acquired_without_transactions"].astype(np.int64)
+    n = sums["customers"].to_numpy(dtype=float)
+    for col in ("ltv_realized", "ltv_expected", "p_alive"):
+        out[col] = sums[col].to_numpy() / n
+    out["share_of_customers"] = n / max(n.sum(), 1.0)
+    total = sums["ltv_expected"].sum()
+    out["share_of_value"] = sums["ltv_expected"] / total if total > 0 else np.nan
+    for col in _OPTIONAL:
+        if col in sums.columns:
+            out[f"{col}_mean"] = sums[col].to_numpy() / n
+    out.attrs = dict(aggregates.attrs)
+    return out

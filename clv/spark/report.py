@@ -1,8 +1,162 @@
-"""Placeholder, filled below."""
+"""Everything ``clv report --engine spark`` needs, computed on a Spark session.
+
+:func:`report_inputs` runs summary, per-channel fitting and per-channel
+scoring in Spark and returns pandas objects shaped exactly like those the
+pandas path of the CLI builds (the RFM frame, :class:`clv.ChannelModels`, the
+per-customer scores), so :func:`clv.channel_report`, the lifecycle section
+and the report writer run unchanged. The scores carry ``revenue_to_date``, so
+``channel_report`` needs no transaction log. The raw transactions never reach
+the driver: what is collected is one row per customer (the summary and the
+scores, which the report's per-customer CSV holds anyway) and the collapsed
+statistics the fits use. ``channel_sums`` (from :func:`channel_aggregates`)
+gives the channel point figures without collecting customers.
+"""
+
 from __future__ import annotations
 
-__all__ = ["ReportInputs", "report_inputs"]
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from clv.data.acquisitions import read_acquisitions
+from clv.errors import DataError
+from clv.spark.channels import channel_aggregates
+from clv.spark.fitting import fit_channel_models
+from clv.spark.scoring import score_channels
+from clv.spark.session import get_session
+from clv.spark.summary import SparkRFM, rfm_summary
+
+__all__ = ["ReportInputs", "read_table", "report_inputs"]
+
+
+@dataclass
 class ReportInputs:
-    pass
-def report_inputs(*args, **kwargs):
-    raise NotImplementedError
+    """What :func:`report_inputs` computed.
+
+    Attributes
+    ----------
+    rfm : pandas.DataFrame or None
+        The collected summary, as :func:`clv.rfm_summary` returns it (index
+        ``customer_id``, ``attrs`` with exclusions and dates); ``None`` with
+        ``collect=False``.
+    scores : pandas.DataFrame or None
+        Per-customer :func:`clv.customer_value` columns from each customer's
+        channel models, plus ``revenue_to_date``; index ``customer_id`` in
+        the order of ``rfm``.
+    models : clv.ChannelModels
+        Pooled and per-channel maximum-likelihood pairs.
+    acquisitions : pandas.DataFrame
+        Output of :func:`clv.read_acquisitions`.
+    channel_sums : pandas.DataFrame
+        :func:`clv.spark.channel_aggregates` (per channel and cohort month).
+    spark_rfm : SparkRFM
+    spark_scores : pyspark.sql.DataFrame
+        The scores, lazy, in Spark (write them with ``.write.parquet``).
+    """
+
+    rfm: pd.DataFrame | None
+    scores: pd.DataFrame | None
+    models: Any
+    acquisitions: pd.DataFrame
+    channel_sums: pd.DataFrame
+    spark_rfm: SparkRFM
+    spark_scores: Any
+
+
+def read_table(spark: Any, source: Any) -> Any:
+    """A Spark DataFrame from a Parquet path (file or directory), a CSV path, or a Spark DataFrame.
+
+    CSV is read with a header and every column as text (the summary parses
+    dates and amounts and reports bad rows).
+    """
+    if hasattr(source, "schema") and hasattr(source, "columns"):
+        return source
+    path = Path(source)
+    if not path.exists():
+        raise DataError(f"transactions file '{path}' does not exist")
+    if path.suffix.lower() in {".parquet", ".pq"} or path.is_dir():
+        return spark.read.parquet(str(path))
+    return spark.read.option("header", "true").csv(str(path))
+
+
+def report_inputs(
+    transactions: Any,
+    acquisitions: Any,
+    *,
+    spark: Any = None,
+    master: str = "local[*]",
+    observation_end: Any = None,
+    time_unit: str = "W",
+    horizon: float = 52.0,
+    discount_rate: float = 0.1,
+    margin: float = 0.3,
+    period: float = 1.0,
+    transaction_model: str = "bgnbd",
+    min_customers: int = 100,
+    penalizer: float = 0.0,
+    collect: bool = True,
+    customer: str = "customer_id",
+    date: str = "date",
+    amount: str = "amount",
+    progress: Any = None,
+) -> ReportInputs:
+    """Summarise, fit per channel and score in Spark; return the report's inputs as pandas objects.
+
+    Parameters
+    ----------
+    transactions : str, pathlib.Path or pyspark.sql.DataFrame
+        Parquet file or directory (or CSV) of ``customer, date, amount``.
+    acquisitions : str, pathlib.Path or pandas.DataFrame
+        Anything :func:`clv.read_acquisitions` reads (one row per customer).
+    spark : SparkSession, optional
+        Defaults to :func:`clv.spark.get_session` with ``master``.
+    master : str
+        Spark master when no session is given (``local[*]``, ``spark://...``, ``yarn``).
+    observation_end, time_unit
+        As in :func:`clv.rfm_summary`.
+    horizon, discount_rate, margin, period
+        As in :func:`clv.customer_value`.
+    transaction_model, min_customers, penalizer
+        As in :func:`clv.channels.fit_channel_models`.
+    collect : bool
+        Collect the per-customer summary and scores to the driver (needed by
+        :func:`clv.channel_report`); ``False`` keeps them in Spark and
+        returns only the models and ``channel_sums``.
+    customer, date, amount : str
+        Column names in ``transactions``.
+    progress : callable, optional
+        Called with a short text at each step (the CLI prints it).
+
+    Returns
+    -------
+    ReportInputs
+    """
+    def say(text: str) -> None:
+        if progress is not None:
+            progress(text)
+
+    spark = spark if spark is not None else get_session(master)
+    acq = read_acquisitions(acquisitions) if not isinstance(acquisitions, pd.DataFrame) or "cost" not in acquisitions else acquisitions
+    say(f"summarising {transactions} in Spark ({spark.sparkContext.master})")
+    srfm = rfm_summary(read_table(spark, transactions), observation_end=observation_end, time_unit=time_unit,
+                       customer=customer, date=date, amount=amount)
+    say(f"summary to {srfm.observation_end}; exclusions {srfm.exclusions}")
+    acq_spark = spark.createDataFrame(acq[["customer_id", "channel", "acquired_at"]])
+    models = fit_channel_models(srfm, acq_spark, transaction_model=transaction_model, min_customers=min_customers,
+                                penalizer=penalizer, progress=say)
+    scores = score_channels(srfm, models, acq_spark, horizon=horizon, discount_rate=discount_rate, margin=margin,
+                            time_unit=time_unit, period=period)
+    from pyspark import StorageLevel
+
+    scores = scores.persist(StorageLevel.MEMORY_AND_DISK)
+    say("scoring customers with their channel's model and summing by channel")
+    sums = channel_aggregates(scores, acq_spark, srfm, margin=margin)
+    rfm_pd = scores_pd = None
+    if collect:
+        say("collecting the per-customer summary and scores")
+        rfm_pd = srfm.to_pandas()
+        revenue = srfm.realized_revenue().withColumnRenamed("realized_revenue", "revenue_to_date")
+        scores_pd = scores.join(revenue, "customer_id", "left").toPandas().set_index("customer_id").reindex(rfm_pd.index)
+    return ReportInputs(rfm_pd, scores_pd, models, acq, sums, srfm, scores)

@@ -40,12 +40,59 @@ def model_from_json(text: str) -> Any:
     return cls._from_dict(data)
 
 
-def _value(pdf: pd.DataFrame, tm: Any, sm: Any, settings: dict[str, Any], keep: Sequence[str]) -> pd.DataFrame:
+def _value(pdf: pd.DataFrame, pairs: dict[str, tuple[Any, Any]], settings: dict[str, Any], keep: Sequence[str]) -> pd.DataFrame:
+    """``customer_value`` of one batch; with several pairs, each customer by the pair of its ``_group``."""
     rfm = pdf.set_index("customer_id")
-    out = customer_value(tm, sm, rfm, **settings)
+    if "_group" not in rfm.columns:
+        out = customer_value(*pairs["*"], rfm, **settings)
+    else:
+        parts = [customer_value(*pairs.get(name, pairs["*"]), members, **settings)
+                 for name, members in rfm.groupby("_group", sort=False)]
+        out = pd.concat(parts).reindex(rfm.index)
     for col in keep:
         out[col] = rfm[col]
     return out.reset_index()
+
+
+def _rfm_frame(rfm: Any, time_unit: str | None) -> tuple[Any, str]:
+    if isinstance(rfm, SparkRFM):
+        if time_unit is not None and time_unit != rfm.time_unit:
+            raise DataError(f"time_unit {time_unit!r} differs from the summary's {rfm.time_unit!r}")
+        return rfm.df, rfm.time_unit
+    return rfm, time_unit or "W"
+
+
+def _map_scores(frame: Any, pairs: dict[str, tuple[Any, Any]], settings: dict[str, Any], keep: Sequence[str]) -> Any:
+    """Run :func:`_value` over every Arrow batch of ``frame``; models cross as JSON strings."""
+    T = types()
+    needed = ["customer_id", *RFM_COLUMNS]
+    extra = [c for c in keep if c not in needed]
+    missing = [c for c in needed + extra if c not in frame.columns]
+    if missing:
+        raise DataError(f"column '{missing[0]}': missing from the RFM frame; columns found: {frame.columns}")
+    texts = {name: (json.dumps(tm.to_dict(), allow_nan=True), json.dumps(sm.to_dict(), allow_nan=True))
+             for name, (tm, sm) in pairs.items()}
+
+    # Validate settings and models on the driver with one customer, and learn the output columns.
+    probe = pd.DataFrame({"customer_id": [0], "frequency": [0.0], "recency": [0.0], "T": [1.0], "monetary_value": [0.0]})
+    rebuilt = {name: (model_from_json(a), model_from_json(b)) for name, (a, b) in texts.items()}
+    columns = [c for c in _value(probe, rebuilt, settings, ()).columns if c != "customer_id"]
+    schema = T.StructType(
+        [frame.schema["customer_id"]]
+        + [T.StructField(c, T.DoubleType()) for c in columns]
+        + [frame.schema[c] for c in extra]
+    )
+    grouped = "_group" in frame.columns
+    keep_cols = tuple(extra)
+
+    def value_partition(batches: Any) -> Any:
+        models = {name: (model_from_json(a), model_from_json(b)) for name, (a, b) in texts.items()}
+        for pdf in batches:
+            if len(pdf):
+                yield _value(pdf, models, settings, keep_cols)
+
+    inputs = needed + extra + (["_group"] if grouped else [])
+    return frame.select(*inputs).mapInPandas(value_partition, schema)
 
 
 def score(
@@ -99,43 +146,57 @@ def score(
     >>> scores = clv.spark.score(rfm, bg, gg, horizon=52, discount_rate=0.1, margin=0.3)  # doctest: +SKIP
     >>> scores.write.parquet("scores.parquet")  # doctest: +SKIP
     """
-    T = types()
-    if isinstance(rfm, SparkRFM):
-        if time_unit is not None and time_unit != rfm.time_unit:
-            raise DataError(f"time_unit {time_unit!r} differs from the summary's {rfm.time_unit!r}")
-        time_unit, frame = rfm.time_unit, rfm.df
-    else:
-        time_unit, frame = time_unit or "W", rfm
-    needed = ["customer_id", *RFM_COLUMNS]
-    extra = [c for c in keep if c not in needed]
-    missing = [c for c in needed + extra if c not in frame.columns]
-    if missing:
-        raise DataError(f"column '{missing[0]}': missing from the RFM frame; columns found: {frame.columns}")
+    frame, time_unit = _rfm_frame(rfm, time_unit)
     settings = {
         "horizon": horizon, "discount_rate": discount_rate, "margin": margin, "time_unit": time_unit,
         "period": period, "interval": interval, "n_draws": n_draws, "seed": seed,
     }
-    tm_json = json.dumps(transactions_model.to_dict(), allow_nan=True)
-    sm_json = json.dumps(spend_model.to_dict(), allow_nan=True)
+    return _map_scores(frame.drop("_group") if "_group" in frame.columns else frame,
+                       {"*": (transactions_model, spend_model)}, settings, keep)
 
-    # Validate settings and models on the driver with one customer, and learn the output columns.
-    probe = pd.DataFrame({"customer_id": [0], "frequency": [0.0], "recency": [0.0], "T": [1.0], "monetary_value": [0.0]})
-    for col in extra:
-        probe[col] = None
-    columns = [c for c in _value(probe, model_from_json(tm_json), model_from_json(sm_json), settings, ()).columns
-               if c != "customer_id"]
 
-    schema = T.StructType(
-        [frame.schema["customer_id"]]
-        + [T.StructField(c, T.DoubleType()) for c in columns]
-        + [frame.schema[c] for c in extra]
-    )
-    keep_cols = tuple(extra)
+def score_channels(
+    rfm: Any,
+    models: Any,
+    acquisitions: Any,
+    *,
+    horizon: float,
+    discount_rate: float,
+    margin: float = 1.0,
+    time_unit: str | None = None,
+    period: float = 1.0,
+    keep: Sequence[str] = (),
+) -> Any:
+    """Score every customer with the models of its acquisition channel, like ``ChannelModels.score``.
 
-    def value_partition(batches: Any) -> Any:
-        tm, sm = model_from_json(tm_json), model_from_json(sm_json)
-        for pdf in batches:
-            if len(pdf):
-                yield _value(pdf, tm, sm, settings, keep_cols)
+    Parameters
+    ----------
+    rfm : SparkRFM or pyspark.sql.DataFrame
+    models : clv.ChannelModels
+        Per-channel maximum-likelihood pairs with the pooled pair under
+        ``"*"`` (:func:`clv.spark.fit_channel_models`); customers without an
+        acquisition row, or of a channel without its own pair, use the pooled
+        pair.
+    acquisitions : pyspark.sql.DataFrame
+        ``customer_id, channel``.
+    horizon, discount_rate, margin, time_unit, period, keep
+        As in :func:`score`.
 
-    return frame.select(*needed, *extra).mapInPandas(value_partition, schema)
+    Returns
+    -------
+    pyspark.sql.DataFrame
+        The columns of :func:`score`; equal to
+        ``models.score(rfm_pandas, channel_of, ...)``.
+    """
+    from pyspark.sql import functions as F
+
+    point = models.point() if hasattr(models, "point") else None
+    if not point:
+        raise DataError("score_channels needs maximum-likelihood channel models (clv.ChannelModels); "
+                        "posterior models are scored on the driver")
+    frame, time_unit = _rfm_frame(rfm, time_unit)
+    channel = acquisitions.select("customer_id", F.col("channel").cast("string").alias("_group"))
+    frame = frame.join(channel, "customer_id", "left").fillna({"_group": "*"})
+    settings = {"horizon": horizon, "discount_rate": discount_rate, "margin": margin, "time_unit": time_unit,
+                "period": period}
+    return _map_scores(frame, dict(point), settings, keep)

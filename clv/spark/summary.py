@@ -201,14 +201,52 @@ def _customers(raw: Any, cal_day: int, end_day: int, holdout: bool) -> Any:
         count(in_cal).alias("_n"),
         F.min(F.when(in_cal, day)).alias("_first"),
         F.max(F.when(in_cal, day)).alias("_last"),
-        F.sum(F.when(in_cal, amount)).alias("_total"),
-        F.min_by(F.when(in_cal, amount), F.when(in_cal, day)).alias("_first_amount"),  # rows with a null key are skipped
         F.sum(F.when(in_end, amount)).alias("_revenue"),
+        # Day totals in day order, to add money in the order the pandas path does (identical digits).
+        F.array_sort(F.collect_list(F.when(in_end, F.struct(day.alias("d"), amount.alias("a"))))).alias("_days"),
+    ]
+    per_customer = daily.groupBy("customer_id").agg(*aggs)
+    cal = F.transform(F.filter("_days", lambda s: s["d"] <= cal_day), lambda s: s["a"])
+    first = F.get(cal, 0)  # NULL (not an error) when empty
+    columns = [
+        "customer_id", "_n_end", "_n", "_first", "_last", "_revenue",
+        (first + _numpy_sum(F.filter(cal, lambda v, i: i > 0))).alias("_total"),
+        first.alias("_first_amount"),
     ]
     if holdout:
-        hold = in_end & ~in_cal
-        aggs += [count(hold).alias("_h_n"), F.sum(F.when(hold, amount).otherwise(0.0)).alias("_h_total")]
-    return daily.groupBy("customer_id").agg(*aggs)
+        hold = F.transform(F.filter("_days", lambda s: s["d"] > cal_day), lambda s: s["a"])
+        columns += [F.size(hold).alias("_h_n"), _sequential_sum(hold).alias("_h_total")]
+    return per_customer.select(*columns)
+
+
+def _sequential_sum(values: Any, start: Any = None) -> Any:
+    """``start + v[0] + v[1] + ...`` added left to right (``numpy.bincount``'s order)."""
+    F = functions()
+    return F.aggregate(values, F.lit(0.0) if start is None else start, lambda acc, v: acc + v)
+
+
+def _numpy_sum(values: Any) -> Any:
+    """The sum of an array of doubles in the order NumPy's pairwise summation uses.
+
+    The pandas summary totals a customer's days with ``np.add.reduceat``:
+    ``v0 + pairwise(rest)``, where ``pairwise`` of fewer than 8 values adds
+    left to right from 0, and of 8 to 128 values keeps 8 running sums (one
+    per index mod 8), combines them as ``((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7))``
+    and adds the remainder left to right. Following that order gives the same
+    digits. Past 128 values NumPy halves recursively; there the 8-sum scheme is
+    kept (the result can then differ in the last bit).
+    """
+    F = functions()
+    m = F.size(values)
+    lim = m - m % 8
+
+    def lane(j: int) -> Any:
+        return lambda v, i: (i % 8 == j) & (i < lim)
+
+    lanes = [_sequential_sum(F.filter(values, lane(j))) for j in range(8)]
+    block = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]))
+    blocked = _sequential_sum(F.filter(values, lambda v, i: i >= lim), block)
+    return F.when(m < 8, _sequential_sum(values)).otherwise(blocked)
 
 
 def _rfm_columns(cal_day: int, unit: float) -> list[Any]:

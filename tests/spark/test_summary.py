@@ -25,6 +25,8 @@ def assert_same(spark_rfm, expected: pd.DataFrame) -> None:
     assert got.index.equals(expected.index)
     for col in expected.columns:
         np.testing.assert_allclose(got[col].to_numpy(), expected[col].to_numpy(), **TOL, err_msg=col)
+    # Money is added in NumPy's order, so the digits are the same (not just within 1e-9).
+    assert (got["monetary_value"].to_numpy() == expected["monetary_value"].to_numpy()).all()
     assert got.attrs == expected.attrs
 
 
