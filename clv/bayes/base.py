@@ -29,6 +29,7 @@ from clv.errors import DataError, NotFittedError
 __all__ = ["SAMPLERS", "BayesianModel"]
 
 SAMPLERS = ("pymc", "nutpie")
+_SLICED_GROUPS = 64  # up to this many groups, one likelihood slice per group (see _total_loglik)
 
 
 @contextlib.contextmanager
@@ -139,11 +140,19 @@ class BayesianModel:
         hashed = pd.util.hash_pandas_object(frame, index=True).to_numpy()
         return hashlib.sha256(hashed.tobytes()).hexdigest()
 
-    def _prepare(self, rfm: pd.DataFrame) -> dict[str, Any]:
+    def _coarsen(self, columns: dict[str, np.ndarray], resolution: float) -> dict[str, np.ndarray]:
+        """Round time columns to multiples of ``resolution`` (models without time columns refuse)."""
+        raise ValueError(f"{type(self).__name__} has no time columns: time_resolution does not apply")
+
+    def _prepare(self, rfm: pd.DataFrame, time_resolution: float | None = None) -> dict[str, Any]:
         from clv.models.transactions import compress
 
         levels = self._levels(rfm)
         columns = self._columns(rfm)
+        if time_resolution is not None:
+            if not np.isfinite(time_resolution) or time_resolution <= 0:
+                raise ValueError(f"time_resolution must be a positive number of time units, got {time_resolution}")
+            columns = self._coarsen(columns, float(time_resolution))
         codes = group_codes(rfm, self.group, levels)
         keep = self._usable(columns)
         if not keep.any():
@@ -170,20 +179,38 @@ class BayesianModel:
 
     def _build(self, data: Mapping[str, Any]) -> Any:
         import pymc as pm
-        import pytensor.tensor as pt
 
         hierarchical = self.group is not None
         priors = resolve_priors(self.default_priors, self.priors)
         with pm.Model(coords={"group": data["levels"]}) as model:
             params = positive_parameters(priors, hierarchical)
-            if len(data["levels"]) == 1:
-                per_row = {k: v[0] for k, v in params.items()}
-            else:
-                codes = pt.as_tensor_variable(data["codes"].astype("int64"))
-                per_row = {k: v[codes] for k, v in params.items()}
-            loglik = self._loglik(per_row, data["columns"])
-            pm.Potential("loglik", pt.dot(pt.as_tensor_variable(data["weights"]), loglik))
+            pm.Potential("loglik", self._total_loglik(params, data))
         return model
+
+    def _total_loglik(self, params: Mapping[str, Any], data: Mapping[str, Any]) -> Any:
+        """Weighted sum of the per-tuple log-likelihood.
+
+        With few groups the tuples are sorted by group and each group's slice
+        gets scalar parameters, so terms of the parameters alone (e.g.
+        ``ln G(r)``) are evaluated once per group rather than once per tuple;
+        with many groups the parameters are gathered per tuple instead.
+        """
+        import pytensor.tensor as pt
+
+        codes = np.asarray(data["codes"], dtype=np.int64)
+        n_groups = len(data["levels"])
+        if n_groups > _SLICED_GROUPS:
+            per_row = {k: v[pt.as_tensor_variable(codes)] for k, v in params.items()}
+            return pt.dot(pt.as_tensor_variable(data["weights"]), self._loglik(per_row, data["columns"]))
+        order = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[order], np.arange(n_groups + 1))
+        total = 0.0
+        for g in range(n_groups):
+            rows = order[bounds[g] : bounds[g + 1]]
+            columns = {k: v[rows] for k, v in data["columns"].items()}
+            part = self._loglik({k: v[g] for k, v in params.items()}, columns)
+            total = total + pt.dot(pt.as_tensor_variable(data["weights"][rows]), part)
+        return total
 
     # -- fitting -----------------------------------------------------------------
     def fit(
@@ -196,6 +223,7 @@ class BayesianModel:
         random_seed: int,
         cores: int | None = None,
         init: str = "jitter+adapt_full",
+        time_resolution: float | None = None,
     ) -> BayesianModel:
         """Sample the posterior with NUTS.
 
@@ -213,6 +241,12 @@ class BayesianModel:
             PyMC's initialisation. The default ``"jitter+adapt_full"`` adapts a
             dense mass matrix, which halves the leapfrog steps on the strongly
             correlated ``(r, alpha)`` pair; ``"jitter+adapt_diag"`` is PyMC's default.
+        time_resolution : float, optional
+            Purchase models only: round ``recency`` and ``T`` to multiples of
+            this many time units before compressing, an approximation that
+            caps the number of distinct tuples (and so the cost of each
+            gradient) for millions of customers. ``None`` (default) fits the
+            exact data; predictions always use the exact values.
 
         Returns
         -------
@@ -227,7 +261,7 @@ class BayesianModel:
                 import nutpie  # noqa: F401
             except ImportError:
                 raise ImportError("sampler='nutpie' needs the nutpie package: pip install nutpie") from None
-        data = self._prepare(rfm)
+        data = self._prepare(rfm, time_resolution)
         model = self._build(data)
         kwargs: dict[str, Any] = {}
         if self.sampler == "pymc":
@@ -253,7 +287,10 @@ class BayesianModel:
                 "n_excluded": data["n_excluded"],
                 "n_unique": len(data["weights"]),
                 "data_hash": self.data_hash(rfm),
-                "fit": {"draws": draws, "tune": tune, "chains": chains, "random_seed": random_seed, "init": init},
+                "fit": {
+                    "draws": draws, "tune": tune, "chains": chains, "random_seed": random_seed, "init": init,
+                    "sampler": self.sampler, "time_resolution": time_resolution,
+                },
             },
         )
         return self

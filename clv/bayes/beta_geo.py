@@ -58,6 +58,10 @@ class HierarchicalBetaGeo(BayesianModel):
         check_rfm(rfm, _RFM)
         return {c: rfm[c].to_numpy(dtype=float) for c in _RFM}
 
+    def _coarsen(self, columns: dict[str, np.ndarray], resolution: float) -> dict[str, np.ndarray]:
+        """Round ``recency`` and ``T`` to the grid (rounding is monotone, so ``recency <= T`` still holds)."""
+        return {**columns, **{c: np.round(columns[c] / resolution) * resolution for c in ("recency", "T")}}
+
     def _loglik(self, params: Mapping[str, Any], data: Mapping[str, np.ndarray]) -> Any:
         return bgnbd.loglik(*(params[k] for k in self.param_names), data["frequency"], data["recency"], data["T"], backend=pytensor_backend())
 
