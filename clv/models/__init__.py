@@ -25,6 +25,34 @@ def load_model(path: str | Path) -> MLEModel:
     The JSON file names the model class, its settings and the fitted
     parameters with their covariance; predictions of the loaded model equal
     those of the saved one exactly.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A file written by :meth:`BetaGeo.save` (or the ``save`` of any
+        maximum-likelihood model).
+
+    Returns
+    -------
+    BetaGeo, ModifiedBetaGeo, ParetoNBD or GammaGamma
+        The fitted model, of the class named in the file.
+
+    Raises
+    ------
+    clv.DataError
+        The file cannot be read or is not a ``clv`` model file of this format.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, clv
+    >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30")
+    >>> bg = clv.BetaGeo().fit(rfm)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     loaded = clv.load_model(bg.save(pathlib.Path(folder) / "bg.json"))
+    >>> loaded
+    BetaGeo(r=0.2426, alpha=4.414, a=0.7929, b=2.426)
+    >>> bool((loaded.probability_alive(rfm) == bg.probability_alive(rfm)).all())
+    True
     """
     path = Path(path)
     try:

@@ -123,6 +123,21 @@ class MLEModel:
         ------
         clv.ConvergenceError
             When the optimiser stops without a valid optimum.
+
+        Examples
+        --------
+        >>> import clv
+        >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30")
+        >>> bg = clv.BetaGeo().fit(rfm)
+        >>> bg.params_.round(4).to_dict()
+        {'r': 0.2426, 'alpha': 4.4136, 'a': 0.7929, 'b': 2.4259}
+
+        Pre-aggregated data: one row per distinct ``(frequency, recency, T)``
+        with a count gives the same estimates.
+
+        >>> agg = rfm.groupby(["frequency", "recency", "T"]).size().rename("n").reset_index()
+        >>> len(agg), clv.BetaGeo().fit(agg, weights="n").params_.round(4).to_dict()
+        (1016, {'r': 0.2426, 'alpha': 4.4136, 'a': 0.7929, 'b': 2.4259})
         """
         data = self._prepare(rfm, weights)
         # The optimiser works on vectors of 3-4 numbers; multithreaded BLAS only adds
@@ -338,7 +353,32 @@ class MLEModel:
         )
 
     def summary(self, level: float = 0.95) -> pd.DataFrame:
-        """Estimate, standard error and ``level`` interval of each parameter (see :meth:`FitResult.summary`)."""
+        """Estimate, standard error and ``level`` interval of each parameter (see :meth:`FitResult.summary`).
+
+        Parameters
+        ----------
+        level : float
+            Coverage of the intervals ``exp(log theta +/- z se_log)``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per parameter: ``estimate, std_err`` and the two interval
+            bounds. ``attrs`` holds the log-likelihood, AIC, BIC, number of
+            customers and convergence information.
+
+        Examples
+        --------
+        >>> import clv
+        >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30")
+        >>> clv.BetaGeo().fit(rfm).summary().round(3)
+                 estimate  std_err  lower 95%  upper 95%
+        BetaGeo
+        r           0.243    0.013      0.219      0.268
+        alpha       4.414    0.378      3.731      5.221
+        a           0.793    0.186      0.501      1.255
+        b           2.426    0.705      1.372      4.289
+        """
         self._check_fitted()
         return self.result_.summary(level)
 
@@ -354,7 +394,33 @@ class MLEModel:
         }
 
     def save(self, path: str | Path) -> Path:
-        """Write the fitted model to ``path`` as JSON (never pickle); load with :func:`clv.load_model`."""
+        """Write the fitted model to ``path`` as JSON (never pickle); load with :func:`clv.load_model`.
+
+        The file holds the class name, the settings, the estimates and their
+        covariance; it is written to a temporary name and then renamed, so a
+        reader never sees half a file.
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            Destination file (overwritten).
+
+        Returns
+        -------
+        pathlib.Path
+            ``path``.
+
+        Examples
+        --------
+        >>> import json, tempfile, pathlib, clv
+        >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30")
+        >>> gg = clv.GammaGamma().fit(rfm)
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = gg.save(pathlib.Path(folder) / "gg.json")
+        ...     saved = json.loads(path.read_text())
+        >>> sorted(saved), saved["model"]
+        (['clv_format', 'model', 'result', 'settings'], 'GammaGamma')
+        """
         path = Path(path)
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_text(json.dumps(self.to_dict(), indent=2, allow_nan=True))

@@ -13,8 +13,30 @@ class BetaGeo(TransactionModel):
 
     Parameters ``r, alpha`` describe the gamma-distributed purchase rate
     across customers and ``a, b`` the beta-distributed dropout probability
-    after each repeat purchase. See :class:`clv.models.base.MLEModel` for the
-    fitting settings.
+    after each repeat purchase. Fit by :meth:`fit`; predictions follow
+    Fader, Hardie & Lee (2005), eqs. 6-10 (see :mod:`clv.kernels.bgnbd`).
+
+    Parameters
+    ----------
+    penalizer : float
+        L2 penalty on the parameters (0, the default, gives the plain MLE).
+    initial_params : mapping, optional
+        Starting values of the optimiser, by parameter name.
+    max_iter : int
+        Iteration limit of the optimiser.
+    tol : float
+        Gradient tolerance of the optimiser.
+
+    Attributes
+    ----------
+    params_ : pandas.Series
+        Estimates of ``r, alpha, a, b``.
+    log_likelihood_ : float
+        Log-likelihood at the estimates.
+    n_obs_ : float
+        Number of customers fitted (sum of the weights).
+    result_ : clv.FitResult
+        Standard errors, intervals, AIC/BIC and parameter draws.
 
     Examples
     --------

@@ -23,7 +23,33 @@ class GammaGamma(MLEModel):
     mean repeat spend; the others are left out and counted in
     ``exclusions_`` (and in ``summary().attrs``). The model assumes spend is
     independent of purchase frequency; check ``rfm[["frequency",
-    "monetary_value"]].corr()`` is small before trusting it.
+    "monetary_value"]].corr()`` is small before trusting it. Likelihood:
+    Fader & Hardie (2013), eq. 3 (see :mod:`clv.kernels.gammagamma`).
+
+    Parameters
+    ----------
+    penalizer : float
+        L2 penalty on the parameters (0, the default, gives the plain MLE).
+    initial_params : mapping, optional
+        Starting values of the optimiser, by parameter name.
+    max_iter : int
+        Iteration limit of the optimiser.
+    tol : float
+        Gradient tolerance of the optimiser.
+
+    Attributes
+    ----------
+    params_ : pandas.Series
+        Estimates of ``p, q, v``.
+    log_likelihood_ : float
+        Log-likelihood at the estimates.
+    n_obs_ : float
+        Number of customers fitted (sum of the weights).
+    result_ : clv.FitResult
+        Standard errors, intervals, AIC/BIC and parameter draws.
+    exclusions_ : dict
+        Customers left out of the fit: ``customers_without_repeat_purchases``
+        and ``customers_with_non_positive_spend``.
 
     Examples
     --------
@@ -80,6 +106,34 @@ class GammaGamma(MLEModel):
         Customers without repeat purchases, or with a non-positive mean
         repeat spend, carry no usable spend history and get the population
         mean ``p v / (q - 1)``.
+
+        Parameters
+        ----------
+        rfm : pandas.DataFrame
+            Columns ``frequency`` and ``monetary_value`` (output of
+            :func:`clv.rfm_summary`).
+
+        Returns
+        -------
+        pandas.Series
+            ``expected_spend`` per customer, indexed like ``rfm``.
+
+        Examples
+        --------
+        >>> import clv
+        >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30")
+        >>> gg = clv.GammaGamma().fit(rfm)
+        >>> gg.expected_spend(rfm).head(3).round(2)
+        customer_id
+        1    24.65
+        2    18.91
+        3    35.17
+        Name: expected_spend, dtype: float64
+
+        Customer 3 has no repeat purchase and gets the population mean:
+
+        >>> round(gg.population_mean_spend(), 2)
+        35.17
         """
         check_rfm(rfm, ("frequency", "monetary_value"))
         p, q, v = self._values()

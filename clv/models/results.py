@@ -21,6 +21,46 @@ class FitResult:
     Standard errors on the natural scale follow by the delta method
     (``se = theta * se_log``); intervals are ``exp(log theta +/- z se_log)``,
     which keeps them positive.
+
+    Attributes
+    ----------
+    model : str
+        Class name of the fitted model.
+    param_names : tuple of str
+        Parameter names, in the order of ``estimates``.
+    estimates : numpy.ndarray
+        Point estimates on the natural scale.
+    cov_log : numpy.ndarray
+        Covariance of the log-parameters (NaN when not available).
+    log_likelihood : float
+    n_obs : float
+        Number of customers (sum of the weights).
+    n_unique : int
+        Distinct likelihood tuples the fit evaluated.
+    converged : bool
+    iterations : int
+    message : str
+        The optimiser's closing message.
+    extra : dict
+        Model-specific details (e.g. Gamma-Gamma ``exclusions``).
+
+    Examples
+    --------
+    >>> import clv
+    >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30")
+    >>> result = clv.BetaGeo().fit(rfm).result_
+    >>> result.std_err.round(3).to_dict()
+    {'r': 0.013, 'alpha': 0.378, 'a': 0.186, 'b': 0.705}
+    >>> result.conf_int(0.95).round(3)
+           lower 95%  upper 95%
+    r          0.219      0.268
+    alpha      3.731      5.221
+    a          0.501      1.255
+    b          1.372      4.289
+    >>> round(float(result.aic), 1), round(float(result.bic), 1)
+    (19172.9, 19195.9)
+    >>> result.sample_params(200, seed=0).shape
+    (200, 4)
     """
 
     model: str

@@ -107,17 +107,106 @@ class TransactionModel(MLEModel):
 
     # -- predictions -------------------------------------------------------------
     def purchase_rate(self, rfm: pd.DataFrame) -> pd.Series:
-        """Posterior mean purchase rate (lambda, purchases per time unit while alive) of each customer."""
+        """Posterior mean purchase rate (lambda, purchases per time unit while alive) of each customer.
+
+        BG/NBD and MBG/NBD: the mean of a mixture of ``Gamma(r + x, alpha + T)``
+        (alive at ``T``) and ``Gamma(r + x, alpha + t_x)`` (dropped out after the
+        last purchase) weighted by P(alive); Pareto/NBD: the likelihood ratio
+        ``L(x + 1, t_x, T) / L(x, t_x, T)`` (see :mod:`clv.kernels`).
+
+        Parameters
+        ----------
+        rfm : pandas.DataFrame
+            Columns ``frequency, recency, T`` (output of :func:`clv.rfm_summary`),
+            in the time unit the model was fitted in.
+
+        Returns
+        -------
+        pandas.Series
+            ``purchase_rate`` per customer, indexed like ``rfm``.
+
+        Examples
+        --------
+        >>> import clv
+        >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30")
+        >>> bg = clv.BetaGeo().fit(rfm)
+        >>> bg.purchase_rate(rfm).head(3).round(4)
+        customer_id
+        1    0.0553
+        2    0.1658
+        3    0.0056
+        Name: purchase_rate, dtype: float64
+        """
         x, t_x, T = self._arrays(rfm)
         return pd.Series(self._kernel.purchase_rate(*self._values(), x, t_x, T), index=rfm.index, name="purchase_rate")
 
     def probability_alive(self, rfm: pd.DataFrame) -> pd.Series:
-        """Probability that each customer is still active at the end of observation."""
+        """Probability that each customer is still active at the end of observation.
+
+        BG/NBD: Fader, Hardie & Lee (2005), eq. A.1 (MBG/NBD: the same with the
+        extra dropout opportunity at time 0); Pareto/NBD: Fader & Hardie (2005),
+        eq. 18.
+
+        Parameters
+        ----------
+        rfm : pandas.DataFrame
+            Columns ``frequency, recency, T`` in the model's time unit.
+
+        Returns
+        -------
+        pandas.Series
+            ``p_alive`` per customer, between 0 and 1, indexed like ``rfm``.
+
+        Examples
+        --------
+        >>> import clv
+        >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30")
+        >>> bg = clv.BetaGeo().fit(rfm)
+        >>> bg.probability_alive(rfm).head(3).round(4)
+        customer_id
+        1    0.7266
+        2    0.2124
+        3    1.0000
+        Name: p_alive, dtype: float64
+        """
         x, t_x, T = self._arrays(rfm)
         return pd.Series(self._kernel.probability_alive(*self._values(), x, t_x, T), index=rfm.index, name="p_alive")
 
     def expected_purchases(self, rfm: pd.DataFrame, t: float) -> pd.Series:
-        """Expected purchases of each customer in the next ``t`` time units, given the history."""
+        """Expected purchases of each customer in the next ``t`` time units, given the history.
+
+        The conditional expectation ``E[Y(t) | x, t_x, T]``: Fader, Hardie & Lee
+        (2005), eq. 10 (BG/NBD); Batislam et al. (2007), eq. 9 (MBG/NBD);
+        Fader & Hardie (2005), eq. 24 (Pareto/NBD).
+
+        Parameters
+        ----------
+        rfm : pandas.DataFrame
+            Columns ``frequency, recency, T`` in the model's time unit.
+        t : float
+            Forecast horizon in time units after ``T``.
+
+        Returns
+        -------
+        pandas.Series
+            ``expected_purchases`` per customer, indexed like ``rfm``.
+
+        Examples
+        --------
+        Customer 1 of CDNOW (x = 2, t_x = 30.43, T = 38.86 weeks) is expected
+        to buy 1.226 times in the next 39 weeks, as in Fader, Hardie & Lee
+        (2005), section 4:
+
+        >>> import clv
+        >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30")
+        >>> bg = clv.BetaGeo().fit(rfm)
+        >>> bg.expected_purchases(rfm, 39).head(3).round(3)
+        customer_id
+        1    1.226
+        2    0.203
+        3    0.195
+        Name: expected_purchases, dtype: float64
+        """
         x, t_x, T = self._arrays(rfm)
         value = self._kernel.expected_purchases(t, *self._values(), x, t_x, T)
         return pd.Series(value, index=rfm.index, name="expected_purchases")
@@ -153,11 +242,62 @@ class TransactionModel(MLEModel):
         return np.einsum("ij,j->i", increments, np.asarray(factors, dtype=float))[inverse] * p_alive, curve[inverse, -1] * p_alive
 
     def expected_purchases_new(self, t: Any) -> Any:
-        """Expected repeat purchases of a newly acquired customer in ``(0, t]`` (scalar or array ``t``)."""
+        """Expected repeat purchases of a newly acquired customer in ``(0, t]``.
+
+        ``E[X(t)]``: Fader, Hardie & Lee (2005), eq. 7 (BG/NBD); Batislam et
+        al. (2007), eq. 7 (MBG/NBD); Fader & Hardie (2005), eq. 17 (Pareto/NBD).
+
+        Parameters
+        ----------
+        t : float or array-like
+            Time units since the first purchase.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            A float for scalar ``t``, otherwise an array shaped like ``t``.
+
+        Examples
+        --------
+        >>> import clv
+        >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30")
+        >>> bg = clv.BetaGeo().fit(rfm)
+        >>> round(bg.expected_purchases_new(52), 4)
+        1.444
+        >>> bg.expected_purchases_new([13, 26, 39]).round(4)
+        array([0.5336, 0.9013, 1.195 ])
+        """
         value = self._kernel.expected_purchases_new(np.asarray(t, dtype=float), *self._values())
         return float(value) if np.ndim(value) == 0 else value
 
     def probability_of_purchases(self, n: Any, t: Any) -> Any:
-        """P(a new customer makes exactly ``n`` repeat purchases in ``(0, t]``)."""
+        """P(a new customer makes exactly ``n`` repeat purchases in ``(0, t]``).
+
+        ``P(X(t) = n)``: Fader, Hardie & Lee (2005), eq. 8 (BG/NBD); Batislam et
+        al. (2007), eq. 6 (MBG/NBD); Fader, Hardie & Shang (2010), eq. 16 with
+        an empty history (Pareto/NBD).
+
+        Parameters
+        ----------
+        n : int or array-like of int
+            Numbers of repeat purchases.
+        t : float or array-like
+            Time units since the first purchase; broadcast against ``n``.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            A float when ``n`` and ``t`` are scalars, otherwise the broadcast array.
+
+        Examples
+        --------
+        >>> import numpy as np, clv
+        >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30")
+        >>> bg = clv.BetaGeo().fit(rfm)
+        >>> round(bg.probability_of_purchases(0, 39), 4)
+        0.5743
+        >>> bg.probability_of_purchases(np.arange(4), 39).round(4)
+        array([0.5743, 0.1992, 0.0853, 0.0458])
+        """
         value = self._kernel.probability_of_purchases(n, t, *self._values())
         return float(value) if np.ndim(value) == 0 else value
