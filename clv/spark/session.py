@@ -54,7 +54,8 @@ def get_session(
 
     Notes
     -----
-    Defaults: Arrow transfers on (``mapInPandas`` and ``toPandas``), and in
+    Defaults: Arrow transfers on (``mapInPandas`` and ``toPandas``), adaptive
+    execution allowed to coalesce the partitions of persisted results, and in
     local mode the Python workers run this interpreter (``sys.executable``, unless
     ``PYSPARK_PYTHON`` is already set),
     so they see the same ``clv``, NumPy and pandas as the driver. On a
@@ -65,7 +66,11 @@ def get_session(
     functions()
     from pyspark.sql import SparkSession
 
-    settings: dict[str, Any] = {"spark.sql.execution.arrow.pyspark.enabled": "true"}
+    settings: dict[str, Any] = {
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+        # Let adaptive execution coalesce the shuffle partitions of the persisted summary (small bases, few tasks).
+        "spark.sql.optimizer.canChangeCachedPlanOutputPartitioning": "true",
+    }
     if master.startswith("local"):
         # PySpark starts its Python workers with $PYSPARK_PYTHON (default "python3", often another environment).
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
