@@ -54,6 +54,24 @@ def period_transactions(model: Any, rfm: pd.DataFrame, *, max_frequency: int = 7
     pandas.DataFrame
         Index ``frequency`` (``"0", ..., "7+"``); columns ``actual`` and
         ``expected`` (numbers of customers).
+
+    Examples
+    --------
+    CDNOW as in Fader, Hardie & Lee (2005), figure 1:
+
+    >>> import clv
+    >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30")
+    >>> clv.period_transactions(clv.BetaGeo().fit(rfm), rfm).round(1)
+               actual  expected
+    frequency
+    0            1411    1407.7
+    1             439     460.3
+    2             214     192.5
+    3             100     101.2
+    4              62      59.8
+    5              38      38.1
+    6              29      25.5
+    7+             64      71.9
     """
     check_rfm(rfm, _RFM)
     x = rfm["frequency"].to_numpy(dtype=float)
@@ -88,6 +106,20 @@ class RFGrid:
         Forecast horizon of ``"expected_purchases"``.
     time_unit : str or None
         Time unit of recency, ``T`` and ``t`` (from ``rfm.attrs`` when known).
+
+    Examples
+    --------
+    >>> import clv
+    >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30")
+    >>> grid = clv.frequency_recency_matrix(clv.BetaGeo().fit(rfm), rfm, t=52, max_frequency=2, n_recency=3)
+    >>> grid.quantity, grid.t, grid.time_unit, grid.values.shape
+    ('expected_purchases', 52.0, 'W', (3, 3))
+    >>> grid.to_frame().round(3)
+    recency    0.000000   19.428571  38.857143
+    frequency
+    0.0            0.252      0.252      0.252
+    1.0            0.186      0.727      0.923
+    2.0            0.054      1.140      1.742
     """
 
     frequency: np.ndarray
@@ -154,6 +186,19 @@ def frequency_recency_matrix(
     -------
     RFGrid
         ``quantity == "expected_purchases"``.
+
+    Examples
+    --------
+    Expected purchases in the next year at the age of CDNOW's oldest
+    customers (38.9 weeks), 30 frequencies by 50 recencies:
+
+    >>> import clv
+    >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30")
+    >>> grid = clv.frequency_recency_matrix(clv.BetaGeo().fit(rfm), rfm, t=52)
+    >>> grid.values.shape, round(grid.T, 2)
+    ((30, 50), 38.86)
+    >>> round(float(grid.values[2, -1]), 3)
+    1.742
     """
     frequency, recency, T, cells = _grid_frame(rfm, max_frequency, T, n_recency)
     values = model.expected_purchases(cells, t).to_numpy().reshape(len(frequency), len(recency))
@@ -166,7 +211,22 @@ def probability_alive_matrix(
 ) -> RFGrid:
     """P(alive) over a frequency x recency grid at customer age ``T``.
 
-    Arguments as for :func:`frequency_recency_matrix`.
+    Parameters
+    ----------
+    model : fitted BetaGeo, ModifiedBetaGeo or ParetoNBD
+    rfm : pandas.DataFrame, optional
+        Sets the default extent, as for :func:`frequency_recency_matrix`.
+    max_frequency : int, optional
+        Largest frequency on the grid.
+    T : float, optional
+        Customer age at which every cell is evaluated.
+    n_recency : int
+        Number of recency columns.
+
+    Returns
+    -------
+    RFGrid
+        ``quantity == "p_alive"``, values between 0 and 1.
 
     Examples
     --------
@@ -194,6 +254,17 @@ class AliveHistory:
     purchases : pandas.DatetimeIndex
         Purchase days (same-day purchases merged), the first one included.
     time_unit : str
+
+    Examples
+    --------
+    >>> import clv
+    >>> tx = clv.datasets.load_cdnow()
+    >>> bg = clv.BetaGeo().fit(clv.rfm_summary(tx, observation_end="1997-09-30"))
+    >>> history = clv.alive_history(bg, tx, 1, observation_end="1997-09-30")
+    >>> [str(day.date()) for day in history.purchases]
+    ['1997-01-01', '1997-01-18', '1997-08-02']
+    >>> history.curve.columns.tolist()
+    ['date', 'age', 'frequency', 'recency', 'p_alive']
     """
 
     customer_id: Any
@@ -227,6 +298,20 @@ def alive_history(
     Returns
     -------
     AliveHistory
+
+    Examples
+    --------
+    CDNOW customer 1 bought on 1 January, 18 January and 2 August 1997; at
+    the calibration end their P(alive) equals that of
+    ``bg.probability_alive(rfm)``:
+
+    >>> import clv
+    >>> tx = clv.datasets.load_cdnow()
+    >>> bg = clv.BetaGeo().fit(clv.rfm_summary(tx, observation_end="1997-09-30"))
+    >>> history = clv.alive_history(bg, tx, 1, observation_end="1997-09-30")
+    >>> last = history.curve.iloc[-1]
+    >>> str(last["date"].date()), last[["frequency", "recency", "p_alive"]].astype(float).round(3).tolist()
+    ('1997-09-30', [2.0, 30.429, 0.727])
     """
     unit = time_unit_days(time_unit)
     end_day = None if observation_end is None else day_number(observation_end, "observation_end")

@@ -416,6 +416,22 @@ def value_at_risk(scores: pd.DataFrame) -> pd.Series:
     probability instead would put long-lost heavy buyers at the top of a
     retention list.
 
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        Output of :func:`clv.customer_value` (uses ``clv`` and
+        ``churn_probability``; ``p_alive`` is checked too).
+
+    Returns
+    -------
+    pandas.Series
+        ``value_at_risk`` per customer, indexed like ``scores``.
+
+    Raises
+    ------
+    clv.DataError
+        A missing or non-finite score column, or a customer listed twice.
+
     Examples
     --------
     >>> import pandas as pd, clv
@@ -443,6 +459,28 @@ def customer_segments(
     ``groups=`` for a ``{group: model}`` mapping are passed on),
     :func:`rfm_segments` and :func:`value_at_risk`. The result can be handed
     to :func:`churn_watchlist` and :func:`lifecycle_mix` directly.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        Output of :func:`clv.customer_value`.
+    rfm : pandas.DataFrame
+        The RFM frame the scores were computed from.
+    model : fitted BetaGeo, ModifiedBetaGeo or ParetoNBD, or a mapping
+        The transaction model behind ``scores`` (see :func:`lifecycle_stage`).
+    bins : int
+        Number of RFM score levels (see :func:`rfm_segments`).
+    tier_cuts : tuple of three floats
+        Passed to :func:`value_tiers`.
+    **stage_options
+        Passed to :func:`lifecycle_stage` (thresholds, ``groups=``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``scores``: its columns, then ``frequency, recency, T,
+        monetary_value, since_last_purchase, stage, activity, r_score,
+        f_score, m_score, rfm_score, segment, value_tier, value_at_risk``.
 
     Examples
     --------

@@ -60,6 +60,17 @@ class Tracking:
     n_customers : int
         Size of the cohort (customers whose first purchase is on or before the
         calibration end).
+
+    Examples
+    --------
+    >>> import clv
+    >>> tx = clv.datasets.load_cdnow()
+    >>> bg = clv.BetaGeo().fit(clv.rfm_summary(tx, observation_end="1997-09-30"))
+    >>> tr = clv.tracking(bg, tx, calibration_end="1997-09-30", observation_end="1998-06-30")
+    >>> tr.calibration_periods, tr.time_unit, tr.n_customers, len(tr.table)
+    (39.0, 'W', 2357, 78)
+    >>> tr.table.columns.tolist()
+    ['period_end', 'actual', 'expected', 'actual_cumulative', 'expected_cumulative']
     """
 
     table: pd.DataFrame
@@ -93,6 +104,25 @@ class ValidationResult:
         The tracking series when :func:`validate` was given the transactions.
     model : str
         Class name of the validated model.
+
+    Examples
+    --------
+    >>> import clv
+    >>> tx = clv.datasets.load_cdnow()
+    >>> ch = clv.calibration_holdout(tx, calibration_end="1997-09-30", observation_end="1998-06-30")
+    >>> result = clv.validate(clv.BetaGeo().fit(ch), ch, transactions=tx)
+    >>> result.model, result.customers.columns.tolist()
+    ('BetaGeo', ['frequency', 'actual', 'predicted', 'error'])
+    >>> result.metrics[["mae", "rmse", "correlation"]].round(3).to_dict()
+    {'mae': 0.785, 'rmse': 1.608, 'correlation': 0.626}
+    >>> result.by_frequency.head(3).round(2)
+               n_customers  actual  predicted
+    frequency
+    0                 1411    0.24       0.23
+    1                  439    0.70       0.52
+    2                  214    1.39       1.04
+    >>> round(float(result.tracking.at(78)["expected_cumulative"]), 1)
+    4160.6
     """
 
     customers: pd.DataFrame

@@ -17,6 +17,27 @@ def data_path(name: str) -> Path:
 
     Installed wheels carry the files under ``clv/_data``; an editable
     checkout reads them from the repository's ``data/`` folder.
+
+    Parameters
+    ----------
+    name : str
+        For instance ``"cdnow_sample.csv"`` or ``"demo/acquisitions.csv"``.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    FileNotFoundError
+        No bundled file of that name.
+
+    Examples
+    --------
+    >>> import clv
+    >>> path = clv.datasets.data_path("demo/acquisitions.csv")
+    >>> path.name, path.is_file()
+    ('acquisitions.csv', True)
     """
     packaged = resources.files("clv").joinpath("_data", name)
     if packaged.is_file():
@@ -30,6 +51,21 @@ def data_path(name: str) -> Path:
 def load_cdnow() -> pd.DataFrame:
     """The CDNOW 1/10th sample (Fader & Hardie): 2,357 customers, 6,919 purchases, Jan 1997 - Jun 1998.
 
-    Returns the validated transaction log ``customer_id, date, amount``.
+    Returns
+    -------
+    pandas.DataFrame
+        The validated transaction log ``customer_id, date, amount`` (output
+        of :func:`clv.read_transactions`).
+
+    Examples
+    --------
+    >>> import clv
+    >>> tx = clv.datasets.load_cdnow()
+    >>> tx.shape, tx["customer_id"].nunique()
+    ((6919, 3), 2357)
+    >>> tx.head(2)
+       customer_id       date  amount
+    0            1 1997-01-01   29.33
+    1            1 1997-01-18   29.73
     """
     return read_transactions(data_path("cdnow_sample.csv"))

@@ -32,6 +32,15 @@ class Simulation:
         (NaT when still alive at ``end``), ``alive_at_end`` and the exact
         sufficient statistics ``frequency, recency, T`` in time units
         (continuous time, no same-day merging).
+
+    Examples
+    --------
+    >>> import clv
+    >>> sim = clv.simulate(200, seed=1, start="2024-01-01", end="2024-12-31")
+    >>> sim.customers.columns.tolist()
+    ['channel', 'acquired_at', 'purchase_rate', 'dropout_probability', 'mean_spend', 'died_at', 'alive_at_end', 'frequency', 'recency', 'T']
+    >>> sim.acquisitions.columns.tolist(), len(sim.acquisitions)
+    (['customer_id', 'channel', 'acquired_at'], 200)
     """
 
     transactions: pd.DataFrame

@@ -202,6 +202,32 @@ def calibration_holdout(
     comparable with ``monetary_value``; lifetimes issue 431 averages raw rows
     instead). ``duration_holdout`` is the holdout length in time units.
 
+    Parameters
+    ----------
+    tx : pandas.DataFrame
+        Output of :func:`clv.read_transactions`.
+    calibration_end : date-like
+        Last day of the calibration period (inclusive).
+    observation_end : date-like
+        Last day of the holdout period (inclusive); after ``calibration_end``.
+    time_unit : {"W", "D", "M"}
+        Unit of ``recency``, ``T`` and ``duration_holdout``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``customer_id``; the :func:`rfm_summary` columns at
+        ``calibration_end`` plus ``holdout_frequency``,
+        ``holdout_monetary_value`` and ``duration_holdout``. ``attrs`` holds
+        ``exclusions``, ``time_unit``, ``calibration_end`` and
+        ``observation_end``.
+
+    Raises
+    ------
+    clv.DataError
+        ``observation_end`` not after ``calibration_end``, or no transaction
+        on or before ``calibration_end``.
+
     Examples
     --------
     >>> import pandas as pd, clv
