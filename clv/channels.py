@@ -258,6 +258,33 @@ class ChannelModels(_ChannelValuation):
         ``{channel: fitted model}``; the key ``"*"`` holds the pooled model.
     sources : dict
         ``{channel: "channel MLE" | "pooled MLE (<reason>)"}``.
+
+    Examples
+    --------
+    A simulated business with two channels of different quality:
+
+    >>> import pandas as pd, clv
+    >>> channels = {"email": {"share": 0.6},
+    ...             "search": {"share": 0.4, "params": {"r": 0.2, "alpha": 6.0, "a": 0.9, "b": 2.0}}}
+    >>> sim = clv.simulate(1000, seed=3, start="2024-01-01", end="2025-01-01", channels=channels)
+    >>> rfm = clv.rfm_summary(sim.transactions, observation_end="2024-12-31")
+    >>> acquisitions = clv.read_acquisitions(sim.acquisitions)
+    >>> models = clv.fit_channel_models(rfm, acquisitions)
+    >>> models.sources
+    {'*': 'pooled MLE', 'email': 'channel MLE', 'search': 'channel MLE'}
+    >>> models.transaction_models["search"]
+    BetaGeo(r=0.2074, alpha=8.155, a=0.8479, b=1.247)
+
+    Score each customer with the models of their channel (the columns of
+    :func:`clv.customer_value`):
+
+    >>> scores = models.score(rfm, acquisitions.set_index("customer_id")["channel"],
+    ...                       horizon=52, discount_rate=0.1, margin=0.3)
+    >>> scores["clv"].groupby(acquisitions.set_index("customer_id")["channel"]).mean().round(1)
+    channel
+    email     10.7
+    search     3.3
+    Name: clv, dtype: float64
     """
 
     transaction_models: dict[str, Any]
@@ -327,6 +354,28 @@ def fit_channel_models(
         Passed to every model.
     progress : callable, optional
         Called with a short text before each fit.
+
+    Returns
+    -------
+    ChannelModels
+        Fitted pairs per channel and the pooled pair under ``"*"``.
+
+    Examples
+    --------
+    >>> import pandas as pd, clv
+    >>> channels = {"email": {"share": 0.6},
+    ...             "search": {"share": 0.4, "params": {"r": 0.2, "alpha": 6.0, "a": 0.9, "b": 2.0}}}
+    >>> sim = clv.simulate(1000, seed=3, start="2024-01-01", end="2025-01-01", channels=channels)
+    >>> rfm = clv.rfm_summary(sim.transactions, observation_end="2024-12-31")
+    >>> acquisitions = clv.read_acquisitions(sim.acquisitions)
+    >>> models = clv.fit_channel_models(rfm, acquisitions)
+    >>> sorted(models.transaction_models), models.spend_models["email"]
+    (['*', 'email', 'search'], GammaGamma(p=6.505, q=4.168, v=17.45))
+
+    Channels below ``min_customers`` use the pooled pair:
+
+    >>> clv.fit_channel_models(rfm, acquisitions, min_customers=500).sources["search"]
+    'pooled MLE (400 customers < 500)'
     """
     if transaction_model not in _TRANSACTION_MODELS:
         raise DataError(f"transaction_model must be one of {sorted(_TRANSACTION_MODELS)}, got {transaction_model!r}")
@@ -391,6 +440,29 @@ class PosteriorChannelModels(_ChannelValuation):
         :meth:`PosteriorDraws.group_param_draws`.
     transaction_class : type
         MLE class whose maths evaluates a draw (``clv.BetaGeo`` for BG/NBD).
+
+    Examples
+    --------
+    Usually built from fitted ``clv.bayes`` models,
+    ``clv.PosteriorChannelModels(bayes_bg, bayes_gg)``. Any object with
+    ``group_param_draws`` will do; here two fixed draws per channel stand in
+    for a posterior:
+
+    >>> import pandas as pd, clv
+    >>> class FixedDraws:
+    ...     def __init__(self, **params):
+    ...         rows = [{"draw": d, "group": g, **{k: v[d] for k, v in params.items()}}
+    ...                 for d in (0, 1) for g in ("email", "search")]
+    ...         self.table = pd.DataFrame(rows)
+    ...     def group_param_draws(self, n_draws, *, seed):
+    ...         return self.table
+    >>> models = clv.PosteriorChannelModels(FixedDraws(r=[0.24, 0.25], alpha=[4.4, 4.6], a=[0.79, 0.8], b=[2.4, 2.5]),
+    ...                                     FixedDraws(p=[6.2, 6.3], q=[3.7, 3.8], v=[15.0, 16.0]))
+    >>> draws = models.draws(2, seed=0)
+    >>> len(draws), sorted(draws[0])
+    (2, ['email', 'search'])
+    >>> draws[1]["search"]
+    (BetaGeo(r=0.25, alpha=4.6, a=0.8, b=2.5), GammaGamma(p=6.3, q=3.8, v=16))
     """
 
     bayesian = True
@@ -471,6 +543,30 @@ class ChannelReport:
     settings : dict
         Horizon, discounting, margin, time unit, interval, draws, seed,
         observation end and the model description.
+
+    Examples
+    --------
+    >>> import pandas as pd, clv
+    >>> channels = {"email": {"share": 0.6},
+    ...             "search": {"share": 0.4, "params": {"r": 0.2, "alpha": 6.0, "a": 0.9, "b": 2.0}}}
+    >>> sim = clv.simulate(1000, seed=3, start="2024-01-01", end="2025-01-01", channels=channels)
+    >>> rfm = clv.rfm_summary(sim.transactions, observation_end="2024-12-31")
+    >>> acquisitions = clv.read_acquisitions(sim.acquisitions)
+    >>> models = clv.fit_channel_models(rfm, acquisitions)
+    >>> spend = clv.read_channel_spend(pd.DataFrame({"channel": ["email", "search"], "spend": [6000.0, 8000.0],
+    ...                                               "period": ["2024-01-01/2024-07-01"] * 2}))
+    >>> scores = models.score(rfm, acquisitions.set_index("customer_id")["channel"],
+    ...                       horizon=52, discount_rate=0.1, margin=0.3)
+    >>> report = clv.channel_report(scores, acquisitions, spend=spend, transactions=sim.transactions, rfm=rfm,
+    ...                             models=models, horizon=52, discount_rate=0.1, margin=0.3, n_draws=50, seed=1)
+    >>> report.table.index.tolist(), report.ltv_draws.shape, report.payback_curves.shape
+    (['email', 'search'], (50, 2), (53, 2))
+    >>> report.cohorts[["channel", "cohort", "customers", "cac", "ltv_expected"]].head(2).round(2)
+      channel   cohort  customers   cac  ltv_expected
+    0   email  2024-01        108  10.0         37.14
+    1   email  2024-02         91  10.0         52.93
+    >>> report.reconciliation["customers_without_acquisition"], sorted(report.to_dict())
+    (0, ['channels', 'cohorts', 'reconciliation', 'settings'])
     """
 
     table: pd.DataFrame
@@ -693,6 +789,32 @@ def channel_report(
     Returns
     -------
     ChannelReport
+
+    Examples
+    --------
+    Six months of acquisition spend on a simulated business whose
+    ``search`` customers buy less often and leave sooner:
+
+    >>> import pandas as pd, clv
+    >>> channels = {"email": {"share": 0.6},
+    ...             "search": {"share": 0.4, "params": {"r": 0.2, "alpha": 6.0, "a": 0.9, "b": 2.0}}}
+    >>> sim = clv.simulate(1000, seed=3, start="2024-01-01", end="2025-01-01", channels=channels)
+    >>> rfm = clv.rfm_summary(sim.transactions, observation_end="2024-12-31")
+    >>> acquisitions = clv.read_acquisitions(sim.acquisitions)
+    >>> models = clv.fit_channel_models(rfm, acquisitions)
+    >>> spend = clv.read_channel_spend(pd.DataFrame({"channel": ["email", "search"], "spend": [6000.0, 8000.0],
+    ...                                               "period": ["2024-01-01/2024-07-01"] * 2}))
+    >>> scores = models.score(rfm, acquisitions.set_index("customer_id")["channel"],
+    ...                       horizon=52, discount_rate=0.1, margin=0.3)
+    >>> report = clv.channel_report(scores, acquisitions, spend=spend, transactions=sim.transactions, rfm=rfm,
+    ...                             models=models, horizon=52, discount_rate=0.1, margin=0.3, n_draws=50, seed=1)
+    >>> report.table[["customers", "cac", "ltv_expected", "ltv_to_cac", "prob_ltv_exceeds_cac", "ltv_new", "payback_period"]].round(2)
+             customers   cac  ltv_expected  ltv_to_cac  prob_ltv_exceeds_cac  ltv_new  payback_period
+    channel
+    email          600  10.0         35.33        3.53                   1.0    27.20             0.0
+    search         400  20.0         18.63        0.93                   0.0    14.19             NaN
+    >>> report.table["payback_status"].tolist()
+    ['paid back at acquisition', 'not within horizon']
     """
     scores = _check_scores(scores)
     acquisitions = _check_acquisitions(acquisitions)
