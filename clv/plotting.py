@@ -63,6 +63,21 @@ def plot_period_transactions(table: pd.DataFrame, *, ax: Any = None, title: str 
         Output of :func:`clv.diagnostics.period_transactions`.
     ax : matplotlib.axes.Axes, optional
     title : str, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax``, or the axes of a new figure.
+
+    Examples
+    --------
+    >>> import clv
+    >>> from matplotlib.figure import Figure
+    >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30")
+    >>> table = clv.period_transactions(clv.BetaGeo().fit(rfm), rfm)
+    >>> ax = clv.plotting.plot_period_transactions(table, ax=Figure().subplots())
+    >>> len(ax.patches), ax.get_title()
+    (16, 'Frequency of repeat transactions')
     """
     ax = _axes(ax)
     pos = np.arange(len(table))
@@ -82,6 +97,22 @@ def plot_calibration_holdout(by_frequency: Any, *, ax: Any = None, title: str | 
         A :class:`clv.ValidationResult` or its ``by_frequency`` table.
     ax : matplotlib.axes.Axes, optional
     title : str, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax``, or the axes of a new figure.
+
+    Examples
+    --------
+    >>> import clv
+    >>> from matplotlib.figure import Figure
+    >>> tx = clv.datasets.load_cdnow()
+    >>> ch = clv.calibration_holdout(tx, calibration_end="1997-09-30", observation_end="1998-06-30")
+    >>> result = clv.validate(clv.BetaGeo().fit(ch), ch, transactions=tx)
+    >>> ax = clv.plotting.plot_calibration_holdout(result, ax=Figure().subplots())
+    >>> [line.get_label() for line in ax.get_lines()], ax.get_ylabel()
+    (['Actual', 'Model'], 'Mean transactions in holdout')
     """
     table = getattr(by_frequency, "by_frequency", by_frequency)
     ax = _axes(ax)
@@ -115,6 +146,24 @@ def plot_cumulative_tracking(tracking: Any, *, ax: Any = None, title: str | None
         Output of :func:`clv.tracking` (or ``clv.validate(...).tracking``).
     ax : matplotlib.axes.Axes, optional
     title : str, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax``, or the axes of a new figure.
+
+    Examples
+    --------
+    >>> import clv
+    >>> from matplotlib.figure import Figure
+    >>> tx = clv.datasets.load_cdnow()
+    >>> ch = clv.calibration_holdout(tx, calibration_end="1997-09-30", observation_end="1998-06-30")
+    >>> result = clv.validate(clv.BetaGeo().fit(ch), ch, transactions=tx)
+    >>> ax = clv.plotting.plot_cumulative_tracking(result.tracking, ax=Figure().subplots())
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['Actual', 'Model', 'End of calibration']
+    >>> round(float(ax.get_lines()[1].get_ydata()[-1]), 1)
+    4160.6
     """
     title = title or "Tracking cumulative repeat transactions"
     return _plot_tracking(tracking, "_cumulative", "Cumulative repeat transactions", title, ax)
@@ -123,7 +172,28 @@ def plot_cumulative_tracking(tracking: Any, *, ax: Any = None, title: str | None
 def plot_incremental_tracking(tracking: Any, *, ax: Any = None, title: str | None = None) -> Any:
     """Repeat transactions of the cohort per period, actual against model.
 
-    Parameters as for :func:`plot_cumulative_tracking`.
+    Parameters
+    ----------
+    tracking : clv.Tracking
+        Output of :func:`clv.tracking` (or ``clv.validate(...).tracking``).
+    ax : matplotlib.axes.Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax``, or the axes of a new figure.
+
+    Examples
+    --------
+    >>> import clv
+    >>> from matplotlib.figure import Figure
+    >>> tx = clv.datasets.load_cdnow()
+    >>> ch = clv.calibration_holdout(tx, calibration_end="1997-09-30", observation_end="1998-06-30")
+    >>> result = clv.validate(clv.BetaGeo().fit(ch), ch, transactions=tx)
+    >>> ax = clv.plotting.plot_incremental_tracking(result.tracking, ax=Figure().subplots())
+    >>> ax.get_ylabel(), ax.get_title()
+    ('Repeat transactions per week', 'Tracking weekly repeat transactions')
     """
     unit, adverb = _PERIOD_NAMES.get(tracking.time_unit, ("period", "per-period"))
     return _plot_tracking(tracking, "", f"Repeat transactions per {unit}", title or f"Tracking {adverb} repeat transactions", ax)
@@ -156,6 +226,21 @@ def plot_frequency_recency_matrix(grid: Any, *, ax: Any = None, title: str | Non
     title : str, optional
     cmap : str
         Matplotlib colour map.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax``, or the axes of a new figure.
+
+    Examples
+    --------
+    >>> import clv
+    >>> from matplotlib.figure import Figure
+    >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30")
+    >>> grid = clv.frequency_recency_matrix(clv.BetaGeo().fit(rfm), rfm, t=52, n_recency=20)
+    >>> ax = clv.plotting.plot_frequency_recency_matrix(grid, ax=Figure().subplots())
+    >>> ax.get_xlabel()
+    'Recency: weeks from first to last purchase (age T = 38.86)'
     """
     t = "" if grid.t is None else f" in the next {grid.t:.4g} {_UNIT_NAMES.get(grid.time_unit, 'time units')}"
     return _plot_grid(grid, f"Expected purchases{t}", title or "Expected purchases by frequency and recency", ax, cmap=cmap)
@@ -164,8 +249,29 @@ def plot_frequency_recency_matrix(grid: Any, *, ax: Any = None, title: str | Non
 def plot_probability_alive_matrix(grid: Any, *, ax: Any = None, title: str | None = None, cmap: str = "viridis") -> Any:
     """Heat map of P(alive) by frequency and recency (colour scale fixed to 0..1).
 
-    Parameters as for :func:`plot_frequency_recency_matrix`, with ``grid``
-    from :func:`clv.probability_alive_matrix`.
+    Parameters
+    ----------
+    grid : clv.RFGrid
+        Output of :func:`clv.probability_alive_matrix`.
+    ax : matplotlib.axes.Axes, optional
+    title : str, optional
+    cmap : str
+        Matplotlib colour map.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax``, or the axes of a new figure.
+
+    Examples
+    --------
+    >>> import clv
+    >>> from matplotlib.figure import Figure
+    >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30")
+    >>> grid = clv.probability_alive_matrix(clv.BetaGeo().fit(rfm), rfm, n_recency=20)
+    >>> ax = clv.plotting.plot_probability_alive_matrix(grid, ax=Figure().subplots())
+    >>> ax.collections[0].get_clim(), ax.get_title()
+    ((0.0, 1.0), 'Probability alive by frequency and recency')
     """
     return _plot_grid(grid, "P(alive)", title or "Probability alive by frequency and recency", ax, cmap=cmap, vmin=0.0, vmax=1.0)
 
@@ -179,6 +285,22 @@ def plot_alive_history(history: Any, *, ax: Any = None, title: str | None = None
         Output of :func:`clv.alive_history`.
     ax : matplotlib.axes.Axes, optional
     title : str, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax``, or the axes of a new figure.
+
+    Examples
+    --------
+    >>> import clv
+    >>> from matplotlib.figure import Figure
+    >>> tx = clv.datasets.load_cdnow()
+    >>> bg = clv.BetaGeo().fit(clv.rfm_summary(tx, observation_end="1997-09-30"))
+    >>> history = clv.alive_history(bg, tx, 1, observation_end="1997-09-30")
+    >>> ax = clv.plotting.plot_alive_history(history, ax=Figure().subplots())
+    >>> ax.get_title(), len(ax.get_lines())
+    ('P(alive) history of customer 1', 4)
     """
     ax = _axes(ax)
     curve = history.curve
