@@ -28,6 +28,20 @@ class Diagnostics:
         Thresholds applied.
     passed : bool
         ``max_rhat < rhat_max``, no divergence, and both ESS at least ``ess_min``.
+
+    Examples
+    --------
+    A fitted model returns one from ``model.diagnostics()``; here
+    :func:`diagnose` checks four well-mixed chains of independent draws:
+
+    >>> import numpy as np, arviz as az
+    >>> from clv.bayes.diagnostics import diagnose
+    >>> idata = az.from_dict(posterior={"mu": np.random.default_rng(0).normal(size=(4, 500))})
+    >>> diag = diagnose(idata, ["mu"])
+    >>> diag.passed, diag.chains, diag.draws, diag.divergences, round(diag.max_rhat, 2)
+    (True, 4, 500, 0, 1.0)
+    >>> sorted(diag.to_dict())[:3]
+    ['chains', 'divergences', 'draws']
     """
 
     max_rhat: float

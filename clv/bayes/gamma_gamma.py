@@ -27,6 +27,14 @@ class HierarchicalGammaGamma(BayesianModel):
     positive mean repeat spend enter the fit; the others are counted in
     ``n_excluded_`` and get the population mean spend of their group.
 
+    Parameters
+    ----------
+    group : str or None
+        Group column of the RFM frame, or ``None`` for no pooling structure.
+    priors, sampler, progressbar, target_accept
+        See :class:`clv.bayes.base.BayesianModel`; default priors
+        :data:`clv.bayes.priors.GAMMA_GAMMA_PRIORS`.
+
     Examples
     --------
     >>> import clv.bayes

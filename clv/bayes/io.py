@@ -38,10 +38,33 @@ def save(model: Any, path: str | Path) -> Path:
 def load(path: str | Path) -> Any:
     """Read a model written by ``model.save(path)``.
 
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A netCDF file written by ``HierarchicalBetaGeo.save`` or
+        ``HierarchicalGammaGamma.save``.
+
     Returns
     -------
     HierarchicalBetaGeo or HierarchicalGammaGamma
         Fitted, with ``idata``, group levels and ``data_hash_`` restored.
+
+    Raises
+    ------
+    ValueError
+        The file is not a ``clv`` Bayesian model file of this format.
+
+    Examples
+    --------
+    Saving needs a fitted model, and fitting samples with PyMC, which takes
+    too long for a doctest, so these lines are not run:
+
+    >>> import pathlib, tempfile, clv, clv.bayes
+    >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30")
+    >>> gg = clv.bayes.HierarchicalGammaGamma().fit(rfm, draws=500, chains=2, random_seed=1)  # doctest: +SKIP
+    >>> path = gg.save(pathlib.Path(tempfile.mkdtemp()) / "gg.nc")  # doctest: +SKIP
+    >>> clv.bayes.load(path)  # doctest: +SKIP
+    HierarchicalGammaGamma(group=None, 1 group(s), fitted)
     """
     import arviz as az
 

@@ -77,7 +77,31 @@ def thin_indices(n_chain_draws: int, chains: int, n_draws: int | None) -> np.nda
 def summarize(draws: Any, interval: float = 0.9) -> pd.DataFrame:
     """Posterior mean and central ``interval`` of a ``(chain, draw, customer_id)`` DataArray.
 
-    Returns a DataFrame indexed by ``customer_id`` with ``mean, lower, upper``.
+    Parameters
+    ----------
+    draws : xarray.DataArray
+        Dims ``chain, draw, customer_id``, as the predictions of
+        :class:`HierarchicalBetaGeo` and :class:`HierarchicalGammaGamma`
+        return them without ``interval=``.
+    interval : float
+        Probability mass between ``lower`` and ``upper`` (0.9: the 5% and 95%
+        quantiles over all chains and draws).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``customer_id``, columns ``mean, lower, upper``.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr, clv.bayes
+    >>> draws = xr.DataArray(np.arange(12.0).reshape(2, 3, 2), dims=("chain", "draw", "customer_id"),
+    ...                      coords={"customer_id": [101, 102]})
+    >>> clv.bayes.summarize(draws, interval=0.5)
+                 mean  lower  upper
+    customer_id
+    101           5.0    2.5    7.5
+    102           6.0    3.5    8.5
     """
     _check_interval(interval)
     values = np.asarray(draws.transpose("chain", "draw", ...).values)
