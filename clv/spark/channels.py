@@ -74,6 +74,25 @@ def channel_aggregates(
     ------
     clv.DataError
         A missing column or a customer listed twice in ``acquisitions``.
+
+    Examples
+    --------
+    These need a Spark session (``pip install 'clv[spark]'`` and Java 17), so
+    the doctests do not run them.
+
+    >>> import clv, clv.spark
+    >>> spark = clv.spark.get_session("local[2]")  # doctest: +SKIP
+    >>> tx = clv.spark.read_table(spark, str(clv.datasets.data_path("demo/transactions.csv")))  # doctest: +SKIP
+    >>> acq = clv.read_acquisitions(clv.datasets.data_path("demo/acquisitions.csv"))
+    >>> acq_spark = spark.createDataFrame(acq[["customer_id", "channel", "acquired_at"]])  # doctest: +SKIP
+    >>> rfm = clv.spark.rfm_summary(tx, observation_end="2025-12-31")  # doctest: +SKIP
+    >>> models = clv.spark.fit_channel_models(rfm, acq_spark)  # doctest: +SKIP
+    >>> scores = clv.spark.score_channels(rfm, models, acq_spark, horizon=52, discount_rate=0.1, margin=0.3)  # doctest: +SKIP
+    >>> sums = clv.spark.channel_aggregates(scores, acq_spark, rfm, margin=0.3)  # doctest: +SKIP
+    >>> sums.columns.tolist()  # doctest: +SKIP
+    ['channel', 'cohort', 'customers', 'acquired_without_transactions', 'revenue_to_date', 'ltv_realized', 'clv', 'ltv_expected', 'p_alive']
+    >>> int(sums["customers"].sum()) == len(acq)  # doctest: +SKIP
+    True
     """
     F = functions()
     for col in (customer, channel, acquired_at):
@@ -141,6 +160,12 @@ def channel_aggregates(
 def channel_means(aggregates: pd.DataFrame) -> pd.DataFrame:
     """Per-channel figures from :func:`channel_aggregates`: customers, shares and means per customer.
 
+    Parameters
+    ----------
+    aggregates : pandas.DataFrame
+        Output of :func:`channel_aggregates` (one row per channel and
+        cohort); its ``attrs`` are carried over.
+
     Returns
     -------
     pandas.DataFrame
@@ -149,6 +174,22 @@ def channel_means(aggregates: pd.DataFrame) -> pd.DataFrame:
         acquired customers, as in ``ChannelReport.table``),
         ``share_of_customers, share_of_value``, and ``clv_lower_mean,
         clv_upper_mean`` when present.
+
+    Examples
+    --------
+    Pure pandas, no Spark needed; here a hand-made table of sums:
+
+    >>> import pandas as pd, clv.spark
+    >>> sums = pd.DataFrame({
+    ...     "channel": ["email", "email", "search"], "cohort": ["2024-01", "2024-02", "2024-01"],
+    ...     "customers": [100, 50, 50], "acquired_without_transactions": [0, 0, 5],
+    ...     "revenue_to_date": [1000.0, 500.0, 200.0], "ltv_realized": [300.0, 150.0, 60.0],
+    ...     "clv": [200.0, 100.0, 40.0], "ltv_expected": [500.0, 250.0, 100.0], "p_alive": [60.0, 40.0, 20.0]})
+    >>> clv.spark.channel_means(sums).round(3)
+             customers  acquired_without_transactions  ltv_realized  ltv_expected  p_alive  share_of_customers  share_of_value
+    channel
+    email          150                              0           3.0           5.0    0.667                0.75           0.882
+    search          50                              5           1.2           2.0    0.400                0.25           0.118
     """
     sums = aggregates.drop(columns="cohort").groupby("channel", sort=True).sum()
     out = pd.DataFrame(index=sums.index)

@@ -228,6 +228,21 @@ def fit_channel_models(
     Returns
     -------
     clv.ChannelModels
+
+    Examples
+    --------
+    These need a Spark session (``pip install 'clv[spark]'`` and Java 17), so
+    the doctests do not run them.
+
+    >>> import clv, clv.spark
+    >>> spark = clv.spark.get_session("local[2]")  # doctest: +SKIP
+    >>> tx = clv.spark.read_table(spark, str(clv.datasets.data_path("demo/transactions.csv")))  # doctest: +SKIP
+    >>> acq = clv.read_acquisitions(clv.datasets.data_path("demo/acquisitions.csv"))
+    >>> acq_spark = spark.createDataFrame(acq[["customer_id", "channel", "acquired_at"]])  # doctest: +SKIP
+    >>> rfm = clv.spark.rfm_summary(tx, observation_end="2025-12-31")  # doctest: +SKIP
+    >>> models = clv.spark.fit_channel_models(rfm, acq_spark)  # doctest: +SKIP
+    >>> models.sources == clv.fit_channel_models(rfm.to_pandas(), acq).sources  # doctest: +SKIP
+    True
     """
     from clv.channels import _TRANSACTION_MODELS, ChannelModels
     from clv.errors import ConvergenceError

@@ -54,6 +54,20 @@ class ReportInputs:
     spark_rfm : SparkRFM
     spark_scores : pyspark.sql.DataFrame
         The scores, lazy, in Spark (write them with ``.write.parquet``).
+
+    Examples
+    --------
+    These need a Spark session (``pip install 'clv[spark]'`` and Java 17), so
+    the doctests do not run them.
+
+    >>> import clv, clv.spark
+    >>> from clv.datasets import data_path
+    >>> inputs = clv.spark.report_inputs(str(data_path("demo/transactions.csv")), data_path("demo/acquisitions.csv"),
+    ...                                  master="local[2]", observation_end="2025-12-31")  # doctest: +SKIP
+    >>> inputs.rfm.columns.tolist(), inputs.channel_sums.columns[:3].tolist()  # doctest: +SKIP
+    (['frequency', 'recency', 'T', 'monetary_value'], ['channel', 'cohort', 'customers'])
+    >>> inputs.scores.index.equals(inputs.rfm.index)  # doctest: +SKIP
+    True
     """
 
     rfm: pd.DataFrame | None
@@ -70,6 +84,37 @@ def read_table(spark: Any, source: Any) -> Any:
 
     CSV is read with a header and every column as text (the summary parses
     dates and amounts and reports bad rows).
+
+    Parameters
+    ----------
+    spark : pyspark.sql.SparkSession
+        Used to read files (ignored when ``source`` is already a DataFrame).
+    source : str, pathlib.Path or pyspark.sql.DataFrame
+        A ``.parquet``/``.pq`` file or a directory (read as Parquet), any
+        other file (read as CSV), or a Spark DataFrame (returned as is).
+
+    Returns
+    -------
+    pyspark.sql.DataFrame
+
+    Raises
+    ------
+    clv.DataError
+        The path does not exist (checked before Spark is touched).
+
+    Examples
+    --------
+    >>> import clv.spark
+    >>> clv.spark.read_table(None, "no/such/transactions.parquet")
+    Traceback (most recent call last):
+    ...
+    clv.errors.DataError: transactions file 'no/such/transactions.parquet' does not exist
+
+    Reading a file needs a Spark session, so this is not run:
+
+    >>> spark = clv.spark.get_session("local[2]")  # doctest: +SKIP
+    >>> clv.spark.read_table(spark, str(clv.datasets.data_path("cdnow_sample.csv"))).columns  # doctest: +SKIP
+    ['customer_id', 'date', 'amount']
     """
     if hasattr(source, "schema") and hasattr(source, "columns"):
         return source
@@ -132,6 +177,20 @@ def report_inputs(
     Returns
     -------
     ReportInputs
+
+    Examples
+    --------
+    These need a Spark session (``pip install 'clv[spark]'`` and Java 17), so
+    the doctests do not run them.
+
+    >>> import clv, clv.spark
+    >>> from clv.datasets import data_path
+    >>> inputs = clv.spark.report_inputs(str(data_path("demo/transactions.csv")), data_path("demo/acquisitions.csv"),
+    ...                                  master="local[2]", observation_end="2025-12-31", margin=0.3)  # doctest: +SKIP
+    >>> report = clv.channel_report(inputs.scores, inputs.acquisitions, rfm=inputs.rfm, models=inputs.models,
+    ...                             margin=0.3, n_draws=50, seed=1)  # doctest: +SKIP
+    >>> report.table.index.name, len(report.table) == inputs.acquisitions["channel"].nunique()  # doctest: +SKIP
+    ('channel', True)
     """
     def say(text: str) -> None:
         if progress is not None:

@@ -29,6 +29,31 @@ def model_from_json(text: str) -> Any:
 
     The same checks and construction as :func:`clv.load_model`, from a string
     instead of a file.
+
+    Parameters
+    ----------
+    text : str
+        ``json.dumps(model.to_dict())`` of a fitted :class:`clv.BetaGeo`,
+        :class:`clv.ModifiedBetaGeo`, :class:`clv.ParetoNBD` or
+        :class:`clv.GammaGamma`.
+
+    Returns
+    -------
+    BetaGeo, ModifiedBetaGeo, ParetoNBD or GammaGamma
+
+    Raises
+    ------
+    clv.DataError
+        Not JSON, or not a ``clv`` model description of this format.
+
+    Examples
+    --------
+    No Spark needed:
+
+    >>> import json, clv, clv.spark
+    >>> bg = clv.BetaGeo.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+    >>> clv.spark.model_from_json(json.dumps(bg.to_dict()))
+    BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426)
     """
     try:
         data = json.loads(text)
@@ -187,6 +212,23 @@ def score_channels(
     pyspark.sql.DataFrame
         The columns of :func:`score`; equal to
         ``models.score(rfm_pandas, channel_of, ...)``.
+
+    Examples
+    --------
+    These need a Spark session (``pip install 'clv[spark]'`` and Java 17), so
+    the doctests do not run them.
+
+    >>> import clv, clv.spark
+    >>> spark = clv.spark.get_session("local[2]")  # doctest: +SKIP
+    >>> tx = clv.spark.read_table(spark, str(clv.datasets.data_path("demo/transactions.csv")))  # doctest: +SKIP
+    >>> acq = clv.read_acquisitions(clv.datasets.data_path("demo/acquisitions.csv"))
+    >>> acq_spark = spark.createDataFrame(acq[["customer_id", "channel", "acquired_at"]])  # doctest: +SKIP
+    >>> rfm = clv.spark.rfm_summary(tx, observation_end="2025-12-31")  # doctest: +SKIP
+    >>> models = clv.spark.fit_channel_models(rfm, acq_spark)  # doctest: +SKIP
+    >>> scores = clv.spark.score_channels(rfm, models, acq_spark, horizon=52, discount_rate=0.1, margin=0.3,
+    ...                                   keep=["frequency"])  # doctest: +SKIP
+    >>> scores.columns  # doctest: +SKIP
+    ['customer_id', 'purchase_rate', 'p_alive', 'churn_probability', 'expected_purchases', 'expected_spend', 'expected_revenue', 'clv', 'frequency']
     """
     from pyspark.sql import functions as F
 

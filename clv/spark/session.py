@@ -62,6 +62,16 @@ def get_session(
     cluster ``clv`` must be installed on the executors (see docs/spark.md).
     An existing session is returned as it is (``getOrCreate``), so settings
     only apply to a new one.
+
+    Examples
+    --------
+    These need a Spark session (``pip install 'clv[spark]'`` and Java 17), so
+    the doctests do not run them.
+
+    >>> import clv.spark
+    >>> spark = clv.spark.get_session("local[2]", config={"spark.sql.shuffle.partitions": "8"})  # doctest: +SKIP
+    >>> spark.conf.get("spark.sql.execution.arrow.pyspark.enabled")  # doctest: +SKIP
+    'true'
     """
     functions()
     from pyspark.sql import SparkSession

@@ -58,6 +58,22 @@ class SparkRFM:
         ISO date, inclusive.
     calibration_end : str or None
         ISO date, inclusive; set by :func:`calibration_holdout`.
+
+    Examples
+    --------
+    These need a Spark session (``pip install 'clv[spark]'`` and Java 17), so
+    the doctests do not run them.
+
+    >>> import clv, clv.spark
+    >>> spark = clv.spark.get_session("local[2]")  # doctest: +SKIP
+    >>> tx = spark.createDataFrame(clv.datasets.load_cdnow())  # doctest: +SKIP
+    >>> rfm = clv.spark.rfm_summary(tx, observation_end="1997-09-30")  # doctest: +SKIP
+    >>> rfm.df.columns, rfm.time_unit, rfm.observation_end  # doctest: +SKIP
+    (['customer_id', 'frequency', 'recency', 'T', 'monetary_value'], 'W', '1997-09-30')
+    >>> rfm.to_pandas().shape  # doctest: +SKIP
+    (2357, 4)
+    >>> rfm.realized_revenue().columns  # doctest: +SKIP
+    ['customer_id', 'realized_revenue']
     """
 
     df: Any
@@ -225,16 +241,19 @@ def _sequential_sum(values: Any, start: Any = None) -> Any:
     return F.aggregate(values, F.lit(0.0) if start is None else start, lambda acc, v: acc + v)
 
 
-def _numpy_sum(values: Any) -> Any:
+def _numpy_sum(values: Any, depth: int = 1) -> Any:
     """The sum of an array of doubles in the order NumPy's pairwise summation uses.
 
     The pandas summary totals a customer's days with ``np.add.reduceat``:
-    ``v0 + pairwise(rest)``, where ``pairwise`` of fewer than 8 values adds
-    left to right from 0, and of 8 to 128 values keeps 8 running sums (one
-    per index mod 8), combines them as ``((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7))``
-    and adds the remainder left to right. Following that order gives the same
-    digits. Past 128 values NumPy halves recursively; there the 8-sum scheme is
-    kept (the result can then differ in the last bit).
+    ``v0 + pairwise(rest)``. NumPy's ``pairwise`` adds fewer than 8 values
+    left to right from 0; 8 to 128 values in 8 running sums (one per index
+    mod 8) combined as ``((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7))``, then the
+    remainder left to right; more than 128 values as the pairwise sums of two
+    halves split at a multiple of 8. Following that order gives the same
+    digits. The halving is unrolled ``depth`` times (``depth=1``: exact up to
+    256 values; each level doubles the expression, and deeper trees make
+    Spark's planner crawl); past that the last level keeps the 8-sum scheme
+    and the result can differ in the last bit.
     """
     F = functions()
     m = F.size(values)
@@ -246,7 +265,14 @@ def _numpy_sum(values: Any) -> Any:
     lanes = [_sequential_sum(F.filter(values, lane(j))) for j in range(8)]
     block = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]))
     blocked = _sequential_sum(F.filter(values, lambda v, i: i >= lim), block)
-    return F.when(m < 8, _sequential_sum(values)).otherwise(blocked)
+    small = F.when(m < 8, _sequential_sum(values)).otherwise(blocked)
+    if depth == 0:
+        return small
+    half = F.floor(m / 2).cast("int")
+    split = half - half % 8
+    left = _numpy_sum(F.filter(values, lambda v, i: i < split), depth - 1)
+    right = _numpy_sum(F.filter(values, lambda v, i: i >= split), depth - 1)
+    return F.when(m <= 128, small).otherwise(left + right)
 
 
 def _rfm_columns(cal_day: int, unit: float) -> list[Any]:
@@ -371,6 +397,18 @@ def calibration_holdout(
     mean of those days' totals (0 without holdout purchases) and
     ``duration_holdout`` the holdout length in time units.
 
+    Parameters
+    ----------
+    df : pyspark.sql.DataFrame
+        One row per purchase, as for :func:`rfm_summary`.
+    calibration_end : date-like
+        Last day of the calibration period (inclusive).
+    observation_end : date-like
+        Last day of the holdout period (inclusive); after ``calibration_end``.
+    time_unit : {"W", "D", "M"}
+    customer, date, amount : str
+        Column names in ``df``.
+
     Returns
     -------
     SparkRFM
@@ -378,11 +416,23 @@ def calibration_holdout(
         holdout columns; ``.exclusions`` the five counts of the pandas
         version.
 
+    Raises
+    ------
+    clv.DataError
+        As :func:`rfm_summary`, and when ``observation_end`` is not after
+        ``calibration_end``.
+
     Examples
     --------
-    >>> import clv.spark
-    >>> ch = clv.spark.calibration_holdout(tx_df, calibration_end="1997-09-30",
-    ...                                    observation_end="1998-06-30")  # doctest: +SKIP
+    These need a Spark session (``pip install 'clv[spark]'`` and Java 17), so
+    the doctests do not run them.
+
+    >>> import clv, clv.spark
+    >>> spark = clv.spark.get_session("local[2]")  # doctest: +SKIP
+    >>> tx = spark.createDataFrame(clv.datasets.load_cdnow())  # doctest: +SKIP
+    >>> ch = clv.spark.calibration_holdout(tx, calibration_end="1997-09-30", observation_end="1998-06-30")  # doctest: +SKIP
+    >>> ch.df.columns[-3:], ch.calibration_end  # doctest: +SKIP
+    (['holdout_frequency', 'holdout_monetary_value', 'duration_holdout'], '1997-09-30')
     """
     unit = time_unit_days(time_unit)
     cal_day = _day(calibration_end, "calibration_end")
