@@ -212,6 +212,8 @@ def run_equality(n_customers: int) -> dict[str, Any]:
     return {
         "customers": len(rfm), "transactions": len(tx),
         "exclusions_equal": got_rfm.attrs == rfm.attrs,
+        "monetary_value_not_identical": int((got_rfm["monetary_value"].to_numpy() != rfm["monetary_value"].to_numpy()).sum()),
+        "gg_params_identical": bool((sgg.params_.to_numpy() == gg.params_.to_numpy()).all()),
         "rfm_max_diff": {c: _close(got_rfm[c], rfm[c]) for c in rfm.columns},
         "bg_max_rel_diff": _rel(sbg.params_, bg.params_),
         "gg_max_rel_diff": _rel(sgg.params_, gg.params_),
