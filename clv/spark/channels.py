@@ -82,7 +82,7 @@ def channel_aggregates(
 
     >>> import clv, clv.spark
     >>> spark = clv.spark.get_session("local[2]")  # doctest: +SKIP
-    >>> tx = clv.spark.read_table(spark, str(clv.datasets.data_path("demo/transactions.csv")))  # doctest: +SKIP
+    >>> tx = spark.createDataFrame(clv.read_transactions(clv.datasets.data_path("demo/transactions.csv")))  # doctest: +SKIP
     >>> acq = clv.read_acquisitions(clv.datasets.data_path("demo/acquisitions.csv"))
     >>> acq_spark = spark.createDataFrame(acq[["customer_id", "channel", "acquired_at"]])  # doctest: +SKIP
     >>> rfm = clv.spark.rfm_summary(tx, observation_end="2025-12-31")  # doctest: +SKIP

@@ -114,7 +114,7 @@ def read_table(spark: Any, source: Any) -> Any:
 
     >>> spark = clv.spark.get_session("local[2]")  # doctest: +SKIP
     >>> clv.spark.read_table(spark, str(clv.datasets.data_path("cdnow_sample.csv"))).columns  # doctest: +SKIP
-    ['customer_id', 'date', 'amount']
+    ['customer_id', 'date', 'cds', 'amount']
     """
     if hasattr(source, "schema") and hasattr(source, "columns"):
         return source

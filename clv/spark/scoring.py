@@ -220,15 +220,14 @@ def score_channels(
 
     >>> import clv, clv.spark
     >>> spark = clv.spark.get_session("local[2]")  # doctest: +SKIP
-    >>> tx = clv.spark.read_table(spark, str(clv.datasets.data_path("demo/transactions.csv")))  # doctest: +SKIP
+    >>> tx = spark.createDataFrame(clv.read_transactions(clv.datasets.data_path("demo/transactions.csv")))  # doctest: +SKIP
     >>> acq = clv.read_acquisitions(clv.datasets.data_path("demo/acquisitions.csv"))
     >>> acq_spark = spark.createDataFrame(acq[["customer_id", "channel", "acquired_at"]])  # doctest: +SKIP
     >>> rfm = clv.spark.rfm_summary(tx, observation_end="2025-12-31")  # doctest: +SKIP
     >>> models = clv.spark.fit_channel_models(rfm, acq_spark)  # doctest: +SKIP
-    >>> scores = clv.spark.score_channels(rfm, models, acq_spark, horizon=52, discount_rate=0.1, margin=0.3,
-    ...                                   keep=["frequency"])  # doctest: +SKIP
+    >>> scores = clv.spark.score_channels(rfm, models, acq_spark, horizon=52, discount_rate=0.1, margin=0.3)  # doctest: +SKIP
     >>> scores.columns  # doctest: +SKIP
-    ['customer_id', 'purchase_rate', 'p_alive', 'churn_probability', 'expected_purchases', 'expected_spend', 'expected_revenue', 'clv', 'frequency']
+    ['customer_id', 'purchase_rate', 'p_alive', 'churn_probability', 'expected_purchases', 'expected_spend', 'expected_revenue', 'clv']
     """
     from pyspark.sql import functions as F
 
