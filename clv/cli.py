@@ -110,6 +110,8 @@ def _channel_of(rfm: Any, acquisitions: Any) -> Any:
 
 def _bayes_models(rfm: Any, acquisitions: Any, seed: int, say: _Progress, draws: int = 500,
                   chains: int = 2) -> PosteriorChannelModels:
+    if draws < 50 or chains < 1:
+        raise DataError(f"--bayes-draws must be at least 50 and --chains at least 1 (got {draws}, {chains})")
     """Fit the grouped Bayesian models, or explain why they cannot be used."""
     try:
         from clv import bayes
@@ -121,9 +123,12 @@ def _bayes_models(rfm: Any, acquisitions: Any, seed: int, say: _Progress, draws:
                         "which this installation does not provide yet; use --model mle")
     grouped = rfm.assign(channel=_channel_of(rfm, acquisitions))
     say(f"sampling the hierarchical BG/NBD ({chains} chains x {draws} draws; this takes minutes)")
-    tm = bayes.HierarchicalBetaGeo(group="channel").fit(grouped, draws=draws, tune=draws, chains=chains, random_seed=seed)
+    bar = not say.quiet  # the sampler's own progress bar, on stderr
+    tm = bayes.HierarchicalBetaGeo(group="channel", progressbar=bar).fit(grouped, draws=draws, tune=draws, chains=chains,
+                                                                        random_seed=seed)
     say("sampling the hierarchical Gamma-Gamma")
-    sm = bayes.HierarchicalGammaGamma(group="channel").fit(grouped, draws=draws, tune=draws, chains=chains, random_seed=seed)
+    sm = bayes.HierarchicalGammaGamma(group="channel", progressbar=bar).fit(grouped, draws=draws, tune=draws, chains=chains,
+                                                                           random_seed=seed)
     return PosteriorChannelModels(tm, sm)
 
 
@@ -155,7 +160,8 @@ def main() -> None:
 
 def _run_report(*, transactions: str, acquisitions: str, spend: str | None, out: str, horizon: float, time_unit: str,
                 discount_rate: float, margin: float, model_kind: str, transaction_model: str, seed: int,
-                observation_end: str | None, n_draws: int, currency: str, quiet: bool, title: str) -> None:
+                observation_end: str | None, n_draws: int, currency: str, quiet: bool, title: str,
+                bayes_draws: int = 500, chains: int = 2) -> None:
     from clv.reports import default_sections, write_report
     from clv.reports.lifecycle_section import lifecycle_extra, with_lifecycle
 
@@ -165,7 +171,7 @@ def _run_report(*, transactions: str, acquisitions: str, spend: str | None, out:
     sp = clv.read_channel_spend(spend) if spend else None
     say(f"{len(acq):,} acquisitions in {acq['channel'].nunique()} channels" + (f"; {len(sp):,} spend rows" if sp is not None else ""))
     if model_kind == "bayes":
-        models = _bayes_models(rfm, acq, seed, say)
+        models = _bayes_models(rfm, acq, seed, say, draws=bayes_draws, chains=chains)
     else:
         models = fit_channel_models(rfm, acq, transaction_model=transaction_model, progress=say)
     say("scoring customers with their channel's model")
@@ -193,6 +199,9 @@ def _run_report(*, transactions: str, acquisitions: str, spend: str | None, out:
 @click.option("--out", "-o", required=True, type=click.Path(file_okay=False), help="Report directory to write.")
 @_valuation_options
 @click.option("--n-draws", type=int, default=100, show_default=True, help="Parameter draws for intervals and P(LTV > CAC).")
+@click.option("--bayes-draws", type=int, default=500, show_default=True,
+              help="--model bayes: posterior draws per chain (and as many tuning steps).")
+@click.option("--chains", type=int, default=2, show_default=True, help="--model bayes: number of chains.")
 @click.option("--currency", default="", help="Currency label for money figures, e.g. USD.")
 @click.option("--title", default="Customer lifetime value by acquisition channel", help="Report title.")
 @_guarded
@@ -203,6 +212,7 @@ def report(**kwargs: Any) -> None:
     Examples:
       clv report -t tx.csv -a acquisitions.csv -s spend.csv --out reports/q3
       clv report -t tx.parquet -a acq.csv --out reports/q3 --horizon 104 --margin 0.4 --seed 7
+      clv report -t tx.csv -a acq.csv -s spend.csv --out reports/q3 --model bayes --chains 4 --bayes-draws 1000
     """
     _run_report(**kwargs)
 

@@ -57,6 +57,8 @@ BAD = [
         "-a", str(f["acq"])], "column 'amount': missing"),
     ("margin out of range", lambda f, d: ["-t", str(f["tx"]), "-a", str(f["acq"]), "--margin", "30"],
      "margin must lie between 0 and 1"),
+    ("too few posterior draws", lambda f, d: ["-t", str(f["tx"]), "-a", str(f["acq"]), "--model", "bayes", "--bayes-draws", "10"],
+     "--bayes-draws must be at least 50"),
 ]
 
 
