@@ -386,6 +386,12 @@ def fit_channel_models(
     sources = {"*": "pooled MLE"}
     channel_of = acquisitions.set_index("customer_id")["channel"]
     groups = channel_of.reindex(rfm.index)
+    if len(rfm) and len(channel_of) and groups.isna().all():
+        raise DataError(
+            "column 'customer_id': no customer of the transactions appears in the acquisitions "
+            f"(transaction ids like {str(rfm.index[0])!r} of type {rfm.index.dtype}, "
+            f"acquisition ids like {str(channel_of.index[0])!r} of type {channel_of.index.dtype})"
+        )
     for name in sorted(channel_of.unique()):
         sub = rfm.loc[(groups == name).to_numpy()]
         if len(sub) < min_customers:

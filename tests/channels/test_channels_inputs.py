@@ -141,3 +141,12 @@ if __name__ == "__main__":  # print the Markdown table of docs/cli_and_inputs.md
             call()
         except clv.DataError as exc:
             print(f"| {j} | channel_report | {case} | `{exc}` |")
+
+
+def test_disjoint_customer_ids_are_a_clear_error():
+    """String ids on one side and integers on the other would otherwise fall back to the pooled model silently."""
+    sim = clv.simulate(400, seed=1)
+    rfm = clv.rfm_summary(sim.transactions)
+    acq = sim.acquisitions.assign(customer_id=lambda d: "c" + d["customer_id"].astype(str))
+    with pytest.raises(clv.DataError, match="no customer of the transactions appears in the acquisitions"):
+        clv.fit_channel_models(rfm, acq)
