@@ -212,7 +212,8 @@ def fit_channel_models(
     The same rules (a pooled pair under ``"*"`` fitted on every customer; a
     pair per channel of ``acquisitions`` with at least ``min_customers``
     customers in ``rfm``; a channel whose fit fails falls back to the pooled
-    pair, with the reason in ``sources``) and the same parameters, from two
+    pair, with the reason in ``sources``; no shared customer id at all is a
+    :class:`clv.DataError`) and the same parameters, from two
     collected tables: per-channel ``(x, t_x, T)`` counts and per-channel
     ``(x, m)`` rows of repeat buyers.
 
@@ -256,6 +257,14 @@ def fit_channel_models(
     stats = _collect(frame, ["_channel", *TRANSACTION_STATISTICS])
     spend = _collect_spend(frame, ["_channel", *SPEND_STATISTICS])
     n_all = int(stats["count"].sum())
+    if n_all and stats["_channel"].isna().all():
+        example = acquisitions.select("customer_id").limit(1).collect()
+        raise DataError(
+            "column 'customer_id': no customer of the transactions appears in the acquisitions "
+            f"(transaction ids like {stats['_first'].iloc[0]!r}, acquisition ids like "
+            f"{example[0][0] if example else None!r}; types {_frame(rfm).schema['customer_id'].dataType.simpleString()} "
+            f"and {acquisitions.schema['customer_id'].dataType.simpleString()})"
+        )
     if progress is not None:
         progress(f"fitting pooled {cls.__name__} + GammaGamma on {n_all:,} customers")
     t_models = {"*": _fit_one(cls(penalizer=penalizer), _pooled(stats, "_channel", TRANSACTION_STATISTICS), "transactions")}

@@ -197,7 +197,8 @@ def report_inputs(
             progress(text)
 
     spark = spark if spark is not None else get_session(master)
-    acq = read_acquisitions(acquisitions) if not isinstance(acquisitions, pd.DataFrame) or "cost" not in acquisitions else acquisitions
+    validated = isinstance(acquisitions, pd.DataFrame) and list(acquisitions.columns) == ["customer_id", "channel", "acquired_at", "cost"]
+    acq = acquisitions if validated else read_acquisitions(acquisitions)  # the output of read_acquisitions passes as is
     say(f"summarising {transactions} in Spark ({spark.sparkContext.master})")
     srfm = rfm_summary(read_table(spark, transactions), observation_end=observation_end, time_unit=time_unit,
                        customer=customer, date=date, amount=amount)

@@ -113,3 +113,10 @@ def test_report_inputs_feed_channel_report(spark, business):
     np.testing.assert_allclose(got.table[numeric].to_numpy(dtype=float), expected.table[numeric].to_numpy(dtype=float),
                                **TOL)
     assert list(got.table.index) == list(expected.table.index)
+
+
+def test_disjoint_customer_ids_are_an_error(spark, business):
+    b = business
+    other = b["acq_spark"].selectExpr("customer_id + 10000000 AS customer_id", "channel", "acquired_at")
+    with pytest.raises(clv.DataError, match="no customer of the transactions appears in the acquisitions"):
+        clv.spark.fit_channel_models(b["srfm"], other)
