@@ -31,7 +31,7 @@ class HierarchicalGammaGamma(BayesianModel):
     ----------
     group : str or None
         Group column of the RFM frame, or ``None`` for no pooling structure.
-    priors, sampler, progressbar, target_accept
+    priors, sampler, progressbar, target_accept, centered_from
         See :class:`clv.bayes.base.BayesianModel`; default priors
         :data:`clv.bayes.priors.GAMMA_GAMMA_PRIORS`.
 

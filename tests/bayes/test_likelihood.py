@@ -19,7 +19,7 @@ from clv.kernels import bgnbd, gammagamma
 from clv.kernels.backend import pytensor_backend
 
 
-def _per_group(model, names, rng, n_groups):
+def _per_group(model, names, rng, n_groups, centered=False):
     """A random point of the PyMC model and the per-group natural parameters it implies."""
     point, params = {}, {}
     for k in names:
@@ -31,14 +31,17 @@ def _per_group(model, names, rng, n_groups):
             mu, log_sigma, z = rng.normal(0.0, 1.0), rng.normal(-1.0, 0.5), rng.normal(0.0, 1.0, n_groups)
             point[f"mu_log_{k}"] = np.asarray(mu)
             point[f"sigma_log_{k}_log__"] = np.asarray(log_sigma)
-            point[f"z_{k}"] = z
+            if centered:
+                point[f"log_{k}_centered"] = mu + np.exp(log_sigma) * z
+            else:
+                point[f"z_{k}"] = z
             params[k] = np.exp(mu + np.exp(log_sigma) * z)
     return point, params
 
 
-@pytest.mark.parametrize("group", [None, "channel"])
-def test_beta_geo_potential_equals_numpy_loglik(small_rfm, group):
-    model = clv.bayes.HierarchicalBetaGeo(group=group)
+@pytest.mark.parametrize("group, centered", [(None, False), ("channel", False), ("channel", True)])
+def test_beta_geo_potential_equals_numpy_loglik(small_rfm, group, centered):
+    model = clv.bayes.HierarchicalBetaGeo(group=group, centered_from=1 if centered else None)
     pm_model = model.build_model(small_rfm)
     fn = pm_model.compile_logp(vars=[pm_model["loglik"]], jacobian=False)
     levels = sorted(small_rfm["channel"].unique()) if group else ["all"]
@@ -46,7 +49,7 @@ def test_beta_geo_potential_equals_numpy_loglik(small_rfm, group):
     x, t_x, T = (small_rfm[c].to_numpy(float) for c in ("frequency", "recency", "T"))
     rng = np.random.default_rng(0)
     for _ in range(5):
-        point, params = _per_group(pm_model, bgnbd.PARAMS, rng, len(levels) if group else None)
+        point, params = _per_group(pm_model, bgnbd.PARAMS, rng, len(levels) if group else None, centered)
         expected = bgnbd.loglik(*(params[k][codes] for k in bgnbd.PARAMS), x, t_x, T).sum()
         assert float(fn(point)) == pytest.approx(expected, rel=1e-10)
 
