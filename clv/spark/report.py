@@ -79,11 +79,13 @@ class ReportInputs:
     spark_scores: Any
 
 
-def read_table(spark: Any, source: Any) -> Any:
+def read_table(spark: Any, source: Any, customer: str = "customer_id") -> Any:
     """A Spark DataFrame from a Parquet path (file or directory), a CSV path, or a Spark DataFrame.
 
     CSV is read with a header and every column as text (the summary parses
-    dates and amounts and reports bad rows).
+    dates and amounts and reports bad rows); a ``customer`` column of
+    all-integer text without leading zeros becomes integers, as
+    :func:`clv.read_transactions` does, so ids join with the acquisitions.
 
     Parameters
     ----------
@@ -92,6 +94,8 @@ def read_table(spark: Any, source: Any) -> Any:
     source : str, pathlib.Path or pyspark.sql.DataFrame
         A ``.parquet``/``.pq`` file or a directory (read as Parquet), any
         other file (read as CSV), or a Spark DataFrame (returned as is).
+    customer : str
+        Name of the customer id column (for the CSV id rule).
 
     Returns
     -------
@@ -123,7 +127,19 @@ def read_table(spark: Any, source: Any) -> Any:
         raise DataError(f"transactions file '{path}' does not exist")
     if path.suffix.lower() in {".parquet", ".pq"} or path.is_dir():
         return spark.read.parquet(str(path))
-    return spark.read.option("header", "true").csv(str(path))
+    return _integer_ids(spark.read.option("header", "true").csv(str(path)), customer)
+
+
+def _integer_ids(df: Any, customer: str) -> Any:
+    """All-integer text ids (no leading zero) become integers, as :func:`clv.read_transactions` does for CSV."""
+    from pyspark.sql import functions as F
+
+    if customer not in df.columns:
+        return df
+    text = F.trim(F.col(customer))
+    if df.filter(F.col(customer).isNotNull() & ~text.rlike(r"^-?[1-9][0-9]{0,17}$")).limit(1).count():
+        return df
+    return df.withColumn(customer, text.cast("bigint"))
 
 
 def report_inputs(
@@ -200,7 +216,7 @@ def report_inputs(
     validated = isinstance(acquisitions, pd.DataFrame) and list(acquisitions.columns) == ["customer_id", "channel", "acquired_at", "cost"]
     acq = acquisitions if validated else read_acquisitions(acquisitions)  # the output of read_acquisitions passes as is
     say(f"summarising {transactions} in Spark ({spark.sparkContext.master})")
-    srfm = rfm_summary(read_table(spark, transactions), observation_end=observation_end, time_unit=time_unit,
+    srfm = rfm_summary(read_table(spark, transactions, customer), observation_end=observation_end, time_unit=time_unit,
                        customer=customer, date=date, amount=amount)
     say(f"summary to {srfm.observation_end}; exclusions {srfm.exclusions}")
     acq_spark = spark.createDataFrame(acq[["customer_id", "channel", "acquired_at"]])

@@ -120,3 +120,15 @@ def test_disjoint_customer_ids_are_an_error(spark, business):
     other = b["acq_spark"].selectExpr("customer_id + 10000000 AS customer_id", "channel", "acquired_at")
     with pytest.raises(clv.DataError, match="no customer of the transactions appears in the acquisitions"):
         clv.spark.fit_channel_models(b["srfm"], other)
+
+
+def test_csv_transactions_read_like_pandas(spark, tmp_path):
+    raw = pd.DataFrame({"customer_id": ["1", "2", "2", "10"], "date": ["2024-01-01", "2024-01-02", "2024-01-20", "2024-01-05"],
+                        "amount": ["5", "7.5", "2.5", "1"]})
+    path = tmp_path / "tx.csv"
+    raw.to_csv(path, index=False)
+    got = clv.spark.rfm_summary(clv.spark.read_table(spark, path), observation_end="2024-01-31")
+    expected = clv.rfm_summary(clv.read_transactions(path), observation_end="2024-01-31")
+    pd.testing.assert_frame_equal(got.to_pandas(), expected)
+    raw.assign(customer_id=["01", "2", "2", "10"]).to_csv(path, index=False)  # a leading zero keeps ids as text
+    assert clv.spark.read_table(spark, path).schema["customer_id"].dataType.simpleString() == "string"
