@@ -64,8 +64,8 @@ def _guarded(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def _common(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
-        click.option("--transactions", "-t", required=True, type=click.Path(dir_okay=False),
-                     help="Transaction log CSV/Parquet with customer_id, date, amount."),
+        click.option("--transactions", "-t", required=True, type=click.Path(),
+                     help="Transaction log CSV/Parquet with customer_id, date, amount (a Parquet directory with --engine spark)."),
         click.option("--observation-end", default=None, help="Last observed day (default: last transaction day)."),
         click.option("--time-unit", type=click.Choice(["W", "D", "M"]), default="W", show_default=True,
                      help="Time unit of rates and horizons: weeks, days or months."),
@@ -132,6 +132,26 @@ def _bayes_models(rfm: Any, acquisitions: Any, seed: int, say: _Progress, draws:
     return PosteriorChannelModels(tm, sm)
 
 
+def _spark_inputs(transactions: str, acquisitions: Any, *, model_kind: str, master: str, say: _Progress,
+                  **settings: Any) -> tuple[Any, Any, Any, Any]:
+    """Summary, per-channel fits and scores computed on Spark (clv.spark.report_inputs)."""
+    if model_kind == "bayes":
+        raise DataError("--engine spark supports --model mle only")
+    try:
+        import clv.spark
+        from pyspark.errors import PySparkException
+    except ImportError:
+        raise DataError('--engine spark needs PySpark: pip install "clv[spark]"') from None
+    say(f"starting Spark ({master}) and summarising {transactions} there")
+    try:
+        inputs = clv.spark.report_inputs(transactions, acquisitions, master=master, progress=say, **settings)
+    except ImportError as exc:
+        raise DataError(str(exc)) from None
+    except PySparkException as exc:
+        raise DataError(f"Spark failed: {str(exc).strip().splitlines()[0]}") from None
+    return None, inputs.rfm, inputs.models, inputs.scores
+
+
 def _write_csv_atomic(frame: Any, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", dir=out.parent, prefix=f".{out.name}.", suffix=".tmp", delete=False) as handle:
@@ -161,22 +181,28 @@ def main() -> None:
 def _run_report(*, transactions: str, acquisitions: str, spend: str | None, out: str, horizon: float, time_unit: str,
                 discount_rate: float, margin: float, model_kind: str, transaction_model: str, seed: int,
                 observation_end: str | None, n_draws: int, currency: str, quiet: bool, title: str,
-                bayes_draws: int = 500, chains: int = 2) -> None:
+                bayes_draws: int = 500, chains: int = 2, engine: str = "pandas", spark_master: str = "local[*]") -> None:
     from clv.reports import default_sections, write_report
     from clv.reports.lifecycle_section import lifecycle_extra, with_lifecycle
 
     say = _Progress(quiet)
-    tx, rfm = _rfm(transactions, observation_end, time_unit, say)
     acq = clv.read_acquisitions(acquisitions)
     sp = clv.read_channel_spend(spend) if spend else None
     say(f"{len(acq):,} acquisitions in {acq['channel'].nunique()} channels" + (f"; {len(sp):,} spend rows" if sp is not None else ""))
-    if model_kind == "bayes":
-        models = _bayes_models(rfm, acq, seed, say, draws=bayes_draws, chains=chains)
+    if engine == "spark":
+        tx, rfm, models, scores = _spark_inputs(transactions, acq, model_kind=model_kind, master=spark_master,
+                                                observation_end=observation_end, time_unit=time_unit, horizon=horizon,
+                                                discount_rate=discount_rate, margin=margin,
+                                                transaction_model=transaction_model, say=say)
     else:
-        models = fit_channel_models(rfm, acq, transaction_model=transaction_model, progress=say)
-    say("scoring customers with their channel's model")
-    scores = models.score(rfm, _channel_of(rfm, acq), horizon=horizon, discount_rate=discount_rate,
-                          margin=margin, time_unit=time_unit, n_draws=n_draws, seed=seed)
+        tx, rfm = _rfm(transactions, observation_end, time_unit, say)
+        if model_kind == "bayes":
+            models = _bayes_models(rfm, acq, seed, say, draws=bayes_draws, chains=chains)
+        else:
+            models = fit_channel_models(rfm, acq, transaction_model=transaction_model, progress=say)
+        say("scoring customers with their channel's model")
+        scores = models.score(rfm, _channel_of(rfm, acq), horizon=horizon, discount_rate=discount_rate,
+                              margin=margin, time_unit=time_unit, n_draws=n_draws, seed=seed)
     report = channel_report(scores, acq, spend=sp, transactions=tx, rfm=rfm, models=models, horizon=horizon,
                             discount_rate=discount_rate, margin=margin, time_unit=time_unit, n_draws=n_draws, seed=seed,
                             progress=say)
@@ -202,6 +228,9 @@ def _run_report(*, transactions: str, acquisitions: str, spend: str | None, out:
 @click.option("--bayes-draws", type=int, default=500, show_default=True,
               help="--model bayes: posterior draws per chain (and as many tuning steps).")
 @click.option("--chains", type=int, default=2, show_default=True, help="--model bayes: number of chains.")
+@click.option("--engine", type=click.Choice(["pandas", "spark"]), default="pandas", show_default=True,
+              help="Where to summarise, fit and score: in this process, or on Spark (pip install 'clv[spark]').")
+@click.option("--spark-master", default="local[*]", show_default=True, help="--engine spark: the Spark master URL.")
 @click.option("--currency", default="", help="Currency label for money figures, e.g. USD.")
 @click.option("--title", default="Customer lifetime value by acquisition channel", help="Report title.")
 @_guarded
@@ -213,6 +242,7 @@ def report(**kwargs: Any) -> None:
       clv report -t tx.csv -a acquisitions.csv -s spend.csv --out reports/q3
       clv report -t tx.parquet -a acq.csv --out reports/q3 --horizon 104 --margin 0.4 --seed 7
       clv report -t tx.csv -a acq.csv -s spend.csv --out reports/q3 --model bayes --chains 4 --bayes-draws 1000
+      clv report --engine spark --spark-master local[*] -t lake/tx.parquet -a acq.csv -s spend.csv --out reports/q3
     """
     _run_report(**kwargs)
 
