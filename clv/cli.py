@@ -138,8 +138,9 @@ def _spark_inputs(transactions: str, acquisitions: Any, *, model_kind: str, mast
     if model_kind == "bayes":
         raise DataError("--engine spark supports --model mle only")
     try:
-        import clv.spark
         from pyspark.errors import PySparkException
+
+        import clv.spark
     except ImportError:
         raise DataError('--engine spark needs PySpark: pip install "clv[spark]"') from None
     say(f"starting Spark ({master}) and summarising {transactions} there")
