@@ -221,19 +221,24 @@ class MLEModel:
         hess = hess - 4 * pen * n * np.diag(theta2)
         if not np.all(np.isfinite(hess)):
             return log_params
-        current = self._objective(log_params, data)[0]
-        for _ in range(4):
+        current, g_obj = self._objective(log_params, data)
+        for _ in range(6):
             grad = self._log_gradient(log_params, data) - 2 * pen * n * np.exp(2 * log_params)
             try:
                 step = np.linalg.solve(hess, grad)
             except np.linalg.LinAlgError:
                 break
             trial = log_params - step
-            value = self._objective(trial, data)[0] if np.all(np.isfinite(trial)) else np.inf
-            if value > current + 1e-15:
+            if not np.all(np.isfinite(trial)):
                 break
-            log_params, current = trial, value
-            if np.max(np.abs(step)) < 1e-9:
+            value, g_trial = self._objective(trial, data)
+            # Near the optimum the objective is flat to rounding, so a step is also kept when it
+            # shrinks the gradient without worsening the objective beyond rounding.
+            tolerance = 1e-13 * max(1.0, abs(current))
+            if value > current + tolerance or (value > current and np.abs(g_trial).max() >= np.abs(g_obj).max()):
+                break
+            log_params, current, g_obj = trial, value, g_trial
+            if np.max(np.abs(step)) < 1e-12:
                 break
         return log_params
 

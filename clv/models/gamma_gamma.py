@@ -72,9 +72,10 @@ class GammaGamma(MLEModel):
         repeat = x > 0
         positive = repeat & (m > 0)
         keep = positive & (w > 0)
+        # Counted in customers: with weights, a row stands for that many customers.
         exclusions = {
-            "customers_without_repeat_purchases": int((~repeat).sum()),
-            "customers_with_non_positive_spend": int((repeat & ~positive).sum()),
+            "customers_without_repeat_purchases": int(round(w[~repeat].sum())),
+            "customers_with_non_positive_spend": int(round(w[repeat & ~positive].sum())),
         }
         if not keep.any():
             raise DataError("column 'monetary_value': no customer has repeat purchases with a positive mean spend")
