@@ -74,8 +74,8 @@ class GammaGamma(MLEModel):
         keep = positive & (w > 0)
         # Counted in customers: with weights, a row stands for that many customers.
         exclusions = {
-            "customers_without_repeat_purchases": int(round(w[~repeat].sum())),
-            "customers_with_non_positive_spend": int(round(w[repeat & ~positive].sum())),
+            "customers_without_repeat_purchases": int(np.rint(w[~repeat].sum())),
+            "customers_with_non_positive_spend": int(np.rint(w[repeat & ~positive].sum())),
         }
         if not keep.any():
             raise DataError("column 'monetary_value': no customer has repeat purchases with a positive mean spend")
