@@ -106,3 +106,12 @@ __all__ = [
     "value_at_risk",
     "value_tiers",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """Import :mod:`clv.bayes` on first access (``clv.bayes.HierarchicalBetaGeo``), keeping ``import clv`` light."""
+    if name == "bayes":
+        import importlib
+
+        return importlib.import_module("clv.bayes")
+    raise AttributeError(f"module 'clv' has no attribute {name!r}")

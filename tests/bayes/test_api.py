@@ -170,3 +170,11 @@ def test_nutpie_sampler_when_installed(small_rfm):
     pytest.importorskip("nutpie")
     model = clv.bayes.HierarchicalBetaGeo(group=None, sampler="nutpie").fit(small_rfm, draws=50, tune=50, chains=2, random_seed=5)
     assert model.idata.posterior.sizes["draw"] == 50
+
+
+def test_clv_bayes_is_reachable_lazily_from_clv():
+    code = (
+        "import sys, clv; assert 'clv.bayes' not in sys.modules; "
+        "assert clv.bayes.HierarchicalBetaGeo.__name__ == 'HierarchicalBetaGeo'; assert 'pymc' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
