@@ -11,8 +11,8 @@ fit (both quantities, relative error).
 
 With ten 90% intervals the chance that all cover is well below one even for
 a perfectly calibrated model, so the outcome depends on the seed; the
-seed below was not searched for (it is the first one tried) and the report
-of issue 4 says how other seeds fared.
+seed below was not searched for (it is the first one tried; no other seed
+was run for lack of time, see the issue-4 report).
 """
 
 from __future__ import annotations
