@@ -36,7 +36,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from clv.data.summary import _EPOCH, _daily, _day, time_unit_days
+from clv.data.summary import EPOCH, daily_purchases, day_number, time_unit_days
 from clv.errors import DataError
 
 __all__ = ["Tracking", "ValidationResult", "bucket_index", "compare_models", "frequency_buckets", "tracking", "validate"]
@@ -259,11 +259,11 @@ def tracking(
     """
     _check_transaction_model(model)
     unit = time_unit_days(time_unit)
-    cal_day = _day(calibration_end, "calibration_end")
-    end_day = _day(observation_end, "observation_end")
+    cal_day = day_number(calibration_end, "calibration_end")
+    end_day = day_number(observation_end, "observation_end")
     if end_day <= cal_day:
         raise DataError(f"observation_end ({observation_end}) must be after calibration_end ({calibration_end})")
-    daily = _daily(transactions, end_day)
+    daily = daily_purchases(transactions, end_day)
     if daily.code.size == 0:
         raise DataError(f"no transactions on or before observation_end {observation_end}")
     is_first = np.r_[True, daily.code[1:] != daily.code[:-1]]
@@ -272,7 +272,7 @@ def tracking(
     if not in_cohort.any():
         raise DataError(f"no customer makes a first purchase on or before calibration_end {calibration_end}")
     cohort_first = first_day[in_cohort]
-    start_day = int(cohort_first.min()) if start is None else _day(start, "start")
+    start_day = int(cohort_first.min()) if start is None else day_number(start, "start")
     if start_day > cohort_first.min():
         raise DataError(f"start ({start}) is after the first purchase of the cohort")
 
@@ -293,7 +293,7 @@ def tracking(
 
     table = pd.DataFrame(
         {
-            "period_end": _EPOCH + np.floor(period_end).astype(np.int64).astype("timedelta64[D]"),
+            "period_end": EPOCH + np.floor(period_end).astype(np.int64).astype("timedelta64[D]"),
             "actual": actual,
             "expected": np.diff(expected_cum, prepend=0.0),
             "actual_cumulative": np.cumsum(actual),

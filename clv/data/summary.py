@@ -275,9 +275,3 @@ def calibration_holdout(
     out.attrs["calibration_end"] = str(EPOCH + np.timedelta64(cal_day, "D"))
     out.attrs["observation_end"] = str(EPOCH + np.timedelta64(end_day, "D"))
     return out
-
-
-# Former private names, still imported by the Spark path; to be removed once it uses the public ones.
-_day = day_number
-_EPOCH = EPOCH
-_daily = daily_purchases

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from clv.data.summary import _day, time_unit_days
+from clv.data.summary import day_number, time_unit_days
 from clv.errors import DataError
 from clv.spark.session import functions, types
 
@@ -357,7 +357,7 @@ def rfm_summary(
     {'rows_after_observation_end': 0, 'customers_after_observation_end': 0, 'rows_merged_same_day': 12, ...}
     """
     unit = time_unit_days(time_unit)
-    end_day = None if observation_end is None else _day(observation_end, "observation_end")
+    end_day = None if observation_end is None else day_number(observation_end, "observation_end")
     raw = _canonical(df, customer, date, amount)
     stats = _scan(raw, None, end_day)
     _check(raw, stats, date, amount, customer)
@@ -435,8 +435,8 @@ def calibration_holdout(
     (['holdout_frequency', 'holdout_monetary_value', 'duration_holdout'], '1997-09-30')
     """
     unit = time_unit_days(time_unit)
-    cal_day = _day(calibration_end, "calibration_end")
-    end_day = _day(observation_end, "observation_end")
+    cal_day = day_number(calibration_end, "calibration_end")
+    end_day = day_number(observation_end, "observation_end")
     if end_day <= cal_day:
         raise DataError(f"observation_end ({observation_end}) must be after calibration_end ({calibration_end})")
     raw = _canonical(df, customer, date, amount)
