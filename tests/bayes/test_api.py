@@ -1,7 +1,7 @@
 """Plumbing of clv.bayes on short fits: predictions, tables, persistence, valuation, errors.
 
 The fits here are far too short for inference (2 chains x 100 draws); the
-statistical checks live in test_cdnow.py and test_recovery.py.
+statistical checks live in test_cdnow.py and test_hierarchical_recovery.py.
 """
 
 from __future__ import annotations
