@@ -7,7 +7,7 @@ Examples
 --------
 >>> import clv.bayes
 >>> sorted(clv.bayes.BETA_GEO_PRIORS)
-['a', 'alpha', 'b', 'r']
+['concentration', 'dropout', 'purchase_rate', 'r']
 """
 
 from clv.bayes.beta_geo import HierarchicalBetaGeo

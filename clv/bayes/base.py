@@ -1,11 +1,14 @@
 """Fitting, diagnostics, persistence and group tables shared by the Bayesian models.
 
-A concrete model names its parameters and default priors, turns an RFM frame
-into compressed arrays (``_prepare``) and writes its log-likelihood with the
-PyTensor backend of its kernel (``_loglik``). This class builds the PyMC
-model around it (group-level parameters from :mod:`clv.bayes.priors`, a
-weighted :func:`pymc.Potential` over distinct ``(group, ...)`` tuples),
-samples it, and offers the posterior as tables.
+A concrete model names its natural parameters, the quantities it samples
+(with their links and default priors) and how they map to the parameters
+(``_natural``), and points at the MLE kernel that computes its weighted
+log-likelihood and gradient (``_kernel``, ``_kernel_data``). This class
+compresses an RFM frame to distinct ``(group, ...)`` tuples with counts,
+builds the PyMC model around the kernel (group-level quantities from
+:mod:`clv.bayes.priors`, a :func:`pymc.Potential` holding
+:class:`clv.bayes.likelihood.GroupedLogLike`), samples it, and offers the
+posterior as tables.
 """
 
 from __future__ import annotations
@@ -22,14 +25,13 @@ import pandas as pd
 
 from clv.bayes.diagnostics import Diagnostics, diagnose
 from clv.bayes.predictions import group_codes, thin_indices
-from clv.bayes.priors import positive_parameters, resolve_priors
+from clv.bayes.priors import free_variable_names, group_parameters, resolve_priors
 from clv.data.validation import describe_row
 from clv.errors import DataError, NotFittedError
 
 __all__ = ["SAMPLERS", "BayesianModel"]
 
 SAMPLERS = ("pymc", "nutpie")
-_SLICED_GROUPS = 64  # up to this many groups, one likelihood slice per group (see _total_loglik)
 
 
 @contextlib.contextmanager
@@ -45,7 +47,9 @@ def _pymc_logging(verbose: bool) -> Iterator[None]:
         logger.setLevel(previous)
 
 
-def _laplace_nuts(model: Any, chains: int, seed: int, target_accept: float, dense: bool) -> tuple[Any, list[dict[str, np.ndarray]]]:
+def _laplace_nuts(
+    model: Any, chains: int, seed: int, target_accept: float, dense: bool, fixed: Sequence[str] = ()
+) -> tuple[Any, list[dict[str, np.ndarray]]]:
     """NUTS step with an adaptive mass matrix started at the Laplace approximation, and one start per chain.
 
     ``dense`` adapts a full mass matrix (suits the near-Gaussian plain model,
@@ -57,6 +61,14 @@ def _laplace_nuts(model: Any, chains: int, seed: int, target_accept: float, dens
     Hessian there comes from central differences of the analytic gradient.
     Chain starts are draws from the resulting normal (overdispersed enough for
     R-hat, and already in the typical set).
+
+    A hierarchical density has no mode: as a group spread goes to zero the
+    centred group values collapse onto the population mean and the density
+    grows without bound. The value variables named in ``fixed`` (the log
+    spreads) are therefore held at ``log(0.5)`` during the search, which gives
+    the conditional mode of everything else (each group near its own data);
+    their starting variance is set to ``0.25`` and the sampler adapts from
+    there.
     """
     import pymc as pm
     from pymc.blocking import DictToArrayBijection, RaveledVars
@@ -67,6 +79,15 @@ def _laplace_nuts(model: Any, chains: int, seed: int, target_accept: float, dens
     fn.set_extra_values({})
     start = model.initial_point(random_seed=seed)
     raveled = DictToArrayBijection.map({v.name: start[v.name] for v in model.value_vars})
+    n = len(raveled.data)
+    held = np.zeros(n, dtype=bool)
+    offset = 0
+    for name, _, size, _ in raveled.point_map_info:
+        held[offset : offset + size] = name in fixed
+        offset += size
+    base = raveled.data.copy()
+    base[held] = np.log(0.5)
+    free = ~held
 
     def objective(x: np.ndarray) -> tuple[float, np.ndarray]:
         logp, grad = fn(x)
@@ -74,20 +95,29 @@ def _laplace_nuts(model: Any, chains: int, seed: int, target_accept: float, dens
             return 1e300, np.zeros_like(x)
         return -float(logp), -np.asarray(grad, dtype=float)
 
-    mode = optimize.minimize(objective, raveled.data, jac=True, method="L-BFGS-B", options={"maxiter": 2000}).x
-    n, h = len(mode), 1e-5
-    hess = np.empty((n, n))
-    for i in range(n):
+    def reduced(y: np.ndarray) -> tuple[float, np.ndarray]:
+        x = base.copy()
+        x[free] = y
+        value, grad = objective(x)
+        return value, grad[free]
+
+    mode = base.copy()
+    mode[free] = optimize.minimize(reduced, base[free], jac=True, method="L-BFGS-B", options={"maxiter": 2000}).x
+    m, h = int(free.sum()), 1e-5
+    hess = np.empty((m, m))
+    for row, i in enumerate(np.flatnonzero(free)):
         step = np.zeros(n)
         step[i] = h
-        hess[i] = (objective(mode + step)[1] - objective(mode - step)[1]) / (2 * h)
+        hess[row] = (objective(mode + step)[1] - objective(mode - step)[1])[free] / (2 * h)
     hess = (hess + hess.T) / 2
     try:
-        cov = np.linalg.inv(hess)
-        if not np.all(np.isfinite(cov)) or np.min(np.linalg.eigvalsh(cov)) <= 0:
+        cov_free = np.linalg.inv(hess)
+        if not np.all(np.isfinite(cov_free)) or np.min(np.linalg.eigvalsh(cov_free)) <= 0:
             raise np.linalg.LinAlgError
     except np.linalg.LinAlgError:
-        cov = np.diag(1.0 / np.clip(np.diag(hess), 1e-8, None))
+        cov_free = np.diag(1.0 / np.clip(np.diag(hess), 1e-8, None))
+    cov = np.diag(np.full(n, 0.25))
+    cov[np.ix_(free, free)] = cov_free
     rng = np.random.default_rng(seed)
     starts = rng.multivariate_normal(mode, cov, size=chains, method="eigh")
     initvals = []
@@ -136,11 +166,13 @@ class BayesianModel:
     centered_from : int or None
         Groups with at least this many customers get the centred
         parameterisation of their log-parameters, the others stay
-        non-centred (see :func:`clv.bayes.priors.positive_parameters`);
+        non-centred (see :func:`clv.bayes.priors.group_parameters`);
         ``None`` makes every group non-centred.
     """
 
     param_names: ClassVar[tuple[str, ...]] = ()
+    links: ClassVar[Mapping[str, str]] = {}
+    centerable: ClassVar[tuple[str, ...] | None] = None  # sampled quantities that may be centred (None: all)
     default_priors: ClassVar[Mapping[str, Mapping[str, float]]] = {}
 
     def __init__(
@@ -169,8 +201,17 @@ class BayesianModel:
         """Rows that enter the likelihood."""
         return np.ones(len(next(iter(columns.values()))), dtype=bool)
 
-    def _loglik(self, params: Mapping[str, Any], data: Mapping[str, np.ndarray]) -> Any:
-        """Per-row log-likelihood as a PyTensor expression."""
+    def _natural(self, sampled: Mapping[str, Any]) -> dict[str, Any]:
+        """Natural parameters (PyTensor expressions) from the sampled link-scale quantities."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _kernel(params: np.ndarray, *data: Any) -> tuple[float, np.ndarray]:
+        """The MLE kernel: weighted log-likelihood and gradient in ``param_names`` order for one group."""
+        raise NotImplementedError
+
+    def _kernel_data(self, columns: Mapping[str, np.ndarray], weights: np.ndarray) -> tuple[Any, ...]:
+        """Extra arguments of :meth:`_kernel` for one group's compressed tuples."""
         raise NotImplementedError
 
     # -- settings and state ----------------------------------------------------
@@ -259,38 +300,22 @@ class BayesianModel:
     def _build(self, data: Mapping[str, Any]) -> Any:
         import pymc as pm
 
+        from clv.bayes.likelihood import GroupedLogLike
+
         hierarchical = self.group is not None
         priors = resolve_priors(self.default_priors, self.priors)
+        codes = np.asarray(data["codes"], dtype=np.int64)
+        per_group = []
+        for g in range(len(data["levels"])):
+            rows = np.flatnonzero(codes == g)
+            per_group.append(self._kernel_data({k: v[rows] for k, v in data["columns"].items()}, data["weights"][rows]))
+        loglik = GroupedLogLike(self._kernel, per_group)
         with pm.Model(coords={"group": data["levels"]}) as model:
             centered = None if self.centered_from is None else np.asarray(data["sizes"]) >= self.centered_from
-            params = positive_parameters(priors, hierarchical, centered)
-            pm.Potential("loglik", self._total_loglik(params, data))
+            natural = self._natural(group_parameters(priors, self.links, hierarchical, centered, self.centerable))
+            params = [pm.Deterministic(k, natural[k], dims="group") for k in self.param_names]
+            pm.Potential("loglik", loglik(*params)[0])
         return model
-
-    def _total_loglik(self, params: Mapping[str, Any], data: Mapping[str, Any]) -> Any:
-        """Weighted sum of the per-tuple log-likelihood.
-
-        With few groups the tuples are sorted by group and each group's slice
-        gets scalar parameters, so terms of the parameters alone (e.g.
-        ``ln G(r)``) are evaluated once per group rather than once per tuple;
-        with many groups the parameters are gathered per tuple instead.
-        """
-        import pytensor.tensor as pt
-
-        codes = np.asarray(data["codes"], dtype=np.int64)
-        n_groups = len(data["levels"])
-        if n_groups > _SLICED_GROUPS:
-            per_row = {k: v[pt.as_tensor_variable(codes)] for k, v in params.items()}
-            return pt.dot(pt.as_tensor_variable(data["weights"]), self._loglik(per_row, data["columns"]))
-        order = np.argsort(codes, kind="stable")
-        bounds = np.searchsorted(codes[order], np.arange(n_groups + 1))
-        total = 0.0
-        for g in range(n_groups):
-            rows = order[bounds[g] : bounds[g + 1]]
-            columns = {k: v[rows] for k, v in data["columns"].items()}
-            part = self._loglik({k: v[g] for k, v in params.items()}, columns)
-            total = total + pt.dot(pt.as_tensor_variable(data["weights"][rows]), part)
-        return total
 
     # -- fitting -----------------------------------------------------------------
     def fit(
@@ -359,8 +384,9 @@ class BayesianModel:
             if self.sampler == "pymc":
                 kwargs["cores"] = cores or max(1, min(chains, os.cpu_count() or 1))
                 if init == "laplace":
+                    spreads = [v.name for v in model.value_vars if v.name.startswith("sigma_")]
                     kwargs["step"], kwargs["initvals"] = _laplace_nuts(
-                        model, chains, random_seed, self.target_accept, dense=self.group is None
+                        model, chains, random_seed, self.target_accept, dense=self.group is None, fixed=spreads
                     )
                 else:
                     kwargs.update(init=init, target_accept=self.target_accept)
@@ -414,10 +440,7 @@ class BayesianModel:
     # -- posterior tables ------------------------------------------------------------
     def _free_names(self) -> list[str]:
         post = self.idata.posterior
-        names = []
-        for k in self.param_names:
-            names += [f"mu_log_{k}", f"sigma_log_{k}", f"z_{k}", f"log_{k}_centered"] if self.group is not None else [f"log_{k}"]
-        return [n for n in names if n in post]
+        return [n for n in free_variable_names(self.links, self.group is not None) if n in post]
 
     def summary(self, *, var_names: Sequence[str] | None = None, hdi_prob: float = 0.9) -> pd.DataFrame:
         """ArviZ summary (mean, sd, HDI, ESS, R-hat) of the model parameters per group.
@@ -431,7 +454,7 @@ class BayesianModel:
         if var_names is None:
             var_names = list(self.param_names)
             if self.group is not None:
-                var_names += [f"{p}_log_{k}" for k in self.param_names for p in ("mu", "sigma")]
+                var_names += [f"{p}_{link}_{k}" for k, link in self.links.items() for p in ("mu", "sigma")]
         return az.summary(self.idata_, var_names=list(var_names), hdi_prob=hdi_prob)
 
     def diagnostics(self, *, rhat_max: float = 1.01, ess_min: float = 400.0) -> Diagnostics:

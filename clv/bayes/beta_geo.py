@@ -9,10 +9,10 @@ import pandas as pd
 
 from clv.bayes.base import BayesianModel
 from clv.bayes.predictions import PosteriorDrawBetaGeo, gather, if_alive_purchases
-from clv.bayes.priors import BETA_GEO_PRIORS
+from clv.bayes.priors import BETA_GEO_LINKS, BETA_GEO_PRIORS
 from clv.data.rfm_checks import check_rfm
 from clv.kernels import bgnbd
-from clv.kernels.backend import pytensor_backend
+from clv.kernels.design import Column
 
 __all__ = ["HierarchicalBetaGeo"]
 
@@ -22,14 +22,17 @@ _RFM = ("frequency", "recency", "T")
 class HierarchicalBetaGeo(BayesianModel):
     """BG/NBD with group-level parameters partially pooled around population means.
 
-    For each group ``g`` (e.g. acquisition channel) ``r, alpha, a, b`` are
-    drawn on the log scale around population means with a learned spread
-    (non-centred; see :mod:`clv.bayes.priors`). Customers of group ``g`` then
-    follow the BG/NBD likelihood of Fader, Hardie & Lee (2005), eq. 6, built
-    from :func:`clv.kernels.bgnbd.loglik` (the expression the MLE maximises)
-    with the PyTensor backend and summed over distinct
-    ``(group, frequency, recency, T)`` tuples with their counts as weights.
-    ``group=None`` gives the plain Bayesian BG/NBD.
+    For each group ``g`` (e.g. acquisition channel) four quantities are drawn
+    around population means with a learned spread: ``log r``, the log mean
+    purchase rate ``log(r / alpha)``, the logit mean dropout probability
+    ``logit(a / (a + b))`` and the log concentration ``log(a + b)``
+    (non-centred for small groups; see :mod:`clv.bayes.priors`). Customers of
+    group ``g`` then follow the BG/NBD likelihood of Fader, Hardie & Lee
+    (2005), eq. 6, evaluated with its gradient by the MLE's kernel
+    (:func:`clv.kernels.bgnbd.loglik_grad`) over distinct
+    ``(group, frequency, recency, T)`` tuples with their counts as weights
+    (:class:`clv.bayes.likelihood.GroupedLogLike`). ``group=None`` gives the
+    plain Bayesian BG/NBD.
 
     Predictions (``purchase_rate``, ``probability_alive``,
     ``expected_purchases``) return ``(chain, draw, customer_id)`` DataArrays,
@@ -52,7 +55,10 @@ class HierarchicalBetaGeo(BayesianModel):
     """
 
     param_names = bgnbd.PARAMS
+    links = BETA_GEO_LINKS
+    centerable = ("r", "purchase_rate", "dropout")  # a + b stays non-centred (see clv.bayes.priors.group_parameters)
     default_priors = BETA_GEO_PRIORS
+    _kernel = staticmethod(bgnbd.loglik_grad)
 
     def _columns(self, rfm: pd.DataFrame) -> dict[str, np.ndarray]:
         check_rfm(rfm, _RFM)
@@ -62,8 +68,20 @@ class HierarchicalBetaGeo(BayesianModel):
         """Round ``recency`` and ``T`` to the grid (rounding is monotone, so ``recency <= T`` still holds)."""
         return {**columns, **{c: np.round(columns[c] / resolution) * resolution for c in ("recency", "T")}}
 
-    def _loglik(self, params: Mapping[str, Any], data: Mapping[str, np.ndarray]) -> Any:
-        return bgnbd.loglik(*(params[k] for k in self.param_names), data["frequency"], data["recency"], data["T"], backend=pytensor_backend())
+    def _natural(self, sampled: Mapping[str, Any]) -> dict[str, Any]:
+        """``r = e^u_r``, ``alpha = r / e^u_rate``, ``a = kappa m``, ``b = kappa (1 - m)`` with ``m = sigmoid(u_dropout)``."""
+        import pytensor.tensor as pt
+
+        kappa = pt.exp(sampled["concentration"])
+        return {
+            "r": pt.exp(sampled["r"]),
+            "alpha": pt.exp(sampled["r"] - sampled["purchase_rate"]),
+            "a": kappa * pt.sigmoid(sampled["dropout"]),
+            "b": kappa * pt.sigmoid(-sampled["dropout"]),
+        }
+
+    def _kernel_data(self, columns: Mapping[str, np.ndarray], weights: np.ndarray) -> tuple[Any, ...]:
+        return (*(Column.of(columns[c]) for c in _RFM), weights)
 
     def _derived(self, params: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Mean purchase rate ``r / alpha`` (gamma mean) and mean dropout probability ``a / (a + b)`` (beta mean)."""

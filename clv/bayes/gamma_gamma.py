@@ -9,10 +9,9 @@ import pandas as pd
 
 from clv.bayes.base import BayesianModel
 from clv.bayes.predictions import PosteriorDrawGammaGamma, gather, spend_arrays
-from clv.bayes.priors import GAMMA_GAMMA_PRIORS
+from clv.bayes.priors import GAMMA_GAMMA_LINKS, GAMMA_GAMMA_PRIORS
 from clv.data.rfm_checks import check_rfm
 from clv.kernels import gammagamma
-from clv.kernels.backend import pytensor_backend
 
 __all__ = ["HierarchicalGammaGamma"]
 
@@ -20,8 +19,10 @@ __all__ = ["HierarchicalGammaGamma"]
 class HierarchicalGammaGamma(BayesianModel):
     """Gamma-Gamma spend model with group-level ``p, q, v`` partially pooled around population means.
 
-    The likelihood is :func:`clv.kernels.gammagamma.loglik` (Fader & Hardie
-    2013, eq. 3) with the PyTensor backend, over distinct
+    ``log p, log q, log v`` are drawn per group around population means (see
+    :mod:`clv.bayes.priors`). The likelihood is the MLE's
+    :func:`clv.kernels.gammagamma.loglik_grad` (Fader & Hardie 2013, eq. 3,
+    with its gradient), over distinct
     ``(group, frequency, monetary_value)`` tuples weighted by their counts.
     As for :class:`clv.GammaGamma`, only customers with repeat purchases and a
     positive mean repeat spend enter the fit; the others are counted in
@@ -43,7 +44,9 @@ class HierarchicalGammaGamma(BayesianModel):
     """
 
     param_names = gammagamma.PARAMS
+    links = GAMMA_GAMMA_LINKS
     default_priors = GAMMA_GAMMA_PRIORS
+    _kernel = staticmethod(gammagamma.loglik_grad)
 
     def _columns(self, rfm: pd.DataFrame) -> dict[str, np.ndarray]:
         check_rfm(rfm, ("frequency", "monetary_value"))
@@ -52,8 +55,13 @@ class HierarchicalGammaGamma(BayesianModel):
     def _usable(self, columns: Mapping[str, np.ndarray]) -> np.ndarray:
         return (columns["frequency"] > 0) & (columns["monetary_value"] > 0)
 
-    def _loglik(self, params: Mapping[str, Any], data: Mapping[str, np.ndarray]) -> Any:
-        return gammagamma.loglik(*(params[k] for k in self.param_names), data["frequency"], data["monetary_value"], backend=pytensor_backend())
+    def _natural(self, sampled: Mapping[str, Any]) -> dict[str, Any]:
+        import pytensor.tensor as pt
+
+        return {k: pt.exp(sampled[k]) for k in self.param_names}
+
+    def _kernel_data(self, columns: Mapping[str, np.ndarray], weights: np.ndarray) -> tuple[Any, ...]:
+        return columns["frequency"], columns["monetary_value"], weights
 
     def _derived(self, params: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Population mean spend ``p v / (q - 1)`` of each group (eq. 5 without history)."""

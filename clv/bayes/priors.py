@@ -1,35 +1,50 @@
 """Default priors of the Bayesian models, kept as data, and the group-level parameter structure.
 
-Every model parameter ``k`` (``r, alpha, a, b`` for BG/NBD, ``p, q, v`` for
-Gamma-Gamma) is positive and modelled on the log scale. With groups
-(hierarchical model, non-centred parameterisation)::
+Each model samples a few unconstrained quantities, each the *link* (``log`` or
+``logit``) of an interpretable parameter, and maps them to its natural
+parameters:
 
-    mu_log_k    ~ Normal(loc_k, scale_k)          population mean of log k
-    sigma_log_k ~ HalfNormal(spread_k)            spread of log k across groups
+* BG/NBD: ``log r`` (shape of the purchase-rate distribution), ``log(r /
+  alpha)`` (``purchase_rate``: mean purchases per time unit while alive),
+  ``logit(a / (a + b))`` (``dropout``: mean probability of dropping out after
+  a purchase) and ``log(a + b)`` (``concentration`` of the dropout
+  distribution). The two means are what the data pin down best; pooling them
+  directly keeps the shrinkage of a small group off the long, poorly
+  identified ridges of ``(r, alpha)`` and ``(a, b)``, which sampling
+  ``log r, log alpha, log a, log b`` separately suffered from (the pooled
+  estimates of a well-identified ratio moved with the ridge).
+* Gamma-Gamma: ``log p``, ``log q``, ``log v``.
+
+For a sampled quantity ``k`` with link ``f``, with groups (hierarchical model,
+non-centred parameterisation)::
+
+    mu_f_k      ~ Normal(loc_k, scale_k)          population mean of f(k)
+    sigma_f_k   ~ HalfNormal(spread_k)            spread of f(k) across groups
     z_k[g]      ~ Normal(0, 1)                    standardised group effect
-    k[g]        = exp(mu_log_k + sigma_log_k * z_k[g])
+    f(k)[g]     = mu_f_k + sigma_f_k * z_k[g]
 
-Groups with at least ``centered_from`` customers (a model setting, 2,000 by
-default) are centred instead, ``log k[g] ~ Normal(mu_log_k, sigma_log_k)``:
-the same model, a parameterisation that suits data-rich groups (see
-:func:`positive_parameters`); ``centered_from=None`` keeps every group
-non-centred.
+(``f_k`` reads ``log_r``, ``logit_dropout``, ...). Groups with at least
+``centered_from`` customers (a model setting, 2,000 by default) are centred
+instead, ``f_k_centered[g] ~ Normal(mu_f_k, sigma_f_k)``: the same model, a
+parameterisation that suits data-rich groups (see :func:`group_parameters`);
+``centered_from=None`` keeps every group non-centred.
 
 Without groups (``group=None``) the model is the plain Bayesian one::
 
-    log_k ~ Normal(loc_k, scale_k),   k = exp(log_k)
+    f_k ~ Normal(loc_k, scale_k)
 
 The defaults are weakly informative for data in weeks (the library's default
-time unit): each ``Normal(loc, scale)`` puts 95% of its mass within a factor
-``exp(2 scale)`` of ``exp(loc)`` (a factor of 20 for ``r`` and 55 for
-``alpha``; 7 for the dropout pair ``a, b``, whose likelihood has a long ridge
-along constant ``a / (a + b)`` that a flatter prior lets the posterior mean
-drift up: on CDNOW a scale of 1.5 put the posterior mean of ``b`` 6-12% above
-the MLE, depending on the run), and the spread prior
-``HalfNormal(1)`` allows groups to differ by a factor of a few while still
-pooling small groups towards the population. Override any entry with the
-``priors`` argument of the models, e.g. ``priors={"alpha": {"loc": 3.4}}`` for
-data in days.
+time unit): each ``Normal(loc, scale)`` on the log scale puts 95% of its mass
+within a factor ``exp(2 scale)`` of ``exp(loc)``: a factor of 20 around
+``r = 1``, of 55 around 0.08 purchases a week; ``logit(dropout) ~ Normal(-1,
+1.5)`` covers dropout probabilities from 1.5% to 88%, and ``log(a + b) ~
+Normal(1, 1)`` concentrations from 0.4 to 20 (a flatter prior lets the
+posterior mean wander along the ridge of the dropout likelihood: on CDNOW the
+posterior mean of ``b`` drifted 6-12% above the MLE with a wide prior). The
+spread prior ``HalfNormal(1)`` allows groups to differ by a factor of a few
+while still pooling small groups towards the population. Override any entry
+with the ``priors`` argument of the models, e.g. ``priors={"purchase_rate":
+{"loc": -4.5}}`` for data in days.
 """
 
 from __future__ import annotations
@@ -39,15 +54,29 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["BETA_GEO_PRIORS", "GAMMA_GAMMA_PRIORS", "positive_parameters", "resolve_priors"]
+__all__ = [
+    "BETA_GEO_LINKS",
+    "BETA_GEO_PRIORS",
+    "GAMMA_GAMMA_LINKS",
+    "GAMMA_GAMMA_PRIORS",
+    "free_variable_names",
+    "group_parameters",
+    "resolve_priors",
+]
 
-#: BG/NBD priors: ``log k ~ Normal(loc, scale)``, group spread ``~ HalfNormal(spread)``.
+#: BG/NBD sampled quantities and their links (see the module docstring).
+BETA_GEO_LINKS: dict[str, str] = {"r": "log", "purchase_rate": "log", "dropout": "logit", "concentration": "log"}
+
+#: BG/NBD priors: ``link(k) ~ Normal(loc, scale)``, group spread ``~ HalfNormal(spread)``.
 BETA_GEO_PRIORS: dict[str, dict[str, float]] = {
     "r": {"loc": 0.0, "scale": 1.5, "spread": 1.0},
-    "alpha": {"loc": 1.0, "scale": 2.0, "spread": 1.0},
-    "a": {"loc": 0.0, "scale": 1.0, "spread": 1.0},
-    "b": {"loc": 0.5, "scale": 1.0, "spread": 1.0},
+    "purchase_rate": {"loc": -2.5, "scale": 2.0, "spread": 1.0},
+    "dropout": {"loc": -1.0, "scale": 1.5, "spread": 1.0},
+    "concentration": {"loc": 1.0, "scale": 1.0, "spread": 1.0},
 }
+
+#: Gamma-Gamma sampled quantities and their links.
+GAMMA_GAMMA_LINKS: dict[str, str] = {"p": "log", "q": "log", "v": "log"}
 
 #: Gamma-Gamma priors (``v`` is in currency units: its wide scale covers cents to thousands).
 GAMMA_GAMMA_PRIORS: dict[str, dict[str, float]] = {
@@ -75,50 +104,75 @@ def resolve_priors(defaults: Mapping[str, Mapping[str, float]], overrides: Mappi
     return out
 
 
-def positive_parameters(
-    priors: Mapping[str, Mapping[str, float]], hierarchical: bool, centered: Sequence[bool] | None = None
+def free_variable_names(links: Mapping[str, str], hierarchical: bool) -> list[str]:
+    """Names of the free random variables :func:`group_parameters` creates (in that order)."""
+    names = []
+    for name, link in links.items():
+        if hierarchical:
+            names += [f"mu_{link}_{name}", f"sigma_{link}_{name}", f"z_{name}", f"{link}_{name}_centered"]
+        else:
+            names.append(f"{link}_{name}")
+    return names
+
+
+def group_parameters(
+    priors: Mapping[str, Mapping[str, float]],
+    links: Mapping[str, str],
+    hierarchical: bool,
+    centered: Sequence[bool] | None = None,
+    centerable: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """Create the model's positive parameters inside the current PyMC model context.
+    """Create the sampled quantities, on their link scale, inside the current PyMC model context.
 
-    Returns ``{name: tensor of shape (n_groups,)}``; the model must have a
-    ``"group"`` coordinate (one level when not ``hierarchical``). Each
-    parameter is also registered as a deterministic with dims ``("group",)``.
+    Returns ``{name: tensor of shape (n_groups,)}`` holding ``link(k)`` for
+    each entry of ``links`` (the model maps them to its natural parameters);
+    the model must have a ``"group"`` coordinate (one level when not
+    ``hierarchical``).
 
-    ``centered`` flags, per group, the groups whose log-parameters are drawn
-    directly as ``Normal(mu_log_k, sigma_log_k)`` (centred) instead of through
-    ``z_k`` (non-centred, the default for every group). Non-centring removes
-    the funnel of weakly informed groups; for a group with thousands of
-    customers the data pin ``mu + sigma * z`` down and the non-centred
-    posterior becomes a curved ridge that NUTS crosses with tiny steps, which
-    the centred form avoids (Papaspiliopoulos, Roberts & Skold 2007; Betancourt
-    & Girolami 2013). The free variables are ``z_k`` (dims ``group_nc``) and
-    ``log_k_centered`` (dims ``group_c``).
+    ``centered`` flags, per group, the groups whose values are drawn directly
+    as ``Normal(mu, sigma)`` (centred) instead of through ``z`` (non-centred,
+    the default for every group). Non-centring removes the funnel of weakly
+    informed groups; for a group with thousands of customers the data pin
+    ``mu + sigma * z`` down and the non-centred posterior becomes a curved
+    ridge that NUTS crosses with tiny steps, which the centred form avoids
+    (Papaspiliopoulos, Roberts & Skold 2007; Betancourt & Girolami 2013). The
+    free variables are ``z_k`` (dims ``group_nc``) and ``f_k_centered`` (dims
+    ``group_c``).
+
+    ``centerable`` restricts centring to the named quantities (default: all).
+    It is the data-to-spread ratio that decides: a quantity that even a large
+    group pins down only loosely, or whose groups barely differ, keeps the
+    funnel in centred form (the BG/NBD concentration ``a + b`` did: 26 of 38
+    divergences sat at small spreads), so only the well-identified means are
+    centred there.
     """
     import pymc as pm
     import pytensor.tensor as pt
 
-    params = {}
+    out = {}
     model = pm.modelcontext(None)
     levels = list(model.coords["group"])
     flags = np.zeros(len(levels), dtype=bool) if centered is None else np.asarray(centered, dtype=bool)
-    nc, c = np.flatnonzero(~flags), np.flatnonzero(flags)
     if hierarchical:
-        if len(nc) and "group_nc" not in model.coords:
-            model.add_coord("group_nc", [levels[i] for i in nc])
-        if len(c) and "group_c" not in model.coords:
-            model.add_coord("group_c", [levels[i] for i in c])
-    for name, prior in priors.items():
+        model.add_coord("group_all", levels)
+        if (~flags).any():
+            model.add_coord("group_nc", [levels[i] for i in np.flatnonzero(~flags)])
+        if flags.any():
+            model.add_coord("group_c", [levels[i] for i in np.flatnonzero(flags)])
+    for name, link in links.items():
+        prior = priors[name]
         if hierarchical:
-            mu = pm.Normal(f"mu_log_{name}", prior["loc"], prior["scale"])
-            sigma = pm.HalfNormal(f"sigma_log_{name}", prior["spread"])
-            log_k = pt.zeros(len(levels))
+            mu = pm.Normal(f"mu_{link}_{name}", prior["loc"], prior["scale"])
+            sigma = pm.HalfNormal(f"sigma_{link}_{name}", prior["spread"])
+            value = pt.zeros(len(levels))
+            nc, c = (np.flatnonzero(~flags), np.flatnonzero(flags)) if centerable is None or name in centerable else (np.arange(len(levels)), [])
             if len(nc):
-                z = pm.Normal(f"z_{name}", 0.0, 1.0, dims="group_nc")
-                log_k = pt.set_subtensor(log_k[nc], mu + sigma * z)
+                z = pm.Normal(f"z_{name}", 0.0, 1.0, dims="group_nc" if len(c) else "group_all")  # z of every group when none is centred
+                value = pt.set_subtensor(value[nc], mu + sigma * z)
             if len(c):
-                direct = pm.Normal(f"log_{name}_centered", mu, sigma, dims="group_c")
-                log_k = pt.set_subtensor(log_k[c], direct)
+                direct = pm.Normal(f"{link}_{name}_centered", mu, sigma, dims="group_c")
+                value = pt.set_subtensor(value[c], direct)
         else:
-            log_k = pt.atleast_1d(pm.Normal(f"log_{name}", prior["loc"], prior["scale"]))
-        params[name] = pm.Deterministic(name, pt.exp(log_k), dims="group")
-    return params
+            value = pt.atleast_1d(pm.Normal(f"{link}_{name}", prior["loc"], prior["scale"]))
+        out[name] = value
+    return out

@@ -161,7 +161,7 @@ def test_priors_override_changes_the_model(small_rfm):
     import pymc as pm
 
     model = clv.bayes.HierarchicalBetaGeo(group=None, priors={"r": {"loc": 2.0, "scale": 0.1}}).build_model(small_rfm)
-    log_r = model["log_r"]
+    log_r = model["log_r"]  # r is sampled on the log scale under its own name
     assert float(pm.draw(log_r, random_seed=1, draws=2000).mean()) == pytest.approx(2.0, abs=0.02)
     assert clv.bayes.BETA_GEO_PRIORS["r"]["loc"] == 0.0  # the defaults are not mutated
 

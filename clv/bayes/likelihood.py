@@ -1,0 +1,103 @@
+"""The Bayesian models' likelihood: the MLE kernels' analytic log-likelihood and gradient as one PyTensor Op.
+
+The maximum-likelihood models maximise a weighted log-likelihood whose value
+and gradient are computed together by NumPy kernels
+(:func:`clv.kernels.betageo_family.derivatives` for BG/NBD,
+:func:`clv.kernels.gammagamma.loglik_grad` for Gamma-Gamma), with functions of
+one column evaluated on its distinct values only. :class:`GroupedLogLike`
+wraps such a kernel for PyMC: its inputs are the natural parameters of every
+group (one vector per parameter), its first output is the log-likelihood
+summed over groups, and the other outputs are the gradient with respect to
+each parameter vector, which :meth:`GroupedLogLike.grad` hands to PyTensor's
+autodiff. The log-density NUTS samples therefore calls exactly the code the
+MLE optimiser calls, once per group and leapfrog step.
+
+Compared with writing the same formula as a PyTensor graph and differentiating
+it symbolically, this is about ten times faster on large data (0.03 s against
+0.3 s per gradient for 489,000 distinct tuples of five channels), because the
+kernels share work between the value and the gradient and evaluate special
+functions per distinct purchase count rather than per tuple.
+``tests/bayes/test_likelihood.py`` proves the value equals the NumPy
+log-likelihood summed over every customer and the gradient equals PyTensor's
+symbolic gradient of the PyTensor-backend formula.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import pytensor.tensor as pt
+from pytensor.gradient import DisconnectedType
+from pytensor.graph.basic import Apply
+from pytensor.graph.op import Op
+
+__all__ = ["GroupedLogLike"]
+
+Derivatives = Callable[..., tuple[float, np.ndarray]]
+
+
+class GroupedLogLike(Op):
+    """Sum over groups of a kernel's weighted log-likelihood, with the kernel's gradient.
+
+    Parameters
+    ----------
+    derivatives : callable
+        ``derivatives(params, *data) -> (loglik, gradient)`` for one group,
+        ``params`` the natural parameters as a 1-d array (the MLE's kernel).
+    data : sequence of tuples
+        Per group, the extra arguments of ``derivatives`` (compressed
+        columns and weights).
+
+    Notes
+    -----
+    Only first derivatives are provided (all NUTS needs): asking PyTensor for
+    a second derivative raises ``NotImplementedError``.
+    """
+
+    def __init__(self, derivatives: Derivatives, data: Sequence[tuple[Any, ...]]) -> None:
+        self.derivatives = derivatives
+        self.data = [tuple(d) for d in data]
+
+    def make_node(self, *params: Any) -> Any:
+        inputs = [pt.as_tensor_variable(p, dtype="float64") for p in params]
+        if any(i.ndim != 1 for i in inputs):
+            raise TypeError("GroupedLogLike takes one vector (one value per group) per parameter")
+        outputs = [pt.dscalar()] + [pt.dvector() for _ in inputs]
+        return Apply(self, inputs, outputs)
+
+    def perform(self, node: Any, inputs: Sequence[np.ndarray], outputs: Any) -> None:
+        params = np.stack([np.asarray(p, dtype=float) for p in inputs], axis=1)
+        if params.shape[0] != len(self.data):
+            raise ValueError(f"GroupedLogLike: {params.shape[0]} parameter values per input for {len(self.data)} groups")
+        total = 0.0
+        grads = np.zeros_like(params)
+        with np.errstate(all="ignore"):  # extreme proposals give -inf/nan, which NUTS rejects
+            for g, extra in enumerate(self.data):
+                ll, grad = self.derivatives(params[g], *extra)
+                total += ll
+                grads[g] = grad
+        if not np.isfinite(total):
+            total = -np.inf
+            grads[:] = 0.0
+        outputs[0][0] = np.asarray(total)
+        for i in range(params.shape[1]):
+            outputs[i + 1][0] = grads[:, i].copy()
+
+    def grad(self, inputs: Sequence[Any], output_grads: Sequence[Any]) -> list[Any]:
+        if any(not isinstance(g.type, DisconnectedType) for g in output_grads[1:]):
+            raise NotImplementedError("GroupedLogLike provides first derivatives only")
+        _, *gradients = self(*inputs)
+        return [output_grads[0] * g for g in gradients]
+
+    def connection_pattern(self, node: Any) -> list[list[bool]]:
+        return [[True] * len(node.outputs) for _ in node.inputs]
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __str__(self) -> str:
+        return f"GroupedLogLike({getattr(self.derivatives, '__name__', 'kernel')}, {len(self.data)} groups)"
