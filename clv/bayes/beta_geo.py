@@ -56,7 +56,6 @@ class HierarchicalBetaGeo(BayesianModel):
 
     param_names = bgnbd.PARAMS
     links = BETA_GEO_LINKS
-    centerable = ("r", "purchase_rate", "dropout")  # a + b stays non-centred (see clv.bayes.priors.group_parameters)
     default_priors = BETA_GEO_PRIORS
     _kernel = staticmethod(bgnbd.loglik_grad)
 

@@ -16,18 +16,19 @@ parameters:
 * Gamma-Gamma: ``log p``, ``log q``, ``log v``.
 
 For a sampled quantity ``k`` with link ``f``, with groups (hierarchical model,
-non-centred parameterisation)::
+non-centred parameterisation by default)::
 
     mu_f_k      ~ Normal(loc_k, scale_k)          population mean of f(k)
     sigma_f_k   ~ HalfNormal(spread_k)            spread of f(k) across groups
     z_k[g]      ~ Normal(0, 1)                    standardised group effect
     f(k)[g]     = mu_f_k + sigma_f_k * z_k[g]
 
-(``f_k`` reads ``log_r``, ``logit_dropout``, ...). Groups with at least
-``centered_from`` customers (a model setting, 2,000 by default) are centred
+(``f_k`` reads ``log_r``, ``logit_dropout``, ...). Some groups are centred
 instead, ``f_k_centered[g] ~ Normal(mu_f_k, sigma_f_k)``: the same model, a
-parameterisation that suits data-rich groups (see :func:`group_parameters`);
-``centered_from=None`` keeps every group non-centred.
+parameterisation that suits data-rich groups (see :func:`group_parameters`).
+Which groups are centred is a model setting (``centered_from``): by default
+per quantity, for the groups whose data pin it down more tightly than the
+groups differ (:meth:`clv.bayes.base.BayesianModel.centering`).
 
 Without groups (``group=None``) the model is the plain Bayesian one::
 
@@ -119,8 +120,7 @@ def group_parameters(
     priors: Mapping[str, Mapping[str, float]],
     links: Mapping[str, str],
     hierarchical: bool,
-    centered: Sequence[bool] | None = None,
-    centerable: Sequence[str] | None = None,
+    centered: Mapping[str, Sequence[bool]] | None = None,
 ) -> dict[str, Any]:
     """Create the sampled quantities, on their link scale, inside the current PyMC model context.
 
@@ -129,22 +129,15 @@ def group_parameters(
     the model must have a ``"group"`` coordinate (one level when not
     ``hierarchical``).
 
-    ``centered`` flags, per group, the groups whose values are drawn directly
-    as ``Normal(mu, sigma)`` (centred) instead of through ``z`` (non-centred,
-    the default for every group). Non-centring removes the funnel of weakly
-    informed groups; for a group with thousands of customers the data pin
-    ``mu + sigma * z`` down and the non-centred posterior becomes a curved
-    ridge that NUTS crosses with tiny steps, which the centred form avoids
-    (Papaspiliopoulos, Roberts & Skold 2007; Betancourt & Girolami 2013). The
-    free variables are ``z_k`` (dims ``group_nc``) and ``f_k_centered`` (dims
-    ``group_c``).
-
-    ``centerable`` restricts centring to the named quantities (default: all).
-    It is the data-to-spread ratio that decides: a quantity that even a large
-    group pins down only loosely, or whose groups barely differ, keeps the
-    funnel in centred form (the BG/NBD concentration ``a + b`` did: 26 of 38
-    divergences sat at small spreads), so only the well-identified means are
-    centred there.
+    ``centered[name]`` flags, per group, the groups whose value of ``name`` is
+    drawn directly as ``Normal(mu, sigma)`` (centred) instead of through ``z``
+    (non-centred, the default). Non-centring removes the funnel of weakly
+    informed groups; for a group whose data pin a quantity down far more
+    tightly than the groups differ, the non-centred posterior becomes a
+    curved ridge that NUTS crosses with tiny steps, which the centred form
+    avoids (Papaspiliopoulos, Roberts & Skold 2007; Betancourt & Girolami
+    2013). The free variables are ``z_k`` (dims ``k_nc``, the non-centred
+    groups) and ``f_k_centered`` (dims ``k_c``).
     """
     import pymc as pm
     import pytensor.tensor as pt
@@ -152,27 +145,23 @@ def group_parameters(
     out = {}
     model = pm.modelcontext(None)
     levels = list(model.coords["group"])
-    flags = np.zeros(len(levels), dtype=bool) if centered is None else np.asarray(centered, dtype=bool)
-    if hierarchical:
-        model.add_coord("group_all", levels)
-        if (~flags).any():
-            model.add_coord("group_nc", [levels[i] for i in np.flatnonzero(~flags)])
-        if flags.any():
-            model.add_coord("group_c", [levels[i] for i in np.flatnonzero(flags)])
     for name, link in links.items():
         prior = priors[name]
-        if hierarchical:
-            mu = pm.Normal(f"mu_{link}_{name}", prior["loc"], prior["scale"])
-            sigma = pm.HalfNormal(f"sigma_{link}_{name}", prior["spread"])
-            value = pt.zeros(len(levels))
-            nc, c = (np.flatnonzero(~flags), np.flatnonzero(flags)) if centerable is None or name in centerable else (np.arange(len(levels)), [])
-            if len(nc):
-                z = pm.Normal(f"z_{name}", 0.0, 1.0, dims="group_nc" if len(c) else "group_all")  # z of every group when none is centred
-                value = pt.set_subtensor(value[nc], mu + sigma * z)
-            if len(c):
-                direct = pm.Normal(f"{link}_{name}_centered", mu, sigma, dims="group_c")
-                value = pt.set_subtensor(value[c], direct)
-        else:
-            value = pt.atleast_1d(pm.Normal(f"{link}_{name}", prior["loc"], prior["scale"]))
+        if not hierarchical:
+            out[name] = pt.atleast_1d(pm.Normal(f"{link}_{name}", prior["loc"], prior["scale"]))
+            continue
+        flags = np.zeros(len(levels), dtype=bool) if centered is None else np.asarray(centered[name], dtype=bool)
+        mu = pm.Normal(f"mu_{link}_{name}", prior["loc"], prior["scale"])
+        sigma = pm.HalfNormal(f"sigma_{link}_{name}", prior["spread"])
+        value = pt.zeros(len(levels))
+        nc, c = np.flatnonzero(~flags), np.flatnonzero(flags)
+        if len(nc):
+            model.add_coord(f"{name}_nc", [levels[i] for i in nc])
+            z = pm.Normal(f"z_{name}", 0.0, 1.0, dims=f"{name}_nc")
+            value = pt.set_subtensor(value[nc], mu + sigma * z)
+        if len(c):
+            model.add_coord(f"{name}_c", [levels[i] for i in c])
+            direct = pm.Normal(f"{link}_{name}_centered", mu, sigma, dims=f"{name}_c")
+            value = pt.set_subtensor(value[c], direct)
         out[name] = value
     return out
