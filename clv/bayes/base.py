@@ -332,8 +332,11 @@ class BayesianModel:
         estimate, sd = self._group_modes(loglik, priors, n_groups)
         out = {}
         for j, name in enumerate(self.links):
-            spread = np.sqrt(max(0.0, float(np.var(estimate[:, j], ddof=1)) - float(np.mean(sd[:, j] ** 2)))) if n_groups > 1 else 0.0
-            out[name] = sd[:, j] < spread
+            informed = sd[:, j] < 0.5 * priors[name]["scale"]  # groups whose own data dominate the prior
+            spread = 0.0
+            if informed.sum() >= 2:
+                spread = np.sqrt(max(0.0, float(np.var(estimate[informed, j], ddof=1)) - float(np.mean(sd[informed, j] ** 2))))
+            out[name] = sd[:, j] < 0.5 * spread
         return out
 
     def _group_modes(self, loglik: Any, priors: Mapping[str, Mapping[str, float]], n_groups: int) -> tuple[np.ndarray, np.ndarray]:
@@ -388,7 +391,9 @@ class BayesianModel:
         pooling) pin it down more tightly than the groups appear to differ:
         its posterior sd is below the moment estimate of the between-group
         spread, ``sqrt(max(0, var(modes) - mean(sd^2)))`` (DerSimonian &
-        Laird 1986). Data-rich groups are thus centred on the quantities
+        Laird 1986) over the groups whose own data dominate the prior (sd
+        under half the prior scale; the modes of the others sit near the
+        prior mean and would inflate the estimate). Data-rich groups are thus centred on the quantities
         they identify, and a quantity whose groups barely differ stays
         non-centred everywhere, avoiding the funnel at small spreads (on
         simulated channels, centring the BG/NBD concentration ``a + b`` of the
