@@ -178,3 +178,14 @@ def test_clv_bayes_is_reachable_lazily_from_clv():
         "assert clv.bayes.HierarchicalBetaGeo.__name__ == 'HierarchicalBetaGeo'; assert 'pymc' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_centering_table(small_rfm):
+    auto = clv.bayes.HierarchicalBetaGeo(group="channel").centering(small_rfm)
+    assert list(auto.columns) == list(clv.bayes.priors.BETA_GEO_LINKS) and list(auto.index) == ["email", "search"]
+    assert auto.dtypes.eq(bool).all()
+    assert not clv.bayes.HierarchicalBetaGeo(group="channel", centered_from=None).centering(small_rfm).to_numpy().any()
+    by_size = clv.bayes.HierarchicalBetaGeo(group="channel", centered_from=1).centering(small_rfm)
+    assert by_size.to_numpy().all()
+    with pytest.raises(ValueError, match="hierarchical"):
+        clv.bayes.HierarchicalBetaGeo(group=None).centering(small_rfm)
