@@ -447,15 +447,14 @@ class BayesianModel:
             tuning. Any PyMC ``init`` (``"jitter+adapt_diag"``,
             ``"jitter+adapt_full"``, ...) may be given instead.
         time_resolution : float, optional
-            Purchase models only: round ``recency`` and ``T`` to multiples of
-            this many time units before compressing, an approximation that
-            caps the number of distinct tuples (and so the cost of each
-            gradient) for millions of customers. ``None`` (default) fits the
-            exact data; predictions always use the exact values. Rounding
-            biases the fit: a repeat buyer whose recency rounds to 0 looks
-            like one who dropped out at once (at 4 weeks on simulated weekly
-            data the dropout probability of a low-frequency channel came out
-            too high), so keep it well below the typical time between purchases.
+            Purchase models only: move ``recency`` and ``T`` to the midpoint
+            of their bin of this many time units before compressing (repeat
+            buyers keep a positive recency), an approximation that caps the
+            number of distinct tuples, and so the cost of each gradient, for
+            millions of customers. ``None`` (default) fits the exact data;
+            predictions always use the exact values. Keep it well below the
+            typical time between purchases (benchmarks/RESULTS.md compares a
+            1-week grid with the exact fit on 1M customers).
 
         Returns
         -------

@@ -64,8 +64,17 @@ class HierarchicalBetaGeo(BayesianModel):
         return {c: rfm[c].to_numpy(dtype=float) for c in _RFM}
 
     def _coarsen(self, columns: dict[str, np.ndarray], resolution: float) -> dict[str, np.ndarray]:
-        """Round ``recency`` and ``T`` to the grid (rounding is monotone, so ``recency <= T`` still holds)."""
-        return {**columns, **{c: np.round(columns[c] / resolution) * resolution for c in ("recency", "T")}}
+        """Move ``recency`` and ``T`` to the midpoint of their bin of width ``resolution``.
+
+        Binning is monotone, so ``recency <= T`` still holds; a repeat buyer's
+        recency stays positive (rounding to the nearest multiple sent recent
+        repeat buyers to recency 0, where they look dropped out at once), and
+        customers without repeats keep recency 0.
+        """
+        def mid(v: np.ndarray) -> np.ndarray:
+            return (np.floor(v / resolution) + 0.5) * resolution
+
+        return {**columns, "recency": np.where(columns["frequency"] > 0, mid(columns["recency"]), 0.0), "T": mid(columns["T"])}
 
     def _natural(self, sampled: Mapping[str, Any]) -> dict[str, Any]:
         """``r = e^u_r``, ``alpha = r / e^u_rate``, ``a = kappa m``, ``b = kappa (1 - m)`` with ``m = sigmoid(u_dropout)``."""

@@ -189,3 +189,18 @@ def test_centering_table(small_rfm):
     assert by_size.to_numpy().all()
     with pytest.raises(ValueError, match="hierarchical"):
         clv.bayes.HierarchicalBetaGeo(group=None).centering(small_rfm)
+
+
+def test_time_resolution_bins_to_midpoints_and_keeps_repeat_buyers_recent(small_rfm):
+    model = clv.bayes.HierarchicalBetaGeo(group="channel")
+    exact = model._prepare(small_rfm)
+    coarse = model._prepare(small_rfm, time_resolution=2.0)
+    assert len(coarse["weights"]) < len(exact["weights"])
+    assert coarse["weights"].sum() == exact["weights"].sum() == len(small_rfm)
+    x, rec, T = (coarse["columns"][c] for c in ("frequency", "recency", "T"))
+    assert np.all(rec[x > 0] > 0) and np.all(rec[x == 0] == 0) and np.all(rec <= T)
+    assert set(np.round(np.mod(T, 2.0), 9)) == {1.0}  # midpoints of 2-week bins
+    with pytest.raises(ValueError, match="time_resolution"):
+        model._prepare(small_rfm, time_resolution=0.0)
+    with pytest.raises(ValueError, match="no time columns"):
+        clv.bayes.HierarchicalGammaGamma(group="channel")._prepare(small_rfm, time_resolution=1.0)
