@@ -18,7 +18,7 @@ import hashlib
 import logging
 import os
 import warnings
-from typing import Any, ClassVar, Iterator, Mapping, Sequence
+from typing import Any, Callable, ClassVar, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -47,6 +47,44 @@ def _pymc_logging(verbose: bool) -> Iterator[None]:
         logger.setLevel(previous)
 
 
+def _negated(logp_grad: Callable[[np.ndarray], tuple[float, np.ndarray]]) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
+    """Objective for minimisation: minus a log density and its gradient (non-finite points: ``1e300``, zero gradient)."""
+
+    def objective(x: np.ndarray) -> tuple[float, np.ndarray]:
+        logp, grad = logp_grad(x)
+        if not np.isfinite(logp):
+            return 1e300, np.zeros_like(x)
+        return -float(logp), -np.asarray(grad, dtype=float)
+
+    return objective
+
+
+def _minimum(objective: Callable[[np.ndarray], tuple[float, np.ndarray]], start: np.ndarray, maxiter: int) -> np.ndarray:
+    """Minimiser of ``objective`` (value and gradient) by L-BFGS from ``start``."""
+    from scipy import optimize
+
+    return optimize.minimize(objective, start, jac=True, method="L-BFGS-B", options={"maxiter": maxiter}).x
+
+
+def _gradient_differences(
+    objective: Callable[[np.ndarray], tuple[float, np.ndarray]], x: np.ndarray, steps: np.ndarray, h: float = 1e-5
+) -> np.ndarray:
+    """Central differences of the objective's gradient at ``x`` along each row of ``steps``, one row per step."""
+    return np.array([(objective(x + h * step)[1] - objective(x - h * step)[1]) / (2 * h) for step in steps])
+
+
+def _covariance(hess: np.ndarray) -> np.ndarray | None:
+    """Inverse of the symmetrised ``hess`` when it is finite and positive definite, else ``None``."""
+    hess = (hess + hess.T) / 2
+    try:
+        cov = np.linalg.inv(hess)
+    except np.linalg.LinAlgError:
+        return None
+    if not np.all(np.isfinite(cov)) or np.min(np.linalg.eigvalsh(cov)) <= 0:
+        return None
+    return cov
+
+
 def _laplace_nuts(
     model: Any, chains: int, seed: int, target_accept: float, dense: bool, fixed: Sequence[str] = ()
 ) -> tuple[Any, list[dict[str, np.ndarray]]]:
@@ -73,7 +111,6 @@ def _laplace_nuts(
     import pymc as pm
     from pymc.blocking import DictToArrayBijection, RaveledVars
     from pymc.step_methods.hmc.quadpotential import QuadPotentialDiagAdapt, QuadPotentialFullAdapt
-    from scipy import optimize
 
     fn = model.logp_dlogp_function(ravel_inputs=True)
     fn.set_extra_values({})
@@ -89,11 +126,7 @@ def _laplace_nuts(
     base[held] = np.log(0.5)
     free = ~held
 
-    def objective(x: np.ndarray) -> tuple[float, np.ndarray]:
-        logp, grad = fn(x)
-        if not np.isfinite(logp):
-            return 1e300, np.zeros_like(x)
-        return -float(logp), -np.asarray(grad, dtype=float)
+    objective = _negated(fn)
 
     def reduced(y: np.ndarray) -> tuple[float, np.ndarray]:
         x = base.copy()
@@ -102,19 +135,11 @@ def _laplace_nuts(
         return value, grad[free]
 
     mode = base.copy()
-    mode[free] = optimize.minimize(reduced, base[free], jac=True, method="L-BFGS-B", options={"maxiter": 2000}).x
-    m, h = int(free.sum()), 1e-5
-    hess = np.empty((m, m))
-    for row, i in enumerate(np.flatnonzero(free)):
-        step = np.zeros(n)
-        step[i] = h
-        hess[row] = (objective(mode + step)[1] - objective(mode - step)[1])[free] / (2 * h)
+    mode[free] = _minimum(reduced, base[free], maxiter=2000)
+    hess = _gradient_differences(objective, mode, np.eye(n)[free])[:, free]
     hess = (hess + hess.T) / 2
-    try:
-        cov_free = np.linalg.inv(hess)
-        if not np.all(np.isfinite(cov_free)) or np.min(np.linalg.eigvalsh(cov_free)) <= 0:
-            raise np.linalg.LinAlgError
-    except np.linalg.LinAlgError:
+    cov_free = _covariance(hess)
+    if cov_free is None:
         cov_free = np.diag(1.0 / np.clip(np.diag(hess), 1e-8, None))
     cov = np.diag(np.full(n, 0.25))
     cov[np.ix_(free, free)] = cov_free
@@ -347,7 +372,6 @@ class BayesianModel:
         """
         import pytensor
         import pytensor.tensor as pt
-        from scipy import optimize
 
         names = list(self.links)
         k = len(names)
@@ -358,28 +382,22 @@ class BayesianModel:
             log_post = log_post - 0.5 * pt.sum(((var - priors[name]["loc"]) / priors[name]["scale"]) ** 2)
         fn = pytensor.function(u, [log_post, *pytensor.grad(log_post, u)])
 
-        def objective(flat: np.ndarray) -> tuple[float, np.ndarray]:
+        def log_density(flat: np.ndarray) -> tuple[float, np.ndarray]:
             value, *grads = fn(*flat.reshape(k, n_groups))
-            if not np.isfinite(value):
-                return 1e300, np.zeros_like(flat)
-            return -float(value), -np.concatenate(grads)
+            return value, np.concatenate(grads)
 
+        objective = _negated(log_density)
         start = np.repeat([priors[name]["loc"] for name in names], n_groups).astype(float)
-        mode = optimize.minimize(objective, start, jac=True, method="L-BFGS-B", options={"maxiter": 1000}).x
-        h = 1e-5
-        hess = np.empty((n_groups, k, k))
-        for j in range(k):
-            step = np.zeros((k, n_groups))
-            step[j] = h
-            diff = (objective(mode + step.ravel())[1] - objective(mode - step.ravel())[1]).reshape(k, n_groups) / (2 * h)
-            hess[:, :, j] = diff.T
+        mode = _minimum(objective, start, maxiter=1000)
+        # Step j moves quantity j of every group at once; the groups are independent, so row j holds
+        # column j of every group's Hessian block.
+        diffs = _gradient_differences(objective, mode, np.kron(np.eye(k), np.ones(n_groups)))
+        hess = diffs.reshape(k, k, n_groups).transpose(2, 1, 0)
         sd = np.full((n_groups, k), np.inf)
         for g in range(n_groups):
-            block = (hess[g] + hess[g].T) / 2
-            with contextlib.suppress(np.linalg.LinAlgError):
-                cov = np.linalg.inv(block)
-                if np.all(np.isfinite(cov)) and np.min(np.linalg.eigvalsh(block)) > 0:
-                    sd[g] = np.sqrt(np.diag(cov))
+            cov = _covariance(hess[g])
+            if cov is not None:
+                sd[g] = np.sqrt(np.diag(cov))
         return mode.reshape(k, n_groups).T, sd
 
     def centering(self, rfm: pd.DataFrame) -> pd.DataFrame:

@@ -90,14 +90,5 @@ class GroupedLogLike(Op):
         _, *gradients = self(*inputs)
         return [output_grads[0] * g for g in gradients]
 
-    def connection_pattern(self, node: Any) -> list[list[bool]]:
-        return [[True] * len(node.outputs) for _ in node.inputs]
-
-    def __eq__(self, other: object) -> bool:
-        return self is other
-
-    def __hash__(self) -> int:
-        return id(self)
-
     def __str__(self) -> str:
         return f"GroupedLogLike({getattr(self.derivatives, '__name__', 'kernel')}, {len(self.data)} groups)"

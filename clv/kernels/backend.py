@@ -2,8 +2,11 @@
 
 A log-likelihood is written once in terms of a handful of element-wise
 functions. :data:`NUMPY` evaluates it with NumPy/SciPy (maximum likelihood);
-:func:`pytensor_backend` returns the PyTensor equivalents so that the PyMC
-models build their graph from the very same expression.
+:func:`pytensor_backend` returns the PyTensor equivalents, so the same
+expression can also be built as a PyTensor graph. The PyMC models no longer
+sample that graph (they call the kernels' NumPy value and gradient through
+:class:`clv.bayes.likelihood.GroupedLogLike`); the PyTensor form serves the
+tests as an independent evaluation of the formula.
 """
 
 from __future__ import annotations
