@@ -1,0 +1,309 @@
+"""What the out-of-memory engines share once their statistics are collected: ordering, pooling, fitting.
+
+:mod:`clv.spark` and :mod:`clv.duckdb` aggregate a customer base to the
+distinct likelihood tuples with counts (see ``docs/engines.md``); from there
+on the work is the same pandas code, kept here once:
+
+* :func:`order_statistics` puts collected tuples in the order in which the
+  pandas fit's own compression meets them (by the smallest customer id
+  carrying each tuple), so both paths add the log-likelihood terms in the
+  same order and agree to the last digit;
+* :func:`pool_statistics` merges per-group statistics into pooled ones;
+* :func:`fit_statistics` fits a model from them and counts Gamma-Gamma's
+  exclusions in customers;
+* :func:`fit_channels` applies the rules of :func:`clv.channels.fit_channel_models`;
+* :func:`channel_means` turns per-channel-and-cohort sums into per-channel means.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from clv.errors import ConvergenceError, DataError
+from clv.models import BetaGeo, GammaGamma, ModifiedBetaGeo, ParetoNBD
+
+__all__ = [
+    "SPEND_STATISTICS",
+    "TRANSACTION_STATISTICS",
+    "channel_means",
+    "fit_channels",
+    "fit_statistics",
+    "order_statistics",
+    "pool_statistics",
+    "statistics_kind",
+    "transaction_model_class",
+]
+
+TRANSACTION_STATISTICS = ("frequency", "recency", "T")
+SPEND_STATISTICS = ("frequency", "monetary_value")
+_OPTIONAL = ("clv_lower", "clv_upper")
+
+
+def transaction_model_class(name: str) -> type:
+    """The transaction model class of a ``--transaction-model`` name (as :func:`clv.channels.fit_channel_models`).
+
+    Parameters
+    ----------
+    name : {"bgnbd", "mbgnbd", "paretonbd"}
+
+    Returns
+    -------
+    type
+
+    Examples
+    --------
+    >>> from clv.engine_fit import transaction_model_class
+    >>> transaction_model_class("paretonbd").__name__
+    'ParetoNBD'
+    """
+    classes = {"bgnbd": BetaGeo, "mbgnbd": ModifiedBetaGeo, "paretonbd": ParetoNBD}
+    if name not in classes:
+        raise DataError(f"transaction_model must be one of {sorted(classes)}, got {name!r}")
+    return classes[name]
+
+
+def statistics_kind(kind: str) -> tuple[str, ...]:
+    """The statistic columns of ``kind`` (``"transactions"`` or ``"spend"``).
+
+    Parameters
+    ----------
+    kind : {"transactions", "spend"}
+
+    Returns
+    -------
+    tuple of str
+
+    Examples
+    --------
+    >>> from clv.engine_fit import statistics_kind
+    >>> statistics_kind("spend")
+    ('frequency', 'monetary_value')
+    """
+    if kind == "transactions":
+        return TRANSACTION_STATISTICS
+    if kind == "spend":
+        return SPEND_STATISTICS
+    raise DataError(f"kind must be 'transactions' or 'spend', got {kind!r}")
+
+
+def order_statistics(agg: pd.DataFrame, keys: list[str] | None = None) -> pd.DataFrame:
+    """Rows by ``_first`` (smallest customer id per tuple) when present, else by ``keys``.
+
+    Parameters
+    ----------
+    agg : pandas.DataFrame
+        Collected statistics, ``count`` and optionally ``_first``.
+    keys : list of str, optional
+        Sort keys without ``_first`` (default: every column but ``count``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Sorted, with a fresh index.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from clv.engine_fit import order_statistics
+    >>> order_statistics(pd.DataFrame({"frequency": [1.0, 0.0], "count": [2, 5], "_first": [7, 3]}))["_first"].tolist()
+    [3, 7]
+    """
+    order = ["_first"] if "_first" in agg.columns else list(keys or [c for c in agg.columns if c != "count"])
+    return agg.sort_values(order, ignore_index=True)
+
+
+def pool_statistics(agg: pd.DataFrame, group: str, columns: tuple[str, ...], *, per_customer: bool = False) -> pd.DataFrame:
+    """Statistics of all groups together, from the per-group statistics (same order rule).
+
+    Parameters
+    ----------
+    agg : pandas.DataFrame
+        ``group``, ``columns``, ``count`` and optionally ``_first``.
+    group : str
+        The group column (dropped).
+    columns : tuple of str
+        The statistic columns.
+    per_customer : bool
+        Spend rows (one per repeat buyer): only the non-repeater rows are merged.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from clv.engine_fit import pool_statistics
+    >>> agg = pd.DataFrame({"g": ["a", "b"], "frequency": [0.0, 0.0], "count": [2, 3], "_first": [5, 1]})
+    >>> pool_statistics(agg, "g", ("frequency",)).to_dict("records")
+    [{'frequency': 0.0, 'count': 5, '_first': 1}]
+    """
+    agg = agg.drop(columns=group)
+    rules = {"count": "sum", **({"_first": "min"} if "_first" in agg.columns else {})}
+    if per_customer:
+        merged = agg[agg["frequency"] <= 0].groupby(list(columns), as_index=False, sort=False).agg(rules)
+        return order_statistics(pd.concat([agg[agg["frequency"] > 0], merged[agg.columns]], ignore_index=True), list(columns))
+    return order_statistics(agg.groupby(list(columns), as_index=False, sort=False).agg(rules), list(columns))
+
+
+def _spend_exclusions(agg: pd.DataFrame) -> dict[str, int]:
+    """Customers the Gamma-Gamma fit leaves out, counted in customers (not in distinct rows)."""
+    x, m, n = agg["frequency"].to_numpy(), agg["monetary_value"].to_numpy(), agg["count"].to_numpy()
+    return {
+        "customers_without_repeat_purchases": int(n[x <= 0].sum()),
+        "customers_with_non_positive_spend": int(n[(x > 0) & (m <= 0)].sum()),
+    }
+
+
+def fit_statistics(model: Any, agg: pd.DataFrame, kind: str) -> Any:
+    """``model.fit(agg, weights="count")``; for spend, exclusions counted in customers.
+
+    Parameters
+    ----------
+    model : clv MLE model
+    agg : pandas.DataFrame
+        Statistics of ``kind`` with ``count``.
+    kind : {"transactions", "spend"}
+
+    Returns
+    -------
+    model
+        Fitted.
+
+    Examples
+    --------
+    >>> import pandas as pd, clv
+    >>> from clv.engine_fit import fit_statistics
+    >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30")
+    >>> agg = rfm.groupby(["frequency", "monetary_value"]).size().rename("count").reset_index()
+    >>> gg = fit_statistics(clv.GammaGamma(), agg, "spend")
+    >>> gg.exclusions_["customers_without_repeat_purchases"] == int((rfm["frequency"] == 0).sum())
+    True
+    """
+    model.fit(agg, weights="count")
+    if kind == "spend" and hasattr(model, "exclusions_"):
+        # GammaGamma counts rows of the frame it is given; here a row stands for `count` customers.
+        counts = _spend_exclusions(agg)
+        model.exclusions_ = counts
+        model.result_.extra["exclusions"] = dict(counts)
+    return model
+
+
+def fit_channels(stats: pd.DataFrame, spend: pd.DataFrame, names: list[Any], *, cls: type, min_customers: int,
+                 penalizer: float, progress: Any = None) -> Any:
+    """The rules of :func:`clv.channels.fit_channel_models` applied to collected statistics.
+
+    Parameters
+    ----------
+    stats : pandas.DataFrame
+        ``_channel, frequency, recency, T, count, _first`` (``_channel`` NaN
+        for customers without an acquisition row).
+    spend : pandas.DataFrame
+        ``_channel, frequency, monetary_value, count, _first`` (one row per
+        repeat buyer, one per channel for the non-repeaters).
+    names : list
+        The acquisition channels, sorted.
+    cls : type
+        Transaction model class.
+    min_customers : int
+    penalizer : float
+    progress : callable, optional
+
+    Returns
+    -------
+    clv.ChannelModels
+
+    Examples
+    --------
+    >>> import pandas as pd, clv
+    >>> from clv.engine_fit import fit_channels
+    >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30").reset_index()
+    >>> rfm["_channel"], rfm["count"], rfm["_first"] = "web", 1, rfm["customer_id"]
+    >>> models = fit_channels(rfm, rfm, ["web"], cls=clv.BetaGeo, min_customers=100, penalizer=0.0)
+    >>> models.sources
+    {'*': 'pooled MLE', 'web': 'channel MLE'}
+    """
+    from clv.channels import ChannelModels
+
+    def say(text: str) -> None:
+        if progress is not None:
+            progress(text)
+
+    n_all = int(stats["count"].sum())
+    say(f"fitting pooled {cls.__name__} + GammaGamma on {n_all:,} customers")
+    t_models = {"*": fit_statistics(cls(penalizer=penalizer), pool_statistics(stats, "_channel", TRANSACTION_STATISTICS), "transactions")}
+    s_models = {"*": fit_statistics(GammaGamma(penalizer=penalizer),
+                                    pool_statistics(spend, "_channel", SPEND_STATISTICS, per_customer=True), "spend")}
+    sources = {"*": "pooled MLE"}
+    for name in names:
+        part = order_statistics(stats[stats["_channel"] == name])
+        size = int(part["count"].sum())
+        if size < min_customers:
+            sources[name] = f"pooled MLE ({size} customers < {min_customers})"
+            continue
+        say(f"fitting {cls.__name__} + GammaGamma for channel {name!r} ({size:,} customers)")
+        try:
+            tm = fit_statistics(cls(penalizer=penalizer), part, "transactions")
+            sm = fit_statistics(GammaGamma(penalizer=penalizer), order_statistics(spend[spend["_channel"] == name]), "spend")
+        except (ConvergenceError, DataError) as exc:
+            sources[name] = f"pooled MLE (channel fit failed: {str(exc).splitlines()[0][:120]})"
+            continue
+        t_models[name], s_models[name] = tm, sm
+        sources[name] = "channel MLE"
+    return ChannelModels(t_models, s_models, sources)
+
+
+def channel_means(aggregates: pd.DataFrame) -> pd.DataFrame:
+    """Per-channel figures from per-channel-and-cohort sums: customers, shares and means per customer.
+
+    Parameters
+    ----------
+    aggregates : pandas.DataFrame
+        Output of :func:`clv.spark.channel_aggregates` or
+        :func:`clv.duckdb.channel_aggregates` (one row per channel and
+        cohort); its ``attrs`` are carried over.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``channel``: ``customers, acquired_without_transactions,
+        ltv_realized, ltv_expected, p_alive`` (means over the channel's
+        acquired customers, as in ``ChannelReport.table``),
+        ``share_of_customers, share_of_value``, and ``clv_lower_mean,
+        clv_upper_mean`` when present.
+
+    Examples
+    --------
+    Pure pandas; here a hand-made table of sums:
+
+    >>> import pandas as pd
+    >>> from clv.engine_fit import channel_means
+    >>> sums = pd.DataFrame({
+    ...     "channel": ["email", "email", "search"], "cohort": ["2024-01", "2024-02", "2024-01"],
+    ...     "customers": [100, 50, 50], "acquired_without_transactions": [0, 0, 5],
+    ...     "revenue_to_date": [1000.0, 500.0, 200.0], "ltv_realized": [300.0, 150.0, 60.0],
+    ...     "clv": [200.0, 100.0, 40.0], "ltv_expected": [500.0, 250.0, 100.0], "p_alive": [60.0, 40.0, 20.0]})
+    >>> channel_means(sums).round(3)
+             customers  acquired_without_transactions  ltv_realized  ltv_expected  p_alive  share_of_customers  share_of_value
+    channel
+    email          150                              0           3.0           5.0    0.667                0.75           0.882
+    search          50                              5           1.2           2.0    0.400                0.25           0.118
+    """
+    sums = aggregates.drop(columns="cohort").groupby("channel", sort=True).sum()
+    out = pd.DataFrame(index=sums.index)
+    out["customers"] = sums["customers"].astype(np.int64)
+    out["acquired_without_transactions"] = sums["acquired_without_transactions"].astype(np.int64)
+    n = sums["customers"].to_numpy(dtype=float)
+    for col in ("ltv_realized", "ltv_expected", "p_alive"):
+        out[col] = sums[col].to_numpy() / n
+    out["share_of_customers"] = n / max(n.sum(), 1.0)
+    total = sums["ltv_expected"].sum()
+    out["share_of_value"] = sums["ltv_expected"] / total if total > 0 else np.nan
+    for col in _OPTIONAL:
+        if col in sums.columns:
+            out[f"{col}_mean"] = sums[col].to_numpy() / n
+    out.attrs = dict(aggregates.attrs)
+    return out
