@@ -12,11 +12,13 @@ on the work is the same pandas code, kept here once:
 * :func:`fit_statistics` fits a model from them and counts Gamma-Gamma's
   exclusions in customers;
 * :func:`fit_channels` applies the rules of :func:`clv.channels.fit_channel_models`;
+* :func:`value_chunk` values one chunk of customers, each with its group's pair;
 * :func:`channel_means` turns per-channel-and-cohort sums into per-channel means.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -35,6 +37,7 @@ __all__ = [
     "pool_statistics",
     "statistics_kind",
     "transaction_model_class",
+    "value_chunk",
 ]
 
 TRANSACTION_STATISTICS = ("frequency", "recency", "T")
@@ -222,7 +225,9 @@ def fit_channels(stats: pd.DataFrame, spend: pd.DataFrame, names: list[Any], *, 
     >>> from clv.engine_fit import fit_channels
     >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30").reset_index()
     >>> rfm["_channel"], rfm["count"], rfm["_first"] = "web", 1, rfm["customer_id"]
-    >>> models = fit_channels(rfm, rfm, ["web"], cls=clv.BetaGeo, min_customers=100, penalizer=0.0)
+    >>> spend = rfm[["_channel", "frequency", "monetary_value", "count", "_first"]]
+    >>> models = fit_channels(rfm.drop(columns="monetary_value"), spend, ["web"], cls=clv.BetaGeo, min_customers=100,
+    ...                       penalizer=0.0)
     >>> models.sources
     {'*': 'pooled MLE', 'web': 'channel MLE'}
     """
@@ -254,6 +259,55 @@ def fit_channels(stats: pd.DataFrame, spend: pd.DataFrame, names: list[Any], *, 
         t_models[name], s_models[name] = tm, sm
         sources[name] = "channel MLE"
     return ChannelModels(t_models, s_models, sources)
+
+
+def value_chunk(pdf: pd.DataFrame, pairs: dict[Any, tuple[Any, Any]], settings: dict[str, Any],
+                keep: Sequence[str] = ()) -> pd.DataFrame:
+    """:func:`clv.customer_value` of one chunk; with a ``_group`` column, each customer by the pair of its group.
+
+    Every output is a function of the customer's own row (and of the seeded
+    parameter draws), so valuing a base chunk by chunk gives the numbers of
+    valuing it whole.
+
+    Parameters
+    ----------
+    pdf : pandas.DataFrame
+        ``customer_id, frequency, recency, T, monetary_value`` [``, _group``] and ``keep``.
+    pairs : dict
+        ``{group: (transaction model, spend model)}`` with the pooled pair
+        under ``"*"`` (used for unknown groups).
+    settings : dict
+        Keyword arguments of :func:`clv.customer_value`.
+    keep : sequence of str
+        Columns of ``pdf`` copied to the output.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_id`` then the columns of :func:`clv.customer_value`, then ``keep``.
+
+    Examples
+    --------
+    >>> import pandas as pd, clv
+    >>> from clv.engine_fit import value_chunk
+    >>> bg = clv.BetaGeo.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+    >>> gg = clv.GammaGamma.from_params({"p": 6.25, "q": 3.74, "v": 15.44})
+    >>> pdf = pd.DataFrame({"customer_id": [1], "frequency": [2.0], "recency": [30.0], "T": [38.0], "monetary_value": [40.0]})
+    >>> value_chunk(pdf, {"*": (bg, gg)}, {"horizon": 52, "discount_rate": 0.1})["p_alive"].round(3).tolist()
+    [0.73]
+    """
+    from clv.valuation import customer_value
+
+    rfm = pdf.set_index("customer_id")
+    if "_group" not in rfm.columns:
+        out = customer_value(*pairs["*"], rfm, **settings)
+    else:
+        parts = [customer_value(*pairs.get(name, pairs["*"]), members, **settings)
+                 for name, members in rfm.groupby("_group", sort=False)]
+        out = pd.concat(parts).reindex(rfm.index)
+    for col in keep:
+        out[col] = rfm[col]
+    return out.reset_index()
 
 
 def channel_means(aggregates: pd.DataFrame) -> pd.DataFrame:

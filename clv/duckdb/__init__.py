@@ -23,15 +23,28 @@ See ``docs/engines.md`` for when to use pandas, DuckDB or Spark.
 
 from __future__ import annotations
 
+from clv.duckdb.channels import channel_aggregates
+from clv.duckdb.fitting import acquisitions_view, fit, fit_channel_models, sufficient_statistics
+from clv.duckdb.report import DuckInputs, report_inputs
+from clv.duckdb.scoring import score, score_channels
 from clv.duckdb.session import connect, duckdb_module, quote, read_source
 from clv.duckdb.summary import DuckRFM, calibration_holdout, rfm_summary
 
 __all__ = [
+    "DuckInputs",
     "DuckRFM",
+    "acquisitions_view",
     "calibration_holdout",
+    "channel_aggregates",
     "connect",
     "duckdb_module",
+    "fit",
+    "fit_channel_models",
     "quote",
     "read_source",
+    "report_inputs",
     "rfm_summary",
+    "score",
+    "score_channels",
+    "sufficient_statistics",
 ]

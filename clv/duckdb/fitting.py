@@ -116,7 +116,7 @@ def fit(model: Any, rfm: DuckRFM) -> Any:
     >>> rfm = clv.duckdb.rfm_summary(clv.datasets.data_path("cdnow_sample.csv"), observation_end="1997-09-30")
     >>> bg = clv.duckdb.fit(clv.BetaGeo(), rfm)
     >>> bg.params_.round(4).to_dict()
-    {'r': 0.2426, 'alpha': 4.4135, 'a': 0.7929, 'b': 2.4259}
+    {'r': 0.2426, 'alpha': 4.4136, 'a': 0.7929, 'b': 2.4259}
     """
     kind = "spend" if isinstance(model, GammaGamma) else "transactions"
     return fit_statistics(model, sufficient_statistics(rfm, kind=kind), kind)
@@ -141,7 +141,7 @@ def acquisitions_view(con: Any, acquisitions: pd.DataFrame) -> str:
     >>> con = clv.duckdb.connect()
     >>> acq = clv.read_acquisitions(clv.datasets.data_path("demo/acquisitions.csv"))
     >>> view = clv.duckdb.acquisitions_view(con, acq)
-    >>> con.sql(f"SELECT count(*) FROM {view}").fetchone()[0] == len(acq)
+    >>> con.execute(f"SELECT count(*) FROM {view}").fetchone()[0] == len(acq)
     True
     """
     name = f"clv_acq_{id(acquisitions)}"

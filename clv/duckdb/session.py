@@ -65,7 +65,7 @@ def connect(database: str = ":memory:", *, memory_limit: str | None = None, thre
     --------
     >>> import clv.duckdb
     >>> con = clv.duckdb.connect(memory_limit="1GB", threads=1)
-    >>> con.sql("SELECT current_setting('TimeZone')").fetchone()[0]
+    >>> con.execute("SELECT current_setting('TimeZone')").fetchone()[0]
     'UTC'
     """
     con = duckdb_module().connect(database)
@@ -154,7 +154,7 @@ def read_source(con: Any, source: Any, what: str = "transactions") -> str:
     >>> from clv.datasets import data_path
     >>> con = clv.duckdb.connect()
     >>> view = clv.duckdb.read_source(con, data_path("cdnow_sample.csv"))
-    >>> con.sql(f"SELECT count(*) FROM {view}").fetchone()[0]
+    >>> con.execute(f"SELECT count(*) FROM {view}").fetchone()[0]
     6919
     """
     name = quote(f"clv_{what}_{next(_names)}")

@@ -183,7 +183,7 @@ def canonical_view(con: Any, source: Any, customer: str, date: str, amount: str)
     >>> from clv.duckdb.summary import canonical_view
     >>> con = clv.duckdb.connect()
     >>> view = canonical_view(con, clv.datasets.data_path("cdnow_sample.csv"), "customer_id", "date", "amount")
-    >>> con.sql(f"SELECT customer_id, day, amount FROM {view} LIMIT 1").fetchone()
+    >>> con.execute(f"SELECT customer_id, day, amount FROM {view} LIMIT 1").fetchone()
     (1, 9862, 29.33)
     """
     view = read_source(con, source)
