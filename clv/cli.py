@@ -64,8 +64,14 @@ def _guarded(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def _common(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
-        click.option("--transactions", "-t", required=True, type=click.Path(),
-                     help="Transaction log CSV/Parquet with customer_id, date, amount (a Parquet directory with --engine spark)."),
+        click.option("--transactions", "-t", default=None, type=click.Path(),
+                     help="Transaction log CSV/Parquet with customer_id, date, amount (a directory or glob with --engine duckdb/spark)."),
+        click.option("--transactions-sql", default=None,
+                     help='Read the transactions from a SQL query instead, e.g. "SELECT customer_id, order_date AS date, '
+                          'revenue AS amount FROM orders" (needs --database-url).'),
+        click.option("--database-url", default=None, envvar="CLV_DATABASE_URL",
+                     help="SQLAlchemy URL of the database the --*-sql queries run on (or $CLV_DATABASE_URL); the password "
+                          "may also come from the driver's variables (PGPASSWORD) and is never printed."),
         click.option("--observation-end", default=None, help="Last observed day (default: last transaction day)."),
         click.option("--time-unit", type=click.Choice(["W", "D", "M"]), default="W", show_default=True,
                      help="Time unit of rates and horizons: weeks, days or months."),
@@ -92,12 +98,53 @@ def _valuation_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def _rfm(transactions: str, observation_end: str | None, time_unit: str, say: _Progress) -> tuple[Any, Any]:
-    say(f"reading {transactions}")
-    tx = clv.read_transactions(transactions)
+def _rfm(transactions: str | None, observation_end: str | None, time_unit: str, say: _Progress, query: str | None = None,
+         url: str | None = None) -> tuple[Any, Any]:
+    say(f"reading {_source_label(transactions, query, url)}")
+    tx = _sql_table(query, url, transactions, clv.read_transactions)
     rfm = clv.rfm_summary(tx, observation_end=observation_end, time_unit=time_unit)
     say(f"{len(tx):,} transactions, {len(rfm):,} customers, observation end {rfm.attrs['observation_end']}")
     return tx, rfm
+
+
+def _source(path: str | None, query: str | None, what: str, flag: str) -> None:
+    """Exactly one of a file and a SQL query."""
+    if (path is None) == (query is None):
+        raise DataError(f"give the {what} as a file ({flag}) or as a query (--{what}-sql), not both or neither")
+
+
+def _sql_table(query: str | None, url: str | None, path: str | None, reader: Callable[[Any], Any]) -> Any:
+    """A small table (acquisitions, spend) from its file or its SQL query, through its reader."""
+    from clv.data.sql import read_sql
+
+    return reader(read_sql(query, url) if query is not None else path)
+
+
+def _source_label(path: str | None, query: str | None, url: str | None) -> str:
+    from clv.data.sql import safe_url
+
+    return str(path) if query is None else f"SQL query on {safe_url(url)}"
+
+
+def _duck_source(con: Any, path: str | None, query: str | None, url: str | None, say: _Progress) -> Any:
+    from clv import duckdb as duck
+
+    if query is None:
+        return path
+    say("streaming the transactions query into DuckDB")
+    return duck.load_sql(con, query, url)
+
+
+def _duck_rfm(transactions: str | None, query: str | None, url: str | None, observation_end: str | None, time_unit: str,
+              say: _Progress) -> Any:
+    from clv import duckdb as duck
+
+    con = duck.connect()
+    source = _duck_source(con, transactions, query, url, say)
+    say(f"summarising {_source_label(transactions, query, url)} in DuckDB")
+    drfm = duck.rfm_summary(source, observation_end=observation_end, time_unit=time_unit, con=con)
+    say(f"{drfm.customers:,} customers, observation end {drfm.observation_end}; exclusions {drfm.exclusions}")
+    return drfm
 
 
 UNATTRIBUTED = "(no acquisition record)"
@@ -179,24 +226,49 @@ def main() -> None:
     """
 
 
-def _run_report(*, transactions: str, acquisitions: str, spend: str | None, out: str, horizon: float, time_unit: str,
+def _duckdb_inputs(transactions: str | None, query: str | None, url: str | None, acquisitions: Any, *, model_kind: str,
+                   say: _Progress, **settings: Any) -> tuple[Any, Any, Any, Any]:
+    """Summary, per-channel fits and scores computed in DuckDB (clv.duckdb.report_inputs)."""
+    if model_kind == "bayes":
+        raise DataError("--engine duckdb supports --model mle only")
+    from clv import duckdb as duck
+
+    con = duck.connect()
+    source = _duck_source(con, transactions, query, url, say)
+    inputs = duck.report_inputs(source, acquisitions, con=con, progress=say, **settings)
+    return None, inputs.rfm, inputs.models, inputs.scores
+
+
+def _run_report(*, transactions: str | None, acquisitions: str | None, spend: str | None, out: str, horizon: float, time_unit: str,
                 discount_rate: float, margin: float, model_kind: str, transaction_model: str, seed: int,
                 observation_end: str | None, n_draws: int, currency: str, quiet: bool, title: str,
-                bayes_draws: int = 500, chains: int = 2, engine: str = "pandas", spark_master: str = "local[*]") -> None:
+                bayes_draws: int = 500, chains: int = 2, engine: str = "pandas", spark_master: str = "local[*]",
+                transactions_sql: str | None = None, acquisitions_sql: str | None = None, spend_sql: str | None = None,
+                database_url: str | None = None) -> None:
     from clv.reports import default_sections, write_report
     from clv.reports.lifecycle_section import lifecycle_extra, with_lifecycle
 
     say = _Progress(quiet)
-    acq = clv.read_acquisitions(acquisitions)
-    sp = clv.read_channel_spend(spend) if spend else None
+    _source(transactions, transactions_sql, "transactions", "-t")
+    _source(acquisitions, acquisitions_sql, "acquisitions", "-a")
+    if spend is not None and spend_sql is not None:
+        raise DataError("give the spend as a file (-s) or as a query (--spend-sql), not both")
+    if engine == "spark" and transactions_sql is not None:
+        raise DataError("--transactions-sql works with --engine pandas or duckdb; Spark reads its own sources")
+    acq = _sql_table(acquisitions_sql, database_url, acquisitions, clv.read_acquisitions)
+    has_spend = spend is not None or spend_sql is not None
+    sp = _sql_table(spend_sql, database_url, spend, clv.read_channel_spend) if has_spend else None
     say(f"{len(acq):,} acquisitions in {acq['channel'].nunique()} channels" + (f"; {len(sp):,} spend rows" if sp is not None else ""))
+    settings = {"observation_end": observation_end, "time_unit": time_unit, "horizon": horizon, "discount_rate": discount_rate,
+                "margin": margin, "transaction_model": transaction_model}
     if engine == "spark":
-        tx, rfm, models, scores = _spark_inputs(transactions, acq, model_kind=model_kind, master=spark_master,
-                                                observation_end=observation_end, time_unit=time_unit, horizon=horizon,
-                                                discount_rate=discount_rate, margin=margin,
-                                                transaction_model=transaction_model, say=say)
+        tx, rfm, models, scores = _spark_inputs(transactions, acq, model_kind=model_kind, master=spark_master, say=say,
+                                                **settings)
+    elif engine == "duckdb":
+        tx, rfm, models, scores = _duckdb_inputs(transactions, transactions_sql, database_url, acq, model_kind=model_kind,
+                                                 say=say, **settings)
     else:
-        tx, rfm = _rfm(transactions, observation_end, time_unit, say)
+        tx, rfm = _rfm(transactions, observation_end, time_unit, say, transactions_sql, database_url)
         if model_kind == "bayes":
             models = _bayes_models(rfm, acq, seed, say, draws=bayes_draws, chains=chains)
         else:
@@ -210,8 +282,9 @@ def _run_report(*, transactions: str, acquisitions: str, spend: str | None, out:
     say("placing customers in lifecycle stages")
     extra = lifecycle_extra(scores, rfm, models, acq.set_index("customer_id")["channel"], seed=seed)
     say(f"writing the report to {out}")
-    inputs = {"transactions file": str(transactions), "acquisitions file": str(acquisitions),
-              "spend file": str(spend) if spend else "none"}
+    inputs = {"transactions file": _source_label(transactions, transactions_sql, database_url),
+              "acquisitions file": _source_label(acquisitions, acquisitions_sql, database_url),
+              "spend file": _source_label(spend, spend_sql, database_url) if has_spend else "none"}
     write_report(report, out, currency=currency, inputs=inputs, title=title, sections=with_lifecycle(default_sections()),
                  extra=extra)
     say(f"done: {Path(out) / 'index.html'}")
@@ -219,18 +292,21 @@ def _run_report(*, transactions: str, acquisitions: str, spend: str | None, out:
 
 @main.command()
 @_common
-@click.option("--acquisitions", "-a", required=True, type=click.Path(dir_okay=False),
+@click.option("--acquisitions", "-a", default=None, type=click.Path(dir_okay=False),
               help="Acquisition table: customer_id, channel, acquired_at[, cost].")
+@click.option("--acquisitions-sql", default=None, help="Read the acquisitions from a SQL query instead (--database-url).")
 @click.option("--spend", "-s", default=None, type=click.Path(dir_okay=False),
               help="Channel spend: channel, period (2024-03 or 2024-03-04/2024-03-17), spend.")
+@click.option("--spend-sql", default=None, help="Read the channel spend from a SQL query instead (--database-url).")
 @click.option("--out", "-o", required=True, type=click.Path(file_okay=False), help="Report directory to write.")
 @_valuation_options
 @click.option("--n-draws", type=int, default=100, show_default=True, help="Parameter draws for intervals and P(LTV > CAC).")
 @click.option("--bayes-draws", type=int, default=500, show_default=True,
               help="--model bayes: posterior draws per chain (and as many tuning steps).")
 @click.option("--chains", type=int, default=2, show_default=True, help="--model bayes: number of chains.")
-@click.option("--engine", type=click.Choice(["pandas", "spark"]), default="pandas", show_default=True,
-              help="Where to summarise, fit and score: in this process, or on Spark (pip install 'clv[spark]').")
+@click.option("--engine", type=click.Choice(["pandas", "duckdb", "spark"]), default="pandas", show_default=True,
+              help="Where to summarise, fit and score: pandas in memory, embedded DuckDB (larger than memory, one machine), "
+                   "or Spark (pip install 'clv[spark]').")
 @click.option("--spark-master", default="local[*]", show_default=True, help="--engine spark: the Spark master URL.")
 @click.option("--currency", default="", help="Currency label for money figures, e.g. USD.")
 @click.option("--title", default="Customer lifetime value by acquisition channel", help="Report title.")
@@ -243,7 +319,10 @@ def report(**kwargs: Any) -> None:
       clv report -t tx.csv -a acquisitions.csv -s spend.csv --out reports/q3
       clv report -t tx.parquet -a acq.csv --out reports/q3 --horizon 104 --margin 0.4 --seed 7
       clv report -t tx.csv -a acq.csv -s spend.csv --out reports/q3 --model bayes --chains 4 --bayes-draws 1000
+      clv report --engine duckdb -t 'lake/tx-*.parquet' -a acq.csv -s spend.csv --out reports/q3
       clv report --engine spark --spark-master local[*] -t lake/tx.parquet -a acq.csv -s spend.csv --out reports/q3
+      clv report --engine duckdb --database-url postgresql://clv@db/shop -a acq.csv --out reports/q3 \\
+        --transactions-sql "SELECT customer_id, order_date AS date, revenue AS amount FROM orders"
     """
     _run_report(**kwargs)
 
@@ -268,13 +347,25 @@ def demo(out: str, seed: int, n_draws: int, quiet: bool) -> None:
                 n_draws=n_draws, currency="USD", quiet=quiet, title="Demo shop: customer lifetime value by acquisition channel")
 
 
-def _fit_pooled(command: str, transactions: str, observation_end: str | None, time_unit: str, model_kind: str,
-                transaction_model: str, say: _Progress) -> tuple[Any, Any, Any]:
-    """Read the log and fit one purchase model and one spend model on every customer."""
+def _fit_pooled(command: str, transactions: str | None, observation_end: str | None, time_unit: str, model_kind: str,
+                transaction_model: str, say: _Progress, *, engine: str = "pandas", query: str | None = None,
+                url: str | None = None) -> tuple[Any, Any, Any]:
+    """Summarise the log and fit one purchase model and one spend model on every customer.
+
+    With ``engine="duckdb"`` the summary stays in DuckDB (a :class:`clv.duckdb.DuckRFM`) and the
+    fits see only the distinct tuples with counts.
+    """
     if model_kind == "bayes":
         raise DataError(f"clv {command} --model bayes is not available yet; use --model mle (or clv.bayes from Python)")
-    _, rfm = _rfm(transactions, observation_end, time_unit, say)
+    _source(transactions, query, "transactions", "-t")
     cls = {"bgnbd": clv.BetaGeo, "mbgnbd": clv.ModifiedBetaGeo, "paretonbd": clv.ParetoNBD}[transaction_model]
+    if engine == "duckdb":
+        from clv import duckdb as duck
+
+        drfm = _duck_rfm(transactions, query, url, observation_end, time_unit, say)
+        say(f"fitting {cls.__name__} and GammaGamma on the distinct (x, t_x, T) tuples")
+        return drfm, duck.fit(cls(), drfm), duck.fit(clv.GammaGamma(), drfm)
+    _, rfm = _rfm(transactions, observation_end, time_unit, say, query, url)
     say(f"fitting {cls.__name__} and GammaGamma")
     return rfm, cls().fit(rfm), clv.GammaGamma().fit(rfm)
 
@@ -294,25 +385,35 @@ def _model_json(model: Any) -> dict[str, Any]:
     }
 
 
+_ENGINE = click.option("--engine", type=click.Choice(["pandas", "duckdb"]), default="pandas", show_default=True,
+                       help="pandas in memory, or embedded DuckDB (larger than memory: the fit sees the distinct tuples, "
+                            "scores are written chunk by chunk).")
+
+
 @main.command()
 @_common
 @click.option("--json", "as_json", is_flag=True, help="Print parameters and fit statistics as JSON on stdout.")
 @click.option("--save", default=None, type=click.Path(dir_okay=False), help="Also save the transaction model as JSON.")
+@_ENGINE
 @_guarded
-def fit(transactions: str, observation_end: str | None, time_unit: str, model_kind: str, transaction_model: str,
-        seed: int, quiet: bool, as_json: bool, save: str | None) -> None:
+def fit(transactions: str | None, observation_end: str | None, time_unit: str, model_kind: str, transaction_model: str,
+        seed: int, quiet: bool, as_json: bool, save: str | None, engine: str = "pandas", transactions_sql: str | None = None,
+        database_url: str | None = None) -> None:
     """Fit the purchase model and the Gamma-Gamma spend model; print parameters and fit statistics.
 
     \b
     Examples:
       clv fit -t tx.csv --json > fit.json
       clv fit -t tx.csv --transaction-model paretonbd --observation-end 2025-06-30
+      clv fit --engine duckdb -t 'lake/*.parquet' --json > fit.json
     """
     say = _Progress(quiet)
-    rfm, tm, sm = _fit_pooled("fit", transactions, observation_end, time_unit, model_kind, transaction_model, say)
+    rfm, tm, sm = _fit_pooled("fit", transactions, observation_end, time_unit, model_kind, transaction_model, say,
+                              engine=engine, query=transactions_sql, url=database_url)
     if save:
         tm.save(save)
-    payload = {"customers": len(rfm), "observation_end": rfm.attrs["observation_end"], "time_unit": time_unit,
+    customers = rfm.customers if engine == "duckdb" else len(rfm)
+    payload = {"customers": customers, "observation_end": rfm.attrs["observation_end"], "time_unit": time_unit,
                "rfm_exclusions": rfm.attrs["exclusions"], "transaction_model": _model_json(tm), "spend_model": _model_json(sm)}
     if as_json:
         click.echo(json.dumps(payload, indent=2))
@@ -327,19 +428,30 @@ def fit(transactions: str, observation_end: str | None, time_unit: str, model_ki
 @click.option("--out", "-o", required=True, type=click.Path(dir_okay=False), help="CSV file of per-customer scores.")
 @_valuation_options
 @click.option("--interval", type=float, default=None, help="Add clv_lower/clv_upper at this level, e.g. 0.9.")
+@_ENGINE
 @_guarded
-def score(transactions: str, observation_end: str | None, time_unit: str, model_kind: str, transaction_model: str,
-          seed: int, quiet: bool, out: str, horizon: float, discount_rate: float, margin: float, interval: float | None) -> None:
+def score(transactions: str | None, observation_end: str | None, time_unit: str, model_kind: str, transaction_model: str,
+          seed: int, quiet: bool, out: str, horizon: float, discount_rate: float, margin: float, interval: float | None,
+          engine: str = "pandas", transactions_sql: str | None = None, database_url: str | None = None) -> None:
     """Score every customer: P(alive), expected purchases and spend, discounted CLV.
 
     \b
     Examples:
       clv score -t tx.csv --out scores.csv
       clv score -t tx.csv --out scores.csv --horizon 26 --interval 0.9 --seed 3
+      clv score --engine duckdb -t lake/ --out scores.csv
     """
     say = _Progress(quiet)
-    rfm, tm, sm = _fit_pooled("score", transactions, observation_end, time_unit, model_kind, transaction_model, say)
+    rfm, tm, sm = _fit_pooled("score", transactions, observation_end, time_unit, model_kind, transaction_model, say,
+                              engine=engine, query=transactions_sql, url=database_url)
     say("scoring")
+    if engine == "duckdb":
+        from clv import duckdb as duck
+
+        duck.score(rfm, tm, sm, horizon=horizon, discount_rate=discount_rate, margin=margin, time_unit=time_unit,
+                         interval=interval, seed=seed, out_csv=out, table=False)
+        say(f"wrote {rfm.customers:,} rows to {out}")
+        return
     scores = clv.customer_value(tm, sm, rfm, horizon=horizon, discount_rate=discount_rate, margin=margin,
                                 time_unit=time_unit, interval=interval, seed=seed)
     _write_csv_atomic(rfm.join(scores), Path(out))

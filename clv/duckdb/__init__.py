@@ -27,7 +27,7 @@ from clv.duckdb.channels import channel_aggregates
 from clv.duckdb.fitting import acquisitions_view, fit, fit_channel_models, sufficient_statistics
 from clv.duckdb.report import DuckInputs, report_inputs
 from clv.duckdb.scoring import score, score_channels
-from clv.duckdb.session import connect, duckdb_module, quote, read_source
+from clv.duckdb.session import connect, duckdb_module, load_sql, quote, read_source
 from clv.duckdb.summary import DuckRFM, calibration_holdout, rfm_summary
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "duckdb_module",
     "fit",
     "fit_channel_models",
+    "load_sql",
     "quote",
     "read_source",
     "report_inputs",

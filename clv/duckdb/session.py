@@ -15,7 +15,7 @@ from typing import Any
 
 from clv.errors import DataError
 
-__all__ = ["connect", "duckdb_module", "quote", "read_source"]
+__all__ = ["connect", "duckdb_module", "load_sql", "quote", "read_source"]
 
 _PARQUET = {".parquet", ".pq"}
 _names = itertools.count()
@@ -176,3 +176,64 @@ def read_source(con: Any, source: Any, what: str = "transactions") -> str:
         first = str(exc).strip().splitlines()[0]
         raise DataError(f"{what} file '{source}' cannot be read: {first}") from None
     return name
+
+
+def load_sql(con: Any, query: str, url: str | None = None, *, chunk_size: int = 100_000, what: str = "transactions") -> str:
+    """Stream the rows of a SQL query (through SQLAlchemy) into a DuckDB table, chunk by chunk.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+    query : str
+        A ``SELECT`` statement, e.g. ``SELECT customer_id, order_date AS date, revenue AS amount FROM orders``.
+    url : str, optional
+        SQLAlchemy database URL (default: the ``CLV_DATABASE_URL``
+        environment variable); the password may also come from the driver's
+        environment variables (``PGPASSWORD``).
+    chunk_size : int
+        Rows per chunk; Python holds one chunk at a time.
+    what : str
+        Used in the table name and messages.
+
+    Returns
+    -------
+    str
+        ``"view:NAME"``, accepted wherever :func:`read_source` is.
+
+    Raises
+    ------
+    clv.DataError
+        As :func:`clv.data.sql.sql_chunks`, or a query without rows.
+
+    Examples
+    --------
+    >>> import sqlite3, tempfile, os, clv.duckdb
+    >>> path = os.path.join(tempfile.mkdtemp(), "shop.db")
+    >>> with sqlite3.connect(path) as db:
+    ...     _ = db.execute("CREATE TABLE orders (customer_id INTEGER, day TEXT, revenue REAL)")
+    ...     _ = db.executemany("INSERT INTO orders VALUES (?, ?, ?)", [(1, "2024-01-01", 9.5), (1, "2024-02-01", 4.0)])
+    >>> con = clv.duckdb.connect()
+    >>> source = clv.duckdb.load_sql(con, "SELECT customer_id, day AS date, revenue AS amount FROM orders",
+    ...                              f"sqlite:///{path}", chunk_size=1)
+    >>> clv.duckdb.rfm_summary(source, con=con).customers
+    1
+    """
+    from clv.data.sql import sql_chunks
+
+    table = f"clv_sql_{what}_{next(_names)}"
+    rows = 0
+    for chunk in sql_chunks(query, url, chunk_size=chunk_size):
+        if not len(chunk):
+            continue
+        con.register("clv_sql_chunk", chunk)
+        verb = f"CREATE TEMP TABLE {quote(table)} AS" if rows == 0 else f"INSERT INTO {quote(table)}"
+        try:
+            con.execute(f"{verb} SELECT * FROM clv_sql_chunk")
+        except duckdb_module().Error as exc:
+            raise DataError(f"the {what} query's rows cannot be stored: {str(exc).strip().splitlines()[0]}") from None
+        finally:
+            con.unregister("clv_sql_chunk")
+        rows += len(chunk)
+    if rows == 0:
+        raise DataError(f"the {what} SQL query returned no rows")
+    return f"view:{table}"
