@@ -70,6 +70,7 @@ def connect(database: str = ":memory:", *, memory_limit: str | None = None, thre
     """
     con = duckdb_module().connect(database)
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")  # the library never prints
     if memory_limit is not None:
         con.execute(f"SET memory_limit = {quote(memory_limit, literal=True)}")
     if threads is not None:

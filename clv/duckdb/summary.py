@@ -35,11 +35,13 @@ __all__ = ["RFM_COLUMNS", "DuckRFM", "calibration_holdout", "rfm_summary"]
 RFM_COLUMNS = ("frequency", "recency", "T", "monetary_value")
 HOLDOUT_COLUMNS = ("holdout_frequency", "holdout_monetary_value", "duration_holdout")
 _tables = itertools.count()
+_HEAVY = 248  # repeat days beyond which the SQL pairwise sum is not NumPy's order
 
 # NumPy adds a customer's day totals with np.add.reduceat: v0 + pairwise(rest). Pairwise: fewer than 8 values left to
 # right from 0; up to 128 in 8 running sums combined ((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7)), then the rest left to right;
-# more as the sums of two halves split at a multiple of 8. Unrolled once: exact up to 256 repeat days per customer (past
-# that the last level keeps the 8-sum scheme and can differ in the last bit); each level doubles the bound SQL tree.
+# more as the sums of two halves split at a multiple of 8. Unrolled once (each level doubles the bound SQL tree), this is
+# exact while both halves hold at most 128 values, which covers every customer with at most 248 repeat days; the rare
+# heavier buyers are totalled by NumPy itself (_HEAVY) and patched in.
 _MACROS = [
     "CREATE OR REPLACE TEMP MACRO clv_seq(l, s) AS list_reduce(l, lambda a, b: a + b, s)",
     "CREATE OR REPLACE TEMP MACRO clv_lane(l, j) AS "
@@ -270,8 +272,25 @@ def _build(con: Any, raw: str, cal_day: int, end_day: int, unit: float, holdout:
     columns.append("coalesce(_revenue, 0.0::DOUBLE) AS revenue_to_date")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT customer_id, {', '.join(columns)} "
                 f"FROM (SELECT *, _cal[2:] AS _rest FROM {per} WHERE _n > 0) ORDER BY customer_id")
+    _patch_heavy(con, per, table)
     con.execute(f"DROP TABLE {per}")
     return table, {"after": int(counts[0]), "late": int(counts[1]), "cohort": int(counts[2]), "daily_rows": int(counts[3])}
+
+
+def _patch_heavy(con: Any, per: str, table: str) -> None:
+    """``monetary_value`` of customers with more than ``_HEAVY`` repeat days, added by NumPy (as the pandas path does)."""
+    heavy = con.execute(f"SELECT customer_id, _cal FROM {per} WHERE len(_cal) - 1 > {_HEAVY}").fetchall()
+    if not heavy:
+        return
+    ids, values = [], []
+    for cid, days in heavy:
+        amounts = np.asarray(days, dtype=float)
+        total = np.add.reduceat(amounts, [0])[0]
+        ids.append(cid)
+        values.append((total - amounts[0]) / max(len(amounts) - 1.0, 1.0))
+    con.register("clv_heavy", pd.DataFrame({"customer_id": ids, "m": values}))
+    con.execute(f"UPDATE {table} SET monetary_value = h.m FROM clv_heavy h WHERE {table}.customer_id = h.customer_id")
+    con.unregister("clv_heavy")
 
 
 def rfm_summary(
