@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,10 +22,11 @@ import clv
 from clv.channels import PosteriorChannelModels, channel_report, fit_channel_models
 from clv.data import data_path
 from clv.errors import ClvError, DataError
+from clv.output import atomic_file
 
 __all__ = ["main"]
 
-_TRANSACTION_MODELS = ["bgnbd", "mbgnbd", "paretonbd"]
+_TRANSACTION_MODELS = sorted(clv.models.TRANSACTION_MODELS)
 
 
 class _Progress:
@@ -154,15 +154,8 @@ def _spark_inputs(transactions: str, acquisitions: Any, *, model_kind: str, mast
 
 
 def _write_csv_atomic(frame: Any, out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=out.parent, prefix=f".{out.name}.", suffix=".tmp", delete=False) as handle:
-        tmp = Path(handle.name)
-    try:
+    with atomic_file(out) as tmp:
         frame.to_csv(tmp)
-        tmp.replace(out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
@@ -274,7 +267,7 @@ def _fit_pooled(command: str, transactions: str, observation_end: str | None, ti
     if model_kind == "bayes":
         raise DataError(f"clv {command} --model bayes is not available yet; use --model mle (or clv.bayes from Python)")
     _, rfm = _rfm(transactions, observation_end, time_unit, say)
-    cls = {"bgnbd": clv.BetaGeo, "mbgnbd": clv.ModifiedBetaGeo, "paretonbd": clv.ParetoNBD}[transaction_model]
+    cls = clv.models.transaction_model_class(transaction_model)
     say(f"fitting {cls.__name__} and GammaGamma")
     return rfm, cls().fit(rfm), clv.GammaGamma().fit(rfm)
 
