@@ -146,11 +146,14 @@ def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
     Examples
     --------
     >>> import pathlib, tempfile, clv
-    >>> sim = clv.simulate(400, seed=2, start="2024-01-01", end="2024-12-31", channels={"a": {"share": 0.5}, "b": {"share": 0.5}})
+    >>> channels = {"email": {"share": 0.6},
+    ...             "search": {"share": 0.4, "params": {"r": 0.2, "alpha": 6.0, "a": 0.9, "b": 2.0}}}
+    >>> sim = clv.simulate(1000, seed=3, start="2024-01-01", end="2025-01-01", channels=channels)
     >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> sim.transactions.to_csv(folder / "tx.csv", index=False); sim.acquisitions.to_csv(folder / "acq.csv", index=False)
+    >>> sim.transactions.to_csv(folder / "tx.csv", index=False)
+    >>> sim.acquisitions.to_csv(folder / "acq.csv", index=False)
     >>> out = clv.run_report({"transactions": str(folder / "tx.csv"), "acquisitions": str(folder / "acq.csv"),
-    ...                       "out": str(folder / "report"), "n_draws": 5})
+    ...                       "out": str(folder / "report"), "n_draws": 20})
     >>> sorted(p.name for p in out.iterdir())[:3]
     ['channels.csv', 'cohorts.csv', 'customers.csv']
     """

@@ -200,10 +200,11 @@ def value_by_group(
 
     Examples
     --------
-    >>> import clv
+    >>> import pandas as pd, clv
     >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30")
     >>> models = clv.ChannelModels({"*": clv.BetaGeo().fit(rfm)}, {"*": clv.GammaGamma().fit(rfm)})
-    >>> scores = value_by_group(models, rfm, rfm["frequency"].iloc[:0], horizon=52, discount_rate=0.1)
+    >>> nobody = pd.Series([], dtype=object)  # no customer has a channel: all use the pooled "*"
+    >>> scores = value_by_group(models, rfm, nobody, horizon=52, discount_rate=0.1)
     >>> bool((scores["clv"] == clv.customer_value(clv.BetaGeo().fit(rfm), clv.GammaGamma().fit(rfm), rfm,
     ...                                          horizon=52, discount_rate=0.1)["clv"]).all())
     True
