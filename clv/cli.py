@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,13 +19,15 @@ from typing import Any
 import click
 
 import clv
-from clv.channels import PosteriorChannelModels, channel_report, fit_channel_models
 from clv.data import data_path
+from clv.data.sql import check_source, source_label
 from clv.errors import ClvError, DataError
+from clv.output import atomic_file
+from clv.pipeline import ReportConfig, read_rfm, run_report
 
 __all__ = ["main"]
 
-_TRANSACTION_MODELS = ["bgnbd", "mbgnbd", "paretonbd"]
+_TRANSACTION_MODELS = sorted(clv.models.TRANSACTION_MODELS)
 
 
 class _Progress:
@@ -98,118 +99,9 @@ def _valuation_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def _rfm(transactions: str | None, observation_end: str | None, time_unit: str, say: _Progress, query: str | None = None,
-         url: str | None = None) -> tuple[Any, Any]:
-    say(f"reading {_source_label(transactions, query, url)}")
-    tx = _sql_table(query, url, transactions, clv.read_transactions)
-    rfm = clv.rfm_summary(tx, observation_end=observation_end, time_unit=time_unit)
-    say(f"{len(tx):,} transactions, {len(rfm):,} customers, observation end {rfm.attrs['observation_end']}")
-    return tx, rfm
-
-
-def _source(path: str | None, query: str | None, what: str, flag: str) -> None:
-    """Exactly one of a file and a SQL query."""
-    if (path is None) == (query is None):
-        raise DataError(f"give the {what} as a file ({flag}) or as a query (--{what}-sql), not both or neither")
-
-
-def _sql_table(query: str | None, url: str | None, path: str | None, reader: Callable[[Any], Any]) -> Any:
-    """A small table (acquisitions, spend) from its file or its SQL query, through its reader."""
-    from clv.data.sql import read_sql
-
-    return reader(read_sql(query, url) if query is not None else path)
-
-
-def _source_label(path: str | None, query: str | None, url: str | None) -> str:
-    from clv.data.sql import safe_url
-
-    return str(path) if query is None else f"SQL query on {safe_url(url)}"
-
-
-def _duck_source(con: Any, path: str | None, query: str | None, url: str | None, say: _Progress) -> Any:
-    from clv import duckdb as duck
-
-    if query is None:
-        return path
-    say("streaming the transactions query into DuckDB")
-    return duck.load_sql(con, query, url)
-
-
-def _duck_rfm(transactions: str | None, query: str | None, url: str | None, observation_end: str | None, time_unit: str,
-              say: _Progress) -> Any:
-    from clv import duckdb as duck
-
-    con = duck.connect()
-    source = _duck_source(con, transactions, query, url, say)
-    say(f"summarising {_source_label(transactions, query, url)} in DuckDB")
-    drfm = duck.rfm_summary(source, observation_end=observation_end, time_unit=time_unit, con=con)
-    say(f"{drfm.customers:,} customers, observation end {drfm.observation_end}; exclusions {drfm.exclusions}")
-    return drfm
-
-
-UNATTRIBUTED = "(no acquisition record)"
-
-
-def _channel_of(rfm: Any, acquisitions: Any) -> Any:
-    """Channel of every scored customer; customers missing from the acquisitions get their own group."""
-    return acquisitions.set_index("customer_id")["channel"].reindex(rfm.index).fillna(UNATTRIBUTED)
-
-
-def _bayes_models(rfm: Any, acquisitions: Any, seed: int, say: _Progress, draws: int = 500,
-                  chains: int = 2) -> PosteriorChannelModels:
-    if draws < 50 or chains < 1:
-        raise DataError(f"--bayes-draws must be at least 50 and --chains at least 1 (got {draws}, {chains})")
-    """Fit the grouped Bayesian models, or explain why they cannot be used."""
-    try:
-        from clv import bayes
-    except ImportError:
-        bayes = None
-    needed = ("HierarchicalBetaGeo", "HierarchicalGammaGamma")
-    if bayes is None or not all(hasattr(bayes, n) for n in needed):
-        raise DataError("--model bayes needs clv.bayes.HierarchicalBetaGeo/HierarchicalGammaGamma, "
-                        "which this installation does not provide yet; use --model mle")
-    grouped = rfm.assign(channel=_channel_of(rfm, acquisitions))
-    say(f"sampling the hierarchical BG/NBD ({chains} chains x {draws} draws; this takes minutes)")
-    bar = not say.quiet  # the sampler's own progress bar, on stderr
-    tm = bayes.HierarchicalBetaGeo(group="channel", progressbar=bar).fit(grouped, draws=draws, tune=draws, chains=chains,
-                                                                        random_seed=seed)
-    say("sampling the hierarchical Gamma-Gamma")
-    sm = bayes.HierarchicalGammaGamma(group="channel", progressbar=bar).fit(grouped, draws=draws, tune=draws, chains=chains,
-                                                                           random_seed=seed)
-    return PosteriorChannelModels(tm, sm)
-
-
-def _spark_inputs(transactions: str, acquisitions: Any, *, model_kind: str, master: str, say: _Progress,
-                  **settings: Any) -> tuple[Any, Any, Any, Any]:
-    """Summary, per-channel fits and scores computed on Spark (clv.spark.report_inputs)."""
-    if model_kind == "bayes":
-        raise DataError("--engine spark supports --model mle only")
-    try:
-        from pyspark.errors import PySparkException
-
-        import clv.spark
-    except ImportError:
-        raise DataError('--engine spark needs PySpark: pip install "clv[spark]"') from None
-    say(f"starting Spark ({master}) and summarising {transactions} there")
-    try:
-        inputs = clv.spark.report_inputs(transactions, acquisitions, master=master, progress=say, **settings)
-    except ImportError as exc:
-        raise DataError(str(exc)) from None
-    except PySparkException as exc:
-        raise DataError(f"Spark failed: {str(exc).strip().splitlines()[0]}") from None
-    return None, inputs.rfm, inputs.models, inputs.scores
-
-
 def _write_csv_atomic(frame: Any, out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=out.parent, prefix=f".{out.name}.", suffix=".tmp", delete=False) as handle:
-        tmp = Path(handle.name)
-    try:
+    with atomic_file(out) as tmp:
         frame.to_csv(tmp)
-        tmp.replace(out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
@@ -226,68 +118,10 @@ def main() -> None:
     """
 
 
-def _duckdb_inputs(transactions: str | None, query: str | None, url: str | None, acquisitions: Any, *, model_kind: str,
-                   say: _Progress, **settings: Any) -> tuple[Any, Any, Any, Any]:
-    """Summary, per-channel fits and scores computed in DuckDB (clv.duckdb.report_inputs)."""
-    if model_kind == "bayes":
-        raise DataError("--engine duckdb supports --model mle only")
-    from clv import duckdb as duck
-
-    con = duck.connect()
-    source = _duck_source(con, transactions, query, url, say)
-    inputs = duck.report_inputs(source, acquisitions, con=con, progress=say, **settings)
-    return None, inputs.rfm, inputs.models, inputs.scores
-
-
-def _run_report(*, transactions: str | None, acquisitions: str | None, spend: str | None, out: str, horizon: float, time_unit: str,
-                discount_rate: float, margin: float, model_kind: str, transaction_model: str, seed: int,
-                observation_end: str | None, n_draws: int, currency: str, quiet: bool, title: str,
-                bayes_draws: int = 500, chains: int = 2, engine: str = "pandas", spark_master: str = "local[*]",
-                transactions_sql: str | None = None, acquisitions_sql: str | None = None, spend_sql: str | None = None,
-                database_url: str | None = None) -> None:
-    from clv.reports import default_sections, write_report
-    from clv.reports.lifecycle_section import lifecycle_extra, with_lifecycle
-
+def _run_report(*, quiet: bool, **settings: Any) -> None:
+    """Run :func:`clv.run_report` with progress lines on stderr unless quiet."""
     say = _Progress(quiet)
-    _source(transactions, transactions_sql, "transactions", "-t")
-    _source(acquisitions, acquisitions_sql, "acquisitions", "-a")
-    if spend is not None and spend_sql is not None:
-        raise DataError("give the spend as a file (-s) or as a query (--spend-sql), not both")
-    if engine == "spark" and transactions_sql is not None:
-        raise DataError("--transactions-sql works with --engine pandas or duckdb; Spark reads its own sources")
-    acq = _sql_table(acquisitions_sql, database_url, acquisitions, clv.read_acquisitions)
-    has_spend = spend is not None or spend_sql is not None
-    sp = _sql_table(spend_sql, database_url, spend, clv.read_channel_spend) if has_spend else None
-    say(f"{len(acq):,} acquisitions in {acq['channel'].nunique()} channels" + (f"; {len(sp):,} spend rows" if sp is not None else ""))
-    settings = {"observation_end": observation_end, "time_unit": time_unit, "horizon": horizon, "discount_rate": discount_rate,
-                "margin": margin, "transaction_model": transaction_model}
-    if engine == "spark":
-        tx, rfm, models, scores = _spark_inputs(transactions, acq, model_kind=model_kind, master=spark_master, say=say,
-                                                **settings)
-    elif engine == "duckdb":
-        tx, rfm, models, scores = _duckdb_inputs(transactions, transactions_sql, database_url, acq, model_kind=model_kind,
-                                                 say=say, **settings)
-    else:
-        tx, rfm = _rfm(transactions, observation_end, time_unit, say, transactions_sql, database_url)
-        if model_kind == "bayes":
-            models = _bayes_models(rfm, acq, seed, say, draws=bayes_draws, chains=chains)
-        else:
-            models = fit_channel_models(rfm, acq, transaction_model=transaction_model, progress=say)
-        say("scoring customers with their channel's model")
-        scores = models.score(rfm, _channel_of(rfm, acq), horizon=horizon, discount_rate=discount_rate,
-                              margin=margin, time_unit=time_unit, n_draws=n_draws, seed=seed)
-    report = channel_report(scores, acq, spend=sp, transactions=tx, rfm=rfm, models=models, horizon=horizon,
-                            discount_rate=discount_rate, margin=margin, time_unit=time_unit, n_draws=n_draws, seed=seed,
-                            progress=say)
-    say("placing customers in lifecycle stages")
-    extra = lifecycle_extra(scores, rfm, models, acq.set_index("customer_id")["channel"], seed=seed)
-    say(f"writing the report to {out}")
-    inputs = {"transactions file": _source_label(transactions, transactions_sql, database_url),
-              "acquisitions file": _source_label(acquisitions, acquisitions_sql, database_url),
-              "spend file": _source_label(spend, spend_sql, database_url) if has_spend else "none"}
-    write_report(report, out, currency=currency, inputs=inputs, title=title, sections=with_lifecycle(default_sections()),
-                 extra=extra)
-    say(f"done: {Path(out) / 'index.html'}")
+    run_report(ReportConfig(**settings, progress=say, sampler_progress=not quiet))
 
 
 @main.command()
@@ -357,15 +191,19 @@ def _fit_pooled(command: str, transactions: str | None, observation_end: str | N
     """
     if model_kind == "bayes":
         raise DataError(f"clv {command} --model bayes is not available yet; use --model mle (or clv.bayes from Python)")
-    _source(transactions, query, "transactions", "-t")
-    cls = {"bgnbd": clv.BetaGeo, "mbgnbd": clv.ModifiedBetaGeo, "paretonbd": clv.ParetoNBD}[transaction_model]
+    check_source(transactions, query, "transactions", "-t")
+    cls = clv.models.transaction_model_class(transaction_model)
     if engine == "duckdb":
         from clv import duckdb as duck
 
-        drfm = _duck_rfm(transactions, query, url, observation_end, time_unit, say)
+        con = duck.connect()
+        source = duck.source_of(con, transactions, query, url, say)
+        say(f"summarising {source_label(transactions, query, url)} in DuckDB")
+        drfm = duck.rfm_summary(source, observation_end=observation_end, time_unit=time_unit, con=con)
+        say(f"{drfm.customers:,} customers, observation end {drfm.observation_end}; exclusions {drfm.exclusions}")
         say(f"fitting {cls.__name__} and GammaGamma on the distinct (x, t_x, T) tuples")
         return drfm, duck.fit(cls(), drfm), duck.fit(clv.GammaGamma(), drfm)
-    _, rfm = _rfm(transactions, observation_end, time_unit, say, query, url)
+    _, rfm = read_rfm(transactions, observation_end, time_unit, say, query=query, url=url)
     say(f"fitting {cls.__name__} and GammaGamma")
     return rfm, cls().fit(rfm), clv.GammaGamma().fit(rfm)
 
@@ -449,7 +287,7 @@ def score(transactions: str | None, observation_end: str | None, time_unit: str,
         from clv import duckdb as duck
 
         duck.score(rfm, tm, sm, horizon=horizon, discount_rate=discount_rate, margin=margin, time_unit=time_unit,
-                         interval=interval, seed=seed, out_csv=out, table=False)
+                   interval=interval, seed=seed, out_csv=out, table=False)
         say(f"wrote {rfm.customers:,} rows to {out}")
         return
     scores = clv.customer_value(tm, sm, rfm, horizon=horizon, discount_rate=discount_rate, margin=margin,

@@ -11,7 +11,8 @@ on the work is the same pandas code, kept here once:
 * :func:`pool_statistics` merges per-group statistics into pooled ones;
 * :func:`fit_statistics` fits a model from them and counts Gamma-Gamma's
   exclusions in customers;
-* :func:`fit_channels` applies the rules of :func:`clv.channels.fit_channel_models`;
+* :func:`fit_channels` fits the pooled and per-channel pairs through :func:`clv.model_set.fit_groups`
+  (the one per-group loop and fallback policy every engine shares);
 * :func:`value_chunk` values one chunk of customers, each with its group's pair;
 * :func:`channel_means` turns per-channel-and-cohort sums into per-channel means.
 """
@@ -24,8 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from clv.errors import ConvergenceError, DataError
-from clv.models import BetaGeo, GammaGamma, ModifiedBetaGeo, ParetoNBD
+from clv.errors import DataError
+from clv.models import GammaGamma
 
 __all__ = [
     "SPEND_STATISTICS",
@@ -36,36 +37,12 @@ __all__ = [
     "order_statistics",
     "pool_statistics",
     "statistics_kind",
-    "transaction_model_class",
     "value_chunk",
 ]
 
 TRANSACTION_STATISTICS = ("frequency", "recency", "T")
 SPEND_STATISTICS = ("frequency", "monetary_value")
 _OPTIONAL = ("clv_lower", "clv_upper")
-
-
-def transaction_model_class(name: str) -> type:
-    """The transaction model class of a ``--transaction-model`` name (as :func:`clv.channels.fit_channel_models`).
-
-    Parameters
-    ----------
-    name : {"bgnbd", "mbgnbd", "paretonbd"}
-
-    Returns
-    -------
-    type
-
-    Examples
-    --------
-    >>> from clv.engine_fit import transaction_model_class
-    >>> transaction_model_class("paretonbd").__name__
-    'ParetoNBD'
-    """
-    classes = {"bgnbd": BetaGeo, "mbgnbd": ModifiedBetaGeo, "paretonbd": ParetoNBD}
-    if name not in classes:
-        raise DataError(f"transaction_model must be one of {sorted(classes)}, got {name!r}")
-    return classes[name]
 
 
 def statistics_kind(kind: str) -> tuple[str, ...]:
@@ -232,33 +209,21 @@ def fit_channels(stats: pd.DataFrame, spend: pd.DataFrame, names: list[Any], *, 
     {'*': 'pooled MLE', 'web': 'channel MLE'}
     """
     from clv.channels import ChannelModels
+    from clv.model_set import fit_groups
 
-    def say(text: str) -> None:
-        if progress is not None:
-            progress(text)
+    parts = {name: order_statistics(stats[stats["_channel"] == name]) for name in names}
 
-    n_all = int(stats["count"].sum())
-    say(f"fitting pooled {cls.__name__} + GammaGamma on {n_all:,} customers")
-    t_models = {"*": fit_statistics(cls(penalizer=penalizer), pool_statistics(stats, "_channel", TRANSACTION_STATISTICS), "transactions")}
-    s_models = {"*": fit_statistics(GammaGamma(penalizer=penalizer),
-                                    pool_statistics(spend, "_channel", SPEND_STATISTICS, per_customer=True), "spend")}
-    sources = {"*": "pooled MLE"}
-    for name in names:
-        part = order_statistics(stats[stats["_channel"] == name])
-        size = int(part["count"].sum())
-        if size < min_customers:
-            sources[name] = f"pooled MLE ({size} customers < {min_customers})"
-            continue
-        say(f"fitting {cls.__name__} + GammaGamma for channel {name!r} ({size:,} customers)")
-        try:
-            tm = fit_statistics(cls(penalizer=penalizer), part, "transactions")
-            sm = fit_statistics(GammaGamma(penalizer=penalizer), order_statistics(spend[spend["_channel"] == name]), "spend")
-        except (ConvergenceError, DataError) as exc:
-            sources[name] = f"pooled MLE (channel fit failed: {str(exc).splitlines()[0][:120]})"
-            continue
-        t_models[name], s_models[name] = tm, sm
-        sources[name] = "channel MLE"
-    return ChannelModels(t_models, s_models, sources)
+    def fit_pair(name: Any) -> tuple[Any, Any]:
+        if name is None:
+            return (fit_statistics(cls(penalizer=penalizer), pool_statistics(stats, "_channel", TRANSACTION_STATISTICS), "transactions"),
+                    fit_statistics(GammaGamma(penalizer=penalizer),
+                                   pool_statistics(spend, "_channel", SPEND_STATISTICS, per_customer=True), "spend"))
+        return (fit_statistics(cls(penalizer=penalizer), parts[name], "transactions"),
+                fit_statistics(GammaGamma(penalizer=penalizer), order_statistics(spend[spend["_channel"] == name]), "spend"))
+
+    sizes = {name: int(part["count"].sum()) for name, part in parts.items()}
+    return fit_groups(names, sizes, fit_pair, label=f"{cls.__name__} + GammaGamma", n_all=int(stats["count"].sum()),
+                      min_customers=min_customers, progress=progress, cls=ChannelModels)
 
 
 def value_chunk(pdf: pd.DataFrame, pairs: dict[Any, tuple[Any, Any]], settings: dict[str, Any],

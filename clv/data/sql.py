@@ -19,7 +19,7 @@ import pandas as pd
 
 from clv.errors import DataError
 
-__all__ = ["DATABASE_URL_ENV", "read_sql", "safe_url", "sql_chunks"]
+__all__ = ["DATABASE_URL_ENV", "check_source", "read_sql", "read_table", "safe_url", "source_label", "sql_chunks"]
 
 DATABASE_URL_ENV = "CLV_DATABASE_URL"
 _SECRET_ENV = ("PGPASSWORD", "MYSQL_PWD")
@@ -172,3 +172,80 @@ def read_sql(query: str, url: str | None = None, *, chunk_size: int = 100_000) -
     if not parts or not sum(len(p) for p in parts):
         raise DataError("the SQL query returned no rows")
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
+def check_source(path: Any, query: str | None, what: str, flag: str) -> None:
+    """Exactly one of a file and a SQL query for the ``what`` table.
+
+    Parameters
+    ----------
+    path : path or None
+    query : str or None
+    what : str
+        ``"transactions"``, ``"acquisitions"`` or ``"spend"``.
+    flag : str
+        The file option (``"-t"``), for the message.
+
+    Raises
+    ------
+    clv.DataError
+        Both or neither.
+
+    Examples
+    --------
+    >>> from clv.data.sql import check_source
+    >>> check_source("tx.csv", None, "transactions", "-t")
+    >>> check_source(None, None, "transactions", "-t")
+    Traceback (most recent call last):
+    ...
+    clv.errors.DataError: give the transactions as a file (-t) or as a query (--transactions-sql), not both or neither
+    """
+    if (path is None) == (query is None):
+        raise DataError(f"give the {what} as a file ({flag}) or as a query (--{what}-sql), not both or neither")
+
+
+def read_table(path: Any, query: str | None, url: str | None, reader: Any) -> Any:
+    """``reader(path)``, or ``reader`` of the query's rows when ``query`` is given (small tables: acquisitions, spend).
+
+    Parameters
+    ----------
+    path : path or None
+    query : str or None
+    url : str or None
+    reader : callable
+        E.g. :func:`clv.read_acquisitions`.
+
+    Returns
+    -------
+    Whatever ``reader`` returns.
+
+    Examples
+    --------
+    >>> import clv
+    >>> from clv.data.sql import read_table
+    >>> len(read_table(clv.datasets.data_path("demo/acquisitions.csv"), None, None, clv.read_acquisitions)) > 0
+    True
+    """
+    return reader(read_sql(query, url) if query is not None else path)
+
+
+def source_label(path: Any, query: str | None, url: str | None) -> str:
+    """How a source is named in progress lines and reports: the file, or the database with its password masked.
+
+    Parameters
+    ----------
+    path : path or None
+    query : str or None
+    url : str or None
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from clv.data.sql import source_label
+    >>> source_label(None, "SELECT 1", "postgresql://clv:pw@db/shop")
+    'SQL query on postgresql://clv:***@db/shop'
+    """
+    return str(path) if query is None else f"SQL query on {safe_url(url)}"

@@ -24,10 +24,9 @@ from clv.engine_fit import (
     fit_statistics,
     order_statistics,
     statistics_kind,
-    transaction_model_class,
 )
 from clv.errors import DataError
-from clv.models import GammaGamma
+from clv.models import GammaGamma, transaction_model_class
 
 __all__ = ["acquisitions_view", "fit", "fit_channel_models", "sufficient_statistics"]
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from clv.errors import DataError
 
-__all__ = ["connect", "duckdb_module", "load_sql", "quote", "read_source"]
+__all__ = ["connect", "duckdb_module", "load_sql", "quote", "read_source", "source_of"]
 
 _PARQUET = {".parquet", ".pq"}
 _names = itertools.count()
@@ -238,3 +238,31 @@ def load_sql(con: Any, query: str, url: str | None = None, *, chunk_size: int = 
     if rows == 0:
         raise DataError(f"the {what} SQL query returned no rows")
     return f"view:{table}"
+
+
+def source_of(con: Any, path: Any, query: str | None, url: str | None, progress: Any = None) -> Any:
+    """``path`` itself, or the rows of ``query`` streamed into ``con`` (:func:`load_sql`).
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+    path : path or None
+    query : str or None
+    url : str or None
+    progress : callable, optional
+
+    Returns
+    -------
+    Anything :func:`read_source` reads.
+
+    Examples
+    --------
+    >>> import clv.duckdb
+    >>> clv.duckdb.source_of(clv.duckdb.connect(), "tx.parquet", None, None)
+    'tx.parquet'
+    """
+    if query is None:
+        return path
+    if progress is not None:
+        progress("streaming the transactions query into DuckDB")
+    return load_sql(con, query, url)

@@ -28,15 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from clv.engine_fit import (
-    SPEND_STATISTICS,
-    TRANSACTION_STATISTICS,
-    fit_channels,
-    fit_statistics,
-    order_statistics,
-    statistics_kind,
-    transaction_model_class,
-)
+from clv.engine_fit import SPEND_STATISTICS, TRANSACTION_STATISTICS, fit_channels, fit_statistics, order_statistics, statistics_kind
 from clv.errors import DataError
 from clv.models import GammaGamma
 from clv.spark.session import functions
@@ -207,6 +199,8 @@ def fit_channel_models(
     >>> models.sources == clv.fit_channel_models(rfm.to_pandas(), acq).sources  # doctest: +SKIP
     True
     """
+    from clv.models import transaction_model_class
+
     F = functions()
     cls = transaction_model_class(transaction_model)
     acq = acquisitions.select("customer_id", F.col("channel").alias("_channel"))
