@@ -10,7 +10,6 @@ so the numbers equal :func:`clv.customer_value` on the whole frame.
 from __future__ import annotations
 
 import itertools
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from clv.duckdb.session import quote
 from clv.duckdb.summary import RFM_COLUMNS, DuckRFM
 from clv.engine_fit import value_chunk
 from clv.errors import DataError
+from clv.output import atomic_file
 
 __all__ = ["DEFAULT_CHUNK", "score", "score_channels"]
 
@@ -40,44 +40,37 @@ def _run(rfm: DuckRFM, pairs: dict[Any, tuple[Any, Any]], settings: dict[str, An
     """Value every slice; append to a DuckDB table (returned) and/or write a CSV atomically."""
     if chunk_size < 1:
         raise DataError(f"chunk_size must be at least 1, got {chunk_size}")
-    con = rfm.con
     probe = pd.DataFrame({"customer_id": [0], "frequency": [0.0], "recency": [0.0], "T": [1.0], "monetary_value": [0.0]})
     value_chunk(probe, pairs, settings)  # bad settings fail here, before any work
+    name = quote(f"clv_scores_{next(_tables)}") if table else None
+    if out_csv is None:
+        _chunks(rfm, pairs, settings, acquisitions, chunk_size, name, None, with_rfm)
+        return name
+    with atomic_file(out_csv) as tmp, open(tmp, "w", newline="") as handle:
+        _chunks(rfm, pairs, settings, acquisitions, chunk_size, name, handle, with_rfm)
+    return name
+
+
+def _chunks(rfm: DuckRFM, pairs: dict[Any, tuple[Any, Any]], settings: dict[str, Any], acquisitions: str | None,
+            chunk_size: int, name: str | None, handle: Any, with_rfm: bool) -> None:
+    con = rfm.con
     cols = ", ".join(f"r.{quote(c)}" for c in ("customer_id", *RFM_COLUMNS))
     group = ", coalesce(CAST(a.channel AS VARCHAR), '*') AS _group" if acquisitions else ""
     join = f" LEFT JOIN {acquisitions} a USING (customer_id)" if acquisitions else ""
-    name = quote(f"clv_scores_{next(_tables)}") if table else None
-    handle = tmp = None
-    if out_csv is not None:
-        out = Path(out_csv)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        handle = tempfile.NamedTemporaryFile("w", dir=out.parent, prefix=f".{out.name}.", suffix=".tmp", delete=False,
-                                             newline="")
-        tmp = Path(handle.name)
-    try:
-        for start in range(0, max(rfm.customers, 1), chunk_size):
-            pdf = con.execute(f"SELECT {cols}{group} FROM (SELECT * FROM {rfm.table} WHERE rowid >= {start} AND "
-                              f"rowid < {start + chunk_size}) r{join} ORDER BY r.customer_id").df()
-            if not len(pdf):
-                continue
-            scored = value_chunk(pdf, pairs, settings)
-            if name is not None:
-                con.register("clv_chunk", scored)
-                verb = f"CREATE TEMP TABLE {name} AS" if start == 0 else f"INSERT INTO {name}"
-                con.execute(f"{verb} SELECT * FROM clv_chunk")
-                con.unregister("clv_chunk")
-            if handle is not None:
-                frame = pdf[["customer_id", *RFM_COLUMNS]].join(scored.drop(columns="customer_id")) if with_rfm else scored
-                frame.to_csv(handle, header=start == 0, index=False)
+    for start in range(0, max(rfm.customers, 1), chunk_size):
+        pdf = con.execute(f"SELECT {cols}{group} FROM (SELECT * FROM {rfm.table} WHERE rowid >= {start} AND "
+                          f"rowid < {start + chunk_size}) r{join} ORDER BY r.customer_id").df()
+        if not len(pdf):
+            continue
+        scored = value_chunk(pdf, pairs, settings)
+        if name is not None:
+            con.register("clv_chunk", scored)
+            verb = f"CREATE TEMP TABLE {name} AS" if start == 0 else f"INSERT INTO {name}"
+            con.execute(f"{verb} SELECT * FROM clv_chunk")
+            con.unregister("clv_chunk")
         if handle is not None:
-            handle.close()
-            tmp.replace(Path(out_csv))
-    except BaseException:
-        if handle is not None:
-            handle.close()
-            tmp.unlink(missing_ok=True)
-        raise
-    return name
+            frame = pdf[["customer_id", *RFM_COLUMNS]].join(scored.drop(columns="customer_id")) if with_rfm else scored
+            frame.to_csv(handle, header=start == 0, index=False)
 
 
 def score(
