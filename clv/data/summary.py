@@ -21,7 +21,7 @@ import pandas as pd
 
 from clv.errors import DataError
 
-__all__ = ["TIME_UNITS", "calibration_holdout", "rfm_summary", "time_unit_days"]
+__all__ = ["TIME_UNITS", "calibration_holdout", "exclusion_counts", "rfm_summary", "summary_attrs", "time_unit_days"]
 
 TIME_UNITS: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 30.4375}
 EPOCH = np.datetime64("1970-01-01", "D")  # day numbers count days since this date
@@ -47,6 +47,38 @@ def day_number(value: Any, name: str) -> int:
     if stamp.tzinfo is not None:
         stamp = stamp.tz_localize(None)
     return int((np.datetime64(stamp.date(), "D") - EPOCH).astype(np.int64))
+
+
+def exclusion_counts(*, rows: int, rows_after: int, daily_rows: int, non_positive: int, customers_after: int,
+                     late: int | None = None) -> dict[str, int]:
+    """The ``attrs["exclusions"]`` dict of a summary, from the counts an engine gathered (``late`` for a holdout split).
+
+    Examples
+    --------
+    >>> exclusion_counts(rows=10, rows_after=2, daily_rows=7, non_positive=0, customers_after=1)
+    {'rows_after_observation_end': 2, 'customers_after_observation_end': 1, 'rows_merged_same_day': 1, 'non_positive_rows': 0}
+    """
+    out = {"rows_after_observation_end": int(rows_after), "customers_after_observation_end": int(customers_after)}
+    if late is not None:
+        out["customers_first_purchase_in_holdout"] = int(late)
+    out["rows_merged_same_day"] = int(rows - rows_after - daily_rows)
+    out["non_positive_rows"] = int(non_positive)
+    return out
+
+
+def summary_attrs(exclusions: dict[str, int], time_unit: str, observation_end: str, calibration_end: str | None = None) -> dict[str, Any]:
+    """The ``attrs`` of a summary frame, in the order :func:`rfm_summary` / :func:`calibration_holdout` set them.
+
+    Examples
+    --------
+    >>> summary_attrs({}, "W", "2024-12-31")
+    {'exclusions': {}, 'time_unit': 'W', 'observation_end': '2024-12-31'}
+    """
+    out: dict[str, Any] = {"exclusions": dict(exclusions), "time_unit": time_unit}
+    if calibration_end is not None:
+        out["calibration_end"] = calibration_end
+    out["observation_end"] = observation_end
+    return out
 
 
 @dataclass(frozen=True)

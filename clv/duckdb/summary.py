@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from clv.data.summary import day_number, time_unit_days
+from clv.data.summary import day_number, exclusion_counts, summary_attrs, time_unit_days
 from clv.duckdb.session import quote, read_source
 from clv.errors import DataError
 
@@ -111,11 +111,7 @@ class DuckRFM:
     @property
     def attrs(self) -> dict[str, Any]:
         """The ``attrs`` dict the pandas version carries (``exclusions``, ``time_unit``, dates)."""
-        out: dict[str, Any] = {"exclusions": dict(self.exclusions), "time_unit": self.time_unit}
-        if self.calibration_end is not None:
-            out["calibration_end"] = self.calibration_end
-        out["observation_end"] = self.observation_end
-        return out
+        return summary_attrs(self.exclusions, self.time_unit, self.observation_end, self.calibration_end)
 
     def to_pandas(self) -> pd.DataFrame:
         """The frame :func:`clv.rfm_summary` returns (index ``customer_id``, sorted); for bases that fit in memory."""
@@ -244,7 +240,7 @@ def _build(con: Any, raw: str, cal_day: int, end_day: int, unit: float, holdout:
         f"WITH daily AS (SELECT customer_id, day, sum(amount) AS amount FROM {raw} GROUP BY customer_id, day) "
         f"SELECT customer_id, count(*) FILTER (WHERE day <= {end_day}) AS _n_end, count(*) FILTER (WHERE day <= {cal_day}) AS _n, "
         f"min(day) FILTER (WHERE day <= {cal_day}) AS _first, max(day) FILTER (WHERE day <= {cal_day}) AS _last, "
-        f"sum(amount) FILTER (WHERE day <= {end_day}) AS _revenue, "
+
         f"list(amount ORDER BY day) FILTER (WHERE day <= {cal_day}) AS _cal"
         + (f", list(amount ORDER BY day) FILTER (WHERE day > {cal_day} AND day <= {end_day}) AS _hold" if holdout else "")
         + " FROM daily GROUP BY customer_id"
@@ -269,7 +265,9 @@ def _build(con: Any, raw: str, cal_day: int, end_day: int, unit: float, holdout:
             "AS holdout_monetary_value",
             f"({end_day} - {cal_day}) / {u} AS duration_holdout",
         ]
-    columns.append("coalesce(_revenue, 0.0::DOUBLE) AS revenue_to_date")
+    # Revenue to date: the day totals up to the end added in day order (deterministic, whatever order DuckDB reads rows in).
+    revenue = "clv_seq(coalesce(_hold, []::DOUBLE[]), clv_seq(_cal, 0.0::DOUBLE))" if holdout else "clv_seq(_cal, 0.0::DOUBLE)"
+    columns.append(f"{revenue} AS revenue_to_date")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT customer_id, {', '.join(columns)} "
                 f"FROM (SELECT *, _cal[2:] AS _rest FROM {per} WHERE _n > 0) ORDER BY customer_id")
     _patch_heavy(con, per, table)
@@ -352,12 +350,8 @@ def rfm_summary(
     if end_day is None:
         end_day = int(stats["max_day"])
     table, counts = _build(con, raw, end_day, end_day, unit, holdout=False)
-    exclusions = {
-        "rows_after_observation_end": int(stats["rows_after"]),
-        "customers_after_observation_end": counts["after"],
-        "rows_merged_same_day": int(stats["rows"] - stats["rows_after"] - counts["daily_rows"]),
-        "non_positive_rows": int(stats["non_positive"]),
-    }
+    exclusions = exclusion_counts(rows=stats["rows"], rows_after=stats["rows_after"], daily_rows=counts["daily_rows"],
+                                  non_positive=stats["non_positive"], customers_after=counts["after"])
     return DuckRFM(con, table, exclusions, time_unit, _date_text(end_day), None, counts["cohort"])
 
 
@@ -421,11 +415,6 @@ def calibration_holdout(
     if stats["rows_calibration"] == 0:
         raise DataError(f"no transactions on or before calibration_end {calibration_end}")
     table, counts = _build(con, raw, cal_day, end_day, unit, holdout=True)
-    exclusions = {
-        "rows_after_observation_end": int(stats["rows_after"]),
-        "customers_after_observation_end": counts["after"],
-        "customers_first_purchase_in_holdout": counts["late"],
-        "rows_merged_same_day": int(stats["rows"] - stats["rows_after"] - counts["daily_rows"]),
-        "non_positive_rows": int(stats["non_positive"]),
-    }
+    exclusions = exclusion_counts(rows=stats["rows"], rows_after=stats["rows_after"], daily_rows=counts["daily_rows"],
+                                  non_positive=stats["non_positive"], customers_after=counts["after"], late=counts["late"])
     return DuckRFM(con, table, exclusions, time_unit, _date_text(end_day), _date_text(cal_day), counts["cohort"])
