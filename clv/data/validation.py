@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import re
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +18,7 @@ import pandas as pd
 
 from clv.errors import DataError
 
-__all__ = ["describe_row", "load_table", "parse_dates", "parse_numbers", "require_columns", "require_present"]
-
-_OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
+__all__ = ["describe_row", "load_table", "parse_numbers", "require_columns", "require_present"]
 
 
 def describe_row(frame: pd.DataFrame, position: int) -> str:
@@ -122,40 +119,3 @@ def parse_numbers(frame: pd.DataFrame, column: str, *, allow_negative: bool = Tr
         if neg.any():
             raise DataError(f"column '{column}': negative value in {describe_row(frame, int(np.argmax(neg)))}")
     return values
-
-
-def parse_dates(frame: pd.DataFrame, column: str) -> pd.Series:
-    """Parse ``column`` into naive ``datetime64[ns]`` timestamps.
-
-    Naive values are kept as they are. Values carrying a UTC offset must all
-    carry the same one; they are then read as local wall-clock time in that
-    zone (so "same day" means the same local day). Mixing offsets, or mixing
-    naive and zoned values, is an error.
-    """
-    require_present(frame, column)
-    raw = frame[column]
-    if isinstance(raw.dtype, pd.DatetimeTZDtype):
-        return raw.dt.tz_localize(None).astype("datetime64[ns]")
-    if pd.api.types.is_datetime64_any_dtype(raw.dtype):
-        return raw.astype("datetime64[ns]")
-    text = raw.astype(str).str.strip()
-    offsets = text.str.extract(_OFFSET, expand=False)
-    kinds = offsets.fillna("naive")
-    if kinds.nunique() > 1:
-        first = kinds.iloc[0]
-        j = int(np.argmax((kinds != first).to_numpy()))
-        raise DataError(
-            f"column '{column}': mixed time zones ({first} in row 1, {kinds.iloc[j]} in row {j + 1}); "
-            f"convert all dates to one zone first; {describe_row(frame, j)}"
-        )
-    if offsets.notna().any():
-        text = text.str.replace(_OFFSET, "", regex=True)
-    parsed = pd.to_datetime(text, errors="coerce", format="ISO8601")
-    bad = parsed.isna().to_numpy()
-    if bad.any():
-        parsed = pd.to_datetime(text, errors="coerce", format="mixed")
-        bad = parsed.isna().to_numpy()
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise DataError(f"column '{column}': cannot parse {raw.iloc[i]!r} as a date in {describe_row(frame, i)}")
-    return parsed.astype("datetime64[ns]")
