@@ -42,11 +42,11 @@ import numpy as np
 import pandas as pd
 
 from clv.channels import PosteriorChannelModels, new_customer_curve
-from clv.data.summary import time_unit_days
+from clv.data.summary import rfm_in_time_unit, time_unit_days
 from clv.errors import ClvWarning, DataError
 from clv.models import BetaGeo
 from clv.models.transactions import compress
-from clv.valuation import discount_factors, period_edges
+from clv.valuation import DEFAULT_MARGIN, discount_factors, in_time_unit, period_edges, valuation_time_unit
 
 __all__ = ["forecast_base", "max_cac", "new_customer_value"]
 
@@ -181,16 +181,6 @@ def _parameter_draws(model: Any, n_draws: int, seed: int) -> list[Any]:
 
 
 # -- forecast of the existing base --------------------------------------------------
-def _time_unit_of(rfm: pd.DataFrame, time_unit: str | None) -> str:
-    recorded = rfm.attrs.get("time_unit")
-    if time_unit is None:
-        return str(recorded or "W")
-    time_unit_days(time_unit)
-    if recorded is not None and recorded != time_unit:
-        raise DataError(f"time_unit {time_unit!r} differs from the RFM frame's time unit {recorded!r}")
-    return time_unit
-
-
 def _anchor(rfm: pd.DataFrame) -> pd.Timestamp | None:
     """Calendar date at which ``T`` is measured (the end of the calibration or observation period)."""
     stamp = rfm.attrs.get("calibration_end", rfm.attrs.get("observation_end"))
@@ -259,7 +249,7 @@ def forecast_base(
     periods: int,
     period_length: float,
     discount_rate: float,
-    margin: float = 1.0,
+    margin: float = DEFAULT_MARGIN,
     basis: Basis = "conditional",
     time_unit: str | None = None,
     interval: float | None = None,
@@ -321,7 +311,10 @@ def forecast_base(
     basis : {"conditional", "unconditional"}
         See above.
     time_unit : {"W", "D", "M"}, optional
-        Defaults to the RFM frame's own (``rfm.attrs["time_unit"]``), else weeks.
+        Unit of ``period_length``. Defaults to the unit the model was fitted
+        in (``time_unit_``), else the RFM frame's own
+        (``rfm.attrs["time_unit"]``), else weeks. Another unit is converted
+        (model rates and RFM durations rescaled), never mixed.
     interval : float, optional
         Adds ``<column>_lower`` and ``<column>_upper`` for every value column
         from a parametric bootstrap of both models (``n_draws`` draws; needs
@@ -369,13 +362,14 @@ def forecast_base(
     if not np.isfinite(period_length) or period_length <= 0:
         raise DataError(f"period_length must be positive (time units per period), got {period_length}")
     posterior = _is_posterior(model)
+    unit = valuation_time_unit(time_unit, () if posterior else (model,), rfm)
     if posterior:
         interval = 0.9 if interval is None else interval
         sets = _posterior_sets(model, spend_model, "forecast_base")
     else:
-        sets = _mle_sets([("all", model, spend_model)])
+        sets = _mle_sets([("all", in_time_unit(model, unit, "forecast_base"), spend_model)])
     _check_interval(interval, seed, n_draws)
-    unit = _time_unit_of(rfm, time_unit)
+    rfm = rfm_in_time_unit(rfm, unit)
     edges = period_edges(float(periods) * float(period_length), float(period_length))
     factors = discount_factors(edges, discount_rate, unit)
 
@@ -457,12 +451,17 @@ def _per_group(value: Any, name: str, what: str) -> Any:
     return value
 
 
-def _channel_models(model: Any, spend_model: Any, group: str | Sequence[str] | None, function: str) -> _ModelSets:
-    """The models of each group to value: per-channel MLE fits, one MLE pair, or a grouped posterior."""
+def _channel_models(model: Any, spend_model: Any, group: str | Sequence[str] | None, function: str,
+                    time_unit: str | None) -> tuple[_ModelSets, str]:
+    """The models of each group to value (per-channel MLE fits, one MLE pair, or a grouped posterior) and the time unit.
+
+    MLE transaction models are converted to the time unit asked for (by
+    default the unit they were fitted in).
+    """
     _reject_unusable(model, function)
     if _is_posterior(model):
         sets = _posterior_sets(model, spend_model, function)
-        return _ModelSets(_select(sets.names, group), None, sets.draws)
+        return _ModelSets(_select(sets.names, group), None, sets.draws), valuation_time_unit(time_unit)
     if hasattr(model, "transaction_models") and hasattr(model, "spend_models"):  # clv.channels.ChannelModels
         if spend_model is not None:
             raise DataError(f"{function}: a ChannelModels carries its spend models; pass spend_model=None")
@@ -486,7 +485,8 @@ def _channel_models(model: Any, spend_model: Any, group: str | Sequence[str] | N
         _reject_unusable(sm, function)
         if sm is None:
             raise DataError(f"{function}: a spend model (clv.GammaGamma) is required")
-    return _mle_sets(entries)
+    unit = valuation_time_unit(time_unit, [tm for _, tm, _ in entries])
+    return _mle_sets([(g, in_time_unit(tm, unit, function), sm) for g, tm, sm in entries]), unit
 
 
 def _figures(tm: Any, sm: Any, edges: np.ndarray, rates: tuple[float, str], margin: float, first: float | None) -> np.ndarray:
@@ -543,9 +543,9 @@ def new_customer_value(
     horizon: float,
     discount_rate: float,
     group: str | Sequence[str] | None = None,
-    margin: float = 1.0,
+    margin: float = DEFAULT_MARGIN,
     first_purchase_value: float | Mapping[str, float] | None = None,
-    time_unit: str = "W",
+    time_unit: str | None = None,
     period: float = 1.0,
     interval: float | None = None,
     n_draws: int = 200,
@@ -587,8 +587,11 @@ def new_customer_value(
     first_purchase_value : float or dict, optional
         Revenue of the acquisition purchase. Defaults to the spend model's
         population mean spend; 0 values repeat purchases only.
-    time_unit : {"W", "D", "M"}
-        Unit of the models' rates, ``horizon`` and ``period``.
+    time_unit : {"W", "D", "M"}, optional
+        Unit of ``horizon`` and ``period``. Defaults to the unit the models
+        were fitted in (``time_unit_``, else weeks); another unit is
+        converted by rescaling the models' rates (a weekly fit valued with
+        ``time_unit="M"`` and ``horizon=12`` gives the value of 12 months).
     period : float
         Length of a discounting period in time units.
     interval : float, optional
@@ -625,8 +628,7 @@ def new_customer_value(
     Name: ltv, dtype: float64
     """
     margin = _check_margin(margin)
-    time_unit_days(time_unit)
-    sets = _channel_models(model, spend_model, group, "new_customer_value")
+    sets, time_unit = _channel_models(model, spend_model, group, "new_customer_value", time_unit)
     if sets.posterior:
         interval = 0.9 if interval is None else interval
     _check_interval(interval, seed, n_draws)
@@ -667,9 +669,9 @@ def max_cac(
     horizon: float | None = None,
     payback: float | None = None,
     group: str | Sequence[str] | None = None,
-    margin: float = 1.0,
+    margin: float = DEFAULT_MARGIN,
     first_purchase_value: float | Mapping[str, float] | None = None,
-    time_unit: str = "W",
+    time_unit: str | None = None,
     period: float = 1.0,
     interval: float | None = None,
     n_draws: int = 200,
@@ -732,8 +734,7 @@ def max_cac(
     if target_ratio is not None and horizon is None:
         raise DataError("target_ratio needs horizon (the LTV horizon in time units)")
     margin = _check_margin(margin)
-    time_unit_days(time_unit)
-    sets = _channel_models(model, spend_model, group, "max_cac")
+    sets, time_unit = _channel_models(model, spend_model, group, "max_cac", time_unit)
     if sets.posterior:
         interval = 0.9 if interval is None else interval
     _check_interval(interval, seed, n_draws)

@@ -72,7 +72,7 @@ import pandas as pd
 from clv.errors import ConvergenceError, DataError
 from clv.models import BetaGeo, GammaGamma, ModifiedBetaGeo, ParetoNBD
 from clv.models.results import FitResult
-from clv.valuation import customer_value, discount_factors, period_edges
+from clv.valuation import customer_value, discount_factors, in_time_unit, period_edges, valuation_time_unit
 
 __all__ = [
     "ChannelModels",
@@ -100,7 +100,7 @@ def new_customer_curve(
     *,
     discount_rate: float,
     margin: float = 1.0,
-    time_unit: str = "W",
+    time_unit: str | None = None,
 ) -> np.ndarray:
     """Cumulative discounted expected margin of a newly acquired customer.
 
@@ -125,6 +125,8 @@ def new_customer_curve(
     >>> bool(abs(curve[-1] - gg.population_mean_spend() * (1 + bg.expected_purchases_new(52))) < 1e-9)
     True
     """
+    time_unit = valuation_time_unit(time_unit, (transaction_model,))  # times are in time_unit; the model is converted
+    transaction_model = in_time_unit(transaction_model, time_unit, "new_customer_curve")
     times = np.asarray(times, dtype=float)
     cumulative = np.asarray(transaction_model.expected_purchases_new(times), dtype=float)
     increments = np.diff(cumulative, prepend=0.0)

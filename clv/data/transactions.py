@@ -102,7 +102,7 @@ def _customer_ids(ids: pd.Series) -> pd.Series:
     if ids.dtype == object or pd.api.types.is_string_dtype(ids.dtype):
         text = ids.astype(str).str.strip()
         as_int = pd.to_numeric(text, errors="coerce")
-        if as_int.notna().all() and (as_int == as_int.round()).all() and not text.str.startswith("0").any():
+        if as_int.notna().all() and (as_int == as_int.round()).all() and not (text.str.startswith("0") & (text.str.len() > 1)).any():
             return as_int.astype("int64")
         return text
     return ids
