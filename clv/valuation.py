@@ -25,7 +25,15 @@ import pandas as pd
 from clv.data.summary import rfm_in_time_unit, time_unit_days
 from clv.errors import DataError
 
-__all__ = ["DEFAULT_MARGIN", "customer_value", "discount_factors", "in_time_unit", "period_edges", "valuation_time_unit"]
+__all__ = [
+    "DEFAULT_MARGIN",
+    "customer_value",
+    "discount_factors",
+    "in_time_unit",
+    "period_edges",
+    "purchase_forecast",
+    "valuation_time_unit",
+]
 
 DAYS_PER_YEAR = 365.25
 DEFAULT_MARGIN = 1.0
@@ -96,6 +104,56 @@ def discount_factors(times: np.ndarray, discount_rate: float, time_unit: str) ->
 
 def _discounted_purchases(model: Any, rfm: pd.DataFrame, edges: np.ndarray, factors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return model.discounted_purchases(rfm, edges, factors)
+
+
+def purchase_forecast(transactions_model: Any, rfm: pd.DataFrame, *, horizon: float, time_unit: str | None = None) -> pd.DataFrame:
+    """Per-customer purchase forecast without money: what a purchase-only log supports.
+
+    Parameters
+    ----------
+    transactions_model : fitted BetaGeo, ModifiedBetaGeo or ParetoNBD
+    rfm : pandas.DataFrame
+        Output of :func:`clv.rfm_summary` (``monetary_value`` not needed).
+    horizon : float
+        Forecast horizon in time units.
+    time_unit : {"W", "D", "M"}, optional
+        Unit of ``horizon`` and of ``purchase_rate``; defaults to the
+        model's (converted otherwise, as in :func:`customer_value`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``rfm``: ``purchase_rate`` (per time unit, while
+        alive), ``p_alive``, ``churn_probability`` and
+        ``expected_purchases`` over the horizon (Fader, Hardie & Lee 2005,
+        eqs. 10 and A.1 for BG/NBD).
+
+    Examples
+    --------
+    >>> import clv
+    >>> tx = clv.datasets.load_cdnow().drop(columns="amount")
+    >>> rfm = clv.rfm_summary(tx, observation_end="1997-09-30")
+    >>> bg = clv.BetaGeo().fit(rfm)
+    >>> clv.purchase_forecast(bg, rfm, horizon=39).head(2).round(3)
+                 purchase_rate  p_alive  churn_probability  expected_purchases
+    customer_id
+    1                    0.055    0.727              0.273               1.226
+    2                    0.166    0.212              0.788               0.203
+    """
+    time_unit = valuation_time_unit(time_unit, (transactions_model,), rfm)
+    model = in_time_unit(transactions_model, time_unit, "purchase_forecast")
+    rfm = rfm_in_time_unit(rfm, time_unit)
+    period_edges(horizon, horizon)  # validates the horizon
+    p_alive = model.probability_alive(rfm).to_numpy()
+    return pd.DataFrame(
+        {
+            "purchase_rate": model.purchase_rate(rfm).to_numpy(),
+            "p_alive": p_alive,
+            "churn_probability": 1.0 - p_alive,
+            "expected_purchases": model.expected_purchases(rfm, horizon).to_numpy(),
+        },
+        index=rfm.index,
+    )
 
 
 def customer_value(

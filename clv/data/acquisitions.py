@@ -99,7 +99,7 @@ def read_acquisitions(
     frame = load_table(source, "acquisitions")
     if cost is None and "cost" in frame.columns:
         cost = "cost"
-    columns = {"customer_id": customer, "channel": channel, "acquired_at": acquired_at}
+    columns = {"customer": customer, "channel": channel, "acquired_at": acquired_at}
     if cost is not None:
         columns["cost"] = cost
     require_columns(frame, columns, "acquisitions")

@@ -81,7 +81,7 @@ def read_transactions(
     1            1 2024-01-30
     """
     frame = load_table(source, "transactions")
-    columns = {"customer_id": customer, "date": date}
+    columns = {"customer": customer, "date": date}
     if amount is not None:
         if amount not in frame.columns:
             raise DataError(
