@@ -56,8 +56,14 @@ Definitions (all money figures are margin, i.e. revenue times ``margin``)
 Everything that does not line up (customers in transactions but not in the
 acquisition table and the reverse, acquisitions after the observation end,
 spend periods or whole channels with spend but no customers, customers
-without any cost data, zero-cost channels) is counted in
+without any cost data, zero-cost channels, customers whose acquisition date
+is after their first purchase) is counted in
 :attr:`ChannelReport.reconciliation`; nothing is dropped silently.
+
+Cohorts are calendar months of the acquisition table's ``acquired_at``
+(``reconciliation["cohort_date"]``), not of the first purchase; customers
+acquired after their first purchase keep their acquisition month and are
+counted in ``acquired_after_first_purchase``.
 """
 
 from __future__ import annotations
@@ -69,6 +75,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 
+from clv.data.summary import time_unit_days
 from clv.errors import ConvergenceError, DataError
 from clv.models import BetaGeo, GammaGamma, ModifiedBetaGeo, ParetoNBD
 from clv.models.results import FitResult
@@ -651,6 +658,24 @@ def _observation_end(rfm: pd.DataFrame | None, transactions: pd.DataFrame | None
     return None
 
 
+def _acquired_after_first_purchase(acq: pd.DataFrame, rfm: pd.DataFrame | None, transactions: pd.DataFrame | None,
+                                   end: pd.Timestamp | None) -> int | None:
+    """Acquired customers whose acquisition day is after their first purchase day; ``None`` when unknown.
+
+    The first purchase comes from the transaction log, else from the RFM
+    frame (observation end minus ``T``).
+    """
+    if transactions is not None:
+        first = transactions.groupby("customer_id")["date"].min().dt.normalize()
+    elif rfm is not None and end is not None and "T" in rfm.columns and rfm.attrs.get("time_unit"):
+        days = np.rint(rfm["T"].to_numpy(dtype=float) * time_unit_days(str(rfm.attrs["time_unit"])))
+        first = pd.Series(end - pd.to_timedelta(days, unit="D"), index=rfm.index)
+    else:
+        return None
+    known = first.reindex(acq["customer_id"]).to_numpy()
+    return int((acq["acquired_at"].dt.normalize().to_numpy() > known).sum())
+
+
 def _allocate_costs(members: pd.DataFrame, spend: pd.DataFrame | None) -> tuple[np.ndarray, list[dict[str, Any]]]:
     """Per-customer cost: own cost, else the spend of its channel and period shared by its uncosted peers.
 
@@ -849,6 +874,8 @@ def channel_report(
     no_tx = ~in_acq.isin(scored)
     recon["acquisitions_without_transactions"] = int(no_tx.sum())
 
+    recon["acquired_after_first_purchase"] = _acquired_after_first_purchase(acq, rfm, transactions, end)
+    recon["cohort_date"] = "acquired_at"
     cost, unallocated = _allocate_costs(acq, spend)
     acq["cost"] = cost
     acq["cohort"] = acq["acquired_at"].dt.to_period("M").astype(str)
