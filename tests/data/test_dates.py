@@ -35,8 +35,8 @@ def test_all_132_ambiguous_day_month_pairs_in_one_column() -> None:
     texts = [f"{d}/{m}/2024" for d, m in AMBIGUOUS]
     with pytest.raises(clv.DataError, match="cannot tell whether the dates are day-first or month-first"):
         _read(texts)
-    assert _read(texts + ["31/1/2024"]).tolist()[:-1] == [pd.Timestamp(2024, m, d) for d, m in AMBIGUOUS]
-    assert _read(texts + ["1/31/2024"]).tolist()[:-1] == [pd.Timestamp(2024, d, m) for d, m in AMBIGUOUS]
+    assert _read([*texts, "31/1/2024"]).tolist()[:-1] == [pd.Timestamp(2024, m, d) for d, m in AMBIGUOUS]
+    assert _read([*texts, "1/31/2024"]).tolist()[:-1] == [pd.Timestamp(2024, d, m) for d, m in AMBIGUOUS]
 
 
 def test_ambiguous_column_is_refused_naming_column_two_values_and_the_fix() -> None:

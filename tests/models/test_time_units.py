@@ -21,7 +21,7 @@ def cdnow():
 
 
 def test_models_record_save_and_load_their_unit(cdnow, tmp_path) -> None:
-    weekly, monthly, bg, bg_m, gg = cdnow
+    _weekly, _monthly, bg, bg_m, gg = cdnow
     assert (bg.time_unit_, bg_m.time_unit_, gg.time_unit_) == ("W", "M", "W")
     assert clv.load_model(bg_m.save(tmp_path / "m.json")).time_unit_ == "M"
     assert clv.BetaGeo.from_params(dict(bg.params_)).time_unit_ is None
@@ -40,7 +40,7 @@ def test_weekly_fit_valued_in_months(cdnow) -> None:
     months, the weekly model used to return 15.59: the horizon was read as 12 weeks of purchases, discounted as
     if they were months. Now the model's rates are converted: 12 months give 25.18 (52.18 weeks, discounted monthly).
     """
-    weekly, monthly, bg, bg_m, gg = cdnow
+    _weekly, _monthly, bg, bg_m, gg = cdnow
     ask = {"discount_rate": 0.1, "margin": 0.3}
     weeks52 = clv.new_customer_value(bg, gg, horizon=52, **ask)["ltv"].item()
     months12 = clv.new_customer_value(bg, gg, horizon=12, time_unit="M", **ask)["ltv"].item()
