@@ -82,7 +82,10 @@ def test_annual_rates_above_one_are_refused(cdnow, rate) -> None:
 def test_one_margin_default_everywhere() -> None:
     from clv.cli import main
 
-    functions = [clv.customer_value, clv.new_customer_value, clv.max_cac, clv.forecast_base, clv.channel_report]
+    import clv.spark
+
+    functions = [clv.customer_value, clv.new_customer_value, clv.max_cac, clv.forecast_base, clv.channel_report,
+                 clv.spark.report_inputs, clv.spark.score]
     defaults = {f.__name__: inspect.signature(f).parameters["margin"].default for f in functions}
     assert set(defaults.values()) == {DEFAULT_MARGIN} == {1.0}, defaults
     for command in ("score", "report"):
