@@ -4,22 +4,11 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pandas as pd
 import pytest
 
 import clv
 from clv.channels import ChannelModels
-
-
-class LinearPurchases:
-    def expected_purchases_new(self, t):
-        return 0.1 * np.asarray(t, dtype=float)
-
-
-class FixedSpend:
-    def population_mean_spend(self) -> float:
-        return 100.0
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +31,8 @@ def inputs():
 
 def _report(inputs, **kwargs):
     _, acq, _, scores = inputs
-    models = ChannelModels({"*": LinearPurchases()}, {"*": FixedSpend()})
+    models = ChannelModels({"*": clv.BetaGeo.from_params({"r": 0.24, "alpha": 4.4, "a": 0.79, "b": 2.4})},
+                           {"*": clv.GammaGamma.from_params({"p": 6.25, "q": 3.74, "v": 15.44})})
     return clv.channel_report(scores, acq, models=models, horizon=52, discount_rate=0.0, margin=0.5, n_draws=0, **kwargs)
 
 
