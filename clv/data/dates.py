@@ -207,6 +207,9 @@ def _assemble(text: pd.Series, year: pd.Series, month: pd.Series, day: pd.Series
            + day.astype(int).astype(str).str.zfill(2) + np.where(time != "", " " + time, ""))
     parsed = pd.to_datetime(iso, errors="coerce", format="ISO8601")
     bad = parsed.isna().to_numpy()
+    if bad.any():  # a time ISO does not take ("2:30 PM"); the date part is now year-first, so it cannot be swapped
+        parsed[bad] = pd.to_datetime(iso[bad], errors="coerce", format="mixed")
+        bad = parsed.isna().to_numpy()
     if bad.any():
         i = int(np.argmax(bad))
         raise DataError(f"column '{column}': {text.iloc[i]!r} is not a valid date in the column's order "
