@@ -362,9 +362,10 @@ def forecast_base(
     if not np.isfinite(period_length) or period_length <= 0:
         raise DataError(f"period_length must be positive (time units per period), got {period_length}")
     posterior = _is_posterior(model)
-    unit = valuation_time_unit(time_unit, () if posterior else (model,), rfm)
+    unit = valuation_time_unit(time_unit, (model,), rfm)
     if posterior:
         interval = 0.9 if interval is None else interval
+        in_time_unit(model, unit, "forecast_base")  # a posterior is not converted: another unit is refused
         sets = _posterior_sets(model, spend_model, "forecast_base")
     else:
         sets = _mle_sets([("all", in_time_unit(model, unit, "forecast_base"), spend_model)])
@@ -461,7 +462,9 @@ def _channel_models(model: Any, spend_model: Any, group: str | Sequence[str] | N
     _reject_unusable(model, function)
     if _is_posterior(model):
         sets = _posterior_sets(model, spend_model, function)
-        return _ModelSets(_select(sets.names, group), None, sets.draws), valuation_time_unit(time_unit)
+        unit = valuation_time_unit(time_unit, (model,))
+        in_time_unit(model, unit, function)  # a posterior is not converted: another unit is refused
+        return _ModelSets(_select(sets.names, group), None, sets.draws), unit
     if hasattr(model, "transaction_models") and hasattr(model, "spend_models"):  # clv.channels.ChannelModels
         if spend_model is not None:
             raise DataError(f"{function}: a ChannelModels carries its spend models; pass spend_model=None")

@@ -26,8 +26,8 @@ from clv.spark.channels import channel_aggregates
 from clv.spark.fitting import fit_channel_models
 from clv.spark.scoring import score_channels
 from clv.spark.session import get_session
-from clv.valuation import DEFAULT_MARGIN
 from clv.spark.summary import SparkRFM, rfm_summary
+from clv.valuation import DEFAULT_MARGIN
 
 __all__ = ["ReportInputs", "read_table", "report_inputs"]
 

@@ -80,9 +80,8 @@ def test_annual_rates_above_one_are_refused(cdnow, rate) -> None:
 
 
 def test_one_margin_default_everywhere() -> None:
-    from clv.cli import main
-
     import clv.spark
+    from clv.cli import main
 
     functions = [clv.customer_value, clv.new_customer_value, clv.max_cac, clv.forecast_base, clv.channel_report,
                  clv.spark.report_inputs, clv.spark.score]
@@ -91,3 +90,15 @@ def test_one_margin_default_everywhere() -> None:
     for command in ("score", "report"):
         option = next(p for p in main.commands[command].params if p.name == "margin")
         assert option.default == DEFAULT_MARGIN
+
+
+def test_a_model_that_cannot_convert_is_refused_in_another_unit() -> None:
+    from clv.valuation import in_time_unit
+
+    class Posterior:  # like clv.bayes models: records its unit, has no in_time_unit
+        time_unit_ = "W"
+
+    model = Posterior()
+    assert in_time_unit(model, "W", "customer_value") is model
+    with pytest.raises(clv.DataError, match="fitted with time_unit 'W' and cannot be converted to 'M'; pass time_unit='W'"):
+        in_time_unit(model, "M", "customer_value")
