@@ -36,6 +36,7 @@ from clv.diagnostics import (
 )
 from clv.errors import ClvWarning, ConvergenceError, DataError, DataWarning, NotFittedError
 from clv.models import BetaGeo, FitResult, GammaGamma, ModifiedBetaGeo, ParetoNBD, load_model
+from clv.pipeline import run_report
 from clv.segments import (
     STAGES,
     VALUE_TIERS,
@@ -100,6 +101,7 @@ __all__ = [
     "read_transactions",
     "rfm_segments",
     "rfm_summary",
+    "run_report",
     "simulate",
     "stage_transitions",
     "tracking",

@@ -85,19 +85,20 @@ def read_transactions(
     if amount is not None:
         if amount not in frame.columns:
             raise DataError(
-                f"column '{amount}': missing from the transactions table; columns found: {list(frame.columns)}; name the "
-                f"amount column (amount='<your column>', CLI --amount-column) or read a purchase-only log with amount=None"
+                f"column '{amount}': missing from the transactions table; columns found: {list(frame.columns)}; lifetime "
+                f"value needs purchase amounts: name the amount column (amount='<column>', command line --amount-column), "
+                f"or read a purchase-only log with amount=None for the purchase models alone"
             )
         columns["amount"] = amount
     require_columns(frame, columns, "transactions")
     require_present(frame, customer)
-    out = pd.DataFrame({"customer_id": _customer_ids(frame[customer]), "date": parse_dates(frame, date, date_format=date_format)})
+    out = pd.DataFrame({"customer_id": customer_ids(frame[customer]), "date": parse_dates(frame, date, date_format=date_format)})
     if amount is not None:
         out["amount"] = parse_numbers(frame, amount)
     return out.reset_index(drop=True)
 
 
-def _customer_ids(ids: pd.Series) -> pd.Series:
+def customer_ids(ids: pd.Series) -> pd.Series:
     """Keep identifiers as given, turning all-integer text (CSV input) into integers."""
     if ids.dtype == object or pd.api.types.is_string_dtype(ids.dtype):
         text = ids.astype(str).str.strip()
