@@ -21,9 +21,11 @@ import click
 import clv
 from clv.data import data_path
 from clv.data.sql import check_source, source_label
+from clv.data.validation import table_columns
 from clv.errors import ClvError, DataError
 from clv.output import atomic_file
 from clv.pipeline import ReportConfig, read_rfm, run_report
+from clv.valuation import DEFAULT_MARGIN
 
 __all__ = ["main"]
 
@@ -73,6 +75,14 @@ def _common(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--database-url", default=None, envvar="CLV_DATABASE_URL",
                      help="SQLAlchemy URL of the database the --*-sql queries run on (or $CLV_DATABASE_URL); the password "
                           "may also come from the driver's variables (PGPASSWORD) and is never printed."),
+        click.option("--customer-column", default="customer_id", show_default=True, help="Customer column of the transaction log."),
+        click.option("--date-column", default="date", show_default=True, help="Date column of the transaction log."),
+        click.option("--amount-column", default=None,
+                     help="Amount column of the transaction log [default: amount; fit and score model purchases only when "
+                          "the log has no 'amount' column]."),
+        click.option("--date-format", default=None,
+                     help="strftime pattern of the transaction dates, e.g. %d/%m/%Y (default: ISO 8601, or day/month order "
+                          "decided once from the values)."),
         click.option("--observation-end", default=None, help="Last observed day (default: last transaction day)."),
         click.option("--time-unit", type=click.Choice(["W", "D", "M"]), default="W", show_default=True,
                      help="Time unit of rates and horizons: weeks, days or months."),
@@ -88,15 +98,59 @@ def _common(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def _check_rate(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    """Refuse a rate the valuation would refuse (e.g. 10 typed for 10%) before any file is read."""
+    try:
+        clv.valuation.discount_factors([1.0], value, "W")
+    except DataError as exc:
+        _fail(f"--discount-rate: {exc}")
+    return value
+
+
 def _valuation_options(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option("--horizon", type=float, default=52.0, show_default=True, help="Forecast horizon in time units."),
-        click.option("--discount-rate", type=float, default=0.1, show_default=True, help="Annual discount rate."),
-        click.option("--margin", type=float, default=0.3, show_default=True, help="Share of revenue kept as margin."),
+        click.option("--discount-rate", type=float, default=0.1, show_default=True, callback=_check_rate,
+                     help="Annual discount rate as a fraction (0.1 = 10%; above 1 is refused)."),
+        click.option("--margin", type=float, default=DEFAULT_MARGIN, show_default=True,
+                     help="Share of revenue kept as margin (1 = revenue; the Python API has the same default)."),
     ]
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def _report_input_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Column names and date formats of the acquisition and spend files."""
+    options = [
+        click.option("--acquisitions-customer-column", default=None,
+                     help="Customer column of the acquisition table [default: --customer-column]."),
+        click.option("--channel-column", default="channel", show_default=True, help="Channel column of the acquisition table."),
+        click.option("--acquired-at-column", default="acquired_at", show_default=True,
+                     help="Acquisition date column of the acquisition table."),
+        click.option("--cost-column", default=None, help="Per-customer cost column of the acquisition table [default: cost, if present]."),
+        click.option("--acquired-at-format", default=None, help="strftime pattern of the acquisition dates."),
+        click.option("--spend-channel-column", default=None, help="Channel column of the spend table [default: --channel-column]."),
+        click.option("--period-column", default="period", show_default=True, help="Period column of the spend table."),
+        click.option("--spend-column", default="spend", show_default=True, help="Spend column of the spend table."),
+        click.option("--period-format", default=None, help="strftime pattern of the dates inside spend periods."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _transaction_columns(transactions: str, customer_column: str = "customer_id", date_column: str = "date",
+                         amount_column: str | None = None, date_format: str | None = None) -> dict[str, Any]:
+    """Keyword arguments of :func:`clv.read_transactions` for ``clv fit`` and ``clv score``.
+
+    Without --amount-column, a log with no ``amount`` column is read as
+    purchase-only (``amount=None``); a named amount column must exist.
+    """
+    amount = amount_column
+    if amount is None:
+        amount = "amount" if "amount" in table_columns(transactions, "transactions") else None
+    return {"customer": customer_column, "date": date_column, "amount": amount, "date_format": date_format}
 
 
 def _write_csv_atomic(frame: Any, out: Path) -> None:
@@ -121,7 +175,30 @@ def main() -> None:
 def _run_report(*, quiet: bool, **settings: Any) -> None:
     """Run :func:`clv.run_report` with progress lines on stderr unless quiet."""
     say = _Progress(quiet)
-    run_report(ReportConfig(**settings, progress=say, sampler_progress=not quiet))
+    columns = {k: settings.pop(k) for k in list(settings) if k in _COLUMN_OPTIONS}
+    tx, acq, spend = _report_columns(**columns)
+    run_report(ReportConfig(**settings, transaction_columns=tx, acquisition_columns=acq, spend_columns=spend,
+                            progress=say, sampler_progress=not quiet))
+
+
+_COLUMN_OPTIONS = ("customer_column", "date_column", "amount_column", "date_format", "acquisitions_customer_column",
+                   "channel_column", "acquired_at_column", "cost_column", "acquired_at_format", "spend_channel_column",
+                   "period_column", "spend_column", "period_format")
+
+
+def _report_columns(*, customer_column: str = "customer_id", date_column: str = "date", amount_column: str | None = None,
+                    date_format: str | None = None, acquisitions_customer_column: str | None = None,
+                    channel_column: str = "channel", acquired_at_column: str = "acquired_at", cost_column: str | None = None,
+                    acquired_at_format: str | None = None, spend_channel_column: str | None = None,
+                    period_column: str = "period", spend_column: str = "spend",
+                    period_format: str | None = None) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Reader keyword arguments of the transaction, acquisition and spend files (the report needs amounts)."""
+    tx = {"customer": customer_column, "date": date_column, "amount": amount_column or "amount", "date_format": date_format}
+    acq = {"customer": acquisitions_customer_column or customer_column, "channel": channel_column,
+           "acquired_at": acquired_at_column, "cost": cost_column, "date_format": acquired_at_format}
+    spend = {"channel": spend_channel_column or channel_column, "period": period_column, "spend": spend_column,
+             "date_format": period_format}
+    return tx, acq, spend
 
 
 @main.command()
@@ -132,6 +209,7 @@ def _run_report(*, quiet: bool, **settings: Any) -> None:
 @click.option("--spend", "-s", default=None, type=click.Path(dir_okay=False),
               help="Channel spend: channel, period (2024-03 or 2024-03-04/2024-03-17), spend.")
 @click.option("--spend-sql", default=None, help="Read the channel spend from a SQL query instead (--database-url).")
+@_report_input_options
 @click.option("--out", "-o", required=True, type=click.Path(file_okay=False), help="Report directory to write.")
 @_valuation_options
 @click.option("--n-draws", type=int, default=100, show_default=True, help="Parameter draws for intervals and P(LTV > CAC).")
@@ -183,29 +261,50 @@ def demo(out: str, seed: int, n_draws: int, quiet: bool) -> None:
 
 def _fit_pooled(command: str, transactions: str | None, observation_end: str | None, time_unit: str, model_kind: str,
                 transaction_model: str, say: _Progress, *, engine: str = "pandas", query: str | None = None,
-                url: str | None = None) -> tuple[Any, Any, Any]:
-    """Summarise the log and fit one purchase model and one spend model on every customer.
+                url: str | None = None, **columns: Any) -> tuple[Any, Any, Any]:
+    """Read the log (file or SQL query) and fit one purchase model and one spend model on every customer.
 
-    With ``engine="duckdb"`` the summary stays in DuckDB (a :class:`clv.duckdb.DuckRFM`) and the
-    fits see only the distinct tuples with counts.
+    A log without amounts (no ``amount`` column and no --amount-column) gets
+    the purchase model only: the spend model is ``None``, and one line on
+    stderr says so. With ``engine="duckdb"`` the summary stays in DuckDB (a
+    :class:`clv.duckdb.DuckRFM`) and the fits see only the distinct tuples with counts.
     """
     if model_kind == "bayes":
         raise DataError(f"clv {command} --model bayes is not available yet; use --model mle (or clv.bayes from Python)")
     check_source(transactions, query, "transactions", "-t")
     cls = clv.models.transaction_model_class(transaction_model)
     if engine == "duckdb":
-        from clv import duckdb as duck
-
-        con = duck.connect()
-        source = duck.source_of(con, transactions, query, url, say)
-        say(f"summarising {source_label(transactions, query, url)} in DuckDB")
-        drfm = duck.rfm_summary(source, observation_end=observation_end, time_unit=time_unit, con=con)
-        say(f"{drfm.customers:,} customers, observation end {drfm.observation_end}; exclusions {drfm.exclusions}")
-        say(f"fitting {cls.__name__} and GammaGamma on the distinct (x, t_x, T) tuples")
-        return drfm, duck.fit(cls(), drfm), duck.fit(clv.GammaGamma(), drfm)
-    _, rfm = read_rfm(transactions, observation_end, time_unit, say, query=query, url=url)
+        return _duck_pooled(cls, transactions, query, url, observation_end, time_unit, say, **columns)
+    if query is None:
+        read = _transaction_columns(transactions, **columns)
+    else:
+        read = {"customer": columns.get("customer_column", "customer_id"), "date": columns.get("date_column", "date"),
+                "amount": columns.get("amount_column") or "amount", "date_format": columns.get("date_format")}
+    _, rfm = read_rfm(transactions, observation_end, time_unit, say, columns=read, query=query, url=url)
+    if read["amount"] is None:
+        click.echo(f"clv: no 'amount' column in {transactions}: fitting the purchase model ({cls.__name__}) only, "
+                   f"no spend model and no money columns (name one with --amount-column)", err=True)
+        return rfm, cls().fit(rfm), None
     say(f"fitting {cls.__name__} and GammaGamma")
     return rfm, cls().fit(rfm), clv.GammaGamma().fit(rfm)
+
+
+def _duck_pooled(cls: type, transactions: str | None, query: str | None, url: str | None, observation_end: str | None,
+                 time_unit: str, say: _Progress, customer_column: str = "customer_id", date_column: str = "date",
+                 amount_column: str | None = None, date_format: str | None = None) -> tuple[Any, Any, Any]:
+    """The DuckDB summary and the fits from its distinct tuples."""
+    from clv import duckdb as duck
+
+    if date_format is not None:
+        raise DataError("--date-format is not supported with --engine duckdb (it reads typed or ISO dates); use --engine pandas")
+    con = duck.connect()
+    source = duck.source_of(con, transactions, query, url, say)
+    say(f"summarising {source_label(transactions, query, url)} in DuckDB")
+    drfm = duck.rfm_summary(source, observation_end=observation_end, time_unit=time_unit, con=con, customer=customer_column,
+                            date=date_column, amount=amount_column or "amount")
+    say(f"{drfm.customers:,} customers, observation end {drfm.observation_end}; exclusions {drfm.exclusions}")
+    say(f"fitting {cls.__name__} and GammaGamma on the distinct (x, t_x, T) tuples")
+    return drfm, duck.fit(cls(), drfm), duck.fit(clv.GammaGamma(), drfm)
 
 
 def _model_json(model: Any) -> dict[str, Any]:
@@ -236,27 +335,29 @@ _ENGINE = click.option("--engine", type=click.Choice(["pandas", "duckdb"]), defa
 @_guarded
 def fit(transactions: str | None, observation_end: str | None, time_unit: str, model_kind: str, transaction_model: str,
         seed: int, quiet: bool, as_json: bool, save: str | None, engine: str = "pandas", transactions_sql: str | None = None,
-        database_url: str | None = None) -> None:
+        database_url: str | None = None, **columns: Any) -> None:
     """Fit the purchase model and the Gamma-Gamma spend model; print parameters and fit statistics.
 
     \b
     Examples:
       clv fit -t tx.csv --json > fit.json
       clv fit -t tx.csv --transaction-model paretonbd --observation-end 2025-06-30
+      clv fit -t export.csv --customer-column user_id --date-column order_date --amount-column revenue
       clv fit --engine duckdb -t 'lake/*.parquet' --json > fit.json
     """
     say = _Progress(quiet)
     rfm, tm, sm = _fit_pooled("fit", transactions, observation_end, time_unit, model_kind, transaction_model, say,
-                              engine=engine, query=transactions_sql, url=database_url)
+                              engine=engine, query=transactions_sql, url=database_url, **columns)
     if save:
         tm.save(save)
     customers = rfm.customers if engine == "duckdb" else len(rfm)
     payload = {"customers": customers, "observation_end": rfm.attrs["observation_end"], "time_unit": time_unit,
-               "rfm_exclusions": rfm.attrs["exclusions"], "transaction_model": _model_json(tm), "spend_model": _model_json(sm)}
+               "rfm_exclusions": rfm.attrs["exclusions"], "transaction_model": _model_json(tm),
+               "spend_model": None if sm is None else _model_json(sm)}
     if as_json:
         click.echo(json.dumps(payload, indent=2))
         return
-    for m in (tm, sm):
+    for m in (tm, sm) if sm is not None else (tm,):
         click.echo(m.summary().to_string())
         click.echo(f"log-likelihood {m.log_likelihood_:.2f}\n")
 
@@ -270,7 +371,7 @@ def fit(transactions: str | None, observation_end: str | None, time_unit: str, m
 @_guarded
 def score(transactions: str | None, observation_end: str | None, time_unit: str, model_kind: str, transaction_model: str,
           seed: int, quiet: bool, out: str, horizon: float, discount_rate: float, margin: float, interval: float | None,
-          engine: str = "pandas", transactions_sql: str | None = None, database_url: str | None = None) -> None:
+          engine: str = "pandas", transactions_sql: str | None = None, database_url: str | None = None, **columns: Any) -> None:
     """Score every customer: P(alive), expected purchases and spend, discounted CLV.
 
     \b
@@ -281,7 +382,7 @@ def score(transactions: str | None, observation_end: str | None, time_unit: str,
     """
     say = _Progress(quiet)
     rfm, tm, sm = _fit_pooled("score", transactions, observation_end, time_unit, model_kind, transaction_model, say,
-                              engine=engine, query=transactions_sql, url=database_url)
+                              engine=engine, query=transactions_sql, url=database_url, **columns)
     say("scoring")
     if engine == "duckdb":
         from clv import duckdb as duck
@@ -290,8 +391,11 @@ def score(transactions: str | None, observation_end: str | None, time_unit: str,
                    interval=interval, seed=seed, out_csv=out, table=False)
         say(f"wrote {rfm.customers:,} rows to {out}")
         return
-    scores = clv.customer_value(tm, sm, rfm, horizon=horizon, discount_rate=discount_rate, margin=margin,
-                                time_unit=time_unit, interval=interval, seed=seed)
+    if sm is None:
+        scores = clv.purchase_forecast(tm, rfm, horizon=horizon, time_unit=time_unit)
+    else:
+        scores = clv.customer_value(tm, sm, rfm, horizon=horizon, discount_rate=discount_rate, margin=margin,
+                                    time_unit=time_unit, interval=interval, seed=seed)
     _write_csv_atomic(rfm.join(scores), Path(out))
     say(f"wrote {len(scores):,} rows to {out}")
 

@@ -12,7 +12,7 @@ writes the report atomically. The CLI only parses arguments into a
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from clv.channels import PosteriorChannelModels, channel_report, fit_channel_mod
 from clv.data import read_acquisitions, read_channel_spend, read_transactions, rfm_summary
 from clv.data.sql import check_source, read_table, source_label
 from clv.errors import DataError
+from clv.valuation import DEFAULT_MARGIN
 
 __all__ = ["UNATTRIBUTED", "ReportConfig", "channel_of", "read_rfm", "run_report"]
 
@@ -39,9 +40,13 @@ def _silent(message: str) -> None:
 class ReportConfig:
     """Everything :func:`run_report` needs: input files, valuation settings, model and output.
 
-    The defaults are those of ``clv report``. A table given as a SQL query
-    (``transactions_sql``, ``acquisitions_sql``, ``spend_sql``, run on
-    ``database_url`` through SQLAlchemy) replaces its file, which is then ``None``. ``progress`` receives one short
+    The defaults are those of ``clv report``. ``transaction_columns``,
+    ``acquisition_columns`` and ``spend_columns`` are keyword arguments of
+    :func:`clv.read_transactions`, :func:`clv.read_acquisitions` and
+    :func:`clv.read_channel_spend` (column names, ``date_format``); the
+    report needs amounts. A table given as a SQL query (``transactions_sql``,
+    ``acquisitions_sql``, ``spend_sql``, run on ``database_url`` through
+    SQLAlchemy) replaces its file, which is then ``None``. ``progress`` receives one short
     text per step (the CLI prints them to stderr; the library never prints);
     ``sampler_progress`` shows the Bayesian sampler's own progress bar.
     """
@@ -53,7 +58,7 @@ class ReportConfig:
     horizon: float = 52.0
     time_unit: str = "W"
     discount_rate: float = 0.1
-    margin: float = 0.3
+    margin: float = DEFAULT_MARGIN
     model_kind: str = "mle"
     transaction_model: str = "bgnbd"
     seed: int = 1
@@ -65,6 +70,9 @@ class ReportConfig:
     chains: int = 2
     engine: str = "pandas"
     spark_master: str = "local[*]"
+    transaction_columns: dict[str, Any] = field(default_factory=dict)
+    acquisition_columns: dict[str, Any] = field(default_factory=dict)
+    spend_columns: dict[str, Any] = field(default_factory=dict)
     progress: Progress = _silent
     sampler_progress: bool = False
     transactions_sql: str | None = None
@@ -73,11 +81,12 @@ class ReportConfig:
     database_url: str | None = None
 
 
-def read_rfm(transactions: str | None, observation_end: str | None, time_unit: str, progress: Progress = _silent, *,
-             query: str | None = None, url: str | None = None) -> tuple[Any, Any]:
-    """Read a transaction file (or the rows of ``query`` on ``url``) and summarise it: ``(transactions, rfm)``."""
+def read_rfm(transactions: str | None, observation_end: str | None, time_unit: str, progress: Progress = _silent,
+             columns: Mapping[str, Any] | None = None, *, query: str | None = None, url: str | None = None) -> tuple[Any, Any]:
+    """Read a transaction file or the rows of ``query`` on ``url`` (``columns``: keyword arguments of
+    :func:`clv.read_transactions`) and summarise it: ``(transactions, rfm)``."""
     progress(f"reading {source_label(transactions, query, url)}")
-    tx = read_table(transactions, query, url, read_transactions)
+    tx = read_table(transactions, query, url, lambda source: read_transactions(source, **dict(columns or {})))
     rfm = rfm_summary(tx, observation_end=observation_end, time_unit=time_unit)
     progress(f"{len(tx):,} transactions, {len(rfm):,} customers, observation end {rfm.attrs['observation_end']}")
     return tx, rfm
@@ -116,6 +125,8 @@ def _spark_inputs(acquisitions: Any, config: ReportConfig) -> tuple[Any, Any, An
     """Summary, per-channel fits and scores computed on Spark (clv.spark.report_inputs)."""
     if config.model_kind == "bayes":
         raise DataError("--engine spark supports --model mle only")
+    if config.transaction_columns.get("date_format") is not None:
+        raise DataError("--date-format is not supported with --engine spark (Spark reads typed dates); use --engine pandas")
     try:
         from pyspark.errors import PySparkException
 
@@ -128,6 +139,7 @@ def _spark_inputs(acquisitions: Any, config: ReportConfig) -> tuple[Any, Any, An
             config.transactions, acquisitions, master=config.spark_master, progress=config.progress,
             observation_end=config.observation_end, time_unit=config.time_unit, horizon=config.horizon,
             discount_rate=config.discount_rate, margin=config.margin, transaction_model=config.transaction_model,
+            **{k: v for k, v in config.transaction_columns.items() if k in ("customer", "date", "amount")},
         )
     except ImportError as exc:
         raise DataError(str(exc)) from None
@@ -142,12 +154,15 @@ def _duckdb_inputs(acquisitions: Any, config: ReportConfig) -> tuple[Any, Any, A
         raise DataError("--engine duckdb supports --model mle only")
     from clv import duckdb as duck
 
+    if config.transaction_columns.get("date_format") is not None:
+        raise DataError("--date-format is not supported with --engine duckdb (it reads typed or ISO dates); use --engine pandas")
     con = duck.connect()
     source = duck.source_of(con, config.transactions, config.transactions_sql, config.database_url, config.progress)
     inputs = duck.report_inputs(
         source, acquisitions, con=con, progress=config.progress, observation_end=config.observation_end,
         time_unit=config.time_unit, horizon=config.horizon, discount_rate=config.discount_rate, margin=config.margin,
         transaction_model=config.transaction_model,
+        **{k: v for k, v in config.transaction_columns.items() if k in ("customer", "date", "amount")},
     )
     return None, inputs.rfm, inputs.models, inputs.scores
 
@@ -195,9 +210,11 @@ def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
     if config.spend and config.spend_sql:
         raise DataError("give the spend as a file (-s) or as a query (--spend-sql), not both")
     url = config.database_url
-    acq = read_table(config.acquisitions, config.acquisitions_sql, url, read_acquisitions)
+    acq = read_table(config.acquisitions, config.acquisitions_sql, url,
+                     lambda source: read_acquisitions(source, **config.acquisition_columns))
     has_spend = bool(config.spend or config.spend_sql)
-    sp = read_table(config.spend, config.spend_sql, url, read_channel_spend) if has_spend else None
+    sp = read_table(config.spend, config.spend_sql, url,
+                    lambda source: read_channel_spend(source, **config.spend_columns)) if has_spend else None
     say(f"{len(acq):,} acquisitions in {acq['channel'].nunique()} channels" + (f"; {len(sp):,} spend rows" if sp is not None else ""))
     tx, rfm, models, scores = _fit_and_score(acq, config)
     report = channel_report(scores, acq, spend=sp, transactions=tx, rfm=rfm, models=models, horizon=config.horizon,
@@ -217,6 +234,9 @@ def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
 
 def _fit_and_score(acq: pd.DataFrame, config: ReportConfig) -> tuple[Any, Any, Any, Any]:
     """``(transactions, rfm, channel models, scores)`` on the chosen engine and model."""
+    if config.transaction_columns.get("amount", "amount") is None:
+        raise DataError("the report values customers, and lifetime value needs purchase amounts: name the amount column "
+                        "(--amount-column); clv fit and clv score also work without amounts")
     if config.engine == "spark":
         if config.transactions_sql is not None:
             raise DataError("--transactions-sql works with --engine pandas or duckdb; Spark reads its own sources")
@@ -224,7 +244,7 @@ def _fit_and_score(acq: pd.DataFrame, config: ReportConfig) -> tuple[Any, Any, A
     if config.engine == "duckdb":
         return _duckdb_inputs(acq, config)
     tx, rfm = read_rfm(config.transactions, config.observation_end, config.time_unit, config.progress,
-                       query=config.transactions_sql, url=config.database_url)
+                       columns=config.transaction_columns, query=config.transactions_sql, url=config.database_url)
     if config.model_kind == "bayes":
         models = _bayes_models(rfm, acq, config)
     else:
