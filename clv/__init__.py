@@ -36,6 +36,7 @@ from clv.diagnostics import (
 )
 from clv.errors import ClvWarning, ConvergenceError, DataError, DataWarning, NotFittedError
 from clv.models import BetaGeo, FitResult, GammaGamma, ModifiedBetaGeo, ParetoNBD, load_model
+from clv.operations import RetentionTable, retention_table
 from clv.segments import (
     STAGES,
     VALUE_TIERS,
@@ -71,6 +72,7 @@ __all__ = [
     "ParetoNBD",
     "PosteriorChannelModels",
     "RFGrid",
+    "RetentionTable",
     "Simulation",
     "Tracking",
     "ValidationResult",
@@ -97,6 +99,7 @@ __all__ = [
     "read_acquisitions",
     "read_channel_spend",
     "read_transactions",
+    "retention_table",
     "rfm_segments",
     "rfm_summary",
     "simulate",

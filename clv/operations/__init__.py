@@ -1,0 +1,10 @@
+"""What operations teams measure on top of the models: cohort retention, backtests, A/B tests.
+
+Business logic on transaction logs, RFM frames and score tables. Models are
+fitted only through their public API; nothing here draws (see
+:mod:`clv.plotting`) or writes files (see :mod:`clv.reports`).
+"""
+
+from clv.operations.retention import RetentionTable, retention_table
+
+__all__ = ["RetentionTable", "retention_table"]
