@@ -36,7 +36,7 @@ from clv.diagnostics import (
 )
 from clv.errors import ClvWarning, ConvergenceError, DataError, DataWarning, NotFittedError
 from clv.models import BetaGeo, FitResult, GammaGamma, ModifiedBetaGeo, ParetoNBD, load_model
-from clv.operations import RetentionTable, retention_table
+from clv.operations import Backtest, RetentionTable, backtest, retention_table
 from clv.segments import (
     STAGES,
     VALUE_TIERS,
@@ -58,6 +58,7 @@ __all__ = [
     "STAGES",
     "VALUE_TIERS",
     "AliveHistory",
+    "Backtest",
     "BetaGeo",
     "ChannelModels",
     "ChannelReport",
@@ -78,6 +79,7 @@ __all__ = [
     "ValidationResult",
     "__version__",
     "alive_history",
+    "backtest",
     "calibration_holdout",
     "channel_report",
     "churn_watchlist",

@@ -39,7 +39,7 @@ import pandas as pd
 from clv.data.summary import EPOCH, daily_purchases, day_number, time_unit_days
 from clv.errors import DataError
 
-__all__ = ["Tracking", "ValidationResult", "bucket_index", "compare_models", "frequency_buckets", "tracking", "validate"]
+__all__ = ["Tracking", "ValidationResult", "bucket_index", "compare_models", "frequency_buckets", "group_totals", "tracking", "validate"]
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,11 @@ class ValidationResult:
         The tracking series when :func:`validate` was given the transactions.
     model : str
         Class name of the validated model.
+    by_group : pandas.DataFrame or None
+        With ``groups``: per group (index ``group``) ``n_customers``,
+        ``actual_purchases``, ``predicted_purchases``, ``purchases_relative_bias``
+        and, with a spend model, ``actual_revenue``, ``predicted_revenue``,
+        ``revenue_relative_bias``; a last row ``"total"``.
 
     Examples
     --------
@@ -130,6 +135,7 @@ class ValidationResult:
     by_frequency: pd.DataFrame
     tracking: Tracking | None
     model: str
+    by_group: pd.DataFrame | None = None
 
 
 def _check_transaction_model(model: Any) -> None:
@@ -311,7 +317,8 @@ def tracking(
 
 
 def validate(
-    model: Any, cal_holdout: pd.DataFrame, *, transactions: pd.DataFrame | None = None, max_frequency: int = 7
+    model: Any, cal_holdout: pd.DataFrame, *, transactions: pd.DataFrame | None = None, max_frequency: int = 7,
+    spend_model: Any = None, groups: pd.Series | None = None,
 ) -> ValidationResult:
     """Compare a fitted model's holdout predictions with what customers actually did.
 
@@ -328,6 +335,16 @@ def validate(
         ``cal_holdout.attrs``).
     max_frequency : int
         Last calibration-frequency bucket (``"7+"``).
+    spend_model : fitted GammaGamma, optional
+        Adds revenue: per customer ``actual_revenue`` (the holdout purchase
+        days' totals, ``holdout_frequency * holdout_monetary_value``) and
+        ``predicted_revenue`` (predicted purchases times the spend model's
+        conditional expected spend at calibration), and the metrics
+        ``actual_revenue_total, predicted_revenue_total, revenue_relative_bias``.
+    groups : pandas.Series, optional
+        Group (channel) of each customer, indexed by customer id; customers
+        missing from it form the group ``"(no group)"``. Fills
+        :attr:`ValidationResult.by_group`.
 
     Returns
     -------
@@ -341,6 +358,12 @@ def validate(
     >>> res = clv.validate(clv.BetaGeo().fit(ch), ch)
     >>> res.metrics[["actual_total", "predicted_total", "relative_bias"]].round(3).to_dict()
     {'actual_total': 1882.0, 'predicted_total': 1653.409, 'relative_bias': -0.121}
+
+    In money, with the Gamma-Gamma spend model:
+
+    >>> res = clv.validate(clv.BetaGeo().fit(ch), ch, spend_model=clv.GammaGamma().fit(ch))
+    >>> res.metrics[["actual_revenue_total", "predicted_revenue_total"]].round(0).to_dict()
+    {'actual_revenue_total': 70976.0, 'predicted_revenue_total': 59932.0}
     """
     _check_transaction_model(model)
     _check_holdout_frame(cal_holdout)
@@ -351,6 +374,16 @@ def validate(
         {"frequency": frequency, "actual": actual, "predicted": predicted, "error": predicted - actual},
         index=cal_holdout.index,
     )
+    metrics = _error_metrics(actual, predicted)
+    if spend_model is not None:
+        if not hasattr(spend_model, "expected_spend"):
+            raise TypeError(f"spend_model must be a fitted GammaGamma, got {type(spend_model).__name__}")
+        customers["actual_revenue"] = actual * cal_holdout["holdout_monetary_value"].to_numpy(dtype=float)
+        customers["predicted_revenue"] = predicted * spend_model.expected_spend(cal_holdout).to_numpy(dtype=float)
+        a_rev, p_rev = customers["actual_revenue"].sum(), customers["predicted_revenue"].sum()
+        metrics.update(actual_revenue_total=float(a_rev), predicted_revenue_total=float(p_rev),
+                       revenue_relative_bias=float(p_rev / a_rev - 1.0) if a_rev > 0 else np.nan)
+    by_group = None if groups is None else group_totals(customers, groups)
     track = None
     if transactions is not None:
         attrs = cal_holdout.attrs
@@ -368,11 +401,55 @@ def validate(
             )
     return ValidationResult(
         customers=customers,
-        metrics=pd.Series(_error_metrics(actual, predicted), name=type(model).__name__),
+        metrics=pd.Series(metrics, name=type(model).__name__),
         by_frequency=frequency_buckets(frequency, actual, predicted, max_frequency=max_frequency),
         tracking=track,
         model=type(model).__name__,
+        by_group=by_group,
     )
+
+
+def group_totals(customers: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
+    """Holdout purchases (and revenue) per group, actual against predicted, with a ``"total"`` row.
+
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        :attr:`ValidationResult.customers` (``actual``, ``predicted`` and
+        optionally ``actual_revenue``, ``predicted_revenue``).
+    groups : pandas.Series
+        Group of each customer, indexed by customer id; missing customers
+        form the group ``"(no group)"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        See :attr:`ValidationResult.by_group`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> cust = pd.DataFrame({"actual": [1.0, 0.0, 2.0], "predicted": [0.5, 0.5, 1.0]}, index=[1, 2, 3])
+    >>> group_totals(cust, pd.Series({1: "a", 2: "a"}))[["n_customers", "actual_purchases", "predicted_purchases"]]
+                n_customers  actual_purchases  predicted_purchases
+    group
+    a                     2               1.0                  1.0
+    (no group)            1               2.0                  1.0
+    total                 3               3.0                  2.0
+    """
+    group = groups.reindex(customers.index).astype(object).where(lambda g: g.notna(), "(no group)").rename("group")
+    cols = {"actual": "actual_purchases", "predicted": "predicted_purchases"}
+    if "actual_revenue" in customers.columns:
+        cols.update(actual_revenue="actual_revenue", predicted_revenue="predicted_revenue")
+    sums = customers[list(cols)].rename(columns=cols).groupby(group, sort=False).sum()
+    sums.insert(0, "n_customers", group.groupby(group, sort=False).size())
+    sums.loc["total"] = sums.sum()
+    sums["n_customers"] = sums["n_customers"].astype(int)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sums["purchases_relative_bias"] = sums["predicted_purchases"] / sums["actual_purchases"] - 1.0
+        if "actual_revenue" in sums.columns:
+            sums["revenue_relative_bias"] = sums["predicted_revenue"] / sums["actual_revenue"] - 1.0
+    return sums.replace([np.inf, -np.inf], np.nan)
 
 
 def compare_models(models: Sequence[Any], cal_holdout: pd.DataFrame, *, names: Sequence[str] | None = None) -> pd.DataFrame:
