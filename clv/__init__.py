@@ -36,7 +36,7 @@ from clv.diagnostics import (
 )
 from clv.errors import ClvWarning, ConvergenceError, DataError, DataWarning, NotFittedError
 from clv.models import BetaGeo, FitResult, GammaGamma, ModifiedBetaGeo, ParetoNBD, load_model
-from clv.operations import Backtest, RetentionTable, backtest, retention_table
+from clv.operations import ABTest, Backtest, RetentionTable, ab_test, backtest, retention_table
 from clv.segments import (
     STAGES,
     VALUE_TIERS,
@@ -57,6 +57,7 @@ __version__ = "0.1.0"
 __all__ = [
     "STAGES",
     "VALUE_TIERS",
+    "ABTest",
     "AliveHistory",
     "Backtest",
     "BetaGeo",
@@ -78,6 +79,7 @@ __all__ = [
     "Tracking",
     "ValidationResult",
     "__version__",
+    "ab_test",
     "alive_history",
     "backtest",
     "calibration_holdout",
