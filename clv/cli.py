@@ -182,7 +182,8 @@ def main() -> None:
 def _run_report(*, transactions: str, acquisitions: str, spend: str | None, out: str, horizon: float, time_unit: str,
                 discount_rate: float, margin: float, model_kind: str, transaction_model: str, seed: int,
                 observation_end: str | None, n_draws: int, currency: str, quiet: bool, title: str,
-                bayes_draws: int = 500, chains: int = 2, engine: str = "pandas", spark_master: str = "local[*]") -> None:
+                bayes_draws: int = 500, chains: int = 2, engine: str = "pandas", spark_master: str = "local[*]",
+                watchlist_size: int = 200) -> None:
     from clv.reports import default_sections, write_report
     from clv.reports.lifecycle_section import lifecycle_extra, with_lifecycle
 
@@ -208,7 +209,8 @@ def _run_report(*, transactions: str, acquisitions: str, spend: str | None, out:
                             discount_rate=discount_rate, margin=margin, time_unit=time_unit, n_draws=n_draws, seed=seed,
                             progress=say)
     say("placing customers in lifecycle stages")
-    extra = lifecycle_extra(scores, rfm, models, acq.set_index("customer_id")["channel"], seed=seed)
+    extra = lifecycle_extra(scores, rfm, models, acq.set_index("customer_id")["channel"], seed=seed, top=watchlist_size,
+                            transactions=tx)
     say(f"writing the report to {out}")
     inputs = {"transactions file": str(transactions), "acquisitions file": str(acquisitions),
               "spend file": str(spend) if spend else "none"}
@@ -234,6 +236,8 @@ def _run_report(*, transactions: str, acquisitions: str, spend: str | None, out:
 @click.option("--spark-master", default="local[*]", show_default=True, help="--engine spark: the Spark master URL.")
 @click.option("--currency", default="", help="Currency label for money figures, e.g. USD.")
 @click.option("--title", default="Customer lifetime value by acquisition channel", help="Report title.")
+@click.option("--watchlist-size", type=click.IntRange(min=1), default=200, show_default=True,
+              help="Rows of watchlist.csv (declining customers ranked by value at risk).")
 @_guarded
 def report(**kwargs: Any) -> None:
     """Write the CAC vs LTV report (HTML, Markdown, CSV, JSON) to --out.
