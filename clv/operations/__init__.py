@@ -5,8 +5,19 @@ fitted only through their public API; nothing here draws (see
 :mod:`clv.plotting`) or writes files (see :mod:`clv.reports`).
 """
 
-from clv.operations.ab_test import ABTest, ab_test, experiment_rfm
+from clv.operations.ab_test import ABTest, ab_test, arm_curves, experiment_rfm
 from clv.operations.backtest import Backtest, backtest, backtest_sentence, default_holdout
 from clv.operations.retention import RetentionTable, retention_table
 
-__all__ = ["ABTest", "Backtest", "RetentionTable", "ab_test", "backtest", "backtest_sentence", "default_holdout", "experiment_rfm", "retention_table"]
+__all__ = [
+    "ABTest",
+    "Backtest",
+    "RetentionTable",
+    "ab_test",
+    "arm_curves",
+    "backtest",
+    "backtest_sentence",
+    "default_holdout",
+    "experiment_rfm",
+    "retention_table",
+]

@@ -47,11 +47,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from clv.data.summary import EPOCH, daily_purchases, day_number, rfm_summary, time_unit_days
+from clv.data.summary import EPOCH, daily_purchases, day_number, time_unit_days
 from clv.errors import DataError
 from clv.valuation import discount_factors, period_edges
 
-__all__ = ["METRICS", "ABTest", "ab_test", "arm_metrics", "experiment_rfm"]
+__all__ = ["METRICS", "ABTest", "ab_test", "arm_curves", "arm_metrics", "experiment_rfm"]
 
 METRICS = {
     "purchase_rate": ("purchases per time unit while active (population mean)", "higher"),
@@ -132,6 +132,47 @@ class ABTest:
         return " ".join(out)
 
 
+@dataclass(frozen=True)
+class _Exposure:
+    """Customers of the arms with their assignment day, and their purchase days after it."""
+
+    arms: pd.DataFrame  # index customer_id; column arm; rows in customer order
+    start: np.ndarray  # assignment day per customer (days since EPOCH)
+    end_day: int
+    who: np.ndarray  # customer position per purchase day after assignment
+    day: np.ndarray
+    amount: np.ndarray
+    exclusions: dict[str, int]
+
+
+def _exposure(tx: pd.DataFrame, arms: pd.DataFrame, observation_end: Any) -> _Exposure:
+    missing = [c for c in ("customer_id", "arm") if c not in arms.columns]
+    if missing:
+        raise DataError(f"column '{missing[0]}': missing from the arms table (columns customer_id, arm[, assigned_at])")
+    arm = arms.drop_duplicates("customer_id").set_index("customer_id")
+    end_day = None if observation_end is None else day_number(observation_end, "observation_end")
+    in_arms = tx["customer_id"].isin(arm.index).to_numpy()
+    daily = daily_purchases(tx[in_arms], end_day)
+    if daily.code.size == 0:
+        raise DataError("no transaction of a customer in the arms table on or before observation_end")
+    end_day = int(daily.day.max()) if end_day is None else end_day
+    exclusions = {"transactions_not_in_arms": int((~in_arms).sum()), "rows_after_observation_end": daily.rows_after_end}
+    if "assigned_at" in arm.columns:
+        start = arm["assigned_at"].to_numpy().astype("datetime64[D]").astype(np.int64)
+        late = start > end_day
+        exclusions["customers_assigned_after_observation_end"] = int(late.sum())
+    else:  # the first purchase is the assignment
+        is_first = np.r_[True, daily.code[1:] != daily.code[:-1]]
+        first = pd.Series(daily.day[is_first], index=daily.ids[daily.code[is_first]]).reindex(arm.index)
+        late = first.isna().to_numpy()
+        start = first.fillna(0).to_numpy(dtype=np.int64)
+        exclusions["customers_without_purchases"] = int(late.sum())
+    arm, start = arm[~late], start[~late]
+    pos = pd.Index(arm.index).get_indexer(daily.ids)[daily.code]
+    after = (pos >= 0) & (daily.day > start[np.maximum(pos, 0)])
+    return _Exposure(arm[["arm"]], start, end_day, pos[after], daily.day[after], daily.amount[after], exclusions)
+
+
 def experiment_rfm(tx: pd.DataFrame, arms: pd.DataFrame, *, observation_end: Any = None, time_unit: str = "W") -> pd.DataFrame:
     """RFM frame of an experiment with each customer's clock started at assignment.
 
@@ -141,9 +182,10 @@ def experiment_rfm(tx: pd.DataFrame, arms: pd.DataFrame, *, observation_end: Any
         Output of :func:`clv.read_transactions`.
     arms : pandas.DataFrame
         ``customer_id, arm`` and optionally ``assigned_at`` (dates). Without
-        ``assigned_at`` the first purchase is the assignment.
+        ``assigned_at`` the first purchase is the assignment and the result
+        equals :func:`clv.rfm_summary` for those customers.
     observation_end : date-like, optional
-        Defaults to the last purchase day.
+        Defaults to the last purchase day of the arms' customers.
     time_unit : {"W", "D", "M"}
 
     Returns
@@ -153,9 +195,8 @@ def experiment_rfm(tx: pd.DataFrame, arms: pd.DataFrame, *, observation_end: Any
         (purchase days after the assignment day), ``recency``, ``T`` (time
         from assignment to ``observation_end``), ``monetary_value`` (mean of
         those days' totals), ``arm``. ``attrs["exclusions"]`` counts
-        customers assigned after ``observation_end``, customers without any
-        purchase (no assignment date either) and transactions of customers
-        not in ``arms``.
+        customers assigned after ``observation_end`` (or, without
+        ``assigned_at``, never buying) and transactions of customers not in ``arms``.
 
     Examples
     --------
@@ -169,44 +210,83 @@ def experiment_rfm(tx: pd.DataFrame, arms: pd.DataFrame, *, observation_end: Any
     1                  2.0      3.0  4.0             6.0   A
     2                  0.0      0.0  2.0             0.0   B
     """
-    missing = [c for c in ("customer_id", "arm") if c not in arms.columns]
-    if missing:
-        raise DataError(f"column '{missing[0]}': missing from the arms table (columns customer_id, arm[, assigned_at])")
-    arm = arms.drop_duplicates("customer_id").set_index("customer_id")
-    end_day = None if observation_end is None else day_number(observation_end, "observation_end")
-    in_arms = tx["customer_id"].isin(arm.index).to_numpy()
-    if "assigned_at" not in arm.columns:
-        rfm = rfm_summary(tx[in_arms], observation_end=observation_end, time_unit=time_unit)
-        out = rfm.join(arm["arm"], how="inner")
-        out.attrs = {**rfm.attrs, "exclusions": {**rfm.attrs["exclusions"], "transactions_not_in_arms": int((~in_arms).sum()),
-                                                 "customers_without_purchases": int(len(arm) - len(out))}}
-        return out
+    ex = _exposure(tx, arms, observation_end)
     unit = time_unit_days(time_unit)
-    daily = daily_purchases(tx[in_arms], end_day)
-    end_day = int(daily.day.max()) if end_day is None else end_day
-    start = arm["assigned_at"].to_numpy().astype("datetime64[D]").astype(np.int64)
-    late = start > end_day
-    arm, start = arm[~late], start[~late]
-    pos = pd.Index(arm.index).get_indexer(daily.ids)[daily.code]
-    after = (pos >= 0) & (daily.day > start[np.maximum(pos, 0)])
-    who, day, amount = pos[after], daily.day[after], daily.amount[after]
-    n = len(arm)
-    x = np.bincount(who, minlength=n).astype(float)
+    n = len(ex.arms)
+    x = np.bincount(ex.who, minlength=n).astype(float)
     last = np.full(n, -1)
-    np.maximum.at(last, who, day)
-    total = np.bincount(who, weights=amount, minlength=n)
+    np.maximum.at(last, ex.who, ex.day)
+    total = np.bincount(ex.who, weights=ex.amount, minlength=n)
     out = pd.DataFrame({
         "frequency": x,
-        "recency": np.where(x > 0, (last - start) / unit, 0.0),
-        "T": (end_day - start) / unit,
+        "recency": np.where(x > 0, (last - ex.start) / unit, 0.0),
+        "T": (ex.end_day - ex.start) / unit,
         "monetary_value": np.divide(total, x, out=np.zeros(n), where=x > 0),
-        "arm": arm["arm"].to_numpy(),
-    }, index=pd.Index(arm.index, name="customer_id"))
-    out.attrs["exclusions"] = {"customers_assigned_after_observation_end": int(late.sum()),
-                               "transactions_not_in_arms": int((~in_arms).sum()), "rows_after_observation_end": daily.rows_after_end}
+        "arm": ex.arms["arm"].to_numpy(),
+    }, index=pd.Index(ex.arms.index, name="customer_id"))
+    out.attrs["exclusions"] = ex.exclusions
     out.attrs["time_unit"] = time_unit
-    out.attrs["observation_end"] = str(EPOCH + np.timedelta64(end_day, "D"))
+    out.attrs["observation_end"] = str(EPOCH + np.timedelta64(ex.end_day, "D"))
     return out
+
+
+def arm_curves(tx: pd.DataFrame, arms: pd.DataFrame, result: ABTest, *, observation_end: Any = None,
+               time_unit: str = "W") -> pd.DataFrame:
+    """Cumulative purchases per customer by time since assignment, observed and expected by each arm's model.
+
+    The observed value at age ``t`` is the mean, over the customers observed
+    for at least ``t`` (``T >= t``), of their purchases after assignment up
+    to age ``t``; so customers assigned late do not pull the curve down. The
+    expected value is the arm model's ``E[X(t)]`` for a customer starting at
+    assignment (Fader, Hardie & Lee 2005, eq. 7 for BG/NBD).
+
+    Parameters
+    ----------
+    tx, arms, observation_end, time_unit
+        As given to :func:`experiment_rfm`.
+    result : ABTest
+        The test run on that frame (for the arm models).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``arm, age`` (0, 1, ... time units), ``exposed`` (customers
+        with ``T >= age``), ``observed``, ``expected``.
+
+    Examples
+    --------
+    >>> import clv
+    >>> from clv.operations import arm_curves
+    >>> sim = clv.simulate(2000, seed=5, start="2024-01-01", end="2025-01-01", channels={"a": {}, "b": {}})
+    >>> arms = sim.customers["channel"].rename("arm").reset_index()
+    >>> rfm = clv.operations.experiment_rfm(sim.transactions, arms)
+    >>> curves = arm_curves(sim.transactions, arms, clv.ab_test(rfm, control="a", n_draws=50, seed=1))
+    >>> curves.columns.tolist()
+    ['arm', 'age', 'exposed', 'observed', 'expected']
+    """
+    ex = _exposure(tx, arms, observation_end)
+    unit = time_unit_days(time_unit)
+    T = (ex.end_day - ex.start) / unit
+    age = (ex.day - ex.start[ex.who]) / unit
+    grid = np.arange(0, int(np.floor(T.max())) + 1)
+    parts = []
+    names = ex.arms["arm"].to_numpy()
+    for name in pd.unique(names):
+        if name not in result.models:
+            raise DataError(f"arm {name!r} is not in the A/B test result; run clv.ab_test on the same arms")
+        mine = names == name
+        exposed = len(grid) - np.searchsorted(np.sort(T[mine]), grid, side="left")
+        buy = mine[ex.who]
+        lo = np.ceil(age[buy] - 1e-9).astype(int)
+        hi = np.floor(T[ex.who[buy]] + 1e-9).astype(int)
+        counts = np.cumsum(np.bincount(lo, minlength=len(grid) + 1)[: len(grid) + 1]
+                           - np.bincount(hi + 1, minlength=len(grid) + 1)[: len(grid) + 1])[: len(grid)]
+        exposed = np.array([(T[mine] >= g - 1e-9).sum() for g in grid])
+        expected = np.asarray(result.models[name][0].expected_purchases_new(grid.astype(float)), dtype=float)
+        parts.append(pd.DataFrame({"arm": name, "age": grid, "exposed": exposed,
+                                   "observed": np.divide(counts, exposed, out=np.full(len(grid), np.nan), where=exposed > 0),
+                                   "expected": expected}))
+    return pd.concat(parts, ignore_index=True)
 
 
 def arm_metrics(transaction_model: Any, spend_model: Any, rfm: pd.DataFrame, *, edges: np.ndarray, factors: np.ndarray,
