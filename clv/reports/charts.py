@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["cohort_heatmap", "label", "ltv_vs_cac", "p_alive_mix", "payback_curves", "value_distribution"]
+__all__ = ["arm_curves", "cohort_heatmap", "label", "ltv_vs_cac", "p_alive_mix", "payback_curves", "value_distribution"]
 
 PAYS = "#2e7d32"
 FAILS = "#c62828"
@@ -142,4 +142,29 @@ def p_alive_mix(shares: pd.DataFrame, *, ax: Any) -> Any:
     ax.set_xlabel("share of customers")
     ax.set_title("P(alive) mix by channel")
     ax.legend(title="P(alive)", fontsize=8, ncol=len(shares.columns), loc="upper center", bbox_to_anchor=(0.5, -0.18))
+    return ax
+
+
+def arm_curves(curves: pd.DataFrame, *, ax: Any, time_unit: str = "W", min_exposed: float = 0.25) -> Any:
+    """Cumulative purchases per customer by time since assignment: observed (solid) and each arm's model (dashed).
+
+    ``curves`` is :func:`clv.operations.arm_curves` (columns ``arm, age,
+    exposed, observed, expected``). The observed line stops where fewer than
+    ``min_exposed`` of the arm's customers (or fewer than 100) have been
+    observed that long: beyond, it is the average of a few early assignees.
+    """
+    import matplotlib as mpl
+
+    colours = mpl.colormaps["tab10"]
+    for i, (name, part) in enumerate(curves.groupby("arm", sort=False)):
+        colour = colours(i % 10)
+        enough = part["exposed"] >= max(100.0, min_exposed * float(part["exposed"].max()))
+        ax.plot(part["age"][enough], part["observed"][enough], color=colour, lw=2, label=f"{label(name)} observed")
+        ax.plot(part["age"], part["expected"], color=colour, lw=1.5, ls="--", label=f"{label(name)} model")
+    unit = {"W": "weeks", "D": "days", "M": "months"}.get(time_unit, time_unit)
+    ax.set_xlabel(f"{unit} since assignment")
+    ax.set_ylabel("cumulative purchases per customer")
+    ax.set_title("Purchases per customer since assignment: observed (solid) vs each arm's model (dashed)")
+    ax.legend(fontsize=8, loc="upper left")
+    ax.grid(alpha=0.3)
     return ax
