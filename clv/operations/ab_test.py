@@ -290,7 +290,7 @@ def arm_curves(tx: pd.DataFrame, arms: pd.DataFrame, result: ABTest, *, observat
 
 
 def arm_metrics(transaction_model: Any, spend_model: Any, rfm: pd.DataFrame, *, edges: np.ndarray, factors: np.ndarray,
-                margin: float) -> dict[str, float]:
+                margin: float, weights: np.ndarray | None = None) -> dict[str, float]:
     """The compared quantities of one arm, from its fitted models (see :data:`METRICS`).
 
     ``ltv`` is :func:`clv.new_customer_value` without the acquisition
@@ -306,6 +306,8 @@ def arm_metrics(transaction_model: Any, spend_model: Any, rfm: pd.DataFrame, *, 
         Period ends and their discount factors (:func:`clv.valuation.period_edges`,
         :func:`clv.valuation.discount_factors`).
     margin : float
+    weights : numpy.ndarray, optional
+        Customers per row of ``rfm`` (for a frame of distinct histories).
 
     Returns
     -------
@@ -328,7 +330,7 @@ def arm_metrics(transaction_model: Any, spend_model: Any, rfm: pd.DataFrame, *, 
     return {
         "purchase_rate": float(p["r"] / p["alpha"]),
         "dropout": float(dropout),
-        "p_alive": float(transaction_model.probability_alive(rfm).mean()),
+        "p_alive": float(np.average(transaction_model.probability_alive(rfm).to_numpy(), weights=weights)),
         "spend": spend,
         "ltv": float(margin * spend * np.diff(curve, prepend=0.0) @ factors),
     }
@@ -456,12 +458,14 @@ def ab_test(
     edges = period_edges(float(horizon), 1.0)
     factors = discount_factors(edges, discount_rate, time_unit)
     at = {"edges": edges, "factors": factors, "margin": margin}
-    point = [arm_metrics(t, s, g, **at) for t, s, g in zip(tms, sms, groups)]
+    histories = [g[["frequency", "recency", "T"]].value_counts(sort=False) for g in groups]  # distinct (x, t_x, T)
+    uniq = [(h.index.to_frame(index=False), h.to_numpy(dtype=float)) for h in histories]
+    point = [arm_metrics(t, s, u, weights=w, **at) for t, s, (u, w) in zip(tms, sms, uniq)]
     draws = []
-    for i, (t, s, g) in enumerate(zip(tms, sms, groups)):
+    for i, (t, s, (u, w)) in enumerate(zip(tms, sms, uniq)):
         td = _parameter_draws(t, n_draws, seed=seed + 2 * i)
         sd = _parameter_draws(s, n_draws, seed=seed + 2 * i + 1)
-        draws.append(pd.DataFrame([arm_metrics(a, b, g, **at) for a, b in zip(td, sd)]))
+        draws.append(pd.DataFrame([arm_metrics(a, b, u, weights=w, **at) for a, b in zip(td, sd)]))
     rows = []
     for j in range(1, len(names)):
         for metric, (_, better) in METRICS.items():
