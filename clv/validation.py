@@ -31,7 +31,7 @@ day gives 4,165.7, none of which match.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -324,8 +324,10 @@ def validate(
 
     Parameters
     ----------
-    model : fitted BetaGeo, ModifiedBetaGeo or ParetoNBD
-        Fitted on the calibration columns of ``cal_holdout``.
+    model : fitted BetaGeo, ModifiedBetaGeo or ParetoNBD, or a mapping
+        Fitted on the calibration columns of ``cal_holdout``; or
+        ``{group: model}`` with ``groups=`` (one model per channel, the one
+        under ``"*"`` for customers of other groups).
     cal_holdout : pandas.DataFrame
         Output of :func:`clv.calibration_holdout`.
     transactions : pandas.DataFrame, optional
@@ -335,7 +337,7 @@ def validate(
         ``cal_holdout.attrs``).
     max_frequency : int
         Last calibration-frequency bucket (``"7+"``).
-    spend_model : fitted GammaGamma, optional
+    spend_model : fitted GammaGamma or mapping, optional
         Adds revenue: per customer ``actual_revenue`` (the holdout purchase
         days' totals, ``holdout_frequency * holdout_monetary_value``) and
         ``predicted_revenue`` (predicted purchases times the spend model's
@@ -365,9 +367,12 @@ def validate(
     >>> res.metrics[["actual_revenue_total", "predicted_revenue_total"]].round(0).to_dict()
     {'actual_revenue_total': 70976.0, 'predicted_revenue_total': 59932.0}
     """
-    _check_transaction_model(model)
     _check_holdout_frame(cal_holdout)
-    predicted = _holdout_predictions(model, cal_holdout).to_numpy()
+    parts = _model_parts(model, groups, cal_holdout.index)
+    predicted = np.empty(len(cal_holdout))
+    spend = np.empty(len(cal_holdout))
+    for rows, tm in parts:
+        predicted[rows] = _holdout_predictions(tm, cal_holdout.iloc[rows]).to_numpy()
     actual = cal_holdout["holdout_frequency"].to_numpy(dtype=float)
     frequency = cal_holdout["frequency"].to_numpy(dtype=float)
     customers = pd.DataFrame(
@@ -376,37 +381,80 @@ def validate(
     )
     metrics = _error_metrics(actual, predicted)
     if spend_model is not None:
-        if not hasattr(spend_model, "expected_spend"):
-            raise TypeError(f"spend_model must be a fitted GammaGamma, got {type(spend_model).__name__}")
+        for rows, sm in _model_parts(spend_model, groups, cal_holdout.index, check=False):
+            if not hasattr(sm, "expected_spend"):
+                raise TypeError(f"spend_model must be a fitted GammaGamma (or a mapping of them), got {type(sm).__name__}")
+            spend[rows] = sm.expected_spend(cal_holdout.iloc[rows]).to_numpy(dtype=float)
         customers["actual_revenue"] = actual * cal_holdout["holdout_monetary_value"].to_numpy(dtype=float)
-        customers["predicted_revenue"] = predicted * spend_model.expected_spend(cal_holdout).to_numpy(dtype=float)
+        customers["predicted_revenue"] = predicted * spend
         a_rev, p_rev = customers["actual_revenue"].sum(), customers["predicted_revenue"].sum()
         metrics.update(actual_revenue_total=float(a_rev), predicted_revenue_total=float(p_rev),
                        revenue_relative_bias=float(p_rev / a_rev - 1.0) if a_rev > 0 else np.nan)
     by_group = None if groups is None else group_totals(customers, groups)
-    track = None
-    if transactions is not None:
-        attrs = cal_holdout.attrs
-        missing = [k for k in ("calibration_end", "observation_end") if k not in attrs]
-        if missing:
-            raise DataError(f"cal_holdout.attrs lacks {missing}: build it with clv.calibration_holdout to get tracking")
-        track = tracking(
-            model, transactions, calibration_end=attrs["calibration_end"], observation_end=attrs["observation_end"],
-            time_unit=attrs.get("time_unit", "W"),
-        )
-        if track.n_customers != len(cal_holdout):
-            raise DataError(
-                f"transactions hold {track.n_customers} cohort customers but cal_holdout has {len(cal_holdout)} rows: "
-                "pass the log cal_holdout was built from"
-            )
+    track = None if transactions is None else _grouped_tracking(parts, cal_holdout, transactions)
+    name = type(parts[0][1]).__name__
     return ValidationResult(
         customers=customers,
-        metrics=pd.Series(metrics, name=type(model).__name__),
+        metrics=pd.Series(metrics, name=name),
         by_frequency=frequency_buckets(frequency, actual, predicted, max_frequency=max_frequency),
         tracking=track,
-        model=type(model).__name__,
+        model=name,
         by_group=by_group,
     )
+
+
+NO_GROUP = "(no group)"
+
+
+def _model_parts(model: Any, groups: pd.Series | None, index: pd.Index, *, check: bool = True) -> list[tuple[np.ndarray, Any]]:
+    """``(row positions, model)`` per group: one model for all, or ``{group: model}`` with ``"*"`` as fallback.
+
+    ``check`` verifies transaction models (spend models are checked by the caller).
+    """
+    if not isinstance(model, Mapping):
+        if check:
+            _check_transaction_model(model)
+        return [(np.arange(len(index)), model)]
+    if groups is None:
+        raise DataError("a mapping of models needs groups= (the group of each customer)")
+    label = groups.reindex(index).astype(object).where(lambda g: g.notna(), NO_GROUP).to_numpy()
+    out = []
+    for name in pd.unique(label):
+        fitted = model.get(name, model.get("*"))
+        if fitted is None:
+            raise DataError(f"no model for group {name!r} and no pooled model under '*'")
+        if check:
+            _check_transaction_model(fitted)
+        out.append((np.flatnonzero(label == name), fitted))
+    return out
+
+
+def _grouped_tracking(parts: list[tuple[np.ndarray, Any]], cal_holdout: pd.DataFrame, transactions: pd.DataFrame) -> Tracking:
+    """:func:`tracking` of each group with its own model, on one calendar grid, summed."""
+    attrs = cal_holdout.attrs
+    missing = [k for k in ("calibration_end", "observation_end") if k not in attrs]
+    if missing:
+        raise DataError(f"cal_holdout.attrs lacks {missing}: build it with clv.calibration_holdout to get tracking")
+    settings = {"calibration_end": attrs["calibration_end"], "observation_end": attrs["observation_end"],
+                "time_unit": attrs.get("time_unit", "W")}
+    if len(parts) == 1:
+        tracks = [tracking(parts[0][1], transactions, **settings)]
+    else:
+        start = transactions["date"].min()
+        customer = transactions["customer_id"].to_numpy()
+        tracks = [tracking(tm, transactions[np.isin(customer, cal_holdout.index[rows])], start=start, **settings)
+                  for rows, tm in parts]
+    n = sum(t.n_customers for t in tracks)
+    if n != len(cal_holdout):
+        raise DataError(f"transactions hold {n} cohort customers but cal_holdout has {len(cal_holdout)} rows: "
+                        "pass the log cal_holdout was built from")
+    if len(tracks) == 1:
+        return tracks[0]
+    table = tracks[0].table.copy()
+    for col in ("actual", "expected"):
+        table[col] = sum(t.table[col] for t in tracks)
+        table[f"{col}_cumulative"] = table[col].cumsum()
+    return Tracking(table=table, calibration_periods=tracks[0].calibration_periods, time_unit=tracks[0].time_unit, n_customers=n)
 
 
 def group_totals(customers: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:

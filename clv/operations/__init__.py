@@ -7,6 +7,7 @@ fitted only through their public API; nothing here draws (see
 
 from clv.operations.ab_test import ABTest, ab_test, arm_curves, experiment_rfm
 from clv.operations.backtest import Backtest, backtest, backtest_sentence, default_holdout
+from clv.operations.report_inputs import operations_extra
 from clv.operations.retention import RetentionTable, retention_table
 
 __all__ = [
@@ -19,5 +20,6 @@ __all__ = [
     "backtest_sentence",
     "default_holdout",
     "experiment_rfm",
+    "operations_extra",
     "retention_table",
 ]

@@ -24,6 +24,7 @@ from clv.validation import Tracking, ValidationResult, validate
 __all__ = ["Backtest", "backtest", "backtest_sentence", "default_holdout"]
 
 MIN_HOLDOUT_WEEKS = 13.0
+_KINDS = {"BetaGeo": "bgnbd", "ModifiedBetaGeo": "mbgnbd", "ParetoNBD": "paretonbd"}
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class Backtest:
         ``mae_purchases`` and, with revenue, ``predicted_revenue``, ``actual_revenue``.
     settings : dict
         ``holdout`` (time units), ``time_unit``, ``calibration_end``,
-        ``observation_end``, ``model``, ``spend_model``, ``n_customers`` and
+        ``observation_end``, ``model`` (what was fitted), ``revenue``, ``n_customers`` and
         ``new_customers_in_holdout`` (acquired in the holdout, not forecast).
 
     Examples
@@ -201,6 +202,7 @@ def backtest(
     observation_end: Any = None,
     time_unit: str = "W",
     revenue: bool = True,
+    per_channel: bool = True,
 ) -> Backtest:
     """Refit on the data up to ``observation_end - holdout``, forecast the holdout, compare with what happened.
 
@@ -223,6 +225,11 @@ def backtest(
     time_unit : {"W", "D", "M"}
     revenue : bool
         Compare revenue as well as purchases (needs repeat buyers with spend).
+    per_channel : bool
+        With ``acquisitions``: fit a model pair per channel, as the channel
+        report does (:func:`clv.fit_channel_models`: small channels and failed
+        fits use the pooled pair), and predict each customer with their
+        channel's models. Otherwise one pooled pair.
 
     Returns
     -------
@@ -250,16 +257,26 @@ def backtest(
     cal_day = end_day - round(holdout * time_unit_days(time_unit))
     cal_end = str(EPOCH + np.timedelta64(cal_day, "D"))
     ch = calibration_holdout(tx, calibration_end=cal_end, observation_end=end, time_unit=time_unit)
-    fitted = _clone(model if model is not None else BetaGeo()).fit(ch)
-    spend = None
-    if revenue:
-        spend = _clone(spend_model if spend_model is not None else GammaGamma()).fit(ch)
+    template = model if model is not None else BetaGeo()
     groups = pd.Series("all", index=ch.index) if acquisitions is None else acquisitions.set_index("customer_id")["channel"]
-    result = validate(fitted, ch, transactions=tx, spend_model=spend, groups=groups)
+    if acquisitions is not None and per_channel:
+        from clv.channels import fit_channel_models
+
+        kind = _KINDS.get(type(template).__name__)
+        if kind is None:
+            raise DataError(f"per-channel backtest supports BetaGeo, ModifiedBetaGeo and ParetoNBD, got {type(template).__name__}")
+        fitted = fit_channel_models(ch, acquisitions, transaction_model=kind, penalizer=template.penalizer)
+        tm, spend = fitted.transaction_models, (fitted.spend_models if revenue else None)
+        label = f"{type(template).__name__} per channel ({sum(v == 'channel MLE' for v in fitted.sources.values())} own fits)"
+    else:
+        tm = _clone(template).fit(ch)
+        spend = _clone(spend_model if spend_model is not None else GammaGamma()).fit(ch) if revenue else None
+        label = repr(tm)
+    result = validate(tm, ch, transactions=tx, spend_model=spend, groups=groups)
     settings = {
         "holdout": float(holdout), "time_unit": time_unit, "calibration_end": cal_end,
-        "observation_end": ch.attrs["observation_end"], "model": repr(fitted),
-        "spend_model": repr(spend) if spend is not None else None, "n_customers": len(ch),
+        "observation_end": ch.attrs["observation_end"], "model": label, "revenue": bool(revenue),
+        "n_customers": len(ch),
         "new_customers_in_holdout": int(ch.attrs["exclusions"]["customers_first_purchase_in_holdout"]),
     }
     return Backtest(validation=result, by_channel=result.by_group, deciles=_deciles(result.customers), settings=settings)

@@ -15,7 +15,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["arm_curves", "cohort_heatmap", "label", "ltv_vs_cac", "p_alive_mix", "payback_curves", "value_distribution"]
+__all__ = [
+    "arm_curves",
+    "cohort_heatmap",
+    "label",
+    "ltv_vs_cac",
+    "p_alive_mix",
+    "payback_curves",
+    "retention_curves",
+    "retention_heatmap",
+    "value_distribution",
+]
 
 PAYS = "#2e7d32"
 FAILS = "#c62828"
@@ -166,5 +176,57 @@ def arm_curves(curves: pd.DataFrame, *, ax: Any, time_unit: str = "W", min_expos
     ax.set_ylabel("cumulative purchases per customer")
     ax.set_title("Purchases per customer since assignment: observed (solid) vs each arm's model (dashed)")
     ax.legend(fontsize=8, loc="upper left")
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def retention_heatmap(matrix: pd.DataFrame, *, ax: Any, title: str = "Share of each cohort buying in each month since acquisition") -> Any:
+    """Triangle of a cohort x period-since-acquisition matrix of shares (:meth:`clv.operations.RetentionTable.matrix`).
+
+    Cells past the end of observation are blank; each cell shows its value in percent.
+    """
+    import matplotlib as mpl
+
+    values = matrix.to_numpy(dtype=float)
+    cmap = mpl.colormaps["YlGnBu"].with_extremes(bad="#ffffff")
+    finite = values[np.isfinite(values)]
+    top = float(np.quantile(finite, 0.98)) if finite.size else 1.0
+    image = ax.imshow(np.ma.masked_invalid(values), aspect="auto", cmap=cmap, vmin=0.0, vmax=max(top, 1e-9))
+    if values.size <= 400:
+        for (i, j), v in np.ndenumerate(values):
+            if np.isfinite(v):
+                ax.text(j, i, f"{100 * v:.0f}", ha="center", va="center", fontsize=7,
+                        color="white" if v > 0.6 * top else "black")
+    ax.set_yticks(np.arange(len(matrix.index)), [label(c) for c in matrix.index])
+    ax.set_xticks(np.arange(len(matrix.columns)), [str(c) for c in matrix.columns])
+    ax.set_xlabel("periods since acquisition (0 = the rest of the acquisition period)")
+    ax.set_ylabel("acquisition cohort")
+    ax.set_title(title)
+    ax.figure.colorbar(image, ax=ax, label="share of the cohort with a purchase (%)",
+                       format=mpl.ticker.FuncFormatter(lambda v, _: f"{100 * v:.0f}"))
+    return ax
+
+
+def retention_curves(curves: pd.DataFrame, *, ax: Any, period_name: str = "month") -> Any:
+    """Share buying in each period since acquisition per group: observed (solid, dots) and the model (dashed).
+
+    ``curves`` is :meth:`clv.operations.RetentionTable.curves` (index ``group,
+    period``; columns ``share`` and ``expected_share``).
+    """
+    import matplotlib as mpl
+
+    colours = mpl.colormaps["tab10"]
+    for i, (name, part) in enumerate(curves.groupby(level=0, sort=False)):
+        colour = colours(i % 10)
+        k = part.index.get_level_values(1)
+        ax.plot(k, part["share"], color=colour, lw=2, marker="o", ms=3, label=f"{label(name)} observed")
+        if "expected_share" in part.columns:
+            ax.plot(k, part["expected_share"], color=colour, lw=1.3, ls="--")
+    ax.plot([], [], color="grey", ls="--", label="model (each colour)")
+    ax.set_xlabel(f"{period_name}s since acquisition")
+    ax.set_ylabel(f"share buying in the {period_name}")
+    ax.yaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0))
+    ax.set_title(f"Retention by {period_name} since acquisition: observed (solid) vs model (dashed)")
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
     ax.grid(alpha=0.3)
     return ax

@@ -60,7 +60,15 @@ def test_channels_and_default_holdout():
     assert rows.loc["total", "n_customers"] == bt.settings["n_customers"]
     assert bt.settings["new_customers_in_holdout"] > 0  # acquired in the holdout: counted, not forecast
     assert {"actual_revenue", "predicted_revenue", "revenue_relative_bias"} <= set(rows.columns)
-    assert bt.settings["model"].startswith("ParetoNBD(")
+    assert bt.settings["model"] == "ParetoNBD per channel (2 own fits)"
+    # per-channel models predict each channel better than one pooled model
+    pooled = clv.backtest(tx, acquisitions=acq, observation_end="2025-06-30", model=clv.ParetoNBD(), per_channel=False)
+    assert pooled.settings["model"].startswith("ParetoNBD(")
+    own = (rows["purchases_relative_bias"].drop("total").abs()).mean()
+    assert own < (pooled.by_channel["purchases_relative_bias"].drop("total").abs()).mean()
+    # the summed per-channel tracking equals the per-customer predictions' cohort
+    assert bt.tracking.n_customers == bt.settings["n_customers"]
+    assert bt.tracking.table["actual"].sum() > 0
 
 
 def test_too_short_is_refused():
