@@ -137,7 +137,7 @@ def backtest_sentence(metrics: pd.Series, settings: dict[str, Any], *, currency:
 
 
 def default_holdout(tx: pd.DataFrame, *, observation_end: Any = None, time_unit: str = "W") -> float:
-    """The report's holdout: the last quarter of the span, at least 13 weeks, in whole time units.
+    """The report's holdout: the last quarter of the span (rounded to whole time units), at least 13 weeks.
 
     Parameters
     ----------
@@ -172,7 +172,7 @@ def default_holdout(tx: pd.DataFrame, *, observation_end: Any = None, time_unit:
     if span_days < 2 * minimum:
         raise DataError(f"the data span {span_days:.0f} days, less than the {2 * minimum:.0f} needed for a backtest "
                         f"with a {MIN_HOLDOUT_WEEKS:g}-week holdout; backtest skipped")
-    return float(np.ceil(max(span_days / 4, minimum) / unit - 1e-9))
+    return float(max(np.floor(span_days / 4 / unit + 0.5), np.ceil(minimum / unit - 1e-9)))
 
 
 def _clone(model: Any) -> Any:
