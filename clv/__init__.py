@@ -37,6 +37,7 @@ from clv.diagnostics import (
 from clv.errors import ClvWarning, ConvergenceError, DataError, DataWarning, NotFittedError
 from clv.models import BetaGeo, FitResult, GammaGamma, ModifiedBetaGeo, ParetoNBD, load_model
 from clv.operations import ABTest, Backtest, RetentionTable, ab_test, backtest, retention_table
+from clv.pipeline import run_report
 from clv.segments import (
     STAGES,
     VALUE_TIERS,
@@ -106,6 +107,7 @@ __all__ = [
     "retention_table",
     "rfm_segments",
     "rfm_summary",
+    "run_report",
     "simulate",
     "stage_transitions",
     "tracking",

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from clv.data.transactions import _customer_ids
+from clv.data.transactions import customer_ids
 from clv.data.validation import describe_row, load_table, parse_dates, require_columns, require_present
 from clv.errors import DataError
 
@@ -55,7 +55,7 @@ def read_arms(source: Any, *, customer: str = "customer_id", arm: str = "arm", a
     require_columns(frame, columns, "arms")
     require_present(frame, customer)
     require_present(frame, arm)
-    ids = _customer_ids(frame[customer])
+    ids = customer_ids(frame[customer])
     dup = ids.duplicated().to_numpy()
     if dup.any():
         i = int(np.argmax(dup))

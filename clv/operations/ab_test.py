@@ -49,6 +49,7 @@ from scipy import stats
 
 from clv.data.summary import EPOCH, daily_purchases, day_number, time_unit_days
 from clv.errors import DataError
+from clv.model_set import parameter_draws
 from clv.valuation import discount_factors, period_edges
 
 __all__ = ["METRICS", "ABTest", "ab_test", "arm_curves", "arm_metrics", "experiment_rfm"]
@@ -336,18 +337,6 @@ def arm_metrics(transaction_model: Any, spend_model: Any, rfm: pd.DataFrame, *, 
     }
 
 
-def _parameter_draws(model: Any, n: int, seed: int) -> list[Any]:
-    """Copies of a fitted model at ``n`` draws from the asymptotic normal of its log-parameters (parametric bootstrap).
-
-    Stand-in for the library's one bootstrap (``clv.model_set.parameter_draws``) until it lands on main.
-    """
-    if not np.all(np.isfinite(model.result_.cov_log)):
-        raise DataError(f"{model!r} has no finite covariance (observed information not positive definite): "
-                        "cannot draw its parameters; is one arm too small?")
-    draws = model.result_.sample_params(n, seed=seed)
-    return [model.with_params(row) for row in draws.to_numpy()]
-
-
 def _lr_test(template: Any, rfm: pd.DataFrame, groups: list[pd.DataFrame], fits: list[Any]) -> tuple[Any, dict[str, float]]:
     pooled = _clone(template).fit(rfm)
     ll_arms = float(sum(m.log_likelihood_ for m in fits))
@@ -463,8 +452,8 @@ def ab_test(
     point = [arm_metrics(t, s, u, weights=w, **at) for t, s, (u, w) in zip(tms, sms, uniq)]
     draws = []
     for i, (t, s, (u, w)) in enumerate(zip(tms, sms, uniq)):
-        td = _parameter_draws(t, n_draws, seed=seed + 2 * i)
-        sd = _parameter_draws(s, n_draws, seed=seed + 2 * i + 1)
+        td = parameter_draws(t, n_draws, seed=seed + 2 * i)
+        sd = parameter_draws(s, n_draws, seed=seed + 2 * i + 1)
         draws.append(pd.DataFrame([arm_metrics(a, b, u, weights=w, **at) for a, b in zip(td, sd)]))
     rows = []
     for j in range(1, len(names)):

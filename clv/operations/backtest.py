@@ -19,12 +19,12 @@ import pandas as pd
 
 from clv.data.summary import EPOCH, calibration_holdout, day_number, time_unit_days
 from clv.errors import DataError
+from clv.models import TRANSACTION_MODELS
 from clv.validation import Tracking, ValidationResult, validate
 
 __all__ = ["Backtest", "backtest", "backtest_sentence", "default_holdout"]
 
 MIN_HOLDOUT_WEEKS = 13.0
-_KINDS = {"BetaGeo": "bgnbd", "ModifiedBetaGeo": "mbgnbd", "ParetoNBD": "paretonbd"}
 
 
 @dataclass(frozen=True)
@@ -262,7 +262,7 @@ def backtest(
     if acquisitions is not None and per_channel:
         from clv.channels import fit_channel_models
 
-        kind = _KINDS.get(type(template).__name__)
+        kind = next((k for k, cls in TRANSACTION_MODELS.items() if cls is type(template)), None)
         if kind is None:
             raise DataError(f"per-channel backtest supports BetaGeo, ModifiedBetaGeo and ParetoNBD, got {type(template).__name__}")
         fitted = fit_channel_models(ch, acquisitions, transaction_model=kind, penalizer=template.penalizer)

@@ -9,22 +9,18 @@ evaluates a model. Every user string (arm names, file names) is escaped.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from clv.errors import DataError
 from clv.operations.ab_test import METRICS, ABTest
+from clv.output import atomic_directory, jsonable
 from clv.reports import charts
 from clv.reports.html import esc, figure_png, fmt_int, fmt_number, fmt_pct, fmt_text, img_tag, page, table_html
 from clv.reports.markdown import md_escape, md_table
+from clv.reports.writer import check_destination
 
 __all__ = ["AB_MARKER", "BACKTEST_MARKER", "ab_tables", "backtest_tables", "write_ab_report", "write_backtest"]
 
@@ -141,45 +137,6 @@ def _markdown(result: ABTest, exclusions: dict[str, int], unit: str, title: str)
             + md_table(result.arms, _ARM_COLUMNS, index="arm") + f"\n\n## Method\n\n{method}\n")
 
 
-@contextmanager
-def _atomic_directory(out: Path, marker: str) -> Iterator[Path]:
-    """A temporary directory next to ``out`` that replaces it when complete (stand-in for ``clv.output.atomic_directory``)."""
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / marker).is_file())):
-        raise DataError(f"output '{out}' exists and is not empty nor an earlier output of this command; choose another --out")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o777 & ~umask)
-        yield tmp
-        old = None
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-            old.rmdir()
-            out.rename(old)
-        tmp.rename(out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, (np.floating, float)):
-        return float(value) if np.isfinite(value) else None
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    return value
-
-
 def write_ab_report(result: ABTest, out: str | Path, *, curves: pd.DataFrame | None = None, exclusions: dict[str, int] | None = None,
                     title: str = "A/B test on customer lifetime value", inputs: dict[str, str] | None = None) -> Path:
     """Write ``index.html``, ``summary.md``, ``abtest.json`` and the CSV tables of an A/B test to ``out``.
@@ -218,7 +175,8 @@ def write_ab_report(result: ABTest, out: str | Path, *, curves: pd.DataFrame | N
     tables = ab_tables(result)
     if curves is not None:
         tables["ab_curves"] = curves
-    with _atomic_directory(out, AB_MARKER) as tmp:
+    check_destination(out, AB_MARKER)
+    with atomic_directory(out) as tmp:
         for stem, frame in tables.items():
             frame.to_csv(tmp / f"{stem}.csv", index=False)
         (tmp / "index.html").write_text(_html(result, curves, exclusions, unit, title, subtitle), encoding="utf-8")
@@ -227,7 +185,7 @@ def write_ab_report(result: ABTest, out: str | Path, *, curves: pd.DataFrame | N
                    "metrics": result.table.to_dict(orient="records"), "arms": result.arms.to_dict(orient="index"),
                    "exclusions": exclusions, "inputs": dict(inputs or {}),
                    "files": sorted([f"{s}.csv" for s in tables] + ["index.html", "summary.md", AB_MARKER])}
-        (tmp / AB_MARKER).write_text(json.dumps(_plain(summary), indent=2, allow_nan=False) + "\n", encoding="utf-8")
+        (tmp / AB_MARKER).write_text(json.dumps(jsonable(summary), indent=2, allow_nan=False) + "\n", encoding="utf-8")
     return out
 
 
@@ -281,10 +239,11 @@ def write_backtest(bt: Any, out: str | Path, *, currency: str = "", inputs: dict
     """
     out = Path(out)
     tables = backtest_tables(bt)
-    with _atomic_directory(out, BACKTEST_MARKER) as tmp:
+    check_destination(out, BACKTEST_MARKER)
+    with atomic_directory(out) as tmp:
         for stem, frame in tables.items():
             frame.to_csv(tmp / f"{stem}.csv", index=False)
         summary = {"summary": bt.summary(currency=currency), "settings": bt.settings, "metrics": bt.validation.metrics.to_dict(),
                    "inputs": dict(inputs or {}), "files": sorted([f"{s}.csv" for s in tables] + [BACKTEST_MARKER])}
-        (tmp / BACKTEST_MARKER).write_text(json.dumps(_plain(summary), indent=2, allow_nan=False) + "\n", encoding="utf-8")
+        (tmp / BACKTEST_MARKER).write_text(json.dumps(jsonable(summary), indent=2, allow_nan=False) + "\n", encoding="utf-8")
     return out
