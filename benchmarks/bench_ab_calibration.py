@@ -21,6 +21,7 @@ import os
 import time
 
 import numpy as np
+import pandas as pd
 
 import clv
 from clv.operations.ab_test import arm_metrics
@@ -44,12 +45,13 @@ def true_ltv(params: dict[str, float]) -> float:
     return _true_ltv(tuple(sorted(params.items())))
 
 
-def one(seed: int, n_per_arm: int, effect: float, n_draws: int) -> dict[str, float]:
+def one(seed: int, n_per_arm: int, effect: float, n_draws: int, end: str = "2025-01-01") -> dict[str, float]:
     treated = {**BASE, "alpha": BASE["alpha"] / (1 + effect)}  # purchase rate r/alpha up by `effect`
     arms = {"control": {"share": 1.0, "params": BASE}, "treatment": {"share": 1.0, "params": treated}}
-    sim = clv.simulate(2 * n_per_arm, spend_params=SPEND, seed=seed, start="2024-01-01", end="2025-01-01",
+    sim = clv.simulate(2 * n_per_arm, spend_params=SPEND, seed=seed, start="2024-01-01", end=end,
                        acquisition_end="2024-01-29", channels=arms)
-    rfm = clv.rfm_summary(sim.transactions, observation_end="2024-12-31").join(sim.customers["channel"].rename("arm"))
+    last_day = (pd.Timestamp(end) - pd.Timedelta(days=1)).date()
+    rfm = clv.rfm_summary(sim.transactions, observation_end=last_day).join(sim.customers["channel"].rename("arm"))
     res = clv.ab_test(rfm, control="control", horizon=HORIZON, discount_rate=RATE, margin=MARGIN, n_draws=n_draws, seed=seed)
     t = res.table.set_index("metric")
     truth = true_ltv(treated) - true_ltv(BASE)
@@ -70,14 +72,15 @@ def main() -> None:
     ap.add_argument("--experiments", type=int, default=200)
     ap.add_argument("--n-per-arm", type=int, default=5000)
     ap.add_argument("--n-draws", type=int, default=200)
+    ap.add_argument("--end", default="2025-01-01", help="End of observation (exclusive); arms are assigned in January 2024.")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     effect = 0.0 if args.scenario == "null" else 0.15
     start = time.perf_counter()
-    rows = [one(1000 + i, args.n_per_arm, effect, args.n_draws) for i in range(args.experiments)]
+    rows = [one(1000 + i, args.n_per_arm, effect, args.n_draws, args.end) for i in range(args.experiments)]
     lr = np.array([r["lr_p"] for r in rows])
     summary = {
-        "scenario": args.scenario, "experiments": args.experiments, "n_per_arm": args.n_per_arm, "n_draws": args.n_draws,
+        "scenario": args.scenario, "end": args.end, "experiments": args.experiments, "n_per_arm": args.n_per_arm, "n_draws": args.n_draws,
         "reject_lr_purchase_model_5pct": float(np.mean(lr < 0.05)),
         "reject_lr_spend_model_5pct": float(np.mean([r["lr_spend_p"] < 0.05 for r in rows])),
         "reject_purchase_rate_wald_5pct": float(np.mean([r["rate_p"] < 0.05 for r in rows])),

@@ -517,6 +517,9 @@ _WATCH_COLUMNS = (
     "expected_purchases",
 )
 
+UNASSIGNED = "(unassigned)"
+"""Group of customers without a channel in mixes and on the watchlist."""
+
 DECLINE_P_ALIVE = (0.3, 0.6)
 """Without lifecycle stages, the watchlist keeps customers with P(alive) in ``[0.3, 0.6)``: the P(alive) band of
 the ``declining`` stage at :func:`lifecycle_stage`'s default thresholds."""
@@ -648,6 +651,8 @@ def churn_watchlist(
             table[col] = history[col].to_numpy()
     if channel is not None:
         table["channel"] = channel.reindex(scores.index).to_numpy()
+    if "channel" in table.columns:
+        table["channel"] = table["channel"].astype(object).where(table["channel"].notna(), UNASSIGNED)
     table, rule = _qualifying(table, qualify, exclude_stages)
     if top is not None and (not isinstance(top, (int, np.integer)) or top < 1):
         raise DataError(f"top must be a positive whole number or None, got {top!r}")
@@ -803,7 +808,7 @@ def lifecycle_mix(segments: pd.DataFrame, by: Any = None) -> pd.DataFrame:
     else:
         raise DataError(f"by must be a column name, a pandas Series or None, got {type(by).__name__}")
     name = group.name if group.name is not None else "group"
-    group = group.astype(object).where(group.notna(), "(unassigned)").astype(str)
+    group = group.astype(object).where(group.notna(), UNASSIGNED).astype(str)
 
     parts = [pd.get_dummies(stage).reindex(columns=list(STAGES), fill_value=0).astype(float)]
     if "value_tier" in segments.columns:
