@@ -180,7 +180,8 @@ def arm_curves(curves: pd.DataFrame, *, ax: Any, time_unit: str = "W", min_expos
     return ax
 
 
-def retention_heatmap(matrix: pd.DataFrame, *, ax: Any, title: str = "Share of each cohort buying in each month since acquisition") -> Any:
+def retention_heatmap(matrix: pd.DataFrame, *, ax: Any, title: str = "Share of each cohort buying in each month since acquisition",
+                      period_name: str = "month") -> Any:
     """Triangle of a cohort x period-since-acquisition matrix of shares (:meth:`clv.operations.RetentionTable.matrix`).
 
     Cells past the end of observation are blank; each cell shows its value in percent.
@@ -199,7 +200,7 @@ def retention_heatmap(matrix: pd.DataFrame, *, ax: Any, title: str = "Share of e
                         color="white" if v > 0.6 * top else "black")
     ax.set_yticks(np.arange(len(matrix.index)), [label(c) for c in matrix.index])
     ax.set_xticks(np.arange(len(matrix.columns)), [str(c) for c in matrix.columns])
-    ax.set_xlabel("periods since acquisition (0 = the rest of the acquisition period)")
+    ax.set_xlabel(f"{period_name}s since acquisition (0 = the rest of the acquisition {period_name})")
     ax.set_ylabel("acquisition cohort")
     ax.set_title(title)
     ax.figure.colorbar(image, ax=ax, label="share of the cohort with a purchase (%)",

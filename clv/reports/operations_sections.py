@@ -61,7 +61,7 @@ class RetentionSection(Section):
         name = _PERIOD_NAMES.get(rt.period, rt.period)
         matrix = rt.matrix("share")
         heat = figure_png(lambda ax: charts.retention_heatmap(matrix, ax=ax, title=f"Share of each cohort buying in each {name} "
-                                                              f"since acquisition (%), all channels"),
+                                                              f"since acquisition (%), all channels", period_name=name),
                           size=(10, 0.35 * len(matrix) + 2.5))
         curves = rt.curves()
         lines = figure_png(lambda ax: charts.retention_curves(curves, ax=ax, period_name=name), size=(10, 4.8))
