@@ -35,7 +35,7 @@ from clv.diagnostics import (
     probability_alive_matrix,
 )
 from clv.errors import ClvWarning, ConvergenceError, DataError, DataWarning, NotFittedError
-from clv.models import BetaGeo, FitResult, GammaGamma, ModifiedBetaGeo, ParetoNBD, load_model
+from clv.models import BetaGeo, FitResult, GammaGamma, ModifiedBetaGeo, ParetoNBD, ShiftedBetaGeo, load_model
 from clv.segments import (
     STAGES,
     VALUE_TIERS,
@@ -71,6 +71,7 @@ __all__ = [
     "ParetoNBD",
     "PosteriorChannelModels",
     "RFGrid",
+    "ShiftedBetaGeo",
     "Simulation",
     "Tracking",
     "ValidationResult",

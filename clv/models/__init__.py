@@ -12,11 +12,12 @@ from clv.models.gamma_gamma import GammaGamma
 from clv.models.modified_beta_geo import ModifiedBetaGeo
 from clv.models.pareto_nbd import ParetoNBD
 from clv.models.results import FitResult
+from clv.models.shifted_beta_geo import ShiftedBetaGeo
 from clv.models.transactions import TransactionModel
 
-__all__ = ["BetaGeo", "FitResult", "GammaGamma", "MLEModel", "ModifiedBetaGeo", "ParetoNBD", "TransactionModel", "load_model"]
+__all__ = ["BetaGeo", "FitResult", "GammaGamma", "MLEModel", "ModifiedBetaGeo", "ParetoNBD", "ShiftedBetaGeo", "TransactionModel", "load_model"]
 
-_REGISTRY: dict[str, type[MLEModel]] = {m.__name__: m for m in (BetaGeo, ModifiedBetaGeo, ParetoNBD, GammaGamma)}
+_REGISTRY: dict[str, type[MLEModel]] = {m.__name__: m for m in (BetaGeo, ModifiedBetaGeo, ParetoNBD, GammaGamma, ShiftedBetaGeo)}
 
 
 def load_model(path: str | Path) -> MLEModel:
