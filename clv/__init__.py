@@ -35,7 +35,7 @@ from clv.diagnostics import (
     probability_alive_matrix,
 )
 from clv.errors import ClvWarning, ConvergenceError, DataError, DataWarning, NotFittedError
-from clv.models import BetaGeo, FitResult, GammaGamma, ModifiedBetaGeo, ParetoNBD, ShiftedBetaGeo, load_model
+from clv.models import BetaGeo, BetaGeoBetaBinom, FitResult, GammaGamma, ModifiedBetaGeo, ParetoNBD, ShiftedBetaGeo, load_model
 from clv.segments import (
     STAGES,
     VALUE_TIERS,
@@ -58,6 +58,7 @@ __all__ = [
     "VALUE_TIERS",
     "AliveHistory",
     "BetaGeo",
+    "BetaGeoBetaBinom",
     "ChannelModels",
     "ChannelReport",
     "ClvWarning",

@@ -1,4 +1,4 @@
-"""Maximum-likelihood models: BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma."""
+"""Maximum-likelihood models: BG/NBD, MBG/NBD, Pareto/NBD, BG/BB, sBG and Gamma-Gamma."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 from clv.errors import DataError
 from clv.models.base import FORMAT_VERSION, MLEModel
 from clv.models.beta_geo import BetaGeo
+from clv.models.beta_geo_beta_binom import BetaGeoBetaBinom
 from clv.models.gamma_gamma import GammaGamma
 from clv.models.modified_beta_geo import ModifiedBetaGeo
 from clv.models.pareto_nbd import ParetoNBD
@@ -15,9 +16,20 @@ from clv.models.results import FitResult
 from clv.models.shifted_beta_geo import ShiftedBetaGeo
 from clv.models.transactions import TransactionModel
 
-__all__ = ["BetaGeo", "FitResult", "GammaGamma", "MLEModel", "ModifiedBetaGeo", "ParetoNBD", "ShiftedBetaGeo", "TransactionModel", "load_model"]
+__all__ = [
+    "BetaGeo",
+    "BetaGeoBetaBinom",
+    "FitResult",
+    "GammaGamma",
+    "MLEModel",
+    "ModifiedBetaGeo",
+    "ParetoNBD",
+    "ShiftedBetaGeo",
+    "TransactionModel",
+    "load_model",
+]
 
-_REGISTRY: dict[str, type[MLEModel]] = {m.__name__: m for m in (BetaGeo, ModifiedBetaGeo, ParetoNBD, GammaGamma, ShiftedBetaGeo)}
+_REGISTRY: dict[str, type[MLEModel]] = {m.__name__: m for m in (BetaGeo, BetaGeoBetaBinom, ModifiedBetaGeo, ParetoNBD, GammaGamma, ShiftedBetaGeo)}
 
 
 def load_model(path: str | Path) -> MLEModel:
