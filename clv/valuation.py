@@ -13,6 +13,22 @@ With ``period=1`` and weeks this is weekly discounting; lifetimes'
 ``customer_lifetime_value`` is the special case of monthly periods
 (``period=4.345`` weeks, its month) with its monthly rate
 ``(1 + d) ** (1/12) - 1``.
+
+Lifetime horizon (``horizon=None``)
+-----------------------------------
+Value over the whole remaining lifetime uses continuous discounting: a
+purchase at time ``t`` after the observation end is discounted by
+``exp(-delta t)`` with ``delta = ln(1 + d) / (time units per year)``, the same
+annual rate compounded continuously, so ``exp(-delta t) = (1 + d) ** -years``
+exactly at every ``t``. Then::
+
+    CLV = margin * spend * DERT,   DERT = int_0^inf exp(-delta t) dE[Y(t)]
+
+(discounted expected residual transactions, Fader, Hardie & Lee 2005, "RFM
+and CLV", eq. 2; see :meth:`clv.BetaGeo.discounted_expected_transactions`).
+It is the limit of the finite-horizon value as ``horizon`` grows and
+``period`` shrinks (end-of-period discounting values a period's purchases
+at most ``(1 + d) ** (period / units_per_year) - 1`` lower).
 """
 
 from __future__ import annotations
@@ -25,7 +41,7 @@ import pandas as pd
 from clv.data.summary import time_unit_days
 from clv.errors import DataError
 
-__all__ = ["customer_value", "discount_factors", "period_edges"]
+__all__ = ["continuous_rate", "customer_value", "discount_factors", "period_edges"]
 
 DAYS_PER_YEAR = 365.25
 
@@ -49,6 +65,13 @@ def discount_factors(times: np.ndarray, discount_rate: float, time_unit: str) ->
     return (1.0 + discount_rate) ** -years
 
 
+def continuous_rate(discount_rate: float, time_unit: str) -> float:
+    """``delta = ln(1 + discount_rate) / (time units per year)``: the continuous rate equivalent to an annual rate."""
+    if not np.isfinite(discount_rate) or discount_rate <= 0:
+        raise DataError(f"discount_rate must be a positive annual rate for a lifetime horizon, got {discount_rate}")
+    return float(np.log1p(discount_rate) * time_unit_days(time_unit) / DAYS_PER_YEAR)
+
+
 def _discounted_purchases(model: Any, rfm: pd.DataFrame, edges: np.ndarray, factors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return model.discounted_purchases(rfm, edges, factors)
 
@@ -58,7 +81,7 @@ def customer_value(
     spend_model: Any,
     rfm: pd.DataFrame,
     *,
-    horizon: float,
+    horizon: float | None,
     discount_rate: float,
     margin: float = 1.0,
     time_unit: str = "W",
@@ -75,8 +98,12 @@ def customer_value(
     spend_model : fitted GammaGamma
     rfm : pandas.DataFrame
         Output of :func:`clv.rfm_summary` (the same time unit as the models).
-    horizon : float
-        Forecast horizon in time units.
+    horizon : float or None
+        Forecast horizon in time units; ``None`` values the whole remaining
+        lifetime with continuous discounting (DERT, see the module notes):
+        the columns ``expected_purchases`` and ``expected_revenue`` are then
+        replaced by ``dert`` (discounted expected residual transactions).
+        Maximum-likelihood models only.
     discount_rate : float
         Annual discount rate (0.1 = 10% a year).
     margin : float
@@ -115,6 +142,8 @@ def customer_value(
     """
     if not 0 <= margin <= 1:
         raise DataError(f"margin must lie between 0 and 1, got {margin}")
+    if horizon is None:
+        return _lifetime_value(transactions_model, spend_model, rfm, discount_rate, margin, time_unit, interval, n_draws, seed)
     edges = period_edges(horizon, period)
     factors = discount_factors(edges, discount_rate, time_unit)
     if _is_posterior(transactions_model) or _is_posterior(spend_model):
@@ -137,14 +166,37 @@ def customer_value(
     if interval is not None:
         if seed is None:
             raise DataError("interval needs an explicit seed (the same seed gives the same interval)")
-        lower, upper = _bootstrap_interval(transactions_model, spend_model, rfm, edges, factors, margin, interval, n_draws, seed)
+        lower, upper = _bootstrap_interval(transactions_model, spend_model, rfm, lambda m: _discounted_purchases(m, rfm, edges, factors)[0],
+                                           margin, interval, n_draws, seed)
+        out["clv_lower"], out["clv_upper"] = lower, upper
+    return out
+
+
+def _lifetime_value(tm: Any, sm: Any, rfm: pd.DataFrame, discount_rate: float, margin: float, time_unit: str,
+                    interval: float | None, n_draws: int, seed: int | None) -> pd.DataFrame:
+    """``customer_value(horizon=None)``: margin * spend * DERT at the continuous equivalent of ``discount_rate``."""
+    if _is_posterior(tm) or _is_posterior(sm):
+        raise DataError("customer_value(horizon=None) needs maximum-likelihood models; give a finite horizon for Bayesian models")
+    delta = continuous_rate(discount_rate, time_unit)
+    p_alive = tm.probability_alive(rfm).to_numpy()
+    dert = tm.discounted_expected_transactions(rfm, delta).to_numpy()
+    spend = sm.expected_spend(rfm).to_numpy()
+    out = pd.DataFrame(
+        {"purchase_rate": tm.purchase_rate(rfm).to_numpy(), "p_alive": p_alive, "churn_probability": 1.0 - p_alive,
+         "dert": dert, "expected_spend": spend, "clv": margin * spend * dert},
+        index=rfm.index,
+    )
+    if interval is not None:
+        if seed is None:
+            raise DataError("interval needs an explicit seed (the same seed gives the same interval)")
+        lower, upper = _bootstrap_interval(tm, sm, rfm, lambda m: m.discounted_expected_transactions(rfm, delta).to_numpy(),
+                                           margin, interval, n_draws, seed)
         out["clv_lower"], out["clv_upper"] = lower, upper
     return out
 
 
 def _bootstrap_interval(
-    tm: Any, sm: Any, rfm: pd.DataFrame, edges: np.ndarray, factors: np.ndarray,
-    margin: float, interval: float, n_draws: int, seed: int,
+    tm: Any, sm: Any, rfm: pd.DataFrame, discounted: Any, margin: float, interval: float, n_draws: int, seed: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Quantiles of CLV over parameter draws from both models' asymptotic distributions."""
     if not 0 < interval < 1:
@@ -153,7 +205,7 @@ def _bootstrap_interval(
     s_draws = sm.result_.sample_params(n_draws, seed=seed + 1).to_numpy()
     values = np.empty((n_draws, len(rfm)))
     for i in range(n_draws):
-        disc, _ = _discounted_purchases(tm.with_params(t_draws[i]), rfm, edges, factors)
+        disc = discounted(tm.with_params(t_draws[i]))
         values[i] = margin * sm.with_params(s_draws[i]).expected_spend(rfm).to_numpy() * disc
     tail = (1 - interval) / 2
     return np.quantile(values, tail, axis=0), np.quantile(values, 1 - tail, axis=0)

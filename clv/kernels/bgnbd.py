@@ -24,6 +24,7 @@ PARAMS = ("r", "alpha", "a", "b")
 
 __all__ = [
     "PARAMS",
+    "dert",
     "expected_purchases",
     "expected_purchases_if_alive",
     "expected_purchases_new",
@@ -89,3 +90,13 @@ def expected_purchases_new(t: ArrayLike, r: float, alpha: float, a: float, b: fl
 def probability_of_purchases(n: ArrayLike, t: ArrayLike, r: float, alpha: float, a: float, b: float) -> NDArray[np.float64]:
     """P(X(t) = n) for a new customer, Fader, Hardie & Lee (2005), eq. 8."""
     return family.probability_of_purchases(n, t, r, alpha, a, b, k=0)
+
+
+def dert(delta: float, r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> NDArray[np.float64]:
+    """Discounted expected residual transactions, continuous discounting at ``delta`` per time unit (Fader, Hardie & Lee (2005) model).
+
+    ``P(alive) * int_0^inf exp(-delta t) dE[Y(t) | alive]``; see
+    :func:`clv.kernels.betageo_family.dert_if_alive` for the integral.
+    """
+    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+    return family.dert_if_alive(delta, r, alpha, a, b, x, T, k=0) * probability_alive(r, alpha, a, b, x, t_x, T)

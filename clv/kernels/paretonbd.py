@@ -20,13 +20,14 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
-from clv.kernels.special import hyp2f1, log1mexp, log_hyp2f1
+from clv.kernels.special import gamma_inverse_moment, hyp2f1, log1mexp, log_hyp2f1
 
 PARAMS = ("r", "alpha", "s", "beta")
 
 __all__ = [
     "PARAMS",
     "conditional_probability_of_purchases",
+    "dert",
     "expected_purchases",
     "expected_purchases_if_alive",
     "expected_purchases_new",
@@ -160,3 +161,20 @@ def probability_of_purchases(n: ArrayLike, t: ArrayLike, r: float, alpha: float,
     for idx in np.ndindex(n.shape):
         out[idx] = conditional_probability_of_purchases(int(n[idx]), float(t[idx]), r, alpha, s, beta, 0.0, 0.0, 0.0)
     return out
+
+
+def dert(delta: float, r: float, alpha: float, s: float, beta: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> NDArray[np.float64]:
+    """Discounted expected residual transactions with continuous discounting at rate ``delta`` per time unit.
+
+    Fader, Hardie & Lee (2005), "RFM and CLV: using iso-value curves for
+    customer base analysis", eq. 2::
+
+        DERT = int_0^inf exp(-delta t) dE[Y(t)] = P(alive) (r+x)/(alpha+T) E[1/(delta + mu)],  mu ~ Gamma(s, beta+T)
+             = P(alive) (r+x)/(alpha+T) (beta+T) H_s(delta (beta+T))
+
+    with ``H_s(z) = z**(s-1) U(s, s, z)`` (their ``delta**(s-1) Psi(s, s;
+    delta(beta+T))`` form), computed by :func:`clv.kernels.special.gamma_inverse_moment`.
+    """
+    x, t_x, T = _as_arrays(x, t_x, T)
+    rate_term = (r + x) / (alpha + T) * (beta + T) * gamma_inverse_moment(s, delta * (beta + T))
+    return probability_alive(r, alpha, s, beta, x, t_x, T) * rate_term
