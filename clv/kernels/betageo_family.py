@@ -25,6 +25,8 @@ from clv.kernels.design import Column, dot
 from clv.kernels.special import alive_expectation, exp_sinh_rule, hyp2f1
 
 __all__ = [
+    "alive_at",
+    "conditional_pmf_if_alive",
     "derivatives",
     "dert_if_alive",
     "expected_purchases_if_alive",
@@ -236,3 +238,39 @@ def dert_if_alive(delta: float, r: float, alpha: float, a: float, b: float, x: A
     phi = np.where(np.isfinite(phi), phi, 0.0)  # only at w rounding to 1, where exp(-s) is below 1e-26
     value = (r + ux) / (c * delta) * np.einsum("j,jn->n", weights, phi)
     return value[inverse.ravel()].reshape(x.shape)
+
+
+def alive_at(t: ArrayLike, r: float, alpha: float, a: float, b: float, x: ArrayLike, T: ArrayLike, *, k: int) -> NDArray[np.float64]:
+    """P(still alive at ``T + t`` | alive at ``T``), closed form.
+
+    A customer with ``(lambda, p)`` survives the purchases of ``(T, T+t]``
+    with probability ``exp(-p lambda t)``; with ``lambda ~ Gamma(r+x,
+    alpha+T)`` and ``p ~ Beta(a, b+x+k)`` (the posterior given survival to
+    ``T``) and Pfaff's transformation::
+
+        E[((alpha+T)/(alpha+T+p t))**(r+x)] = (1-w)**a 2F1(a+b+k-r, a; a+b+x+k; w),  w = t/(alpha+T+t)
+    """
+    t, x, T = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (t, x, T)))
+    w = t / (alpha + T + t)
+    with np.errstate(divide="ignore"):
+        return np.exp(a * np.log1p(-w)) * hyp2f1(a + b + k - r, a, a + b + x + k, w)
+
+
+def conditional_pmf_if_alive(n: ArrayLike, t: ArrayLike, r: float, alpha: float, a: float, b: float, x: ArrayLike, T: ArrayLike,
+                             *, k: int) -> NDArray[np.float64]:
+    """P(Y(T, T+t] = n | alive at ``T``): eq. 8 of Fader, Hardie & Lee (2005) with the posterior parameters.
+
+    Alive at ``T`` the customer is a new customer with ``r + x, alpha + T``
+    and dropout Beta(a, b + x + k), so::
+
+        P(n) = B(a, b'+n)/B(a, b') NB(n; r+x, (alpha+T)/(alpha+T+t))
+               + 1{n>0} B(a+1, b'+n-1)/B(a, b') P(NB >= n),   b' = b + x + k
+    """
+    n, t, x, T = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (n, t, x, T)))
+    bp = b + x + k
+    prob = (alpha + T) / (alpha + T + t)
+    log_b = special.betaln(a, bp)
+    first = np.exp(special.betaln(a, bp + n) - log_b + stats.nbinom.logpmf(n, r + x, prob))
+    pos = n > 0
+    second = np.where(pos, np.exp(special.betaln(a + 1.0, bp + np.where(pos, n - 1.0, 0.0)) - log_b) * stats.nbinom.sf(n - 1, r + x, prob), 0.0)
+    return first + second

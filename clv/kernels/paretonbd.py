@@ -26,6 +26,7 @@ PARAMS = ("r", "alpha", "s", "beta")
 
 __all__ = [
     "PARAMS",
+    "conditional_pmf",
     "conditional_probability_of_purchases",
     "dert",
     "expected_purchases",
@@ -33,6 +34,7 @@ __all__ = [
     "expected_purchases_new",
     "loglik",
     "probability_alive",
+    "probability_alive_at",
     "probability_of_purchases",
     "purchase_rate",
 ]
@@ -178,3 +180,28 @@ def dert(delta: float, r: float, alpha: float, s: float, beta: float, x: ArrayLi
     x, t_x, T = _as_arrays(x, t_x, T)
     rate_term = (r + x) / (alpha + T) * (beta + T) * gamma_inverse_moment(s, delta * (beta + T))
     return probability_alive(r, alpha, s, beta, x, t_x, T) * rate_term
+
+
+def probability_alive_at(
+    t: ArrayLike, r: float, alpha: float, s: float, beta: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike
+) -> NDArray[np.float64]:
+    """P(alive at ``T + t`` | x, t_x, T) = P(alive at T) ((beta+T)/(beta+T+t))**s.
+
+    Alive at ``T`` the dropout rate is Gamma(s, beta+T) and the remaining
+    lifetime exponential, so survival for ``t`` more is the Laplace
+    transform of that gamma at ``t``.
+    """
+    t, x, t_x, T = _as_arrays(t, x, t_x, T)
+    return probability_alive(r, alpha, s, beta, x, t_x, T) * np.exp(-s * (np.log(beta + T + t) - np.log(beta + T)))
+
+
+def conditional_pmf(n: ArrayLike, t: ArrayLike, r: float, alpha: float, s: float, beta: float, x: ArrayLike, t_x: ArrayLike,
+                    T: ArrayLike) -> NDArray[np.float64]:
+    """P(Y(T, T+t] = n | x, t_x, T) for arrays of ``n`` and ``t`` (see :func:`conditional_probability_of_purchases`)."""
+    n, t, x, t_x, T = np.broadcast_arrays(*_as_arrays(n, t, x, t_x, T))
+    out = np.empty(n.shape)
+    for nn in np.unique(n):
+        for tt in np.unique(t[n == nn]):
+            rows = (n == nn) & (t == tt)
+            out[rows] = conditional_probability_of_purchases(int(nn), float(tt), r, alpha, s, beta, x[rows], t_x[rows], T[rows])
+    return out
