@@ -36,6 +36,7 @@ from clv.diagnostics import (
 )
 from clv.errors import ClvWarning, ConvergenceError, DataError, DataWarning, NotFittedError
 from clv.models import BetaGeo, BetaGeoBetaBinom, FitResult, GammaGamma, ModifiedBetaGeo, ParetoNBD, ShiftedBetaGeo, load_model
+from clv.predictive import Predictive, predictive
 from clv.segments import (
     STAGES,
     VALUE_TIERS,
@@ -71,6 +72,7 @@ __all__ = [
     "NotFittedError",
     "ParetoNBD",
     "PosteriorChannelModels",
+    "Predictive",
     "RFGrid",
     "ShiftedBetaGeo",
     "Simulation",
@@ -95,6 +97,7 @@ __all__ = [
     "new_customer_value",
     "period_transactions",
     "plotting",
+    "predictive",
     "probability_alive_matrix",
     "read_acquisitions",
     "read_channel_spend",

@@ -36,6 +36,7 @@ __all__ = [
     "probability_alive_at",
     "probability_of_purchases",
     "purchase_rate",
+    "simulate_future",
 ]
 
 
@@ -121,3 +122,10 @@ def conditional_pmf(n: ArrayLike, t: ArrayLike, r: float, alpha: float, a: float
     x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
     p_alive = probability_alive(r, alpha, a, b, x, t_x, T)
     return np.where(n == 0, 1.0 - p_alive, 0.0) + p_alive * family.conditional_pmf_if_alive(n, t, r, alpha, a, b, x, T, k=0)
+
+
+def simulate_future(rng: np.random.Generator, t: float, r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike,
+                    T: ArrayLike) -> NDArray[np.float64]:
+    """One posterior-predictive draw per row of the purchases in ``(T, T+t]`` (see :func:`clv.kernels.betageo_family.simulate_future`)."""
+    x, t_x, T = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x, t_x, T)))
+    return family.simulate_future(rng, t, r, alpha, a, b, x, t_x, T, k=0)

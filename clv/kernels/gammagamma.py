@@ -18,7 +18,7 @@ from clv.kernels.design import dot
 
 PARAMS = ("p", "q", "v")
 
-__all__ = ["PARAMS", "expected_spend", "loglik", "loglik_grad", "population_mean_spend"]
+__all__ = ["PARAMS", "expected_spend", "loglik", "loglik_grad", "population_mean_spend", "simulate_revenue"]
 
 
 def loglik(p: Any, q: Any, v: Any, x: Any, m: Any, *, backend: Backend = NUMPY) -> Any:
@@ -70,3 +70,15 @@ def expected_spend(p: float, q: float, v: float, x: ArrayLike, m: ArrayLike) -> 
 def population_mean_spend(p: float, q: float, v: float) -> float:
     """Mean transaction value in the population, ``p v / (q - 1)`` (infinite when ``q <= 1``)."""
     return float(p * v / (q - 1.0)) if q > 1 else float("inf")
+
+
+def simulate_revenue(rng: np.random.Generator, p: float, q: float, v: float, x: NDArray, m: NDArray, purchases: NDArray) -> NDArray[np.float64]:
+    """One draw per row of the total value of ``purchases`` future transactions.
+
+    The customer's ``nu`` is drawn from its posterior ``Gamma(p x + q, v + x m)``
+    (Fader & Hardie 2013; the prior ``Gamma(q, v)`` when ``x = 0``); the sum of
+    ``n`` transactions, each Gamma(p, nu), is ``Gamma(p n, nu)``.
+    """
+    nu = rng.gamma(p * x + q) / (v + x * m)
+    n = np.asarray(purchases, dtype=float)
+    return np.where(n > 0, rng.gamma(np.maximum(p * n, 1e-300)) / nu, 0.0)

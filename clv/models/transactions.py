@@ -55,6 +55,11 @@ class TransactionModel(MLEModel):
             cls._analytic_gradient = hasattr(kernel, "loglik_grad")
             cls._analytic_hessian = hasattr(kernel, "loglik_hessian")
 
+    @property
+    def kernel(self) -> ModuleType:
+        """The model's kernel module (:mod:`clv.kernels.bgnbd`, ...): its array functions take ``*params_, x, t_x, T``."""
+        return self._kernel
+
     # -- data --------------------------------------------------------------------
     @staticmethod
     def _arrays(rfm: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
