@@ -38,7 +38,10 @@ if __name__ == "__main__":
     n_businesses = int(sys.argv[1]) if len(sys.argv) > 1 else 100
     n_customers = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
     start = time.perf_counter()
-    results = [one_business(seed, n_customers) for seed in range(1, n_businesses + 1)]
+    results = []
+    for seed in range(1, n_businesses + 1):
+        results.append(one_business(seed, n_customers))
+        print(seed, *results[-1], flush=True)
     per_customer = np.array([r[0] for r in results])
     print(f"{n_businesses} businesses x {n_customers} customers, {time.perf_counter() - start:.0f} s")
     randomised = np.array([r[1] for r in results])

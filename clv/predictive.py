@@ -271,17 +271,16 @@ def predictive(
         means = {n: np.empty((n_sims, len(w[rows]))) for n in names}
         for j in range(len(t_sets)):
             sims = np.flatnonzero(sim_set == j)
+            if not len(sims):
+                continue
             theta = t_sets[j]
             mean_n = kernel.expected_purchases(horizon, *theta, ux[rows], ut[rows], uT[rows])
-            for s in sims:
-                draws["purchases"][s] = kernel.simulate_future(rng, horizon, *theta, ux[rows], ut[rows], uT[rows])
-                means["purchases"][s] = mean_n
+            draws["purchases"][sims] = kernel.simulate_future(rng, horizon, *theta, ux[rows], ut[rows], uT[rows], size=len(sims))
+            means["purchases"][sims] = mean_n
             if s_sets is not None:
                 phi = s_sets[j % len(s_sets)]
-                spend = gammagamma.expected_spend(*phi, sx[rows], um[rows])
-                for s in sims:
-                    draws["revenue"][s] = gammagamma.simulate_revenue(rng, *phi, sx[rows], um[rows], draws["purchases"][s])
-                    means["revenue"][s] = mean_n * spend
+                draws["revenue"][sims] = gammagamma.simulate_revenue(rng, *phi, sx[rows], um[rows], draws["purchases"][sims])
+                means["revenue"][sims] = mean_n * gammagamma.expected_spend(*phi, sx[rows], um[rows])
         weight = w[rows]
         onehot = np.zeros((len(weight), len(labels)))
         onehot[np.arange(len(weight)), ug[rows]] = 1.0

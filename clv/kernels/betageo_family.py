@@ -278,15 +278,16 @@ def conditional_pmf_if_alive(n: ArrayLike, t: ArrayLike, r: float, alpha: float,
 
 
 def simulate_future(rng: np.random.Generator, t: float, r: float, alpha: float, a: float, b: float, x: NDArray, t_x: NDArray, T: NDArray,
-                    *, k: int) -> NDArray[np.float64]:
-    """One draw per row of the purchases in ``(T, T+t]`` from the customer's posterior predictive distribution.
+                    *, k: int, size: int = 1) -> NDArray[np.float64]:
+    """``size`` draws per row (shape ``(size, len(x))``) of the purchases in ``(T, T+t]`` from the posterior predictive distribution.
 
     Alive at ``T`` with probability P(alive); if alive, ``lambda ~ Gamma(r+x,
     alpha+T)`` and ``p ~ Beta(a, b+x+k)`` (the posterior given survival to
     ``T``); then ``M ~ Poisson(lambda t)`` purchase opportunities and a
     dropout after purchase ``K ~ Geometric(p)``, so ``min(M, K)`` purchases.
     """
-    alive = rng.random(x.shape) < special.expit(-log_dropout_odds(r, alpha, a, b, x, t_x, T, k=k))
-    lam = rng.gamma(r + x) / (alpha + T)
-    p = rng.beta(a, b + x + k)
+    shape = (size, *x.shape)
+    alive = rng.random(shape) < special.expit(-log_dropout_odds(r, alpha, a, b, x, t_x, T, k=k))
+    lam = rng.gamma(np.broadcast_to(r + x, shape)) / (alpha + T)
+    p = rng.beta(a, np.broadcast_to(b + x + k, shape))
     return np.where(alive, np.minimum(rng.poisson(lam * t), rng.geometric(np.maximum(p, 1e-300))), 0.0)

@@ -125,7 +125,7 @@ def conditional_pmf(n: ArrayLike, t: ArrayLike, r: float, alpha: float, a: float
 
 
 def simulate_future(rng: np.random.Generator, t: float, r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike,
-                    T: ArrayLike) -> NDArray[np.float64]:
-    """One posterior-predictive draw per row of the purchases in ``(T, T+t]`` (see :func:`clv.kernels.betageo_family.simulate_future`)."""
+                    T: ArrayLike, *, size: int = 1) -> NDArray[np.float64]:
+    """``size`` posterior-predictive draws per row of the purchases in ``(T, T+t]`` (see :func:`clv.kernels.betageo_family.simulate_future`)."""
     x, t_x, T = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x, t_x, T)))
-    return family.simulate_future(rng, t, r, alpha, a, b, x, t_x, T, k=0)
+    return family.simulate_future(rng, t, r, alpha, a, b, x, t_x, T, k=0, size=size)

@@ -73,12 +73,15 @@ def population_mean_spend(p: float, q: float, v: float) -> float:
 
 
 def simulate_revenue(rng: np.random.Generator, p: float, q: float, v: float, x: NDArray, m: NDArray, purchases: NDArray) -> NDArray[np.float64]:
-    """One draw per row of the total value of ``purchases`` future transactions.
+    """One draw of the total value of ``purchases`` future transactions per entry (``purchases`` may be ``(sims, rows)``).
 
     The customer's ``nu`` is drawn from its posterior ``Gamma(p x + q, v + x m)``
     (Fader & Hardie 2013; the prior ``Gamma(q, v)`` when ``x = 0``); the sum of
     ``n`` transactions, each Gamma(p, nu), is ``Gamma(p n, nu)``.
     """
-    nu = rng.gamma(p * x + q) / (v + x * m)
     n = np.asarray(purchases, dtype=float)
-    return np.where(n > 0, rng.gamma(np.maximum(p * n, 1e-300)) / nu, 0.0)
+    nu = rng.gamma(np.broadcast_to(p * x + q, n.shape)) / (v + x * m)
+    buys = n > 0
+    out = np.zeros(n.shape)
+    out[buys] = rng.gamma(p * n[buys]) / nu[buys]
+    return out

@@ -209,15 +209,16 @@ def conditional_pmf(n: ArrayLike, t: ArrayLike, r: float, alpha: float, s: float
 
 
 def simulate_future(rng: np.random.Generator, t: float, r: float, alpha: float, s: float, beta: float, x: ArrayLike, t_x: ArrayLike,
-                    T: ArrayLike) -> NDArray[np.float64]:
-    """One draw per row of the purchases in ``(T, T+t]`` from the customer's posterior predictive distribution.
+                    T: ArrayLike, *, size: int = 1) -> NDArray[np.float64]:
+    """``size`` draws per row (shape ``(size, len(x))``) of the purchases in ``(T, T+t]`` from the posterior predictive distribution.
 
     Alive at ``T`` with probability P(alive); if alive, ``lambda ~ Gamma(r+x,
     alpha+T)`` and ``mu ~ Gamma(s, beta+T)``, the remaining lifetime is
     Exponential(mu) and the purchases Poisson(lambda * min(lifetime, t)).
     """
     x, t_x, T = np.broadcast_arrays(*_as_arrays(x, t_x, T))
-    alive = rng.random(x.shape) < probability_alive(r, alpha, s, beta, x, t_x, T)
-    lam = rng.gamma(r + x) / (alpha + T)
-    life = rng.exponential(size=x.shape) * (beta + T) / rng.gamma(s, size=x.shape)
+    shape = (size, *x.shape)
+    alive = rng.random(shape) < probability_alive(r, alpha, s, beta, x, t_x, T)
+    lam = rng.gamma(np.broadcast_to(r + x, shape)) / (alpha + T)
+    life = rng.exponential(size=shape) * (beta + T) / rng.gamma(s, size=shape)
     return np.where(alive, rng.poisson(lam * np.minimum(life, t)), 0.0)
