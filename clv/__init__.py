@@ -36,6 +36,7 @@ from clv.diagnostics import (
 )
 from clv.errors import ClvWarning, ConvergenceError, DataError, DataWarning, NotFittedError
 from clv.models import BetaGeo, BetaGeoBetaBinom, FitResult, GammaGamma, ModifiedBetaGeo, ParetoNBD, ShiftedBetaGeo, load_model
+from clv.pipeline import run_report
 from clv.predictive import Predictive, predictive
 from clv.segments import (
     STAGES,
@@ -104,6 +105,7 @@ __all__ = [
     "read_transactions",
     "rfm_segments",
     "rfm_summary",
+    "run_report",
     "simulate",
     "stage_transitions",
     "tracking",

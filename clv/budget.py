@@ -34,17 +34,17 @@ paired with the ``k``-th draw of the other.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from clv.channels import PosteriorChannelModels, new_customer_curve
+from clv.channels.new_customer import new_customer_curve
+from clv.checks import check_draw_settings, check_margin
 from clv.data.summary import time_unit_days
 from clv.errors import ClvWarning, DataError
-from clv.models import BetaGeo
+from clv.model_set import POOLED, MLEModelSet, ModelPair, ModelSet, PosteriorModelSet, is_posterior
 from clv.models.transactions import compress
 from clv.valuation import discount_factors, period_edges
 
@@ -61,34 +61,10 @@ _BASE_COLUMNS = (
 )
 
 
-# -- shared checks -----------------------------------------------------------------
-def _check_margin(margin: float) -> float:
-    if not np.isfinite(margin) or not 0 <= margin <= 1:
-        raise DataError(f"margin must lie between 0 and 1 (share of revenue kept), got {margin}")
-    return float(margin)
-
-
-def _check_interval(interval: float | None, seed: int | None, n_draws: int) -> None:
-    if interval is None:
-        return
-    if not 0 < interval < 1:
-        raise DataError(f"interval must lie between 0 and 1, got {interval}")
-    if seed is None:
-        raise DataError("interval needs an explicit seed (the same seed gives the same interval)")
-    if int(n_draws) < 2:
-        raise DataError(f"n_draws must be at least 2 for an interval, got {n_draws}")
-
-
-ModelPair = tuple[Any, Any]  # (transaction model, spend model)
-
-
-def _is_posterior(model: Any) -> bool:
-    return hasattr(model, "group_param_draws")
-
-
+# -- the models of each group -------------------------------------------------------
 def _reject_unusable(model: Any, function: str) -> None:
     """A clv.bayes object without posterior draws to offer cannot be valued; say so plainly."""
-    if type(model).__module__.startswith("clv.bayes") and not _is_posterior(model):
+    if type(model).__module__.startswith("clv.bayes") and not is_posterior(model):
         raise TypeError(
             f"{function}: {type(model).__name__} from clv.bayes provides no group_param_draws(n_draws, seed=), "
             "so it is not supported; pass a fitted grouped Bayesian model or a fitted MLE model"
@@ -96,50 +72,34 @@ def _reject_unusable(model: Any, function: str) -> None:
 
 
 @dataclass
-class _ModelSets:
-    """Where the models of each group come from: MLE fits (with a point estimate) or posterior draws.
-
-    ``draws(n, seed)`` returns ``n`` mappings ``{group: (transaction model,
-    spend model)}``; ``point`` is the mapping at the estimates, ``None`` for
-    posterior draws (whose point value is the posterior mean).
-    """
+class _Chosen:
+    """The groups to value (``names``, in output order) and the model set that values them."""
 
     names: list[str]
-    point: dict[str, ModelPair] | None
-    draws: Callable[[int, int], list[dict[str, ModelPair]]]
+    models: ModelSet
 
     @property
     def posterior(self) -> bool:
-        return self.point is None
+        return self.models.bayesian
+
+    @property
+    def point(self) -> dict[str, ModelPair] | None:
+        return self.models.point()
+
+    def pair(self, name: str, pairs: Mapping[str, ModelPair]) -> ModelPair:
+        return self.models.pair(name, pairs)
+
+    def draws(self, n: int, seed: int) -> list[dict[str, ModelPair]]:
+        return self.models.draws(int(n), seed=int(seed))
 
 
-def _mle_sets(entries: list[tuple[str, Any, Any]]) -> _ModelSets:
-    def draws(n: int, seed: int) -> list[dict[str, ModelPair]]:
-        out: list[dict[str, ModelPair]] = [{} for _ in range(int(n))]
-        for g, (name, tm, sm) in enumerate(entries):
-            t_models = _parameter_draws(tm, n, seed + 2 * g)
-            s_models = [None] * int(n) if sm is None else _parameter_draws(sm, n, seed + 2 * g + 1)
-            for d, pair in enumerate(zip(t_models, s_models)):
-                out[d][name] = pair
-        return out
-
-    return _ModelSets([name for name, _, _ in entries], {name: (tm, sm) for name, tm, sm in entries}, draws)
-
-
-def _posterior_sets(model: Any, spend_model: Any, function: str) -> _ModelSets:
-    """Per-group MLE-class models at posterior draws of a grouped Bayesian model."""
-    if not _is_posterior(spend_model):
+def _posterior_set(model: Any, spend_model: Any, function: str) -> PosteriorModelSet:
+    if not is_posterior(spend_model):
         raise DataError(
             f"{function}: a Bayesian transaction model needs a Bayesian spend model with group_param_draws "
             f"(clv.bayes.HierarchicalGammaGamma), got {type(spend_model).__name__}"
         )
-    posterior = PosteriorChannelModels(model, spend_model, transaction_class=getattr(model, "mle_class", BetaGeo))
-
-    def draws(n: int, seed: int) -> list[dict[str, ModelPair]]:
-        return posterior.draws(int(n), seed=int(seed))
-
-    names = [str(g) for g in dict.fromkeys(model.group_param_draws(1, seed=0)["group"])]
-    return _ModelSets(names, None, draws)
+    return PosteriorModelSet(model, spend_model)
 
 
 def _drop_failed(draws: np.ndarray, stacklevel: int = 3) -> tuple[np.ndarray, int]:
@@ -167,17 +127,6 @@ def _drop_failed(draws: np.ndarray, stacklevel: int = 3) -> tuple[np.ndarray, in
 def _quantiles(draws: np.ndarray, interval: float) -> tuple[np.ndarray, np.ndarray]:
     tail = (1.0 - interval) / 2.0
     return np.nanquantile(draws, tail, axis=0), np.nanquantile(draws, 1.0 - tail, axis=0)
-
-
-def _parameter_draws(model: Any, n_draws: int, seed: int) -> list[Any]:
-    """Copies of ``model`` at ``n_draws`` parameter sets from its asymptotic distribution."""
-    if not np.all(np.isfinite(model.result_.cov_log)):
-        raise DataError(
-            f"{type(model).__name__}: standard errors are not available (observed information not positive definite), "
-            "so no bootstrap interval can be drawn; call without interval="
-        )
-    draws = model.result_.sample_params(int(n_draws), seed=int(seed)).to_numpy()
-    return [model.with_params(row) for row in draws]
 
 
 # -- forecast of the existing base --------------------------------------------------
@@ -221,15 +170,13 @@ def _unique_rows(
     return pd.DataFrame(dict(zip(columns, uniques))), counts, labels
 
 
-def _pair_for(pairs: dict[str, ModelPair], name: str, group_column: str | None) -> ModelPair:
-    """The models of group ``name``: its own, else the pooled ``"*"``; a single-group model serves every row."""
+def _pair_for(sets: _Chosen, pairs: dict[str, ModelPair], name: str, group_column: str | None) -> ModelPair:
+    """The models of group ``name``: its own, else the pooled ``"*"`` (the model set's fallback); one model serves every row."""
     if group_column is None and len(pairs) == 1:
         return next(iter(pairs.values()))
-    if name in pairs:
-        return pairs[name]
-    if "*" in pairs:
-        return pairs["*"]
-    raise DataError(f"no parameters for group {name!r} (column {group_column!r}); the model knows {sorted(pairs)}")
+    if name not in pairs and POOLED not in pairs:
+        raise DataError(f"no parameters for group {name!r} (column {group_column!r}); the model knows {sorted(pairs)}")
+    return sets.pair(name, pairs)
 
 
 def _base_paths(
@@ -361,20 +308,20 @@ def forecast_base(
     '1998-09-29'
     """
     _reject_unusable(model, "forecast_base")
-    margin = _check_margin(margin)
+    margin = check_margin(margin)
     if basis not in ("conditional", "unconditional"):
         raise DataError(f"basis must be 'conditional' or 'unconditional', got {basis!r}")
     if int(periods) != periods or periods < 1:
         raise DataError(f"periods must be a positive whole number, got {periods}")
     if not np.isfinite(period_length) or period_length <= 0:
         raise DataError(f"period_length must be positive (time units per period), got {period_length}")
-    posterior = _is_posterior(model)
+    posterior = is_posterior(model)
     if posterior:
         interval = 0.9 if interval is None else interval
-        sets = _posterior_sets(model, spend_model, "forecast_base")
+        sets = _Chosen([], _posterior_set(model, spend_model, "forecast_base"))
     else:
-        sets = _mle_sets([("all", model, spend_model)])
-    _check_interval(interval, seed, n_draws)
+        sets = _Chosen(["all"], MLEModelSet({"all": model}, {"all": spend_model}))
+    check_draw_settings(interval, seed, n_draws)
     unit = _time_unit_of(rfm, time_unit)
     edges = period_edges(float(periods) * float(period_length), float(period_length))
     factors = discount_factors(edges, discount_rate, unit)
@@ -387,7 +334,7 @@ def forecast_base(
     def evaluate(pairs: dict[str, ModelPair]) -> dict[str, np.ndarray]:
         purchases = revenue = cumulative = 0.0
         for name, idx in members.items():
-            tm, sm = _pair_for(pairs, name, group_column)
+            tm, sm = _pair_for(sets, pairs, name, group_column)
             p, r, c = _base_paths(tm, sm, rows.iloc[idx], counts[idx], edges, basis)
             purchases, cumulative = purchases + p, cumulative + c
             revenue = None if r is None else revenue + r
@@ -457,16 +404,16 @@ def _per_group(value: Any, name: str, what: str) -> Any:
     return value
 
 
-def _channel_models(model: Any, spend_model: Any, group: str | Sequence[str] | None, function: str) -> _ModelSets:
-    """The models of each group to value: per-channel MLE fits, one MLE pair, or a grouped posterior."""
+def _channel_models(model: Any, spend_model: Any, group: str | Sequence[str] | None, function: str) -> _Chosen:
+    """The models of each group to value: a model set, per-channel MLE fits, one MLE pair, or a grouped posterior."""
     _reject_unusable(model, function)
-    if _is_posterior(model):
-        sets = _posterior_sets(model, spend_model, function)
-        return _ModelSets(_select(sets.names, group), None, sets.draws)
-    if hasattr(model, "transaction_models") and hasattr(model, "spend_models"):  # clv.channels.ChannelModels
+    if isinstance(model, ModelSet):  # clv.ChannelModels, clv.PosteriorChannelModels
         if spend_model is not None:
-            raise DataError(f"{function}: a ChannelModels carries its spend models; pass spend_model=None")
-        model, spend_model = model.transaction_models, model.spend_models
+            raise DataError(f"{function}: a {type(model).__name__} carries its spend models; pass spend_model=None")
+        return _Chosen(_select(model.names, group), model)
+    if is_posterior(model):
+        sets = _posterior_set(model, spend_model, function)
+        return _Chosen(_select(sets.names, group), sets)
     if isinstance(model, Mapping):
         if not model:
             raise DataError(f"{function}: the dict of models is empty")
@@ -486,7 +433,7 @@ def _channel_models(model: Any, spend_model: Any, group: str | Sequence[str] | N
         _reject_unusable(sm, function)
         if sm is None:
             raise DataError(f"{function}: a spend model (clv.GammaGamma) is required")
-    return _mle_sets(entries)
+    return _Chosen([g for g, _, _ in entries], MLEModelSet({g: tm for g, tm, _ in entries}, {g: sm for g, _, sm in entries}))
 
 
 def _figures(tm: Any, sm: Any, edges: np.ndarray, rates: tuple[float, str], margin: float, first: float | None) -> np.ndarray:
@@ -505,7 +452,7 @@ def _figures(tm: Any, sm: Any, edges: np.ndarray, rates: tuple[float, str], marg
 
 
 def _new_customer_draws(
-    sets: _ModelSets, edges: np.ndarray, rates: tuple[float, str], margin: float,
+    sets: _Chosen, edges: np.ndarray, rates: tuple[float, str], margin: float,
     first_values: list[float | None], interval: float | None, n_draws: int, seed: int | None,
 ) -> tuple[np.ndarray, np.ndarray | None, dict[str, int]]:
     """:func:`_figures` per group at the point, ``(groups, K + 2)``, and per draw, ``(draws, groups, K + 2)``.
@@ -515,11 +462,13 @@ def _new_customer_draws(
     """
     point = None
     if sets.point is not None:
-        point = np.stack([_figures(*sets.point[g], edges, rates, margin, fv) for g, fv in zip(sets.names, first_values)])
+        at = sets.point
+        point = np.stack([_figures(*sets.pair(g, at), edges, rates, margin, fv) for g, fv in zip(sets.names, first_values)])
         if interval is None:
             return point, None, {}
     runs = sets.draws(n_draws, seed)  # type: ignore[arg-type]
-    draws = np.stack([[_figures(*pairs[g], edges, rates, margin, fv) for g, fv in zip(sets.names, first_values)] for pairs in runs])
+    draws = np.stack([[_figures(*sets.pair(g, pairs), edges, rates, margin, fv) for g, fv in zip(sets.names, first_values)]
+                      for pairs in runs])
     failed = {}
     for g, name in enumerate(sets.names):
         draws[:, g], failed[name] = _drop_failed(draws[:, g], stacklevel=4)
@@ -624,12 +573,12 @@ def new_customer_value(
     even    24.31
     Name: ltv, dtype: float64
     """
-    margin = _check_margin(margin)
+    margin = check_margin(margin)
     time_unit_days(time_unit)
     sets = _channel_models(model, spend_model, group, "new_customer_value")
     if sets.posterior:
         interval = 0.9 if interval is None else interval
-    _check_interval(interval, seed, n_draws)
+    check_draw_settings(interval, seed, n_draws)
     first_values = _first_values(sets.names, first_purchase_value)
     edges = period_edges(float(horizon), float(period))
     rates = (float(discount_rate), time_unit)
@@ -731,12 +680,12 @@ def max_cac(
         raise DataError(f"target_ratio must be a positive number, got {target_ratio}")
     if target_ratio is not None and horizon is None:
         raise DataError("target_ratio needs horizon (the LTV horizon in time units)")
-    margin = _check_margin(margin)
+    margin = check_margin(margin)
     time_unit_days(time_unit)
     sets = _channel_models(model, spend_model, group, "max_cac")
     if sets.posterior:
         interval = 0.9 if interval is None else interval
-    _check_interval(interval, seed, n_draws)
+    check_draw_settings(interval, seed, n_draws)
     first_values = _first_values(sets.names, first_purchase_value)
 
     def at(end: float) -> tuple[np.ndarray, np.ndarray | None]:

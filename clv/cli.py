@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,13 +19,14 @@ from typing import Any
 import click
 
 import clv
-from clv.channels import PosteriorChannelModels, channel_report, fit_channel_models
 from clv.data import data_path
 from clv.errors import ClvError, DataError
+from clv.output import atomic_file
+from clv.pipeline import ReportConfig, read_rfm, run_report
 
 __all__ = ["main"]
 
-_TRANSACTION_MODELS = ["bgnbd", "mbgnbd", "paretonbd"]
+_TRANSACTION_MODELS = sorted(clv.models.TRANSACTION_MODELS)
 
 
 class _Progress:
@@ -92,77 +92,9 @@ def _valuation_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def _rfm(transactions: str, observation_end: str | None, time_unit: str, say: _Progress) -> tuple[Any, Any]:
-    say(f"reading {transactions}")
-    tx = clv.read_transactions(transactions)
-    rfm = clv.rfm_summary(tx, observation_end=observation_end, time_unit=time_unit)
-    say(f"{len(tx):,} transactions, {len(rfm):,} customers, observation end {rfm.attrs['observation_end']}")
-    return tx, rfm
-
-
-UNATTRIBUTED = "(no acquisition record)"
-
-
-def _channel_of(rfm: Any, acquisitions: Any) -> Any:
-    """Channel of every scored customer; customers missing from the acquisitions get their own group."""
-    return acquisitions.set_index("customer_id")["channel"].reindex(rfm.index).fillna(UNATTRIBUTED)
-
-
-def _bayes_models(rfm: Any, acquisitions: Any, seed: int, say: _Progress, draws: int = 500,
-                  chains: int = 2) -> PosteriorChannelModels:
-    if draws < 50 or chains < 1:
-        raise DataError(f"--bayes-draws must be at least 50 and --chains at least 1 (got {draws}, {chains})")
-    """Fit the grouped Bayesian models, or explain why they cannot be used."""
-    try:
-        from clv import bayes
-    except ImportError:
-        bayes = None
-    needed = ("HierarchicalBetaGeo", "HierarchicalGammaGamma")
-    if bayes is None or not all(hasattr(bayes, n) for n in needed):
-        raise DataError("--model bayes needs clv.bayes.HierarchicalBetaGeo/HierarchicalGammaGamma, "
-                        "which this installation does not provide yet; use --model mle")
-    grouped = rfm.assign(channel=_channel_of(rfm, acquisitions))
-    say(f"sampling the hierarchical BG/NBD ({chains} chains x {draws} draws; this takes minutes)")
-    bar = not say.quiet  # the sampler's own progress bar, on stderr
-    tm = bayes.HierarchicalBetaGeo(group="channel", progressbar=bar).fit(grouped, draws=draws, tune=draws, chains=chains,
-                                                                        random_seed=seed)
-    say("sampling the hierarchical Gamma-Gamma")
-    sm = bayes.HierarchicalGammaGamma(group="channel", progressbar=bar).fit(grouped, draws=draws, tune=draws, chains=chains,
-                                                                           random_seed=seed)
-    return PosteriorChannelModels(tm, sm)
-
-
-def _spark_inputs(transactions: str, acquisitions: Any, *, model_kind: str, master: str, say: _Progress,
-                  **settings: Any) -> tuple[Any, Any, Any, Any]:
-    """Summary, per-channel fits and scores computed on Spark (clv.spark.report_inputs)."""
-    if model_kind == "bayes":
-        raise DataError("--engine spark supports --model mle only")
-    try:
-        from pyspark.errors import PySparkException
-
-        import clv.spark
-    except ImportError:
-        raise DataError('--engine spark needs PySpark: pip install "clv[spark]"') from None
-    say(f"starting Spark ({master}) and summarising {transactions} there")
-    try:
-        inputs = clv.spark.report_inputs(transactions, acquisitions, master=master, progress=say, **settings)
-    except ImportError as exc:
-        raise DataError(str(exc)) from None
-    except PySparkException as exc:
-        raise DataError(f"Spark failed: {str(exc).strip().splitlines()[0]}") from None
-    return None, inputs.rfm, inputs.models, inputs.scores
-
-
 def _write_csv_atomic(frame: Any, out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=out.parent, prefix=f".{out.name}.", suffix=".tmp", delete=False) as handle:
-        tmp = Path(handle.name)
-    try:
+    with atomic_file(out) as tmp:
         frame.to_csv(tmp)
-        tmp.replace(out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
@@ -180,42 +112,10 @@ def main() -> None:
     """
 
 
-def _run_report(*, transactions: str, acquisitions: str, spend: str | None, out: str, horizon: float, time_unit: str,
-                discount_rate: float, margin: float, model_kind: str, transaction_model: str, seed: int,
-                observation_end: str | None, n_draws: int, currency: str, quiet: bool, title: str,
-                bayes_draws: int = 500, chains: int = 2, engine: str = "pandas", spark_master: str = "local[*]") -> None:
-    from clv.reports import default_sections, write_report
-    from clv.reports.lifecycle_section import lifecycle_extra, with_lifecycle
-
+def _run_report(*, quiet: bool, **settings: Any) -> None:
+    """Run :func:`clv.run_report` with progress lines on stderr unless quiet."""
     say = _Progress(quiet)
-    acq = clv.read_acquisitions(acquisitions)
-    sp = clv.read_channel_spend(spend) if spend else None
-    say(f"{len(acq):,} acquisitions in {acq['channel'].nunique()} channels" + (f"; {len(sp):,} spend rows" if sp is not None else ""))
-    if engine == "spark":
-        tx, rfm, models, scores = _spark_inputs(transactions, acq, model_kind=model_kind, master=spark_master,
-                                                observation_end=observation_end, time_unit=time_unit, horizon=horizon,
-                                                discount_rate=discount_rate, margin=margin,
-                                                transaction_model=transaction_model, say=say)
-    else:
-        tx, rfm = _rfm(transactions, observation_end, time_unit, say)
-        if model_kind == "bayes":
-            models = _bayes_models(rfm, acq, seed, say, draws=bayes_draws, chains=chains)
-        else:
-            models = fit_channel_models(rfm, acq, transaction_model=transaction_model, progress=say)
-        say("scoring customers with their channel's model")
-        scores = models.score(rfm, _channel_of(rfm, acq), horizon=horizon, discount_rate=discount_rate,
-                              margin=margin, time_unit=time_unit, n_draws=n_draws, seed=seed)
-    report = channel_report(scores, acq, spend=sp, transactions=tx, rfm=rfm, models=models, horizon=horizon,
-                            discount_rate=discount_rate, margin=margin, time_unit=time_unit, n_draws=n_draws, seed=seed,
-                            progress=say)
-    say("placing customers in lifecycle stages")
-    extra = lifecycle_extra(scores, rfm, models, acq.set_index("customer_id")["channel"], seed=seed)
-    say(f"writing the report to {out}")
-    inputs = {"transactions file": str(transactions), "acquisitions file": str(acquisitions),
-              "spend file": str(spend) if spend else "none"}
-    write_report(report, out, currency=currency, inputs=inputs, title=title, sections=with_lifecycle(default_sections()),
-                 extra=extra)
-    say(f"done: {Path(out) / 'index.html'}")
+    run_report(ReportConfig(**settings, progress=say, sampler_progress=not quiet))
 
 
 @main.command()
@@ -274,8 +174,8 @@ def _fit_pooled(command: str, transactions: str, observation_end: str | None, ti
     """Read the log and fit one purchase model and one spend model on every customer."""
     if model_kind == "bayes":
         raise DataError(f"clv {command} --model bayes is not available yet; use --model mle (or clv.bayes from Python)")
-    _, rfm = _rfm(transactions, observation_end, time_unit, say)
-    cls = {"bgnbd": clv.BetaGeo, "mbgnbd": clv.ModifiedBetaGeo, "paretonbd": clv.ParetoNBD}[transaction_model]
+    _, rfm = read_rfm(transactions, observation_end, time_unit, say)
+    cls = clv.models.transaction_model_class(transaction_model)
     say(f"fitting {cls.__name__} and GammaGamma")
     return rfm, cls().fit(rfm), clv.GammaGamma().fit(rfm)
 

@@ -33,15 +33,18 @@ at most ``(1 + d) ** (period / units_per_year) - 1`` lower).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from clv.checks import check_interval, check_margin, require_seed
 from clv.data.summary import time_unit_days
 from clv.errors import DataError
+from clv.model_set import MLEModelSet, ModelSet, is_posterior
 
-__all__ = ["continuous_rate", "customer_value", "discount_factors", "period_edges"]
+__all__ = ["continuous_rate", "customer_value", "discount_factors", "period_edges", "value_by_group"]
 
 DAYS_PER_YEAR = 365.25
 
@@ -72,10 +75,6 @@ def continuous_rate(discount_rate: float, time_unit: str) -> float:
     return float(np.log1p(discount_rate) * time_unit_days(time_unit) / DAYS_PER_YEAR)
 
 
-def _discounted_purchases(model: Any, rfm: pd.DataFrame, edges: np.ndarray, factors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return model.discounted_purchases(rfm, edges, factors)
-
-
 def customer_value(
     transactions_model: Any,
     spend_model: Any,
@@ -89,13 +88,18 @@ def customer_value(
     interval: float | None = None,
     n_draws: int = 200,
     seed: int | None = None,
+    groups: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Per-customer purchase forecast and discounted lifetime value.
 
     Parameters
     ----------
-    transactions_model : fitted BetaGeo, ModifiedBetaGeo or ParetoNBD
-    spend_model : fitted GammaGamma
+    transactions_model : fitted BetaGeo, ModifiedBetaGeo or ParetoNBD, a Bayesian model, or channel models
+        With :class:`clv.ChannelModels` or :class:`clv.PosteriorChannelModels`
+        (``spend_model=None``), each customer is valued with the models of
+        its channel (``groups``; the pooled model for customers without one)
+        and the result gains a ``channel`` column (see :func:`value_by_group`).
+    spend_model : fitted GammaGamma, or None with channel models
     rfm : pandas.DataFrame
         Output of :func:`clv.rfm_summary` (the same time unit as the models).
     horizon : float or None
@@ -122,6 +126,9 @@ def customer_value(
         ``n_draws`` evenly thinned posterior draws, and ``clv_lower``,
         ``clv_upper`` always come (``interval`` defaults to 0.9 there; no
         seed is needed since no randomness is involved).
+    groups : pandas.Series, optional
+        Channel of each customer (index ``customer_id``), with channel models;
+        defaults to the ``channel`` column of ``rfm``.
 
     Returns
     -------
@@ -140,15 +147,19 @@ def customer_value(
     >>> list(scores.columns)
     ['purchase_rate', 'p_alive', 'churn_probability', 'expected_purchases', 'expected_spend', 'expected_revenue', 'clv']
     """
-    if not 0 <= margin <= 1:
-        raise DataError(f"margin must lie between 0 and 1, got {margin}")
+    margin = check_margin(margin)
     if horizon is None:
+        if isinstance(transactions_model, ModelSet) or _is_posterior(transactions_model) or _is_posterior(spend_model):
+            raise DataError("customer_value(horizon=None) needs maximum-likelihood models; give a finite horizon for Bayesian or channel models")
         return _lifetime_value(transactions_model, spend_model, rfm, discount_rate, margin, time_unit, interval, n_draws, seed)
+    if isinstance(transactions_model, ModelSet):
+        return _value_of_model_set(transactions_model, spend_model, rfm, groups, horizon=horizon, discount_rate=discount_rate,
+                                   margin=margin, time_unit=time_unit, period=period, n_draws=n_draws, seed=seed)
     edges = period_edges(horizon, period)
     factors = discount_factors(edges, discount_rate, time_unit)
     if _is_posterior(transactions_model) or _is_posterior(spend_model):
         return _posterior_value(transactions_model, spend_model, rfm, edges, factors, margin, 0.9 if interval is None else interval, n_draws)
-    discounted, total = _discounted_purchases(transactions_model, rfm, edges, factors)
+    discounted, total = transactions_model.discounted_purchases(rfm, edges, factors)
     p_alive = transactions_model.probability_alive(rfm).to_numpy()
     spend = spend_model.expected_spend(rfm).to_numpy()
     out = pd.DataFrame(
@@ -164,9 +175,7 @@ def customer_value(
         index=rfm.index,
     )
     if interval is not None:
-        if seed is None:
-            raise DataError("interval needs an explicit seed (the same seed gives the same interval)")
-        lower, upper = _bootstrap_interval(transactions_model, spend_model, rfm, lambda m: _discounted_purchases(m, rfm, edges, factors)[0],
+        lower, upper = _bootstrap_interval(transactions_model, spend_model, rfm, lambda m: m.discounted_purchases(rfm, edges, factors)[0],
                                            margin, interval, n_draws, seed)
         out["clv_lower"], out["clv_upper"] = lower, upper
     return out
@@ -175,8 +184,6 @@ def customer_value(
 def _lifetime_value(tm: Any, sm: Any, rfm: pd.DataFrame, discount_rate: float, margin: float, time_unit: str,
                     interval: float | None, n_draws: int, seed: int | None) -> pd.DataFrame:
     """``customer_value(horizon=None)``: margin * spend * DERT at the continuous equivalent of ``discount_rate``."""
-    if _is_posterior(tm) or _is_posterior(sm):
-        raise DataError("customer_value(horizon=None) needs maximum-likelihood models; give a finite horizon for Bayesian models")
     delta = continuous_rate(discount_rate, time_unit)
     p_alive = tm.probability_alive(rfm).to_numpy()
     dert = tm.discounted_expected_transactions(rfm, delta).to_numpy()
@@ -187,8 +194,6 @@ def _lifetime_value(tm: Any, sm: Any, rfm: pd.DataFrame, discount_rate: float, m
         index=rfm.index,
     )
     if interval is not None:
-        if seed is None:
-            raise DataError("interval needs an explicit seed (the same seed gives the same interval)")
         lower, upper = _bootstrap_interval(tm, sm, rfm, lambda m: m.discounted_expected_transactions(rfm, delta).to_numpy(),
                                            margin, interval, n_draws, seed)
         out["clv_lower"], out["clv_upper"] = lower, upper
@@ -196,27 +201,109 @@ def _lifetime_value(tm: Any, sm: Any, rfm: pd.DataFrame, discount_rate: float, m
 
 
 def _bootstrap_interval(
-    tm: Any, sm: Any, rfm: pd.DataFrame, discounted: Any, margin: float, interval: float, n_draws: int, seed: int,
+    tm: Any, sm: Any, rfm: pd.DataFrame, discounted: Callable[[Any], np.ndarray],
+    margin: float, interval: float, n_draws: int, seed: int | None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Quantiles of CLV over parameter draws from both models' asymptotic distributions."""
-    if not 0 < interval < 1:
-        raise DataError(f"interval must lie between 0 and 1, got {interval}")
-    t_draws = tm.result_.sample_params(n_draws, seed=seed).to_numpy()
-    s_draws = sm.result_.sample_params(n_draws, seed=seed + 1).to_numpy()
-    values = np.empty((n_draws, len(rfm)))
-    for i in range(n_draws):
-        disc = discounted(tm.with_params(t_draws[i]))
-        values[i] = margin * sm.with_params(s_draws[i]).expected_spend(rfm).to_numpy() * disc
+    """Quantiles of CLV over parameter draws of both models (the model set's parametric bootstrap)."""
+    check_interval(interval)
+    runs = MLEModelSet({"all": tm}, {"all": sm}).draws(int(n_draws), seed=require_seed(seed))
+    values = np.empty((len(runs), len(rfm)))
+    for i, run in enumerate(runs):
+        t_draw, s_draw = run["all"]
+        values[i] = margin * s_draw.expected_spend(rfm).to_numpy() * discounted(t_draw)
     tail = (1 - interval) / 2
     return np.quantile(values, tail, axis=0), np.quantile(values, 1 - tail, axis=0)
+
+
+def value_by_group(
+    models: ModelSet,
+    rfm: pd.DataFrame,
+    channel_of: pd.Series,
+    *,
+    horizon: float,
+    discount_rate: float,
+    margin: float = 1.0,
+    time_unit: str = "W",
+    period: float = 1.0,
+    n_draws: int = 200,
+    seed: int | None = None,
+) -> pd.DataFrame:
+    """Value every customer with the models of its group (the columns of :func:`customer_value`).
+
+    Parameters
+    ----------
+    models : ModelSet
+        :class:`clv.ChannelModels` or :class:`clv.PosteriorChannelModels`.
+    rfm : pandas.DataFrame
+        Output of :func:`clv.rfm_summary`.
+    channel_of : pandas.Series
+        Group of each customer (index ``customer_id``); customers missing
+        from it use the pooled model (its population level for a posterior).
+    horizon, discount_rate, margin, time_unit, period
+        As in :func:`customer_value`.
+    n_draws, seed
+        Posterior draws averaged for a posterior model set (seed required).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``rfm``; with posterior draws each column is the mean over draws.
+
+    Examples
+    --------
+    >>> import pandas as pd, clv
+    >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30")
+    >>> models = clv.ChannelModels({"*": clv.BetaGeo().fit(rfm)}, {"*": clv.GammaGamma().fit(rfm)})
+    >>> nobody = pd.Series([], dtype=object)  # no customer has a channel: all use the pooled "*"
+    >>> scores = value_by_group(models, rfm, nobody, horizon=52, discount_rate=0.1)
+    >>> bool((scores["clv"] == clv.customer_value(clv.BetaGeo().fit(rfm), clv.GammaGamma().fit(rfm), rfm,
+    ...                                          horizon=52, discount_rate=0.1)["clv"]).all())
+    True
+    """
+    groups = channel_of.reindex(rfm.index).fillna("*").astype(str)
+    sets = models.evaluation_sets(n_draws, seed)
+    parts = []
+    for channel, members in groups.groupby(groups, sort=False).groups.items():
+        sub = rfm.loc[members]
+        frames = [
+            customer_value(*models.pair(channel, params), sub, horizon=horizon, discount_rate=discount_rate,
+                           margin=margin, time_unit=time_unit, period=period)
+            for params in sets
+        ]
+        parts.append(frames[0] if len(frames) == 1 else sum(frames) / len(frames))
+    return pd.concat(parts).reindex(rfm.index)
+
+
+def _value_of_model_set(models: ModelSet, spend_model: Any, rfm: pd.DataFrame, groups: pd.Series | None, **settings: Any) -> pd.DataFrame:
+    """:func:`customer_value` for channel models: :func:`value_by_group` with a ``channel`` column first."""
+    if spend_model is not None:
+        raise DataError(f"customer_value: a {type(models).__name__} carries its spend models; pass spend_model=None")
+    groups = group_of_customers(rfm, groups, "customer_value")
+    out = value_by_group(models, rfm, groups, **settings)
+    out.insert(0, "channel", groups.reindex(rfm.index).to_numpy())
+    return out
+
+
+def group_of_customers(rfm: pd.DataFrame, groups: pd.Series | None, function: str) -> pd.Series:
+    """The group (channel) of each customer: ``groups`` or the ``channel`` column of ``rfm``."""
+    if groups is None:
+        if "channel" not in rfm.columns:
+            raise DataError(f"{function}: channel models need groups= (the channel of each customer, index customer_id) "
+                            "or a 'channel' column in the RFM frame")
+        return rfm["channel"]
+    if not isinstance(groups, pd.Series):
+        raise DataError(f"groups must be a pandas Series mapping customer_id to channel, got {type(groups).__name__}")
+    if groups.index.has_duplicates:
+        raise DataError(f"customer {groups.index[groups.index.duplicated()][0]!r} appears twice in groups")
+    return groups
 
 
 _POSTERIOR_CHUNK = 50_000  # customers valued at once over all draws (bounds memory at n_draws x chunk)
 
 
 def _is_posterior(model: Any) -> bool:
-    """True for models that expose posterior draws (the :mod:`clv.bayes` protocol)."""
-    return callable(getattr(model, "draw_models", None))
+    """True for a Bayesian model (:func:`clv.model_set.is_posterior`) that also gives per-draw models."""
+    return is_posterior(model) and callable(getattr(model, "draw_models", None))
 
 
 def _posterior_value(
@@ -228,8 +315,7 @@ def _posterior_value(
     as the MLE path; customers are processed in chunks so memory stays at
     ``n_draws x _POSTERIOR_CHUNK`` numbers.
     """
-    if not 0 < interval < 1:
-        raise DataError(f"interval must lie between 0 and 1, got {interval}")
+    check_interval(interval)
     if not (_is_posterior(tm) and _is_posterior(sm)):
         raise DataError("customer_value: combine a Bayesian transaction model with a Bayesian spend model (or two MLE models)")
     t_models, s_models = tm.draw_models(n_draws), sm.draw_models(n_draws)
@@ -242,7 +328,7 @@ def _posterior_value(
         sums = {k: np.zeros(len(sub)) for k in names}
         values = np.empty((n, len(sub)))
         for i in range(n):
-            disc, total = _discounted_purchases(t_models[i], sub, edges, factors)
+            disc, total = t_models[i].discounted_purchases(sub, edges, factors)
             spend = s_models[i].expected_spend(sub).to_numpy()
             values[i] = margin * spend * disc
             for k, v in (

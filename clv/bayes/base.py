@@ -26,6 +26,7 @@ import pandas as pd
 from clv.bayes.diagnostics import Diagnostics, diagnose
 from clv.bayes.predictions import group_codes, thin_indices
 from clv.bayes.priors import free_variable_names, group_parameters, resolve_priors
+from clv.checks import check_interval
 from clv.data.validation import describe_row
 from clv.errors import DataError, NotFittedError
 
@@ -513,7 +514,7 @@ class BayesianModel:
                 compute_convergence_checks=False,
                 **kwargs,
             )
-        self._set_state(
+        self.restore_state(
             idata,
             {
                 "levels": data["levels"],
@@ -529,7 +530,8 @@ class BayesianModel:
         )
         return self
 
-    def _set_state(self, idata: Any, state: Mapping[str, Any]) -> None:
+    def restore_state(self, idata: Any, state: Mapping[str, Any]) -> None:
+        """Set the fitted state from a posterior and the dict of :meth:`fitted_state` (used by :func:`clv.bayes.load`)."""
         self.idata_ = idata
         self.groups_ = pd.Index(state["levels"], name=self.group or "group")
         self.group_sizes_ = pd.Series(state["sizes"], index=self.groups_, name="n_customers")
@@ -538,7 +540,8 @@ class BayesianModel:
         self.data_hash_ = str(state["data_hash"])
         self.fit_settings_ = dict(state["fit"])
 
-    def _state(self) -> dict[str, Any]:
+    def fitted_state(self) -> dict[str, Any]:
+        """Group levels and sizes, exclusions, data hash and fit settings as a JSON-ready dict (saved with the posterior)."""
         return {
             "levels": list(self.groups_),
             "sizes": [int(n) for n in self.group_sizes_],
@@ -591,9 +594,7 @@ class BayesianModel:
         Returns a DataFrame indexed by ``(group, quantity)`` with columns
         ``mean, sd, lower, upper``; ``attrs["n_customers"]`` has the group sizes.
         """
-        from clv.bayes.predictions import _check_interval
-
-        _check_interval(interval)
+        check_interval(interval)
         params, _, _ = self._draws(None)
         values = {**params, **self._derived(params)}
         tail = (1.0 - interval) / 2.0

@@ -12,6 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from clv.output import atomic_file
+
 __all__ = ["FORMAT_VERSION", "load", "save"]
 
 FORMAT_VERSION = 1
@@ -25,13 +27,12 @@ def save(model: Any, path: str | Path) -> Path:
         "clv_format": FORMAT_VERSION,
         "model": type(model).__name__,
         "settings": model.get_params(),
-        "state": model._state(),
+        "state": model.fitted_state(),
     }
     idata = model.idata.copy()
     idata.posterior.attrs[_ATTR] = json.dumps(config)
-    tmp = path.with_name(path.name + ".tmp")
-    idata.to_netcdf(str(tmp))
-    tmp.replace(path)
+    with atomic_file(path) as tmp:
+        idata.to_netcdf(str(tmp))
     return path
 
 
@@ -84,5 +85,5 @@ def load(path: str | Path) -> Any:
         raise ValueError(f"{path}: unknown model {config['model']!r}")
     del idata.posterior.attrs[_ATTR]
     model = classes[config["model"]](**config["settings"])
-    model._set_state(idata, config["state"])
+    model.restore_state(idata, config["state"])
     return model

@@ -21,6 +21,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from clv.checks import check_interval
 from clv.data.rfm_checks import check_rfm
 from clv.data.validation import describe_row
 from clv.errors import DataError
@@ -103,17 +104,12 @@ def summarize(draws: Any, interval: float = 0.9) -> pd.DataFrame:
     101           5.0    2.5    7.5
     102           6.0    3.5    8.5
     """
-    _check_interval(interval)
+    check_interval(interval)
     values = np.asarray(draws.transpose("chain", "draw", ...).values)
     flat = values.reshape(-1, values.shape[-1])
     mean, lower, upper = _reduce(flat, interval)
     index = pd.Index(draws["customer_id"].values, name="customer_id")
     return pd.DataFrame({"mean": mean, "lower": lower, "upper": upper}, index=index)
-
-
-def _check_interval(interval: float) -> None:
-    if not 0 < interval < 1:
-        raise ValueError(f"interval must lie strictly between 0 and 1, got {interval}")
 
 
 def _reduce(values: np.ndarray, interval: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -168,7 +164,7 @@ def evaluate(
             coords={"chain": chains, "draw": draws, "customer_id": np.asarray(index)},
             name=name,
         )
-    _check_interval(interval)
+    check_interval(interval)
     mean, lower, upper = (np.empty(n_unique) for _ in range(3))
     for start in range(0, n_unique, step):
         sl = slice(start, start + step)

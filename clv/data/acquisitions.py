@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from clv.data.transactions import _customer_ids
+from clv.data.transactions import customer_ids
 from clv.data.validation import describe_row, load_table, parse_dates, parse_numbers, require_columns, require_present
 from clv.errors import DataError
 
@@ -100,7 +100,7 @@ def read_acquisitions(
         columns["cost"] = cost
     require_columns(frame, columns, "acquisitions")
     require_present(frame, customer)
-    ids = _customer_ids(frame[customer])
+    ids = customer_ids(frame[customer])
     dup = ids.duplicated(keep=False).to_numpy()
     if dup.any():
         rows = np.flatnonzero(dup)

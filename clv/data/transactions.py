@@ -57,7 +57,7 @@ def read_transactions(
     require_present(frame, customer)
     out = pd.DataFrame(
         {
-            "customer_id": _customer_ids(frame[customer]),
+            "customer_id": customer_ids(frame[customer]),
             "date": parse_dates(frame, date),
             "amount": parse_numbers(frame, amount),
         }
@@ -65,7 +65,7 @@ def read_transactions(
     return out.reset_index(drop=True)
 
 
-def _customer_ids(ids: pd.Series) -> pd.Series:
+def customer_ids(ids: pd.Series) -> pd.Series:
     """Keep identifiers as given, turning all-integer text (CSV input) into integers."""
     if ids.dtype == object or pd.api.types.is_string_dtype(ids.dtype):
         text = ids.astype(str).str.strip()

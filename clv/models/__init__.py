@@ -17,6 +17,8 @@ from clv.models.shifted_beta_geo import ShiftedBetaGeo
 from clv.models.transactions import TransactionModel
 
 __all__ = [
+    "MODELS",
+    "TRANSACTION_MODELS",
     "BetaGeo",
     "BetaGeoBetaBinom",
     "FitResult",
@@ -27,9 +29,28 @@ __all__ = [
     "ShiftedBetaGeo",
     "TransactionModel",
     "load_model",
+    "transaction_model_class",
 ]
 
-_REGISTRY: dict[str, type[MLEModel]] = {m.__name__: m for m in (BetaGeo, BetaGeoBetaBinom, ModifiedBetaGeo, ParetoNBD, GammaGamma, ShiftedBetaGeo)}
+# -- the one registry of model names ------------------------------------------------------------
+TRANSACTION_MODELS: dict[str, type[TransactionModel]] = {"bgnbd": BetaGeo, "mbgnbd": ModifiedBetaGeo, "paretonbd": ParetoNBD}
+"""Short names of the purchase models (the CLI's ``--transaction-model``, ``fit_channel_models(transaction_model=)``)."""
+
+MODELS: dict[str, type[MLEModel]] = {m.__name__: m for m in (*TRANSACTION_MODELS.values(), GammaGamma, BetaGeoBetaBinom, ShiftedBetaGeo)}
+"""Every maximum-likelihood model by class name (the ``model`` field of a saved model file)."""
+
+
+def transaction_model_class(name: str) -> type[TransactionModel]:
+    """The purchase model class registered under the short ``name`` (see :data:`TRANSACTION_MODELS`).
+
+    Examples
+    --------
+    >>> transaction_model_class("paretonbd").__name__
+    'ParetoNBD'
+    """
+    if name not in TRANSACTION_MODELS:
+        raise DataError(f"transaction_model must be one of {sorted(TRANSACTION_MODELS)}, got {name!r}")
+    return TRANSACTION_MODELS[name]
 
 
 def load_model(path: str | Path) -> MLEModel:
@@ -72,6 +93,6 @@ def load_model(path: str | Path) -> MLEModel:
         data = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as exc:
         raise DataError(f"cannot read model file '{path}': {exc}") from None
-    if not isinstance(data, dict) or data.get("clv_format") != FORMAT_VERSION or data.get("model") not in _REGISTRY:
+    if not isinstance(data, dict) or data.get("clv_format") != FORMAT_VERSION or data.get("model") not in MODELS:
         raise DataError(f"'{path}' is not a clv model file (format {FORMAT_VERSION})")
-    return _REGISTRY[data["model"]]._from_dict(data)
+    return MODELS[data["model"]].from_dict(data)

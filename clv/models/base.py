@@ -21,6 +21,7 @@ from threadpoolctl import threadpool_limits
 
 from clv.errors import ClvWarning, ConvergenceError, NotFittedError
 from clv.models.results import FitResult
+from clv.output import write_text_atomic
 
 __all__ = ["FORMAT_VERSION", "MLEModel"]
 
@@ -426,25 +427,23 @@ class MLEModel:
         >>> sorted(saved), saved["model"]
         (['clv_format', 'model', 'result', 'settings'], 'GammaGamma')
         """
-        path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(self.to_dict(), indent=2, allow_nan=True))
-        tmp.replace(path)
-        return path
+        return write_text_atomic(path, json.dumps(self.to_dict(), indent=2, allow_nan=True))
 
     def with_params(self, values: Any) -> MLEModel:
         """Copy of this fitted model with its estimates replaced by ``values`` (order of ``param_names``).
 
         Used to propagate parameter uncertainty: evaluate predictions at draws
-        from :meth:`FitResult.sample_params`.
+        from :meth:`FitResult.sample_params`. Settings, covariance and fit
+        statistics are kept; like :meth:`from_params` it is built by
+        :meth:`from_dict`, the one constructor of a model at given parameters.
         """
-        data = self.to_dict()
+        data = {"settings": self.get_params(), "result": self.result_.to_dict()}
         data["result"]["estimates"] = [float(v) for v in np.asarray(values, dtype=float)]
-        return type(self)._from_dict(data)
+        return type(self).from_dict(data)
 
     @classmethod
     def from_params(cls, params: Mapping[str, float], **settings: Any) -> MLEModel:
-        """A model with known parameters (e.g. published estimates) and no fit behind it.
+        """A model with known parameters (e.g. published estimates or a posterior draw) and no fit behind it.
 
         Predictions work; standard errors, intervals and the log-likelihood
         are not available (NaN).
@@ -466,12 +465,20 @@ class MLEModel:
             log_likelihood=float("nan"), n_obs=float("nan"), n_unique=0, converged=False, iterations=0,
             message="parameters given, not fitted",
         )
-        model = cls(**settings)
-        model.result_ = result
-        model.params_ = result.params
-        model.log_likelihood_ = result.log_likelihood
-        model.n_obs_ = result.n_obs
-        return model
+        return cls.from_dict({"settings": {**cls().get_params(), **settings}, "result": result.to_dict()})
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MLEModel:
+        """The model described by ``data`` (``settings`` and ``result``, as in :meth:`to_dict`); the inverse of :meth:`to_dict`.
+
+        Examples
+        --------
+        >>> import clv
+        >>> bg = clv.BetaGeo.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+        >>> clv.BetaGeo.from_dict(bg.to_dict())
+        BetaGeo(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        """
+        return cls._from_dict(data)
 
     @classmethod
     def _from_dict(cls, data: dict[str, Any]) -> MLEModel:

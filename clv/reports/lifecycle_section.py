@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from clv.errors import DataError
+from clv.model_set import is_model_set, transactions_at_point
 from clv.reports import charts
 from clv.reports.html import esc, figure_png, fmt_int, fmt_money, fmt_number, fmt_pct, fmt_text, img_tag, table_html
 from clv.reports.markdown import md_escape, md_table
@@ -35,19 +36,9 @@ _STAGE_DEFAULTS = {"churn_p_alive": 0.3, "churn_activity": 0.2, "decline_p_alive
 
 def _transaction_models(models: Any, n_draws: int, seed: int) -> Any:
     """``{channel: transaction model}`` at the point estimate, or at the posterior mean of the parameters."""
-    if not hasattr(models, "point"):
+    if not is_model_set(models):
         return models  # a single fitted transaction model
-    point = models.point()
-    if point is not None:
-        return {name: pair[0] for name, pair in point.items()}
-    sets = models.draws(n_draws, seed=seed)
-    if not sets:
-        raise DataError("the channel models gave no posterior draws to place customers in lifecycle stages")
-    out = {}
-    for name in sets[0]:
-        values = np.mean([np.asarray(s[name][0].result_.estimates, dtype=float) for s in sets if name in s], axis=0)
-        out[name] = sets[0][name][0].with_params(values)
-    return out
+    return transactions_at_point(models, n_draws, seed)
 
 
 def lifecycle_extra(

@@ -10,15 +10,13 @@ and keeps any previous report intact.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from clv.channels import ChannelReport, _jsonable
+from clv.channels import ChannelReport
 from clv.errors import DataError
+from clv.output import atomic_directory, jsonable
 from clv.reports.html import page
 from clv.reports.sections import ReportContext, Section, default_sections
 
@@ -93,12 +91,7 @@ def write_report(
         raise DataError(f"report sections need distinct keys, got {keys}")
     _check_destination(out)
     ctx = ReportContext(report, title=title, currency=currency, inputs=dict(inputs or {}), extra=dict(extra or {}))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the report should get the usual permissions
+    with atomic_directory(out) as tmp:
         files = []
         for sec in sections:
             for stem, frame in sec.tables(ctx).items():
@@ -111,25 +104,6 @@ def write_report(
         (tmp / "summary.md").write_text(render_markdown(ctx, sections), encoding="utf-8")
         summary = {**report.to_dict(), "sections": {s.key: s.summary(ctx) for s in sections},
                    "files": ["index.html", "summary.md", MARKER, *files], "inputs": ctx.inputs}
-        (tmp / MARKER).write_text(json.dumps(_jsonable(summary), indent=2, allow_nan=False) + "\n", encoding="utf-8")
-        _swap_into_place(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        (tmp / MARKER).write_text(json.dumps(jsonable(summary), indent=2, allow_nan=False) + "\n", encoding="utf-8")
     return out
 
-
-def _swap_into_place(tmp: Path, out: Path) -> None:
-    """Rename ``tmp`` to ``out``; an existing ``out`` is moved aside first and removed after."""
-    if not out.exists():
-        tmp.rename(out)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-    old.rmdir()
-    out.rename(old)
-    try:
-        tmp.rename(out)
-    except OSError:
-        old.rename(out)
-        raise
-    shutil.rmtree(old, ignore_errors=True)

@@ -245,13 +245,12 @@ def fit_channel_models(
     >>> models.sources == clv.fit_channel_models(rfm.to_pandas(), acq).sources  # doctest: +SKIP
     True
     """
-    from clv.channels import _TRANSACTION_MODELS, ChannelModels
-    from clv.errors import ConvergenceError
+    from clv.channels import ChannelModels
+    from clv.model_set import fit_groups
+    from clv.models import transaction_model_class
 
     F = functions()
-    if transaction_model not in _TRANSACTION_MODELS:
-        raise DataError(f"transaction_model must be one of {sorted(_TRANSACTION_MODELS)}, got {transaction_model!r}")
-    cls = _TRANSACTION_MODELS[transaction_model]
+    cls = transaction_model_class(transaction_model)
     acq = acquisitions.select("customer_id", F.col("channel").alias("_channel"))
     frame = _frame(rfm).join(acq, "customer_id", "left")
     stats = _collect(frame, ["_channel", *TRANSACTION_STATISTICS])
@@ -265,27 +264,17 @@ def fit_channel_models(
             f"{example[0][0] if example else None!r}; types {_frame(rfm).schema['customer_id'].dataType.simpleString()} "
             f"and {acquisitions.schema['customer_id'].dataType.simpleString()})"
         )
-    if progress is not None:
-        progress(f"fitting pooled {cls.__name__} + GammaGamma on {n_all:,} customers")
-    t_models = {"*": _fit_one(cls(penalizer=penalizer), _pooled(stats, "_channel", TRANSACTION_STATISTICS), "transactions")}
-    s_models = {"*": _fit_one(GammaGamma(penalizer=penalizer), _pooled(spend, "_channel", SPEND_STATISTICS, per_customer=True),
-                                 "spend")}
-    sources = {"*": "pooled MLE"}
     names = sorted(r[0] for r in acquisitions.select("channel").distinct().collect())
-    for name in names:
-        part = _ordered(stats[stats["_channel"] == name])
-        size = int(part["count"].sum())
-        if size < min_customers:
-            sources[name] = f"pooled MLE ({size} customers < {min_customers})"
-            continue
-        if progress is not None:
-            progress(f"fitting {cls.__name__} + GammaGamma for channel {name!r} ({size:,} customers)")
-        try:
-            tm = _fit_one(cls(penalizer=penalizer), part, "transactions")
-            sm = _fit_one(GammaGamma(penalizer=penalizer), _ordered(spend[spend["_channel"] == name]), "spend")
-        except (ConvergenceError, DataError) as exc:
-            sources[name] = f"pooled MLE (channel fit failed: {str(exc).splitlines()[0][:120]})"
-            continue
-        t_models[name], s_models[name] = tm, sm
-        sources[name] = "channel MLE"
-    return ChannelModels(t_models, s_models, sources)
+    parts = {name: _ordered(stats[stats["_channel"] == name]) for name in names}
+
+    def fit_pair(name: str | None) -> tuple[Any, Any]:
+        if name is None:
+            return (_fit_one(cls(penalizer=penalizer), _pooled(stats, "_channel", TRANSACTION_STATISTICS), "transactions"),
+                    _fit_one(GammaGamma(penalizer=penalizer), _pooled(spend, "_channel", SPEND_STATISTICS, per_customer=True),
+                             "spend"))
+        return (_fit_one(cls(penalizer=penalizer), parts[name], "transactions"),
+                _fit_one(GammaGamma(penalizer=penalizer), _ordered(spend[spend["_channel"] == name]), "spend"))
+
+    sizes = {name: int(part["count"].sum()) for name, part in parts.items()}
+    return fit_groups(names, sizes, fit_pair, label=f"{cls.__name__} + GammaGamma", n_all=n_all, min_customers=min_customers,
+                      progress=progress, cls=ChannelModels)

@@ -1,0 +1,139 @@
+"""Channel figures from the channel-level models: new-customer value, payback and draw-based intervals.
+
+The draws come from the report's model set (:mod:`clv.model_set`): a
+parametric bootstrap of each channel's MLE fit, or posterior draws. This
+module only evaluates them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from clv.channels.new_customer import new_customer_curve, payback_period
+from clv.checks import show_id
+from clv.errors import DataError
+from clv.model_set import ModelPair, ModelSet, Progress
+from clv.valuation import customer_value
+
+__all__ = ["Valuation", "apply_intervals", "ltv_expected_draws", "new_customer_columns"]
+
+
+@dataclass(frozen=True)
+class Valuation:
+    """The valuation settings every figure of one report shares (as in :func:`clv.customer_value`)."""
+
+    horizon: float
+    discount_rate: float
+    margin: float
+    time_unit: str
+    period: float
+
+    def curve(self, pair: ModelPair, times: np.ndarray) -> np.ndarray:
+        """:func:`clv.channels.new_customer_curve` of ``pair`` at ``times`` with these settings."""
+        return new_customer_curve(*pair, times, discount_rate=self.discount_rate, margin=self.margin, time_unit=self.time_unit)
+
+    def future(self, pair: ModelPair, rfm: pd.DataFrame) -> float:
+        """Mean discounted future margin (:func:`clv.customer_value` ``clv``) of the customers of ``rfm``."""
+        return float(customer_value(*pair, rfm, horizon=self.horizon, discount_rate=self.discount_rate, margin=self.margin,
+                                    time_unit=self.time_unit, period=self.period)["clv"].mean())
+
+
+def new_customer_columns(
+    table: pd.DataFrame, models: ModelSet, channels: list[str], sets: list[dict[str, ModelPair]],
+    point: dict[str, ModelPair] | None, grid: np.ndarray, new_grid: np.ndarray, value: Valuation,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Fill ``ltv_new``, payback and ``model_source`` per channel; return the payback curves and ``ltv_new`` per draw.
+
+    With a point estimate the curve is the one at the estimate; for posterior
+    draws it is the mean curve over draws (``ltv_new`` is then filled from
+    the draws by :func:`apply_intervals`).
+    """
+    names = list(table.index)
+    curves = pd.DataFrame(index=pd.Index(np.r_[0.0, grid], name="time"))
+    new_draws = np.full((len(sets), len(names)), np.nan)
+    cac = table["cac"].to_numpy()
+    for name in channels:
+        j = names.index(name)
+        if point is not None:
+            pair = models.pair(name, point)
+            curve = value.curve(pair, grid)
+            first = value.margin * float(pair[1].population_mean_spend())
+            ltv_new = value.curve(pair, new_grid)[-1]
+        else:
+            curve = np.mean([value.curve(models.pair(name, s), grid) for s in sets], axis=0)
+            first = float(np.mean([value.margin * models.pair(name, s)[1].population_mean_spend() for s in sets]))
+            ltv_new = np.nan  # the mean over draws, filled by apply_intervals
+        curves[name] = np.r_[first, curve]
+        t, status = payback_period(grid, curve, cac[j], first=first)
+        table.iloc[j, table.columns.get_loc("ltv_new")] = ltv_new
+        table.iloc[j, table.columns.get_loc("payback_period")] = t
+        table.iloc[j, table.columns.get_loc("payback_status")] = status
+        table.iloc[j, table.columns.get_loc("model_source")] = models.source(name)
+        for d, s in enumerate(sets):
+            new_draws[d, j] = value.curve(models.pair(name, s), new_grid)[-1]
+    return curves, new_draws
+
+
+def ltv_expected_draws(
+    acq: pd.DataFrame, rfm: pd.DataFrame, models: ModelSet, sets: list[dict[str, ModelPair]], point: dict[str, ModelPair] | None,
+    names: list[str], centre: np.ndarray, value: Valuation, *, sample: int, seed: int, progress: Progress,
+) -> pd.DataFrame:
+    """``ltv_expected`` of each channel under each parameter draw.
+
+    The future part is evaluated on a random subsample of at most ``sample``
+    scored customers per channel and enters as a shift from the same
+    subsample's value at the point estimate (the mean over draws for
+    posterior draws), added to the full-data point figure ``centre``::
+
+        ltv_draw = centre + (n_sub / n) * (mean_sub(clv_draw) - mean_sub(clv_point))
+
+    where ``n_sub / n`` rescales the subsample mean to the channel mean
+    (customers without transactions carry no future value). This keeps the
+    interval centred on the reported figure and costs ``sample`` customers
+    per draw instead of the whole channel.
+    """
+    rng = np.random.default_rng(seed)
+    out = np.full((len(sets), len(names)), np.nan)
+    scored = acq.loc[acq["scored"]]
+    missing = pd.Index(scored["customer_id"]).difference(rfm.index)
+    if len(missing):
+        raise DataError(f"rfm: customer {show_id(missing[0])} has scores but no row in the RFM frame")
+    for j, name in enumerate(names):
+        n_all = int((acq["channel"] == name).sum())
+        ids = scored.loc[scored["channel"] == name, "customer_id"].to_numpy()
+        if not n_all:
+            continue
+        if not len(ids):
+            out[:, j] = centre[j]
+            continue
+        if len(ids) > sample:
+            ids = rng.choice(ids, size=sample, replace=False)
+        if progress is not None:
+            progress(f"valuing {len(ids):,} customers of {name!r} under {len(sets)} draws")
+        sub = rfm.loc[ids]
+        sub.attrs = {}  # pandas deep-copies attrs on every column access; the draws do not need them
+        values = np.array([value.future(models.pair(name, s), sub) for s in sets])
+        ref = value.future(models.pair(name, point), sub) if point is not None else float(values.mean())
+        out[:, j] = centre[j] + len(scored.loc[scored["channel"] == name]) / n_all * (values - ref)
+    return pd.DataFrame(out, columns=names)
+
+
+def apply_intervals(table: pd.DataFrame, draws: pd.DataFrame, new_draws: np.ndarray, interval: float, bayesian: bool) -> None:
+    """Fill the interval columns and ``prob_ltv_exceeds_cac`` of ``table`` from the draws (in place)."""
+    cac = table["cac"].to_numpy()
+    tail = (1 - interval) / 2
+    lo, hi = np.quantile(draws.to_numpy(), [tail, 1 - tail], axis=0)
+    table["ltv_lower"], table["ltv_upper"] = lo, hi
+    nlo, nhi = np.quantile(new_draws, [tail, 1 - tail], axis=0)
+    table["ltv_new_lower"], table["ltv_new_upper"] = nlo, nhi
+    if bayesian:  # the posterior mean; channels without any finite draw stay n/a (no empty-slice warning)
+        has = np.isfinite(new_draws).any(axis=0)
+        mean = np.full(new_draws.shape[1], np.nan)
+        mean[has] = np.nanmean(new_draws[:, has], axis=0)
+        table["ltv_new"] = mean
+    with np.errstate(invalid="ignore"):
+        prob = (draws.to_numpy() > cac[None, :]).mean(axis=0)
+    table["prob_ltv_exceeds_cac"] = np.where((cac > 0) & np.isfinite(cac), prob, np.nan)

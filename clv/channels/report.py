@@ -1,0 +1,414 @@
+"""Customer acquisition cost (CAC) against lifetime value (LTV) by acquisition channel.
+
+Definitions (all money figures are margin, i.e. revenue times ``margin``)
+-------------------------------------------------------------------------
+``ltv_realized``
+    Mean over a channel's acquired customers of ``margin * revenue to date``
+    (every transaction up to the observation end, the acquisition purchase
+    included, refunds subtracted). Undiscounted: it has already happened.
+``ltv_expected``
+    ``ltv_realized`` plus the mean discounted expected future margin over the
+    report horizon (the ``clv`` column of :func:`clv.customer_value`, which
+    discounts per period at the annual ``discount_rate``). Customers acquired
+    but absent from the transaction log count as zero value, because the
+    spend bought them.
+``cac``
+    Per customer, the ``cost`` column of the acquisition table when filled;
+    otherwise the spend of the customer's channel and period divided by the
+    customers of that channel acquired in that period whose cost is not
+    known individually. A channel's ``cac`` is the mean over its customers
+    with a known cost; the same rule gives the CAC of each acquisition
+    cohort (channel x month).
+``ltv_to_cac``
+    ``ltv_expected / cac``. Not applicable (NaN, shown "n/a", never inf) when
+    CAC is zero (organic) or unknown.
+``ltv_new``
+    Expected discounted margin of a *newly acquired* customer of the channel
+    over the horizon, from the channel-level parameters: the acquisition
+    purchase at time 0 plus the repeat purchases of the new-customer curve,
+    ``margin * E[Z] * (1 + sum_k (E[X(t_k)] - E[X(t_{k-1})]) d(t_k))`` with
+    ``E[X(t)]`` = ``expected_purchases_new(t)`` (Fader, Hardie & Lee 2005,
+    eq. 7), ``E[Z]`` the Gamma-Gamma population mean spend ``p v / (q - 1)``
+    (Fader & Hardie 2013) and ``d`` the discount factors of
+    :func:`clv.valuation.discount_factors` (see :func:`new_customer_curve`).
+``payback_period``
+    Time (in the report's time unit) until the cumulative curve of
+    ``ltv_new`` reaches CAC, linearly interpolated within the period where it
+    crosses; 0 when the acquisition purchase alone covers CAC. When it never
+    does within ``payback_horizon`` the period is NaN and
+    ``payback_status`` says ``"not within horizon"``.
+``prob_ltv_exceeds_cac``
+    Share of parameter draws in which the channel's ``ltv_expected`` exceeds
+    its CAC: draws from the asymptotic normal of each channel's MLE
+    (parametric bootstrap), or posterior draws of a Bayesian model
+    (:class:`clv.model_set.PosteriorDraws`). ``ltv_lower``/``ltv_upper`` and
+    ``ltv_new_lower``/``ltv_new_upper`` are quantiles of the same draws.
+    These intervals carry parameter uncertainty only. To keep draws cheap the
+    future part of ``ltv_expected`` is re-valued on a random subsample of at
+    most ``draw_sample`` customers per channel and applied as a shift from
+    the reported point figure (see :func:`clv.channels.intervals.ltv_expected_draws`).
+
+``share_of_customers``, ``share_of_value``
+    A channel's share of the acquired customers, and of their summed
+    ``ltv_expected``; customers without an acquisition record are in
+    neither (they are counted in the reconciliation).
+
+Everything that does not line up (customers in transactions but not in the
+acquisition table and the reverse, acquisitions after the observation end,
+spend periods or whole channels with spend but no customers, customers
+without any cost data, zero-cost channels) is counted in
+:attr:`ChannelReport.reconciliation`; nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from clv.channels.cohorts import cohort_table
+from clv.channels.costs import acquired_customers, channel_names, check_acquisitions, reconcile_costs, resolve_observation_end
+from clv.channels.intervals import Valuation, apply_intervals, ltv_expected_draws, new_customer_columns
+from clv.checks import check_interval, check_margin, check_scores, require_seed
+from clv.errors import DataError
+from clv.model_set import ModelPair, ModelSet, Progress
+from clv.output import jsonable, records
+from clv.valuation import period_edges
+
+__all__ = ["TABLE_COLUMNS", "ChannelReport", "channel_report"]
+
+
+@dataclass
+class ChannelReport:
+    """Result of :func:`channel_report`.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per channel (index ``channel``), ranked by ``ltv_to_cac``
+        (channels without a ratio last); columns described in
+        :data:`TABLE_COLUMNS` and the module notes.
+    cohorts : pandas.DataFrame
+        The same figures per channel and acquisition month (columns
+        ``channel, cohort`` first).
+    customers : pandas.DataFrame
+        One row per acquired or scored customer: channel, cohort, cost and
+        the LTV parts (index ``customer_id``).
+    payback_curves : pandas.DataFrame
+        Cumulative discounted margin of a new customer per channel (columns)
+        at each time (index, time units after acquisition; row 0 is the
+        acquisition purchase).
+    ltv_draws : pandas.DataFrame
+        ``ltv_expected`` per draw (rows) and channel (columns).
+    reconciliation : dict
+        Counts of everything that did not line up (see the module notes).
+    settings : dict
+        Horizon, discounting, margin, time unit, interval, draws, seed,
+        observation end and the model description.
+
+    Examples
+    --------
+    >>> import pandas as pd, clv
+    >>> channels = {"email": {"share": 0.6},
+    ...             "search": {"share": 0.4, "params": {"r": 0.2, "alpha": 6.0, "a": 0.9, "b": 2.0}}}
+    >>> sim = clv.simulate(1000, seed=3, start="2024-01-01", end="2025-01-01", channels=channels)
+    >>> rfm = clv.rfm_summary(sim.transactions, observation_end="2024-12-31")
+    >>> acquisitions = clv.read_acquisitions(sim.acquisitions)
+    >>> models = clv.fit_channel_models(rfm, acquisitions)
+    >>> spend = clv.read_channel_spend(pd.DataFrame({"channel": ["email", "search"], "spend": [6000.0, 8000.0],
+    ...                                               "period": ["2024-01-01/2024-07-01"] * 2}))
+    >>> scores = models.score(rfm, acquisitions.set_index("customer_id")["channel"],
+    ...                       horizon=52, discount_rate=0.1, margin=0.3)
+    >>> report = clv.channel_report(scores, acquisitions, spend=spend, transactions=sim.transactions, rfm=rfm,
+    ...                             models=models, horizon=52, discount_rate=0.1, margin=0.3, n_draws=50, seed=1)
+    >>> report.table.index.tolist(), report.ltv_draws.shape, report.payback_curves.shape
+    (['email', 'search'], (50, 2), (53, 2))
+    >>> report.cohorts[["channel", "cohort", "customers", "cac", "ltv_expected"]].head(2).round(2)
+      channel   cohort  customers   cac  ltv_expected
+    0   email  2024-01        108  10.0         37.14
+    1   email  2024-02         91  10.0         52.93
+    >>> report.reconciliation["customers_without_acquisition"], sorted(report.to_dict())
+    (0, ['channels', 'cohorts', 'reconciliation', 'settings'])
+    """
+
+    table: pd.DataFrame
+    cohorts: pd.DataFrame
+    customers: pd.DataFrame
+    payback_curves: pd.DataFrame
+    ltv_draws: pd.DataFrame
+    reconciliation: dict[str, Any]
+    settings: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary for budgeting scripts (NaN becomes ``None``)."""
+        return {
+            "settings": jsonable(self.settings),
+            "channels": records(self.table.reset_index()),
+            "cohorts": records(self.cohorts),
+            "reconciliation": jsonable(self.reconciliation),
+        }
+
+
+TABLE_COLUMNS = (
+    "customers", "acquired_without_transactions", "spend", "cac", "ltv_realized", "ltv_expected", "ltv_lower",
+    "ltv_upper", "ltv_to_cac", "prob_ltv_exceeds_cac", "ltv_new", "ltv_new_lower", "ltv_new_upper",
+    "payback_period", "payback_status", "p_alive", "share_of_customers", "share_of_value", "model_source",
+)
+
+
+def channel_report(
+    scores: pd.DataFrame,
+    acquisitions: pd.DataFrame,
+    *,
+    spend: pd.DataFrame | None = None,
+    transactions: pd.DataFrame | None = None,
+    rfm: pd.DataFrame | None = None,
+    models: Any = None,
+    horizon: float = 52.0,
+    discount_rate: float = 0.1,
+    margin: float = 1.0,
+    time_unit: str = "W",
+    period: float = 1.0,
+    interval: float = 0.9,
+    n_draws: int = 200,
+    seed: int | None = None,
+    payback_horizon: float | None = None,
+    observation_end: Any = None,
+    draw_sample: int = 300,
+    progress: Progress = None,
+) -> ChannelReport:
+    """CAC versus LTV per acquisition channel and per acquisition cohort.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        Per-customer output of :func:`clv.customer_value` (index
+        ``customer_id``), computed with the same ``horizon``,
+        ``discount_rate``, ``margin``, ``time_unit`` and ``period``; ideally
+        with the channel-level models (``models.score(...)``). Optional
+        ``revenue_to_date`` replaces ``transactions``.
+    acquisitions : pandas.DataFrame
+        Output of :func:`clv.read_acquisitions`.
+    spend : pandas.DataFrame, optional
+        Output of :func:`clv.read_channel_spend`.
+    transactions : pandas.DataFrame, optional
+        Output of :func:`clv.read_transactions`, for the realized margin.
+    rfm : pandas.DataFrame, optional
+        The RFM frame the scores came from; needed (with ``models``) for the
+        interval of ``ltv_expected`` and ``prob_ltv_exceeds_cac``.
+    models : ChannelModels or PosteriorChannelModels, optional
+        Channel-level parameters (:func:`fit_channel_models` or the
+        hierarchical Bayesian model wrapped in
+        :class:`PosteriorChannelModels`). Without it the new-customer
+        columns, payback and the probability are NaN, and ``ltv_lower`` /
+        ``ltv_upper`` are the channel means of ``clv_lower`` / ``clv_upper``
+        when the scores have them.
+    horizon, discount_rate, margin, time_unit, period
+        As in :func:`clv.customer_value`.
+    interval : float
+        Width of the reported intervals (0.9 = 5% to 95% quantiles).
+    n_draws : int
+        Parameter draws (bootstrap or posterior) for intervals and
+        ``prob_ltv_exceeds_cac``; 0 skips them.
+    seed : int, optional
+        Required when draws are taken.
+    payback_horizon : float, optional
+        How far to look for payback (time units); defaults to ``horizon``.
+    observation_end : date-like, optional
+        End of the observed period; defaults to ``rfm.attrs`` or the last
+        transaction day.
+    draw_sample : int
+        Customers per channel re-valued under each draw (a random subsample;
+        the draws shift the full-data figure, see the module notes).
+    progress : callable, optional
+        Called with a short text at each long step.
+
+    Returns
+    -------
+    ChannelReport
+
+    Examples
+    --------
+    Six months of acquisition spend on a simulated business whose
+    ``search`` customers buy less often and leave sooner:
+
+    >>> import pandas as pd, clv
+    >>> channels = {"email": {"share": 0.6},
+    ...             "search": {"share": 0.4, "params": {"r": 0.2, "alpha": 6.0, "a": 0.9, "b": 2.0}}}
+    >>> sim = clv.simulate(1000, seed=3, start="2024-01-01", end="2025-01-01", channels=channels)
+    >>> rfm = clv.rfm_summary(sim.transactions, observation_end="2024-12-31")
+    >>> acquisitions = clv.read_acquisitions(sim.acquisitions)
+    >>> models = clv.fit_channel_models(rfm, acquisitions)
+    >>> spend = clv.read_channel_spend(pd.DataFrame({"channel": ["email", "search"], "spend": [6000.0, 8000.0],
+    ...                                               "period": ["2024-01-01/2024-07-01"] * 2}))
+    >>> scores = models.score(rfm, acquisitions.set_index("customer_id")["channel"],
+    ...                       horizon=52, discount_rate=0.1, margin=0.3)
+    >>> report = clv.channel_report(scores, acquisitions, spend=spend, transactions=sim.transactions, rfm=rfm,
+    ...                             models=models, horizon=52, discount_rate=0.1, margin=0.3, n_draws=50, seed=1)
+    >>> report.table[["customers", "cac", "ltv_expected", "ltv_to_cac", "prob_ltv_exceeds_cac", "ltv_new", "payback_period"]].round(2)
+             customers   cac  ltv_expected  ltv_to_cac  prob_ltv_exceeds_cac  ltv_new  payback_period
+    channel
+    email          600  10.0         35.33        3.53                   1.0    27.20             0.0
+    search         400  20.0         18.63        0.93                   0.0    14.19             NaN
+    >>> report.table["payback_status"].tolist()
+    ['paid back at acquisition', 'not within horizon']
+    """
+    scores = check_scores(scores, ("clv",), allow_empty=True, name="scores")
+    acquisitions = check_acquisitions(acquisitions)
+    margin = check_margin(margin)
+    interval = check_interval(interval)
+    value = Valuation(float(horizon), float(discount_rate), margin, time_unit, float(period))
+    payback_horizon = float(horizon if payback_horizon is None else payback_horizon)
+    end = resolve_observation_end(rfm, transactions, observation_end)
+    recon: dict[str, Any] = {}
+    acq, orphans, revenue, unallocated = acquired_customers(scores, acquisitions, spend, transactions, end, margin, recon)
+    names, no_customers = channel_names(acq, spend)
+    reconcile_costs(acq, acquisitions, no_customers, unallocated, recon)
+    table = point_table(acq, names, unallocated, recon, with_score_intervals=models is None)
+    grid = period_edges(payback_horizon, period)
+    curves = pd.DataFrame(index=pd.Index(np.r_[0.0, grid], name="time"))
+    draws = pd.DataFrame(columns=names, dtype=float)
+    if models is not None:
+        curves, draws = model_columns(table, acq, rfm, models, grid, value, interval=interval, n_draws=n_draws, seed=seed,
+                                      draw_sample=draw_sample, progress=progress)
+    table = rank(finish_statuses(table))
+    customers = customer_table(acq, orphans, scores, revenue, margin)
+    settings = {
+        "horizon": float(horizon), "payback_horizon": payback_horizon, "discount_rate": float(discount_rate),
+        "margin": float(margin), "time_unit": time_unit, "period": float(period), "interval": float(interval),
+        "n_draws": int(n_draws) if models is not None else 0, "seed": seed,
+        "observation_end": None if end is None else str(end.date()),
+        "model": "none (scores only)" if models is None else models.description,
+    }
+    return ChannelReport(table, cohort_table(acq, margin), customers, curves, draws, recon, settings)
+
+
+def group_mean(values: np.ndarray, codes: np.ndarray, k: int) -> np.ndarray:
+    """Mean of ``values`` per group code ``0..k-1`` (NaN for an empty group)."""
+    counts = np.bincount(codes, minlength=k).astype(float)
+    sums = np.bincount(codes, weights=values, minlength=k)
+    return np.divide(sums, counts, out=np.full(k, np.nan), where=counts > 0)
+
+
+def point_table(
+    acq: pd.DataFrame, names: list[str], unallocated: list[dict[str, Any]], recon: dict[str, Any], *, with_score_intervals: bool,
+) -> pd.DataFrame:
+    """The per-channel figures that need no channel model: customers, spend, CAC, realized and expected LTV, shares.
+
+    The model columns start as n/a (``payback_status`` "no channel model");
+    without channel models ``ltv_lower``/``ltv_upper`` are the channel means
+    of the scores' ``clv_lower``/``clv_upper`` when present.
+    """
+    k = len(names)
+    code = pd.Categorical(acq["channel"], categories=names).codes
+    cost = acq["cost"].to_numpy(dtype=float)
+    no_tx = ~acq["scored"].to_numpy(dtype=bool)
+    n_cust = np.bincount(code, minlength=k).astype(float)
+    known = ~np.isnan(cost)
+    cost_sum = np.bincount(code[known], weights=cost[known], minlength=k).astype(float)
+    cost_n = np.bincount(code[known], minlength=k)
+    cac = np.divide(cost_sum, cost_n, out=np.full(k, np.nan), where=cost_n > 0)
+    total_spend = cost_sum.copy()
+    for u in unallocated:
+        total_spend[names.index(u["channel"])] += u["spend"]
+    has_spend_info = cost_n > 0
+    total_spend[~has_spend_info & (total_spend == 0)] = np.nan
+    recon["zero_cost_channels"] = [names[i] for i in range(k) if has_spend_info[i] and cac[i] == 0]
+    recon["channels_without_cost_data"] = [names[i] for i in range(k) if not has_spend_info[i] and n_cust[i] > 0]
+
+    realized = group_mean(acq["ltv_realized"].to_numpy(), code, k)
+    expected = group_mean(acq["ltv_expected"].to_numpy(), code, k)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where((cac > 0) & np.isfinite(cac), expected / np.where(cac > 0, cac, 1.0), np.nan)
+    p_alive = group_mean(acq["p_alive"].fillna(0.0).to_numpy(), code, k) if "p_alive" in acq else np.full(k, np.nan)
+    value_total = np.bincount(code, weights=acq["ltv_expected"].to_numpy(), minlength=k)
+    table = pd.DataFrame(
+        {
+            "customers": n_cust.astype(int),
+            "acquired_without_transactions": np.bincount(code[no_tx], minlength=k),
+            "spend": total_spend,
+            "cac": cac,
+            "ltv_realized": realized,
+            "ltv_expected": expected,
+            "ltv_lower": np.nan,
+            "ltv_upper": np.nan,
+            "ltv_to_cac": ratio,
+            "prob_ltv_exceeds_cac": np.nan,
+            "ltv_new": np.nan,
+            "ltv_new_lower": np.nan,
+            "ltv_new_upper": np.nan,
+            "payback_period": np.nan,
+            "payback_status": "no channel model",
+            "p_alive": p_alive,
+            "share_of_customers": n_cust / max(n_cust.sum(), 1.0),
+            "share_of_value": value_total / value_total.sum() if value_total.sum() > 0 else np.nan,
+            "model_source": "",
+        },
+        index=pd.Index(names, name="channel"),
+    )
+    if "clv_lower" in acq and with_score_intervals:
+        table["ltv_lower"] = group_mean((acq["ltv_realized"] + acq["clv_lower"].fillna(0.0)).to_numpy(), code, k)
+        table["ltv_upper"] = group_mean((acq["ltv_realized"] + acq["clv_upper"].fillna(0.0)).to_numpy(), code, k)
+    table.loc[table["customers"] == 0, ["ltv_realized", "ltv_expected", "share_of_value"]] = np.nan
+    return table
+
+
+def model_columns(
+    table: pd.DataFrame, acq: pd.DataFrame, rfm: pd.DataFrame | None, models: ModelSet, grid: np.ndarray, value: Valuation, *,
+    interval: float, n_draws: int, seed: int | None, draw_sample: int, progress: Progress,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Fill the columns that come from the channel-level models (in place); return the payback curves and LTV draws."""
+    names = list(table.index)
+    point = models.point()
+    sets: list[dict[str, ModelPair]] = []
+    if point is None and n_draws <= 0:
+        raise DataError("a Bayesian channel model needs n_draws > 0 (its estimates are means over posterior draws)")
+    if n_draws > 0:
+        if progress is not None:
+            progress(f"drawing {n_draws} parameter sets for intervals ({models.description})")
+        sets = models.draws(n_draws, seed=require_seed(seed, "drawing intervals"))
+    new_grid = period_edges(value.horizon, value.period)
+    channels = list(pd.unique(acq["channel"]))
+    curves, new_draws = new_customer_columns(table, models, channels, sets, point, grid, new_grid, value)
+    draws = pd.DataFrame(columns=names, dtype=float)
+    if sets:
+        if rfm is None:
+            raise DataError("channel_report: pass rfm= (the RFM frame behind the scores) to draw LTV intervals")
+        centre = table["ltv_expected"].to_numpy()
+        draws = ltv_expected_draws(acq, rfm, models, sets, point, names, centre, value, sample=draw_sample,
+                                   seed=require_seed(seed, "drawing intervals"), progress=progress)
+        apply_intervals(table, draws, new_draws, interval, models.bayesian)
+    return curves, draws
+
+
+def finish_statuses(table: pd.DataFrame) -> pd.DataFrame:
+    """Payback statuses of channels without customers, or without cost and model."""
+    table.loc[table["customers"] == 0, ["payback_status"]] = "no customers"
+    table.loc[(table["customers"] > 0) & (table["cac"] == 0) & (table["payback_status"] == "no channel model"),
+              "payback_status"] = "no acquisition cost"
+    return table
+
+
+def rank(table: pd.DataFrame) -> pd.DataFrame:
+    """Channels by ``ltv_to_cac`` (channels without a ratio last), ties by ``ltv_expected``."""
+    key = table["ltv_to_cac"].fillna(-np.inf)
+    order = np.lexsort((-table["ltv_expected"].fillna(-np.inf).to_numpy(), -key.to_numpy()))
+    return table.iloc[order]
+
+
+def customer_table(acq: pd.DataFrame, orphans: pd.Index, scores: pd.DataFrame, revenue: pd.Series, margin: float) -> pd.DataFrame:
+    """One row per acquired or scored customer (index ``customer_id``); customers without an acquisition record last."""
+    customers = acq.set_index("customer_id")
+    if len(orphans):
+        extra = pd.DataFrame(index=pd.Index(orphans, name="customer_id"))
+        extra["channel"] = np.nan
+        extra["revenue_to_date"] = revenue.reindex(orphans).fillna(0.0).to_numpy()
+        extra["ltv_realized"] = margin * extra["revenue_to_date"]
+        extra["clv"] = scores.loc[orphans, "clv"].to_numpy()
+        extra["ltv_expected"] = extra["ltv_realized"] + extra["clv"]
+        if "p_alive" in scores.columns:
+            extra["p_alive"] = scores.loc[orphans, "p_alive"].to_numpy()
+        customers = pd.concat([customers, extra])
+    return customers

@@ -1,0 +1,199 @@
+"""The channel report pipeline as one library call: read, fit, score, report, write.
+
+:func:`run_report` is what ``clv report`` and ``clv demo`` run, and what a
+notebook calls to get the same report directory: it reads the three input
+files, fits the channel models (maximum likelihood, the hierarchical Bayesian
+model, or on Spark), scores every customer with its channel's models, builds
+the :class:`clv.ChannelReport`, places customers in lifecycle stages and
+writes the report atomically. The CLI only parses arguments into a
+:class:`ReportConfig` and turns errors into exit codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from clv.channels import PosteriorChannelModels, channel_report, fit_channel_models
+from clv.data import read_acquisitions, read_channel_spend, read_transactions, rfm_summary
+from clv.errors import DataError
+
+__all__ = ["UNATTRIBUTED", "ReportConfig", "channel_of", "read_rfm", "run_report"]
+
+UNATTRIBUTED = "(no acquisition record)"
+"""Group of scored customers without an acquisition record (valued with the pooled model)."""
+
+Progress = Callable[[str], None]
+
+
+def _silent(message: str) -> None:
+    """Progress sink that drops every message."""
+
+
+@dataclass
+class ReportConfig:
+    """Everything :func:`run_report` needs: input files, valuation settings, model and output.
+
+    The defaults are those of ``clv report``. ``progress`` receives one short
+    text per step (the CLI prints them to stderr; the library never prints);
+    ``sampler_progress`` shows the Bayesian sampler's own progress bar.
+    """
+
+    transactions: str
+    acquisitions: str
+    out: str
+    spend: str | None = None
+    horizon: float = 52.0
+    time_unit: str = "W"
+    discount_rate: float = 0.1
+    margin: float = 0.3
+    model_kind: str = "mle"
+    transaction_model: str = "bgnbd"
+    seed: int = 1
+    observation_end: str | None = None
+    n_draws: int = 100
+    currency: str = ""
+    title: str = "Customer lifetime value by acquisition channel"
+    bayes_draws: int = 500
+    chains: int = 2
+    engine: str = "pandas"
+    spark_master: str = "local[*]"
+    progress: Progress = _silent
+    sampler_progress: bool = False
+
+
+def read_rfm(transactions: str, observation_end: str | None, time_unit: str, progress: Progress = _silent) -> tuple[Any, Any]:
+    """Read a transaction file and summarise it: ``(transactions, rfm)``."""
+    progress(f"reading {transactions}")
+    tx = read_transactions(transactions)
+    rfm = rfm_summary(tx, observation_end=observation_end, time_unit=time_unit)
+    progress(f"{len(tx):,} transactions, {len(rfm):,} customers, observation end {rfm.attrs['observation_end']}")
+    return tx, rfm
+
+
+def channel_of(rfm: pd.DataFrame, acquisitions: pd.DataFrame) -> pd.Series:
+    """Channel of every scored customer; customers missing from the acquisitions get the group :data:`UNATTRIBUTED`."""
+    return acquisitions.set_index("customer_id")["channel"].reindex(rfm.index).fillna(UNATTRIBUTED)
+
+
+def _bayes_models(rfm: Any, acquisitions: Any, config: ReportConfig) -> PosteriorChannelModels:
+    """Fit the grouped Bayesian models, or explain why they cannot be used."""
+    draws, chains, say = config.bayes_draws, config.chains, config.progress
+    if draws < 50 or chains < 1:
+        raise DataError(f"--bayes-draws must be at least 50 and --chains at least 1 (got {draws}, {chains})")
+    try:
+        from clv import bayes
+    except ImportError:
+        bayes = None
+    needed = ("HierarchicalBetaGeo", "HierarchicalGammaGamma")
+    if bayes is None or not all(hasattr(bayes, n) for n in needed):
+        raise DataError("--model bayes needs clv.bayes.HierarchicalBetaGeo/HierarchicalGammaGamma, "
+                        "which this installation does not provide yet; use --model mle")
+    grouped = rfm.assign(channel=channel_of(rfm, acquisitions))
+    say(f"sampling the hierarchical BG/NBD ({chains} chains x {draws} draws; this takes minutes)")
+    bar = config.sampler_progress
+    tm = bayes.HierarchicalBetaGeo(group="channel", progressbar=bar).fit(grouped, draws=draws, tune=draws, chains=chains,
+                                                                        random_seed=config.seed)
+    say("sampling the hierarchical Gamma-Gamma")
+    sm = bayes.HierarchicalGammaGamma(group="channel", progressbar=bar).fit(grouped, draws=draws, tune=draws, chains=chains,
+                                                                           random_seed=config.seed)
+    return PosteriorChannelModels(tm, sm)
+
+
+def _spark_inputs(acquisitions: Any, config: ReportConfig) -> tuple[Any, Any, Any, Any]:
+    """Summary, per-channel fits and scores computed on Spark (clv.spark.report_inputs)."""
+    if config.model_kind == "bayes":
+        raise DataError("--engine spark supports --model mle only")
+    try:
+        from pyspark.errors import PySparkException
+
+        import clv.spark
+    except ImportError:
+        raise DataError('--engine spark needs PySpark: pip install "clv[spark]"') from None
+    config.progress(f"starting Spark ({config.spark_master}) and summarising {config.transactions} there")
+    try:
+        inputs = clv.spark.report_inputs(
+            config.transactions, acquisitions, master=config.spark_master, progress=config.progress,
+            observation_end=config.observation_end, time_unit=config.time_unit, horizon=config.horizon,
+            discount_rate=config.discount_rate, margin=config.margin, transaction_model=config.transaction_model,
+        )
+    except ImportError as exc:
+        raise DataError(str(exc)) from None
+    except PySparkException as exc:
+        raise DataError(f"Spark failed: {str(exc).strip().splitlines()[0]}") from None
+    return None, inputs.rfm, inputs.models, inputs.scores
+
+
+def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
+    """Read the inputs, fit the channel models, score, build the channel report and write it to ``config.out``.
+
+    Parameters
+    ----------
+    config : ReportConfig or dict
+        Input files, settings and output directory (a dict is passed to
+        :class:`ReportConfig`).
+
+    Returns
+    -------
+    pathlib.Path
+        The report directory (``index.html``, ``summary.md``, ``summary.json``
+        and the CSV tables), written atomically.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile, clv
+    >>> channels = {"email": {"share": 0.6},
+    ...             "search": {"share": 0.4, "params": {"r": 0.2, "alpha": 6.0, "a": 0.9, "b": 2.0}}}
+    >>> sim = clv.simulate(1000, seed=3, start="2024-01-01", end="2025-01-01", channels=channels)
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> sim.transactions.to_csv(folder / "tx.csv", index=False)
+    >>> sim.acquisitions.to_csv(folder / "acq.csv", index=False)
+    >>> out = clv.run_report({"transactions": str(folder / "tx.csv"), "acquisitions": str(folder / "acq.csv"),
+    ...                       "out": str(folder / "report"), "n_draws": 20})
+    >>> sorted(p.name for p in out.iterdir())[:3]
+    ['channels.csv', 'cohorts.csv', 'customers.csv']
+    """
+    if not isinstance(config, ReportConfig):
+        unknown = set(config) - {f.name for f in fields(ReportConfig)}
+        if unknown:
+            raise DataError(f"run_report: unknown setting {sorted(unknown)[0]!r}")
+        config = ReportConfig(**config)
+    from clv.reports import default_sections, write_report
+    from clv.reports.lifecycle_section import lifecycle_extra, with_lifecycle
+
+    say = config.progress
+    acq = read_acquisitions(config.acquisitions)
+    sp = read_channel_spend(config.spend) if config.spend else None
+    say(f"{len(acq):,} acquisitions in {acq['channel'].nunique()} channels" + (f"; {len(sp):,} spend rows" if sp is not None else ""))
+    tx, rfm, models, scores = _fit_and_score(acq, config)
+    report = channel_report(scores, acq, spend=sp, transactions=tx, rfm=rfm, models=models, horizon=config.horizon,
+                            discount_rate=config.discount_rate, margin=config.margin, time_unit=config.time_unit,
+                            n_draws=config.n_draws, seed=config.seed, progress=say)
+    say("placing customers in lifecycle stages")
+    extra = lifecycle_extra(scores, rfm, models, acq.set_index("customer_id")["channel"], seed=config.seed)
+    say(f"writing the report to {config.out}")
+    inputs = {"transactions file": str(config.transactions), "acquisitions file": str(config.acquisitions),
+              "spend file": str(config.spend) if config.spend else "none"}
+    out = write_report(report, config.out, currency=config.currency, inputs=inputs, title=config.title,
+                       sections=with_lifecycle(default_sections()), extra=extra)
+    say(f"done: {Path(config.out) / 'index.html'}")
+    return out
+
+
+def _fit_and_score(acq: pd.DataFrame, config: ReportConfig) -> tuple[Any, Any, Any, Any]:
+    """``(transactions, rfm, channel models, scores)`` on the chosen engine and model."""
+    if config.engine == "spark":
+        return _spark_inputs(acq, config)
+    tx, rfm = read_rfm(config.transactions, config.observation_end, config.time_unit, config.progress)
+    if config.model_kind == "bayes":
+        models = _bayes_models(rfm, acq, config)
+    else:
+        models = fit_channel_models(rfm, acq, transaction_model=config.transaction_model, progress=config.progress)
+    config.progress("scoring customers with their channel's model")
+    scores = models.score(rfm, channel_of(rfm, acq), horizon=config.horizon, discount_rate=config.discount_rate,
+                          margin=config.margin, time_unit=config.time_unit, n_draws=config.n_draws, seed=config.seed)
+    return tx, rfm, models, scores
