@@ -35,9 +35,10 @@ from clv.diagnostics import (
     probability_alive_matrix,
 )
 from clv.errors import ClvWarning, ConvergenceError, DataError, DataWarning, NotFittedError
-from clv.models import BetaGeo, FitResult, GammaGamma, ModifiedBetaGeo, ParetoNBD, load_model
+from clv.models import BetaGeo, BetaGeoBetaBinom, FitResult, GammaGamma, ModifiedBetaGeo, ParetoNBD, ShiftedBetaGeo, load_model
 from clv.operations import ABTest, Backtest, RetentionTable, ab_test, backtest, retention_table
 from clv.pipeline import run_report
+from clv.predictive import Predictive, predictive
 from clv.segments import (
     STAGES,
     VALUE_TIERS,
@@ -51,7 +52,7 @@ from clv.segments import (
     value_tiers,
 )
 from clv.validation import Tracking, ValidationResult, compare_models, tracking, validate
-from clv.valuation import customer_value
+from clv.valuation import customer_value, purchase_forecast
 
 __version__ = "0.1.0"
 
@@ -62,6 +63,7 @@ __all__ = [
     "AliveHistory",
     "Backtest",
     "BetaGeo",
+    "BetaGeoBetaBinom",
     "ChannelModels",
     "ChannelReport",
     "ClvWarning",
@@ -74,8 +76,10 @@ __all__ = [
     "NotFittedError",
     "ParetoNBD",
     "PosteriorChannelModels",
+    "Predictive",
     "RFGrid",
     "RetentionTable",
+    "ShiftedBetaGeo",
     "Simulation",
     "Tracking",
     "ValidationResult",
@@ -100,7 +104,9 @@ __all__ = [
     "new_customer_value",
     "period_transactions",
     "plotting",
+    "predictive",
     "probability_alive_matrix",
+    "purchase_forecast",
     "read_acquisitions",
     "read_channel_spend",
     "read_transactions",

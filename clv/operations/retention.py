@@ -193,7 +193,7 @@ def retention_table(
     observation_end : date-like, optional
         Last day observed; defaults to the last purchase day.
     time_unit : {"W", "D", "M"}
-        Time unit the model was fitted in.
+        Time unit of a model that does not record its own (``time_unit_``).
 
     Returns
     -------
@@ -265,7 +265,7 @@ def retention_table(
     last_day = ((span.end_time.normalize().to_numpy().astype("datetime64[D]") - EPOCH).astype(np.int64))
     table["complete"] = last_day <= end_day
     if model is not None:
-        exp_share, exp_cum = _expected(model, table, cust, cohort, end_day, period, time_unit_days(time_unit))
+        exp_share, exp_cum = _expected(model, table, cust, cohort, end_day, period, time_unit)
         table["expected_share"], table["expected_cumulative"] = exp_share, exp_cum
     table.insert(0, "cohort", pd.PeriodIndex.from_ordinals(table["cohort_ord"].to_numpy(), freq=period).astype(str))
     table.insert(3, "period_label", span.astype(str))
@@ -285,7 +285,7 @@ def _model_for(model: Any, group: str) -> Any:
 
 
 def _expected(model: Any, table: pd.DataFrame, cust: pd.DataFrame, cohort: np.ndarray, end_day: int,
-              period: str, unit: float) -> tuple[np.ndarray, np.ndarray]:
+              period: str, model_unit: str) -> tuple[np.ndarray, np.ndarray]:
     """Mean over each cohort's customers of P(purchase in the period) and P(a repeat purchase by its end)."""
     share = np.zeros(len(table))
     cum = np.zeros(len(table))
@@ -295,6 +295,7 @@ def _expected(model: Any, table: pd.DataFrame, cust: pd.DataFrame, cohort: np.nd
         fitted = _model_for(model, g)
         if not hasattr(fitted, "probability_purchase_between"):
             raise TypeError(f"expected a fitted transaction model (BetaGeo, ModifiedBetaGeo, ParetoNBD), got {type(fitted).__name__}")
+        unit = time_unit_days(getattr(fitted, "time_unit_", None) or model_unit)  # days per time unit of this model
         sub = counts.loc[(c, g)]
         days, w = sub.index.to_numpy(dtype=float), sub.to_numpy(dtype=float)
         ks = table.loc[rows, "period"].to_numpy()
