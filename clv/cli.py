@@ -411,6 +411,7 @@ def backtest(transactions: str, acquisitions: str | None, out: str, holdout: flo
     click.echo(bt.summary(currency=currency))
 
 
+@main.command()
 @click.option("--contracts", "-c", required=True, type=click.Path(), help="CSV/Parquet with one row per customer: renewals made and churn flag.")
 @click.option("--tenure", default="tenure", show_default=True, help="Column with the number of renewals made.")
 @click.option("--churned", default="churned", show_default=True, help="Column with the churn flag (true/false or 1/0).")

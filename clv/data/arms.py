@@ -7,8 +7,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clv.data.dates import parse_dates
 from clv.data.transactions import customer_ids
-from clv.data.validation import describe_row, load_table, parse_dates, require_columns, require_present
+from clv.data.validation import describe_row, load_table, require_columns, require_present
 from clv.errors import DataError
 
 __all__ = ["read_arms"]
