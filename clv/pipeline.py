@@ -241,11 +241,11 @@ def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
 
 
 def _operations(tx: Any, acq: pd.DataFrame, models: Any, rfm: pd.DataFrame, config: ReportConfig) -> dict[str, Any]:
-    """Retention by cohort and the backtest (:func:`clv.operations.operations_extra`); not on Spark, which keeps no log here."""
+    """Retention by cohort and the backtest (:func:`clv.operations.operations_extra`); not on Spark or DuckDB, which keep no log here."""
     from clv.operations import operations_extra
 
     if tx is None:
-        note = "not available with --engine spark (the transaction log stays on Spark)"
+        note = f"not available with --engine {config.engine} (the transaction log stays in the engine)"
         return {"retention": None, "backtest": None, "backtest_note": note}
     tms = models.point_transaction_models(seed=config.seed)
     return operations_extra(tx, acq, tms, observation_end=rfm.attrs["observation_end"], time_unit=config.time_unit,
