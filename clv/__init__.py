@@ -19,6 +19,7 @@ from clv.channels import (
 )
 from clv.data import (
     Simulation,
+    attach_covariates,
     calibration_holdout,
     read_acquisitions,
     read_channel_spend,
@@ -77,6 +78,7 @@ __all__ = [
     "ValidationResult",
     "__version__",
     "alive_history",
+    "attach_covariates",
     "calibration_holdout",
     "channel_report",
     "churn_watchlist",

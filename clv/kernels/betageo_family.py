@@ -31,6 +31,7 @@ __all__ = [
     "loglik",
     "probability_of_purchases",
     "purchase_rate",
+    "row_derivatives",
 ]
 
 
@@ -92,7 +93,7 @@ def expected_purchases_if_alive(
     with np.errstate(divide="ignore", invalid="ignore"):  # entries at the pole are replaced below
         value = alive_expectation(t, r, alpha, a, c, x, T)
     if np.any(near_pole):
-        delta = min(1e-4, b / 2)
+        delta = np.minimum(1e-4, np.asarray(b) / 2)
         up = alive_expectation(t, r, alpha, a, c + delta, x, T)
         down = alive_expectation(t, r, alpha, a, c - delta, x, T)
         value = np.where(near_pole, (up + down) / 2, value)
@@ -199,3 +200,49 @@ def derivatives(
     hess[3, 3] += dot(vx, inv_bxk**2)
     hess = np.triu(hess) + np.triu(hess, 1).T
     return float(ll), grad, hess
+
+
+def row_derivatives(
+    r: float, alpha: NDArray, a: NDArray, b: NDArray, x: NDArray, t_x: NDArray, T: NDArray, *, k: int, hessian: bool = False,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64] | None]:
+    """Per-customer log-likelihood, gradient ``(n, 4)`` and Hessian ``(n, 4, 4)`` in ``(r, alpha_i, a_i, b_i)``.
+
+    The same formulas as :func:`derivatives` (module docstring), not summed, so
+    that ``alpha, a, b`` may differ by customer (covariates, see
+    :mod:`clv.kernels.covariates`).
+    """
+    x, t_x, T, alpha, a, b = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x, t_x, T, alpha, a, b)))
+    has = x + k > 0
+    bxk = np.where(has, b + x + k - 1.0, 1.0)
+    rx = r + x
+    log_aT, log_atx = np.log(alpha + T), np.log(alpha + t_x)
+    inv_aT, inv_atx, inv_bxk = 1.0 / (alpha + T), 1.0 / (alpha + t_x), 1.0 / bxk
+    alive = -rx * log_aT
+    with np.errstate(divide="ignore"):
+        dead = np.where(has, np.log(a) - np.log(bxk), -np.inf) - rx * log_atx
+    mix = np.logaddexp(alive, dead)
+    w = np.exp(dead - mix)
+    ll = (special.gammaln(rx) - special.gammaln(r) + special.gammaln(a + b) + special.gammaln(b + x + k) - special.gammaln(b)
+          - special.gammaln(a + b + x + k) + r * np.log(alpha) + mix)
+    d_ab = special.digamma(a + b) - special.digamma(a + b + x + k)
+    grad = np.stack([
+        special.digamma(rx) - special.digamma(r) + np.log(alpha) - (1 - w) * log_aT - w * log_atx,
+        r / alpha - (1 - w) * rx * inv_aT - w * rx * inv_atx,
+        d_ab + w / a,
+        d_ab + special.digamma(b + x + k) - special.digamma(b) - w * inv_bxk,
+    ], axis=1)
+    if not hessian:
+        return ll, grad, None
+    t_ab = special.polygamma(1, a + b) - special.polygamma(1, a + b + x + k)
+    v = w * (1.0 - w)
+    delta = np.stack([log_aT - log_atx, rx * (inv_aT - inv_atx), 1.0 / a, -inv_bxk], axis=1)  # dD - dA
+    hess = v[:, None, None] * delta[:, :, None] * delta[:, None, :]
+    hess[:, 0, 0] += special.polygamma(1, rx) - special.polygamma(1, r)
+    hess[:, 0, 1] += 1.0 / alpha - (1 - w) * inv_aT - w * inv_atx
+    hess[:, 1, 1] += -r / alpha**2 + (1 - w) * rx * inv_aT**2 + w * rx * inv_atx**2
+    hess[:, 2, 2] += t_ab - w / a**2
+    hess[:, 2, 3] += t_ab
+    hess[:, 3, 3] += t_ab + special.polygamma(1, b + x + k) - special.polygamma(1, b) + w * inv_bxk**2
+    hess[:, 1, 0] = hess[:, 0, 1]
+    hess[:, 3, 2] = hess[:, 2, 3]
+    return ll, grad, hess

@@ -33,6 +33,7 @@ __all__ = [
     "probability_alive",
     "probability_of_purchases",
     "purchase_rate",
+    "row_derivatives",
 ]
 
 
@@ -89,3 +90,10 @@ def expected_purchases_new(t: ArrayLike, r: float, alpha: float, a: float, b: fl
 def probability_of_purchases(n: ArrayLike, t: ArrayLike, r: float, alpha: float, a: float, b: float) -> NDArray[np.float64]:
     """P(X(t) = n) for a new customer, Fader, Hardie & Lee (2005), eq. 8."""
     return family.probability_of_purchases(n, t, r, alpha, a, b, k=0)
+
+
+def row_derivatives(
+    r: float, alpha: ArrayLike, a: ArrayLike, b: ArrayLike, x: ArrayLike, t_x: ArrayLike, T: ArrayLike, *, hessian: bool = False
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64] | None]:
+    """Per-customer log-likelihood (eq. 6), gradient and Hessian in ``(r, alpha_i, a_i, b_i)``, for per-customer parameters."""
+    return family.row_derivatives(r, alpha, a, b, x, t_x, T, k=0, hessian=hessian)  # type: ignore[arg-type]

@@ -32,6 +32,7 @@ __all__ = [
     "probability_alive",
     "probability_of_purchases",
     "purchase_rate",
+    "row_derivatives",
 ]
 
 
@@ -88,3 +89,10 @@ def expected_purchases_new(t: ArrayLike, r: float, alpha: float, a: float, b: fl
 def probability_of_purchases(n: ArrayLike, t: ArrayLike, r: float, alpha: float, a: float, b: float) -> NDArray[np.float64]:
     """P(X(t) = n) for a new customer, Batislam, Denizel & Filiztekin (2007), eq. 6."""
     return family.probability_of_purchases(n, t, r, alpha, a, b, k=1)
+
+
+def row_derivatives(
+    r: float, alpha: ArrayLike, a: ArrayLike, b: ArrayLike, x: ArrayLike, t_x: ArrayLike, T: ArrayLike, *, hessian: bool = False
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64] | None]:
+    """Per-customer log-likelihood (eq. 4), gradient and Hessian in ``(r, alpha_i, a_i, b_i)``, for per-customer parameters."""
+    return family.row_derivatives(r, alpha, a, b, x, t_x, T, k=1, hessian=hessian)  # type: ignore[arg-type]

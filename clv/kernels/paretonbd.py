@@ -41,9 +41,25 @@ def _as_arrays(*values: ArrayLike) -> list[NDArray[np.float64]]:
     return [np.asarray(v, dtype=float) for v in values]
 
 
-def _log_f(r: float, alpha: float, s: float, beta: float, x: NDArray, u: NDArray) -> NDArray:
-    """``log[2F1(r+s+x, .; r+s+x+1; |alpha-beta|/(max+u)) / (max+u)**(r+s+x)]`` (Fader & Hardie 2005, eq. 22)."""
-    if alpha >= beta:
+def _log_f(r: float, alpha: ArrayLike, s: float, beta: ArrayLike, x: NDArray, u: NDArray) -> NDArray:
+    """``log[2F1(r+s+x, .; r+s+x+1; |alpha-beta|/(max+u)) / (max+u)**(r+s+x)]`` (Fader & Hardie 2005, eq. 22).
+
+    ``alpha`` and ``beta`` may differ by customer (covariates); each customer
+    then takes the branch of its own ``alpha >= beta``.
+    """
+    if np.ndim(alpha) == 0 and np.ndim(beta) == 0:
+        return _log_f_branch(r, alpha, s, beta, x, u, bool(alpha >= beta))
+    alpha, beta, x, u = np.broadcast_arrays(*_as_arrays(alpha, beta, x, u))
+    out = np.empty(alpha.shape)
+    upper = alpha >= beta
+    for mask, flag in ((upper, True), (~upper, False)):
+        if mask.any():
+            out[mask] = _log_f_branch(r, alpha[mask], s, beta[mask], x[mask], u[mask], flag)
+    return out
+
+
+def _log_f_branch(r: float, alpha: ArrayLike, s: float, beta: ArrayLike, x: NDArray, u: NDArray, alpha_larger: bool) -> NDArray:
+    if alpha_larger:
         z = (alpha - beta) / (alpha + u)
         h = hyp2f1(1.0, r + x, r + s + x + 1.0, z)
         return -s * np.log(beta + u) - (r + x) * np.log(alpha + u) + np.log(h)

@@ -82,7 +82,7 @@ def log_hyp2f1(a: ArrayLike, b: ArrayLike, c: ArrayLike, z: ArrayLike) -> NDArra
 
 
 def alive_expectation(
-    t: ArrayLike, r: float, alpha: float, a: float, c: ArrayLike, x: ArrayLike, T: ArrayLike
+    t: ArrayLike, r: float, alpha: ArrayLike, a: ArrayLike, c: ArrayLike, x: ArrayLike, T: ArrayLike
 ) -> NDArray[np.float64]:
     """Expected purchases in ``(T, T + t]`` of a customer known to be alive at ``T``.
 
@@ -103,9 +103,8 @@ def alive_expectation(
     x = np.asarray(x, dtype=float)
     T = np.asarray(T, dtype=float)
     c = np.asarray(c, dtype=float)
-    am1 = a - 1.0
-    if abs(am1) < 1e-10:
-        am1 = 1e-10 if am1 >= 0 else -1e-10
+    am1 = np.asarray(a, dtype=float) - 1.0
+    am1 = np.where(np.abs(am1) < 1e-10, np.where(am1 >= 0, 1e-10, -1e-10), am1)
     log1mz = np.log(alpha + T) - np.log(alpha + T + t)
     z = t / (alpha + T + t)
     original = am1 > r + x  # the transformed series diverges as z -> 1; the original one converges

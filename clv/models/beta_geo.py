@@ -50,5 +50,6 @@ class BetaGeo(TransactionModel):
     """
 
     param_names = bgnbd.PARAMS
+    _dropout_targets = (("a", 1), ("b", 1))
     _default_start = (1.0, 1.0, 1.0, 1.0)
     _kernel = bgnbd

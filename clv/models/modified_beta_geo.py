@@ -54,5 +54,6 @@ class ModifiedBetaGeo(TransactionModel):
     """
 
     param_names = mbgnbd.PARAMS
+    _dropout_targets = (("a", 1), ("b", 1))
     _default_start = (1.0, 1.0, 1.0, 1.0)
     _kernel = mbgnbd

@@ -52,5 +52,6 @@ class ParetoNBD(TransactionModel):
     """
 
     param_names = paretonbd.PARAMS
+    _dropout_targets = (("beta", -1),)
     _default_start = (0.5, 10.0, 0.5, 10.0)
     _kernel = paretonbd
