@@ -53,8 +53,11 @@ def row_params(theta: NDArray[np.float64], M: NDArray[np.float64], Z: NDArray[np
     them directly).
     """
     k = M.shape[0]
-    effect = np.einsum("iq,jq->ij", Z, np.einsum("jqp,p->jq", M[:, 1:, :], theta))
-    return theta[:k] * np.exp(effect)
+    coefs = np.einsum("jqp,p->jq", M[:, 1:, :], theta)
+    rows = np.empty((len(Z), k))
+    for j in range(k):
+        rows[:, j] = theta[j] * np.exp(np.einsum("iq,q->i", Z, coefs[j])) if np.any(coefs[j]) else theta[j]
+    return rows
 
 
 def to_log_scale(theta: NDArray[np.float64], grad: NDArray[np.float64],
@@ -74,7 +77,7 @@ def to_log_scale(theta: NDArray[np.float64], grad: NDArray[np.float64],
 
 def chain_gradient(M: NDArray[np.float64], Z1: NDArray[np.float64], w: NDArray[np.float64], g_log: NDArray[np.float64]) -> NDArray[np.float64]:
     """Total gradient in the optimiser's coordinates ``u`` (module docstring)."""
-    S = np.einsum("i,iq,ij->jq", w, Z1, g_log)
+    S = np.einsum("iq,ij->jq", w[:, None] * Z1, g_log)
     return np.einsum("jq,jqp->p", S, M)
 
 
@@ -86,6 +89,6 @@ def chain_hessian(M: NDArray[np.float64], Z1: NDArray[np.float64], w: NDArray[np
     wz = w[:, None] * Z1
     for j in range(k):
         for l in range(j, k):
-            block = M[j].T @ np.einsum("i,iq,ir->qr", h_log[:, j, l], wz, Z1) @ M[l]
+            block = M[j].T @ np.einsum("iq,ir->qr", h_log[:, j, l][:, None] * wz, Z1) @ M[l]
             hess += block if j == l else block + block.T
     return hess

@@ -17,7 +17,7 @@ from scipy import special
 
 from clv.kernels import betageo_family as family
 from clv.kernels.backend import NUMPY, Backend
-from clv.kernels.design import Column
+from clv.kernels.design import Column, Groups
 
 PARAMS = ("r", "alpha", "a", "b")
 
@@ -33,6 +33,7 @@ __all__ = [
     "probability_of_purchases",
     "purchase_rate",
     "row_derivatives",
+    "row_groups",
 ]
 
 
@@ -92,7 +93,11 @@ def probability_of_purchases(n: ArrayLike, t: ArrayLike, r: float, alpha: float,
 
 
 def row_derivatives(
-    r: float, alpha: ArrayLike, a: ArrayLike, b: ArrayLike, x: ArrayLike, t_x: ArrayLike, T: ArrayLike, *, hessian: bool = False
+    r: float, alpha: ArrayLike, a: ArrayLike, b: ArrayLike, x: ArrayLike, t_x: ArrayLike, T: ArrayLike, *, hessian: bool = False,
+    groups: Groups | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64] | None]:
     """Per-customer log-likelihood (eq. 4), gradient and Hessian in ``(r, alpha_i, a_i, b_i)``, for per-customer parameters."""
-    return family.row_derivatives(r, alpha, a, b, x, t_x, T, k=1, hessian=hessian)  # type: ignore[arg-type]
+    return family.row_derivatives(r, alpha, a, b, x, t_x, T, k=1, hessian=hessian, groups=groups)  # type: ignore[arg-type]
+
+
+row_groups = family.row_groups

@@ -70,9 +70,9 @@ class CovariateLinks:
         """Design matrix of the covariate columns of ``frame`` (see :class:`clv.data.covariates.CovariateEncoding`)."""
         return self.encoding.transform(frame)
 
-    def row_params(self, theta: np.ndarray, Z: np.ndarray) -> list[Any]:
+    def row_params(self, theta: np.ndarray, Z: np.ndarray, M: np.ndarray | None = None) -> list[Any]:
         """Each parameter per customer: an array where covariates move it, the plain estimate (a float) elsewhere."""
-        M = self.link_map()
+        M = self.link_map() if M is None else M
         rows = link.row_params(np.asarray(theta, dtype=float), M, Z)
         moved = np.abs(M[:, 1:, :]).sum(axis=(1, 2)) > 0
         return [rows[:, j] if moved[j] else float(theta[j]) for j in range(len(self.param_names))]
@@ -128,7 +128,7 @@ class CovariateSupport:
 
     def _rows(self, theta: np.ndarray, data: dict[str, Any]) -> list[Any]:
         assert self.links_ is not None
-        return self.links_.row_params(theta, data["Z"])
+        return self.links_.row_params(theta, data["Z"], data["M"])
 
     def _covariate_derivatives(self, theta: np.ndarray, data: dict[str, Any], hessian: bool) -> tuple[float, np.ndarray, np.ndarray | None] | None:
         """Total log-likelihood, gradient and Hessian in ``u = (log theta, g)`` by the chain rule."""

@@ -16,7 +16,7 @@ import pandas as pd
 
 from clv.data.rfm_checks import check_rfm, resolve_weights
 from clv.errors import DataError
-from clv.kernels.design import Column, dot
+from clv.kernels.design import Column, Groups, dot
 from clv.models.base import MLEModel
 from clv.models.covariate_links import Group
 
@@ -122,6 +122,9 @@ class TransactionModel(MLEModel):
     def _design(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, w: np.ndarray, Z: np.ndarray | None = None) -> dict[str, Any]:
         columns = {"x_col": Column.of(x), "t_x_col": Column.of(t_x), "T_col": Column.of(T)}
         extra = {} if Z is None else self._covariate_fit_data(Z)
+        if Z is not None and hasattr(self._kernel, "row_groups"):
+            profile = Groups.of(np.zeros(len(Z), dtype=np.intp), *(Column.of(z).index for z in Z.T)).index
+            extra["groups"] = self._kernel.row_groups(columns["x_col"], columns["t_x_col"], columns["T_col"], profile)
         return {"x": x, "t_x": t_x, "T": T, "w": w, "n_obs": float(w.sum()), "n_unique": len(w), **columns, **extra}
 
     def _warm_start(self, data: dict[str, Any]) -> np.ndarray | None:
@@ -150,7 +153,8 @@ class TransactionModel(MLEModel):
         derivatives = getattr(self._kernel, "row_derivatives", None)
         if derivatives is None:
             return self._kernel.loglik(*rows, data["x"], data["t_x"], data["T"]), None, None
-        return derivatives(*rows, data["x"], data["t_x"], data["T"], hessian=hessian)  # type: ignore[no-any-return]
+        options = {"groups": data["groups"]} if "groups" in data else {}
+        return derivatives(*rows, data["x"], data["t_x"], data["T"], hessian=hessian, **options)  # type: ignore[no-any-return]
 
     def _loglik_grad(self, params: np.ndarray, data: dict[str, Any]) -> tuple[float, np.ndarray] | None:
         grad = getattr(self._kernel, "loglik_grad", None)
