@@ -172,10 +172,8 @@ class CovariateEncoding:
 
     @staticmethod
     def _indicators(series: pd.Series, levels: Sequence[Any]) -> np.ndarray:
-        position = {level: i for i, level in enumerate(levels)}
-        codes = np.array([position.get(_plain(v), -1) for v in pd.unique(series)])
-        code_of = pd.Series(codes, index=pd.unique(series))
-        row_codes = code_of.loc[series.to_numpy()].to_numpy() if len(series) else np.empty(0, dtype=int)
+        values = series.astype(object) if isinstance(series.dtype, pd.CategoricalDtype) else series
+        row_codes = np.asarray(pd.Categorical(values, categories=list(levels)).codes)
         unknown = row_codes < 0
         if unknown.any():
             row = int(np.argmax(unknown))

@@ -97,8 +97,6 @@ def expected_spend(p: float, q: float, v: ArrayLike, x: ArrayLike, m: ArrayLike)
     return p * (v + x * m) / (p * x + q - 1.0)
 
 
-def population_mean_spend(p: float, q: float, v: ArrayLike) -> Any:
-    """Mean transaction value in the population, ``p v / (q - 1)`` (infinite when ``q <= 1``); an array for per-customer ``v``."""
-    if np.ndim(v):
-        return p * np.asarray(v, dtype=float) / (q - 1.0) if q > 1 else np.full(np.shape(v), np.inf)
+def population_mean_spend(p: float, q: float, v: float) -> float:
+    """Mean transaction value in the population, ``p v / (q - 1)`` (infinite when ``q <= 1``)."""
     return float(p * v / (q - 1.0)) if q > 1 else float("inf")

@@ -219,51 +219,76 @@ def row_groups(x: Column, t_x: Column, T: Column, profile: NDArray[np.intp] | No
     return Groups.of(x.index, t_x.index, profile), Groups.of(x.index, T.index, profile)
 
 
+def _pieces(r: float, alpha: NDArray, s: float, beta: NDArray, x: NDArray, t_x: NDArray, T: NDArray,
+            groups: tuple[Groups, Groups]) -> dict[str, Any]:
+    """Log-likelihood per row and the parts of its gradient, kept per ``(x, t_x)`` or ``(x, T)`` group.
+
+    With ``D = ln s + ln[G(t_x) - G(T)]`` (see :func:`_log_g`), the alive
+    branch ``A`` and the dropout weight ``w = e^D / (e^A + e^D)``, the
+    gradient of a row is ``d head + dA + w (dD - dA)`` with
+    ``dD = (d ln G(t_x) - rho d ln G(T)) / (1 - rho) + (0, 0, 1/s, 0)`` and
+    ``rho = G(T) / G(t_x)``. Everything that depends on ``(x, T)`` only is
+    computed once per ``(x, T)`` group, and ``G`` at ``t_x`` once per
+    ``(x, t_x)`` group.
+    """
+    g_tx, g_T = groups
+    a_T, b_T, x_T, T_T = g_T.take(alpha), g_T.take(beta), x[g_T.first], T[g_T.first]
+    lg_tx, dg_tx = _log_g_derivatives(r, g_tx.take(alpha), s, g_tx.take(beta), x[g_tx.first], t_x[g_tx.first])
+    lg_T, dg_T = _log_g_derivatives(r, a_T, s, b_T, x_T, T_T)
+    log_aT, log_bT = np.log(a_T + T_T), np.log(b_T + T_T)
+    d_alive = np.stack(np.broadcast_arrays(-log_aT, -(r + x_T) / (a_T + T_T), -log_bT, -s / (b_T + T_T)), axis=1)
+    d_head = np.stack(np.broadcast_arrays(special.digamma(r + x_T) - special.digamma(r) + np.log(a_T), r / a_T, np.log(b_T), s / b_T), axis=1)
+    head_alive = special.gammaln(r + x_T) - special.gammaln(r) + r * np.log(a_T) + s * np.log(b_T)
+    alive = -(r + x_T) * log_aT - s * log_bT
+    i_tx, i_T = g_tx.index, g_T.index
+    diff = np.minimum(lg_T[i_T] - lg_tx[i_tx], 0.0)
+    rho = np.exp(diff)
+    dead = np.log(s) + lg_tx[i_tx] + log1mexp(diff)
+    alive_rows = alive[i_T]
+    mix = np.logaddexp(alive_rows, dead)
+    w = np.exp(dead - mix)
+    c_tx = w / np.where(rho < 1.0, 1.0 - rho, 1.0)  # rho = 1 only where t_x = T, and then w = 0
+    return {"ll": head_alive[i_T] + mix, "w": w, "c_tx": c_tx, "c_T": c_tx * rho, "i_tx": i_tx, "i_T": i_T,
+            "base": d_head + d_alive, "d_alive": d_alive, "dg_tx": dg_tx, "dg_T": dg_T}
+
+
 def row_derivatives(
     r: float, alpha: ArrayLike, s: float, beta: ArrayLike, x: ArrayLike, t_x: ArrayLike, T: ArrayLike, *,
     hessian: bool = False, groups: tuple[Groups, Groups] | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], None]:
     """Per-customer log-likelihood (Fader & Hardie 2005, eq. 22) and gradient ``(n, 4)`` in ``(r, alpha_i, s, beta_i)``.
 
-    With ``D = ln s + ln[G(t_x) - G(T)]`` (see :func:`_log_g`) and the alive
-    branch ``A``, the gradient is ``d head + (1-w) dA + w dD`` where ``w`` is
-    the weight of the dropout branch, and
-    ``d ln[G(t_x) - G(T)] = (d ln G(t_x) - rho d ln G(T)) / (1 - rho)`` with
-    ``rho = G(T) / G(t_x)``. ``G`` and its derivatives are evaluated once per
-    distinct ``(x, t)`` (``groups``, from :func:`pair_groups`). No Hessian is
-    returned (``hessian`` is accepted for a uniform interface); callers
-    difference this gradient.
+    See :func:`_pieces` for the formula. ``groups`` (from :func:`row_groups`)
+    say which rows share ``(x, t_x)`` and ``(x, T)`` (and covariate profile);
+    without them they are found here. No Hessian is returned (``hessian`` is
+    accepted for a uniform interface); callers difference this gradient.
     """
     x, t_x, T, alpha, beta = np.broadcast_arrays(*_as_arrays(x, t_x, T, alpha, beta))
     if groups is None:
         groups = (Groups.of(*(Column.of(v).index for v in (x, t_x, alpha, beta))), Groups.of(*(Column.of(v).index for v in (x, T, alpha, beta))))
-    per_u = []
-    for u, grp in zip((t_x, T), groups):
-        lg, dg = _log_g_derivatives(r, grp.take(alpha), s, grp.take(beta), x[grp.first], u[grp.first])
-        per_u.append((lg[grp.index], dg[grp.index]))
-    (lg_tx, dg_tx), (lg_T, dg_T) = per_u
-    rho = np.exp(np.minimum(lg_T - lg_tx, 0.0))
-    dead = np.log(s) + lg_tx + log1mexp(np.minimum(lg_T - lg_tx, 0.0))
-    log_aT, log_bT = np.log(alpha + T), np.log(beta + T)
-    alive = -(r + x) * log_aT - s * log_bT
-    mix = np.logaddexp(alive, dead)
-    w = np.exp(dead - mix)
-    ll = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta) + mix
-    with np.errstate(invalid="ignore", divide="ignore"):
-        d_dead = (dg_tx - rho[:, None] * dg_T) / (1.0 - rho)[:, None]
-    d_dead[:, 2] += 1.0 / s
-    d_dead = np.where((w > 0)[:, None], d_dead, 0.0)
-    d_alive = np.stack([-log_aT, -(r + x) / (alpha + T), -log_bT, -s / (beta + T)], axis=1)
-    head = np.stack(np.broadcast_arrays(special.digamma(r + x) - special.digamma(r) + np.log(alpha), r / alpha, np.log(beta), s / beta), axis=1)
-    return ll, head + (1.0 - w)[:, None] * d_alive + w[:, None] * d_dead, None
+    p = _pieces(r, alpha, s, beta, x, t_x, T, groups)
+    i_tx, i_T, w = p["i_tx"], p["i_T"], p["w"]
+    grad = p["base"][i_T] + p["c_tx"][:, None] * p["dg_tx"][i_tx] - p["c_T"][:, None] * p["dg_T"][i_T] - w[:, None] * p["d_alive"][i_T]
+    grad[:, 2] += w / s
+    return p["ll"], grad, None
 
 
 def loglik_grad(params: NDArray[np.float64], x: Column, t_x: Column, T: Column, weights: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
     """Weighted total log-likelihood (Fader & Hardie 2005, eq. 22) and its gradient in ``(r, alpha, s, beta)``.
 
-    See :func:`row_derivatives`; ``G`` is evaluated once per distinct
-    ``(x, t_x)`` and ``(x, T)`` pair.
+    The per-row gradient of :func:`row_derivatives`, summed group by group
+    (no per-row gradient matrix is formed); ``G`` is evaluated once per
+    distinct ``(x, t_x)`` and ``(x, T)`` pair.
     """
     r, alpha, s, beta = params
-    ll, grad, _ = row_derivatives(r, alpha, s, beta, x.rows, t_x.rows, T.rows, groups=row_groups(x, t_x, T))
-    return dot(weights, ll), np.einsum("i,ij->j", weights, grad)
+    groups = row_groups(x, t_x, T)
+    p = _pieces(r, alpha, s, beta, x.rows, t_x.rows, T.rows, groups)
+    n_T = len(groups[1].first)
+    i_tx, i_T, w = p["i_tx"], p["i_T"], p["w"]
+    ww = weights * w
+    grad = (np.einsum("g,gj->j", np.bincount(i_T, weights, n_T), p["base"])
+            + np.einsum("g,gj->j", np.bincount(i_tx, weights * p["c_tx"], len(groups[0].first)), p["dg_tx"])
+            - np.einsum("g,gj->j", np.bincount(i_T, weights * p["c_T"], n_T), p["dg_T"])
+            - np.einsum("g,gj->j", np.bincount(i_T, ww, n_T), p["d_alive"]))
+    grad[2] += ww.sum() / s
+    return dot(weights, p["ll"]), grad

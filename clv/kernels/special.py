@@ -55,8 +55,16 @@ def log1mexp(d: ArrayLike) -> NDArray[np.float64]:
     further out.
     """
     d = np.asarray(d, dtype=float)
+    near = d > -np.log(2.0)
+    if d.ndim == 0:
+        with np.errstate(divide="ignore"):
+            return np.log(-np.expm1(min(float(d), 0.0))) if near else np.log1p(-np.exp(d))
+    out = np.empty(d.shape)
     with np.errstate(divide="ignore"):
-        return np.where(d > -np.log(2.0), np.log(-np.expm1(np.minimum(d, 0.0))), np.log1p(-np.exp(d)))
+        out[near] = np.log(-np.expm1(np.minimum(d[near], 0.0)))
+        far = ~near
+        out[far] = np.log1p(-np.exp(d[far]))
+    return out
 
 
 def log_hyp2f1(a: ArrayLike, b: ArrayLike, c: ArrayLike, z: ArrayLike) -> NDArray[np.float64]:

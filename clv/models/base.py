@@ -19,7 +19,7 @@ import pandas as pd
 from scipy import optimize
 from threadpoolctl import threadpool_limits
 
-from clv.errors import ClvWarning, ConvergenceError, NotFittedError
+from clv.errors import ClvWarning, ConvergenceError, DataError, NotFittedError
 from clv.models.covariate_links import CovariateSupport
 from clv.models.results import FitResult
 from clv.output import write_text_atomic
@@ -359,15 +359,20 @@ class MLEModel(CovariateSupport):
         warm = self._warm_start(data)
         start = self._start() if warm is None else warm
         res = None
-        converged = False
+        converged = reuse = False
         if self._analytic_hessian and warm is not None:
             log_params, iterations, converged = self._newton(start, data)
         if not converged:
             res = self._minimise(start, data)
             log_params, iterations, converged = res.x, int(res.nit), bool(res.success)
             if self._analytic_gradient:
-                log_params = self._polish(log_params, self._hessian(log_params, data), data)
-        hess = self._hessian(log_params, data)
+                hess = self._hessian(log_params, data)
+                polished = self._polish(log_params, hess, data)
+                # A Hessian by differences costs two gradients per parameter: keep it when the polish barely moved.
+                reuse = not self._analytic_hessian and np.abs(polished - log_params).max() < 1e-6
+                log_params = polished
+        if not reuse:
+            hess = self._hessian(log_params, data)
         names = self._names()
         ll = self._loglik(self._natural(log_params), data)
         if not np.isfinite(ll):
@@ -494,6 +499,50 @@ class MLEModel(CovariateSupport):
         data = {"settings": self.get_params(), "result": self.result_.to_dict()}
         data["result"]["estimates"] = [float(v) for v in np.asarray(values, dtype=float)]
         return type(self).from_dict(data)
+
+    def _profile_params(self, covariates: Any) -> list[float]:
+        """The parameters of one covariate profile (a mapping column -> value, or a one-row DataFrame)."""
+        links = getattr(self, "links_", None)
+        if links is None:
+            return list(self._values())
+        profile = covariates if isinstance(covariates, pd.DataFrame) else pd.DataFrame([dict(covariates or {})])
+        if len(profile) != 1:
+            raise DataError(f"covariates: expected one profile (one row), got {len(profile)} rows")
+        rows = links.row_params(self.result_.estimates, links.design(profile))
+        return [float(np.asarray(v).reshape(-1)[0]) for v in rows]
+
+    def for_profile(self, covariates: Any) -> MLEModel:
+        """The model of one covariate profile: a model without covariates at that profile's parameters.
+
+        Everything written for models without covariates (new-customer value,
+        payback, :func:`clv.max_cac`, the expected-purchases curve) then
+        applies to customers with that profile. Standard errors are not
+        carried over (the copy has no covariance).
+
+        Parameters
+        ----------
+        covariates : mapping or pandas.DataFrame
+            One value per covariate column, e.g. ``{"region": "north", "first_order": 40.0}``,
+            or a one-row frame.
+
+        Returns
+        -------
+        MLEModel
+            Same class, no covariates, parameters ``theta_j exp(sign g . z)``.
+
+        Examples
+        --------
+        >>> import pandas as pd, clv
+        >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30")
+        >>> rfm["big"] = (rfm["monetary_value"] > 30).astype(int)
+        >>> bg = clv.BetaGeo(purchase_covariates=["big"]).fit(rfm)
+        >>> north = bg.for_profile({"big": 1})
+        >>> round(north.expected_purchases_new(52), 4) == round(bg.expected_purchases_new(52, covariates={"big": 1}), 4)
+        True
+        """
+        self._check_fitted()
+        settings = {k: v for k, v in self.get_params().items() if not k.endswith("_covariates") and k != "dropout_form"}
+        return type(self).from_params(dict(zip(self.param_names, self._profile_params(covariates))), **settings)
 
     @classmethod
     def from_params(cls, params: Mapping[str, float], **settings: Any) -> MLEModel:

@@ -72,6 +72,7 @@ class GammaGamma(MLEModel):
     param_names = gammagamma.PARAMS
     _default_start = (1.0, 1.0, 1.0)
     _analytic_gradient = True
+    _analytic_hessian = True
 
     def __init__(
         self,
@@ -132,12 +133,11 @@ class GammaGamma(MLEModel):
     def _row_derivatives(self, rows: list[Any], data: dict[str, Any], hessian: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         return gammagamma.row_derivatives(*rows, data["x"], data["m"], hessian=hessian)
 
-    def _spend_params(self, rfm: pd.DataFrame | None, covariates: Any = None) -> list[Any]:
-        """``p, q, v`` for each customer of ``rfm`` (or for a covariate profile when ``rfm`` is None)."""
+    def _spend_params(self, rfm: pd.DataFrame) -> list[Any]:
+        """``p, q, v`` for each customer of ``rfm`` (``v`` an array when spend covariates act)."""
         if getattr(self, "links_", None) is None:
             return list(self._values())
-        frame = rfm if rfm is not None else (covariates if isinstance(covariates, pd.DataFrame) else pd.DataFrame([dict(covariates or {})]))
-        return self.links_.row_params(self.result_.estimates, self._design_matrix(frame))  # type: ignore[union-attr]
+        return self.links_.row_params(self.result_.estimates, self._design_matrix(rfm))  # type: ignore[union-attr]
 
     @classmethod
     def _from_dict(cls, data: dict[str, Any]) -> GammaGamma:
@@ -209,5 +209,4 @@ class GammaGamma(MLEModel):
         >>> round(clv.GammaGamma().fit(rfm).population_mean_spend(), 2)
         35.17
         """
-        value = gammagamma.population_mean_spend(*self._spend_params(None, covariates))
-        return float(np.asarray(value).reshape(-1)[0])
+        return gammagamma.population_mean_spend(*self._profile_params(covariates))

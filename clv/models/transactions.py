@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 
 from clv.data.rfm_checks import check_rfm, resolve_weights
-from clv.errors import DataError
 from clv.kernels.design import Column, Groups, dot
 from clv.models.base import MLEModel
 from clv.models.covariate_links import Group
@@ -175,15 +174,6 @@ class TransactionModel(MLEModel):
         if Z is None:
             return list(self._values())
         return self.links_.row_params(self.result_.estimates, Z)  # type: ignore[union-attr]
-
-    def _profile_params(self, covariates: Any) -> list[Any]:
-        """The parameters of a covariate profile (a mapping column -> value, or a one-row DataFrame)."""
-        if getattr(self, "links_", None) is None:
-            return list(self._values())
-        profile = covariates if isinstance(covariates, pd.DataFrame) else pd.DataFrame([dict(covariates or {})])
-        if len(profile) != 1:
-            raise DataError(f"covariates: expected one profile (one row), got {len(profile)} rows")
-        return [float(np.asarray(v).reshape(-1)[0]) for v in self._customer_params(profile)]
 
     # -- predictions -------------------------------------------------------------
     def purchase_rate(self, rfm: pd.DataFrame) -> pd.Series:
