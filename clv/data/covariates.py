@@ -173,7 +173,7 @@ class CovariateEncoding:
     @staticmethod
     def _indicators(series: pd.Series, levels: Sequence[Any]) -> np.ndarray:
         values = series.astype(object) if isinstance(series.dtype, pd.CategoricalDtype) else series
-        row_codes = np.asarray(pd.Categorical(values, categories=list(levels)).codes)
+        row_codes = pd.Index(list(levels), dtype=object).get_indexer(values.astype(object).map(_plain))
         unknown = row_codes < 0
         if unknown.any():
             row = int(np.argmax(unknown))

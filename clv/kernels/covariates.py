@@ -29,7 +29,7 @@ from typing import Iterable
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["chain_gradient", "chain_hessian", "link_map", "row_params", "to_log_scale"]
+__all__ = ["chain_gradient", "chain_hessian", "link_map", "profile_totals", "row_params"]
 
 
 def link_map(n_params: int, n_columns: int, n_coords: int, terms: Iterable[tuple[int, int, int, float]]) -> NDArray[np.float64]:
@@ -60,35 +60,33 @@ def row_params(theta: NDArray[np.float64], M: NDArray[np.float64], Z: NDArray[np
     return rows
 
 
-def to_log_scale(theta: NDArray[np.float64], grad: NDArray[np.float64],
-                 hess: NDArray[np.float64] | None = None) -> tuple[NDArray[np.float64], NDArray[np.float64] | None]:
-    """Per-row derivatives in ``theta`` (``(n, k)`` and ``(n, k, k)``) turned into derivatives in ``log theta``.
+def profile_totals(theta: NDArray[np.float64], grad: NDArray[np.float64], hess: NDArray[np.float64] | None, w: NDArray[np.float64],
+                   profile: NDArray[np.intp], n_profiles: int) -> tuple[NDArray[np.float64], NDArray[np.float64] | None]:
+    """Weighted sums, per covariate profile, of the per-row derivatives in ``log theta``.
 
-    ``G_log = theta G`` and ``H_log = theta theta' H + diag(theta G)``.
+    ``G_log = theta G`` and ``H_log = theta theta' H + diag(theta G)``; rows
+    with equal covariates share ``z``, so the chain rule needs only these sums
+    (shapes ``(P, k)`` and ``(P, k, k)`` for ``P`` profiles).
     """
+    k = theta.shape[1]
     g_log = theta * grad
+    g_tot = np.stack([np.bincount(profile, w * g_log[:, j], n_profiles) for j in range(k)], axis=1)
     if hess is None:
-        return g_log, None
-    h_log = theta[:, :, None] * theta[:, None, :] * hess
-    idx = np.arange(theta.shape[1])
-    h_log[:, idx, idx] += g_log
-    return g_log, h_log
-
-
-def chain_gradient(M: NDArray[np.float64], Z1: NDArray[np.float64], w: NDArray[np.float64], g_log: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Total gradient in the optimiser's coordinates ``u`` (module docstring)."""
-    S = np.einsum("iq,ij->jq", w[:, None] * Z1, g_log)
-    return np.einsum("jq,jqp->p", S, M)
-
-
-def chain_hessian(M: NDArray[np.float64], Z1: NDArray[np.float64], w: NDArray[np.float64], h_log: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Total Hessian in ``u`` (module docstring); only the upper triangle of ``h_log`` in ``j, l`` is read."""
-    k = h_log.shape[1]
-    P = M.shape[2]
-    hess = np.zeros((P, P))
-    wz = w[:, None] * Z1
+        return g_tot, None
+    h_tot = np.empty((n_profiles, k, k))
     for j in range(k):
         for l in range(j, k):
-            block = M[j].T @ np.einsum("iq,ir->qr", h_log[:, j, l][:, None] * wz, Z1) @ M[l]
-            hess += block if j == l else block + block.T
-    return hess
+            entry = theta[:, j] * theta[:, l] * hess[:, j, l] + (g_log[:, j] if j == l else 0.0)
+            h_tot[:, j, l] = h_tot[:, l, j] = np.bincount(profile, w * entry, n_profiles)
+    return g_tot, h_tot
+
+
+def chain_gradient(M: NDArray[np.float64], Z1: NDArray[np.float64], g_tot: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Total gradient in the optimiser's coordinates ``u`` from per-profile sums (module docstring); ``Z1`` per profile."""
+    return np.einsum("jq,jqp->p", np.einsum("iq,ij->jq", Z1, g_tot), M)
+
+
+def chain_hessian(M: NDArray[np.float64], Z1: NDArray[np.float64], h_tot: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Total Hessian in ``u`` from per-profile sums (module docstring); ``Z1`` per profile."""
+    C = np.einsum("ijl,iq,ir->jlqr", h_tot, Z1, Z1)
+    return np.einsum("jqp,jlqr,lrs->ps", M, C, M)

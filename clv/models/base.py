@@ -356,7 +356,8 @@ class MLEModel(CovariateSupport):
         )
         # Newton's method is quick from near the optimum but can wander from a poor start,
         # so it is used only after a warm start; otherwise L-BFGS-B leads and Newton polishes.
-        warm = self._warm_start(data)
+        # A warm start pays only when Newton's method follows; L-BFGS-B gains little from a better start.
+        warm = self._warm_start(data) if self._analytic_hessian else None
         start = self._start() if warm is None else warm
         res = None
         converged = reuse = False

@@ -17,6 +17,7 @@ import pandas as pd
 
 from clv.data.covariates import CovariateEncoding
 from clv.kernels import covariates as link
+from clv.kernels.design import Column, Groups
 
 __all__ = ["CovariateLinks", "Group"]
 
@@ -117,7 +118,9 @@ class CovariateSupport:
 
     def _covariate_fit_data(self, Z: np.ndarray) -> dict[str, Any]:
         assert self.links_ is not None
-        return {"Z": Z, "Z1": np.column_stack([np.ones(len(Z)), Z]), "M": self.links_.link_map()}
+        profiles = Groups.of(np.zeros(len(Z), dtype=np.intp), *(Column.of(z).index for z in Z.T))
+        Z1 = np.column_stack([np.ones(len(profiles.first)), Z[profiles.first]])
+        return {"Z": Z, "Z1": Z1, "M": self.links_.link_map(), "profile": profiles.index}
 
     def _row_derivatives(self, rows: list[Any], data: dict[str, Any], hessian: bool) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
         """Per-customer log-likelihood, gradient ``(n, k)`` and Hessian ``(n, k, k)`` at per-customer parameters ``rows``.
@@ -138,7 +141,7 @@ class CovariateSupport:
             return None
         n = len(data["Z"])
         theta_rows = np.column_stack([np.broadcast_to(v, (n,)) for v in rows])
-        g_log, h_log = link.to_log_scale(theta_rows, grad, hess)
         w, M, Z1 = data["w"], data["M"], data["Z1"]
+        g_tot, h_tot = link.profile_totals(theta_rows, grad, hess if hessian else None, w, data["profile"], len(Z1))
         total = float(np.einsum("i,i->", w, ll))
-        return total, link.chain_gradient(M, Z1, w, g_log), (link.chain_hessian(M, Z1, w, h_log) if hessian else None)
+        return total, link.chain_gradient(M, Z1, g_tot), (link.chain_hessian(M, Z1, h_tot) if hessian else None)

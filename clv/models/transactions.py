@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from clv.data.rfm_checks import check_rfm, resolve_weights
-from clv.kernels.design import Column, Groups, dot
+from clv.kernels.design import Column, dot
 from clv.models.base import MLEModel
 from clv.models.covariate_links import Group
 
@@ -122,8 +122,7 @@ class TransactionModel(MLEModel):
         columns = {"x_col": Column.of(x), "t_x_col": Column.of(t_x), "T_col": Column.of(T)}
         extra = {} if Z is None else self._covariate_fit_data(Z)
         if Z is not None and hasattr(self._kernel, "row_groups"):
-            profile = Groups.of(np.zeros(len(Z), dtype=np.intp), *(Column.of(z).index for z in Z.T)).index
-            extra["groups"] = self._kernel.row_groups(columns["x_col"], columns["t_x_col"], columns["T_col"], profile)
+            extra["groups"] = self._kernel.row_groups(columns["x_col"], columns["t_x_col"], columns["T_col"], extra["profile"])
         return {"x": x, "t_x": t_x, "T": T, "w": w, "n_obs": float(w.sum()), "n_unique": len(w), **columns, **extra}
 
     def _warm_start(self, data: dict[str, Any]) -> np.ndarray | None:
