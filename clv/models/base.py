@@ -497,7 +497,7 @@ class MLEModel(CovariateSupport):
         statistics are kept; like :meth:`from_params` it is built by
         :meth:`from_dict`, the one constructor of a model at given parameters.
         """
-        data = {"settings": self.get_params(), "result": self.result_.to_dict()}
+        data = self.to_dict()  # settings, result and the covariate encoding
         data["result"]["estimates"] = [float(v) for v in np.asarray(values, dtype=float)]
         return type(self).from_dict(data)
 

@@ -144,6 +144,8 @@ def test_interval_of_a_coefficient_is_symmetric(rfm):
     assert row["estimate"] - row["lower 95%"] == pytest.approx(row["upper 95%"] - row["estimate"])
     draws = bg.result_.sample_params(4000, seed=0)
     assert draws["purchase:big"].std() == pytest.approx(row["std_err"], rel=0.05)
+    at_draw = bg.with_params(draws.iloc[0].to_numpy())  # a parameter draw keeps the covariates
+    assert at_draw.links_ is not None and list(at_draw.params_.index) == list(bg.params_.index)
     assert (draws["purchase:big"] < 0).any() or row["estimate"] - 4 * row["std_err"] > 0
 
 
