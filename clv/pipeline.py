@@ -12,7 +12,7 @@ writes the report atomically. The CLI only parses arguments into a
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ import pandas as pd
 from clv.channels import PosteriorChannelModels, channel_report, fit_channel_models
 from clv.data import read_acquisitions, read_channel_spend, read_transactions, rfm_summary
 from clv.errors import DataError
+from clv.valuation import DEFAULT_MARGIN
 
 __all__ = ["UNATTRIBUTED", "ReportConfig", "channel_of", "read_rfm", "run_report"]
 
@@ -38,7 +39,14 @@ def _silent(message: str) -> None:
 class ReportConfig:
     """Everything :func:`run_report` needs: input files, valuation settings, model and output.
 
-    The defaults are those of ``clv report``. ``progress`` receives one short
+    The defaults are those of ``clv report``. ``transaction_columns``,
+    ``acquisition_columns`` and ``spend_columns`` are keyword arguments of
+    :func:`clv.read_transactions`, :func:`clv.read_acquisitions` and
+    :func:`clv.read_channel_spend` (column names, ``date_format``); the
+    report needs amounts. ``watchlist_size`` is the length of
+    ``watchlist.csv``; ``backtest_holdout`` the backtest's holdout in time
+    units (default: the last quarter of the span, at least 13 weeks; see
+    :func:`clv.operations.default_holdout`). ``progress`` receives one short
     text per step (the CLI prints them to stderr; the library never prints);
     ``sampler_progress`` shows the Bayesian sampler's own progress bar.
     """
@@ -50,7 +58,7 @@ class ReportConfig:
     horizon: float = 52.0
     time_unit: str = "W"
     discount_rate: float = 0.1
-    margin: float = 0.3
+    margin: float = DEFAULT_MARGIN
     model_kind: str = "mle"
     transaction_model: str = "bgnbd"
     seed: int = 1
@@ -62,14 +70,20 @@ class ReportConfig:
     chains: int = 2
     engine: str = "pandas"
     spark_master: str = "local[*]"
+    watchlist_size: int = 200
+    backtest_holdout: float | None = None
+    transaction_columns: dict[str, Any] = field(default_factory=dict)
+    acquisition_columns: dict[str, Any] = field(default_factory=dict)
+    spend_columns: dict[str, Any] = field(default_factory=dict)
     progress: Progress = _silent
     sampler_progress: bool = False
 
 
-def read_rfm(transactions: str, observation_end: str | None, time_unit: str, progress: Progress = _silent) -> tuple[Any, Any]:
-    """Read a transaction file and summarise it: ``(transactions, rfm)``."""
+def read_rfm(transactions: str, observation_end: str | None, time_unit: str, progress: Progress = _silent,
+             columns: Mapping[str, Any] | None = None) -> tuple[Any, Any]:
+    """Read a transaction file (``columns``: keyword arguments of :func:`clv.read_transactions`) and summarise it."""
     progress(f"reading {transactions}")
-    tx = read_transactions(transactions)
+    tx = read_transactions(transactions, **dict(columns or {}))
     rfm = rfm_summary(tx, observation_end=observation_end, time_unit=time_unit)
     progress(f"{len(tx):,} transactions, {len(rfm):,} customers, observation end {rfm.attrs['observation_end']}")
     return tx, rfm
@@ -108,6 +122,8 @@ def _spark_inputs(acquisitions: Any, config: ReportConfig) -> tuple[Any, Any, An
     """Summary, per-channel fits and scores computed on Spark (clv.spark.report_inputs)."""
     if config.model_kind == "bayes":
         raise DataError("--engine spark supports --model mle only")
+    if config.transaction_columns.get("date_format") is not None:
+        raise DataError("--date-format is not supported with --engine spark (Spark reads typed dates); use --engine pandas")
     try:
         from pyspark.errors import PySparkException
 
@@ -120,6 +136,7 @@ def _spark_inputs(acquisitions: Any, config: ReportConfig) -> tuple[Any, Any, An
             config.transactions, acquisitions, master=config.spark_master, progress=config.progress,
             observation_end=config.observation_end, time_unit=config.time_unit, horizon=config.horizon,
             discount_rate=config.discount_rate, margin=config.margin, transaction_model=config.transaction_model,
+            **{k: v for k, v in config.transaction_columns.items() if k in ("customer", "date", "amount")},
         )
     except ImportError as exc:
         raise DataError(str(exc)) from None
@@ -154,7 +171,7 @@ def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
     >>> sim.acquisitions.to_csv(folder / "acq.csv", index=False)
     >>> out = clv.run_report({"transactions": str(folder / "tx.csv"), "acquisitions": str(folder / "acq.csv"),
     ...                       "out": str(folder / "report"), "n_draws": 20})
-    >>> sorted(p.name for p in out.iterdir())[:3]
+    >>> [name for name in sorted(p.name for p in out.iterdir()) if name.startswith("c")]
     ['channels.csv', 'cohorts.csv', 'customers.csv']
     """
     if not isinstance(config, ReportConfig):
@@ -164,31 +181,50 @@ def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
         config = ReportConfig(**config)
     from clv.reports import default_sections, write_report
     from clv.reports.lifecycle_section import lifecycle_extra, with_lifecycle
+    from clv.reports.operations_sections import with_operations
 
     say = config.progress
-    acq = read_acquisitions(config.acquisitions)
-    sp = read_channel_spend(config.spend) if config.spend else None
+    acq = read_acquisitions(config.acquisitions, **config.acquisition_columns)
+    sp = read_channel_spend(config.spend, **config.spend_columns) if config.spend else None
     say(f"{len(acq):,} acquisitions in {acq['channel'].nunique()} channels" + (f"; {len(sp):,} spend rows" if sp is not None else ""))
     tx, rfm, models, scores = _fit_and_score(acq, config)
     report = channel_report(scores, acq, spend=sp, transactions=tx, rfm=rfm, models=models, horizon=config.horizon,
                             discount_rate=config.discount_rate, margin=config.margin, time_unit=config.time_unit,
                             n_draws=config.n_draws, seed=config.seed, progress=say)
     say("placing customers in lifecycle stages")
-    extra = lifecycle_extra(scores, rfm, models, acq.set_index("customer_id")["channel"], seed=config.seed)
+    extra = lifecycle_extra(scores, rfm, models, acq.set_index("customer_id")["channel"], seed=config.seed,
+                            top=config.watchlist_size, transactions=tx)
+    extra.update(_operations(tx, acq, models, rfm, config))
     say(f"writing the report to {config.out}")
     inputs = {"transactions file": str(config.transactions), "acquisitions file": str(config.acquisitions),
               "spend file": str(config.spend) if config.spend else "none"}
     out = write_report(report, config.out, currency=config.currency, inputs=inputs, title=config.title,
-                       sections=with_lifecycle(default_sections()), extra=extra)
+                       sections=with_operations(with_lifecycle(default_sections())), extra=extra)
     say(f"done: {Path(config.out) / 'index.html'}")
     return out
 
 
+def _operations(tx: Any, acq: pd.DataFrame, models: Any, rfm: pd.DataFrame, config: ReportConfig) -> dict[str, Any]:
+    """Retention by cohort and the backtest (:func:`clv.operations.operations_extra`); not on Spark, which keeps no log here."""
+    from clv.operations import operations_extra
+
+    if tx is None:
+        note = "not available with --engine spark (the transaction log stays on Spark)"
+        return {"retention": None, "backtest": None, "backtest_note": note}
+    tms = models.point_transaction_models(seed=config.seed)
+    return operations_extra(tx, acq, tms, observation_end=rfm.attrs["observation_end"], time_unit=config.time_unit,
+                            holdout=config.backtest_holdout, progress=config.progress)
+
+
 def _fit_and_score(acq: pd.DataFrame, config: ReportConfig) -> tuple[Any, Any, Any, Any]:
     """``(transactions, rfm, channel models, scores)`` on the chosen engine and model."""
+    if config.transaction_columns.get("amount", "amount") is None:
+        raise DataError("the report values customers, and lifetime value needs purchase amounts: name the amount column "
+                        "(--amount-column); clv fit and clv score also work without amounts")
     if config.engine == "spark":
         return _spark_inputs(acq, config)
-    tx, rfm = read_rfm(config.transactions, config.observation_end, config.time_unit, config.progress)
+    tx, rfm = read_rfm(config.transactions, config.observation_end, config.time_unit, config.progress,
+                       columns=config.transaction_columns)
     if config.model_kind == "bayes":
         models = _bayes_models(rfm, acq, config)
     else:

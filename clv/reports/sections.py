@@ -149,15 +149,19 @@ class SummarySection(Section):
         items = "".join(f'<li><span class="{k}">{esc(name)}</span> {esc(text)}</li>' for k, name, text in self._lines(ctx))
         totals = (f"{fmt_int(t['customers'].sum())} acquired customers in {fmt_int((t['customers'] > 0).sum())} channels, "
                   f"acquisition spend {fmt_money(np.nansum(t['spend']))} {ctx.currency}".strip())
+        backtest = ctx.extra.get("backtest")
+        track = f'<p class="verdict">Track record: {esc(backtest.summary(currency=ctx.currency))}</p>' if backtest else ""
         return (
             f'<p class="note">{esc(totals)}. Observation end {esc(s["observation_end"])}; horizon '
             f'{esc(fmt_number(s["horizon"], 0))} {esc(ctx.unit)}; annual discount rate {esc(fmt_pct(s["discount_rate"]))}; '
             f'margin {esc(fmt_pct(s["margin"]))}. Channels ranked by LTV:CAC.</p>'
-            f'<ul class="verdict">{items}</ul>'
+            f'<ul class="verdict">{items}</ul>{track}'
         )
 
     def markdown(self, ctx: ReportContext) -> str:
-        return "\n".join(f"- **{md_escape(name)}** {md_escape(text)}" for _, name, text in self._lines(ctx))
+        lines = "\n".join(f"- **{md_escape(name)}** {md_escape(text)}" for _, name, text in self._lines(ctx))
+        backtest = ctx.extra.get("backtest")
+        return lines + (f"\n\nTrack record: {md_escape(backtest.summary(currency=ctx.currency))}" if backtest else "")
 
     def summary(self, ctx: ReportContext) -> dict[str, Any]:
         return _verdicts(ctx.channels.table)
@@ -310,6 +314,7 @@ _RECON_TEXT = [
     ("value_of_customers_without_acquisition", "their expected future margin (not in any channel)"),
     ("acquisitions_without_transactions", "acquired customers without transactions (counted with zero value)"),
     ("acquisitions_after_observation_end", "acquisitions after the observation end (excluded)"),
+    ("acquired_after_first_purchase", "customers whose acquisition date is after their first purchase (kept; cohort = acquisition month)"),
     ("transactions_after_observation_end", "transaction rows after the observation end (excluded)"),
     ("customers_with_own_cost", "customers with their own cost in the acquisition table"),
     ("customers_without_cost", "acquired customers without any cost data (left out of CAC)"),
@@ -328,8 +333,9 @@ class ReconciliationSection(Section):
         items = []
         for key, text in _RECON_TEXT:
             value = r.get(key, 0)
-            shown = fmt_money(value) if isinstance(value, float) else fmt_int(value)
+            shown = "n/a" if value is None else fmt_money(value) if isinstance(value, float) else fmt_int(value)
             items.append(f"{text}: {shown}")
+        items.append(f"cohorts group customers by the month of: {r.get('cohort_date', 'acquired_at')} (acquisition table)")
         for key, text in (("channels_with_spend_but_no_customers", "channels with spend but no customers"),
                           ("zero_cost_channels", "zero-cost channels (LTV:CAC not applicable)"),
                           ("channels_without_cost_data", "channels without any cost data")):
@@ -346,7 +352,8 @@ class ReconciliationSection(Section):
         return "\n".join(f"- {md_escape(i)}" for i in self._items(ctx))
 
     def summary(self, ctx: ReportContext) -> dict[str, Any]:
-        return {"counts": {k: ctx.channels.reconciliation.get(k) for k, _ in _RECON_TEXT}}
+        r = ctx.channels.reconciliation
+        return {"counts": {k: r.get(k) for k, _ in _RECON_TEXT}, "cohort_date": r.get("cohort_date", "acquired_at")}
 
 
 class MethodSection(Section):
