@@ -173,6 +173,22 @@ class TransactionModel(MLEModel):
         x, t_x, T = self._arrays(rfm)
         return pd.Series(self._kernel.loglik(*self._customer_params(rfm), x, t_x, T), index=rfm.index, name="loglik")
 
+    def _by_profile(self, rfm: pd.DataFrame, compute: Any) -> np.ndarray:
+        """``compute(params, x, t_x, T)`` for kernels that need scalar parameters: once per distinct covariate profile."""
+        x, t_x, T = self._arrays(rfm)
+        Z = self._design_matrix(rfm)
+        if Z is None:
+            return np.asarray(compute(list(self._values()), x, t_x, T), dtype=float)
+        _, inverse = np.unique(Z, axis=0, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        params = self._customer_params(rfm)
+        out = np.empty(len(x))
+        for g in range(int(inverse.max()) + 1):
+            sel = inverse == g
+            first = int(np.argmax(sel))
+            out[sel] = compute([v if np.ndim(v) == 0 else float(v[first]) for v in params], x[sel], t_x[sel], T[sel])
+        return out
+
     def _customer_params(self, rfm: pd.DataFrame) -> list[Any]:
         """The parameters of each customer of ``rfm``: floats without covariates, per-customer arrays where covariates act."""
         Z = self._design_matrix(rfm)
@@ -294,8 +310,7 @@ class TransactionModel(MLEModel):
             raise DataError(f"n must be a whole number of purchases >= 0, got {n!r}")
         if not (np.isfinite(t) and t >= 0):
             raise DataError(f"t must be a horizon >= 0, got {t}")
-        x, t_x, T = self._arrays(rfm)
-        value = self._kernel.conditional_pmf(float(n), float(t), *self._customer_params(rfm), x, t_x, T)
+        value = self._by_profile(rfm, lambda params, x, t_x, T: self._kernel.conditional_pmf(float(n), float(t), *params, x, t_x, T))
         return pd.Series(value, index=rfm.index, name="probability")
 
     def probability_no_purchase(self, rfm: pd.DataFrame, t: float) -> pd.Series:
@@ -427,8 +442,8 @@ class TransactionModel(MLEModel):
         """
         if not (np.isfinite(delta) and delta > 0):
             raise DataError(f"delta must be a positive continuous discount rate per time unit, got {delta}")
-        x, t_x, T = self._arrays(rfm)
-        return pd.Series(self._kernel.dert(delta, *self._customer_params(rfm), x, t_x, T), index=rfm.index, name="dert")
+        value = self._by_profile(rfm, lambda params, x, t_x, T: self._kernel.dert(delta, *params, x, t_x, T))
+        return pd.Series(value, index=rfm.index, name="dert")
 
     def expected_purchases_new(self, t: Any, *, covariates: Any = None) -> Any:
         """Expected repeat purchases of a newly acquired customer in ``(0, t]``.

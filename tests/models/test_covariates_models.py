@@ -104,6 +104,10 @@ def test_predictions_equal_the_plain_model_at_each_profile(rfm):
             np.testing.assert_allclose(model.probability_alive(rows), plain.probability_alive(rows), rtol=1e-12)
             np.testing.assert_allclose(model.expected_purchases(rows, 39), plain.expected_purchases(rows, 39), rtol=1e-12)
             np.testing.assert_allclose(model.expected_purchases_curve(rows, [13, 52]), plain.expected_purchases_curve(rows, [13, 52]), rtol=1e-12)
+            np.testing.assert_allclose(model.probability_alive(rows, at=10), plain.probability_alive(rows, at=10), rtol=1e-12)
+            np.testing.assert_allclose(model.conditional_pmf(rows, 1, 39), plain.conditional_pmf(rows, 1, 39), rtol=1e-12)
+            dert = model.discounted_expected_transactions(rows, 0.002)
+            np.testing.assert_allclose(dert, plain.discounted_expected_transactions(rows, 0.002), rtol=1e-12)
             profile = {"big": big, "region": region}
             assert model.expected_purchases_new(26, covariates=profile) == pytest.approx(plain.expected_purchases_new(26), rel=1e-12)
             assert model.probability_of_purchases(1, 26, covariates=profile) == pytest.approx(plain.probability_of_purchases(1, 26), rel=1e-12)
