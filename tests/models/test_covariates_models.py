@@ -27,14 +27,20 @@ MODELS = [
 ]
 
 
-@pytest.mark.parametrize("make", MODELS)
-def test_gradient_matches_numerical(make, rfm):
+def _fit_data(make, rfm):
+    """A model, its fitting data and a point ``u = (log theta, g)`` away from the optimum."""
     model = make()
     model._learn_covariates(rfm)
     data = model._prepare(rfm, None)
     u = np.r_[np.log([0.5, 5.0, 0.8, 2.0][: len(model.param_names)]), np.linspace(-0.3, 0.3, len(model.coef_names_))]
     if isinstance(model, clv.GammaGamma):
         u[:3] = np.log([6.0, 3.7, 15.0])
+    return model, data, u
+
+
+@pytest.mark.parametrize("make", MODELS)
+def test_gradient_matches_numerical(make, rfm):
+    model, data, u = _fit_data(make, rfm)
     _, grad, _ = model._u_derivatives(u, data)
     numeric = model._numeric_gradient(u, data, h=1e-5)
     np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-5 * np.abs(numeric).max())
@@ -42,12 +48,7 @@ def test_gradient_matches_numerical(make, rfm):
 
 @pytest.mark.parametrize("make", [MODELS[0], MODELS[4]])
 def test_analytic_hessian_matches_differences_of_the_gradient(make, rfm):
-    model = make()
-    model._learn_covariates(rfm)
-    data = model._prepare(rfm, None)
-    u = np.r_[np.log([0.5, 5.0, 0.8, 2.0][: len(model.param_names)]), np.linspace(-0.3, 0.3, len(model.coef_names_))]
-    if isinstance(model, clv.GammaGamma):
-        u[:3] = np.log([6.0, 3.7, 15.0])
+    model, data, u = _fit_data(make, rfm)
     _, _, hess = model._u_derivatives(u, data, hessian=True)
     h = 1e-5
     numeric = np.array([(model._log_gradient(u + h * e, data) - model._log_gradient(u - h * e, data)) / (2 * h) for e in np.eye(len(u))])
