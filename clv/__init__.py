@@ -19,6 +19,7 @@ from clv.channels import (
 )
 from clv.data import (
     Simulation,
+    attach_covariates,
     calibration_holdout,
     read_acquisitions,
     read_channel_spend,
@@ -86,6 +87,7 @@ __all__ = [
     "__version__",
     "ab_test",
     "alive_history",
+    "attach_covariates",
     "backtest",
     "calibration_holdout",
     "channel_report",

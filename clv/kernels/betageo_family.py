@@ -21,7 +21,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special, stats
 
 from clv.kernels.backend import NUMPY, Backend
-from clv.kernels.design import Column, dot
+from clv.kernels.design import Column, Groups, dot
 from clv.kernels.special import alive_expectation, exp_sinh_rule, hyp2f1, log_hyp2f1
 
 __all__ = [
@@ -35,6 +35,8 @@ __all__ = [
     "probability_of_purchases",
     "probability_purchase_between",
     "purchase_rate",
+    "row_derivatives",
+    "row_groups",
     "simulate_future",
 ]
 
@@ -97,7 +99,7 @@ def expected_purchases_if_alive(
     with np.errstate(divide="ignore", invalid="ignore"):  # entries at the pole are replaced below
         value = alive_expectation(t, r, alpha, a, c, x, T)
     if np.any(near_pole):
-        delta = min(1e-4, b / 2)
+        delta = np.minimum(1e-4, np.asarray(b) / 2)
         up = alive_expectation(t, r, alpha, a, c + delta, x, T)
         down = alive_expectation(t, r, alpha, a, c - delta, x, T)
         value = np.where(near_pole, (up + down) / 2, value)
@@ -235,6 +237,76 @@ def derivatives(
     return float(ll), grad, hess
 
 
+def _count_terms(r: float, a: NDArray, b: NDArray, x: NDArray, k: int, hessian: bool) -> dict[str, NDArray]:
+    """The special-function terms of :func:`row_derivatives`, which depend on ``(x, a, b)`` only."""
+    terms = {
+        "ll": special.gammaln(r + x) - special.gammaln(r) + special.gammaln(a + b) + special.gammaln(b + x + k)
+        - special.gammaln(b) - special.gammaln(a + b + x + k),
+        "d_r": special.digamma(r + x) - special.digamma(r),
+        "d_ab": special.digamma(a + b) - special.digamma(a + b + x + k),
+        "d_b": special.digamma(b + x + k) - special.digamma(b),
+    }
+    if hessian:
+        terms["t_r"] = special.polygamma(1, r + x) - special.polygamma(1, r)
+        terms["t_ab"] = special.polygamma(1, a + b) - special.polygamma(1, a + b + x + k)
+        terms["t_b"] = special.polygamma(1, b + x + k) - special.polygamma(1, b)
+    return terms
+
+
+def row_groups(x: Column, t_x: Column, T: Column, profile: NDArray[np.intp]) -> Groups:
+    """Rows grouped by ``(x, covariate profile)``: the special functions of :func:`row_derivatives` depend on nothing else."""
+    return Groups.of(x.index, profile)
+
+
+def row_derivatives(
+    r: float, alpha: NDArray, a: NDArray, b: NDArray, x: NDArray, t_x: NDArray, T: NDArray, *, k: int, hessian: bool = False,
+    groups: Groups | None = None,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64] | None]:
+    """Per-customer log-likelihood, gradient ``(n, 4)`` and Hessian ``(n, 4, 4)`` in ``(r, alpha_i, a_i, b_i)``.
+
+    The same formulas as :func:`derivatives` (module docstring), not summed, so
+    that ``alpha, a, b`` may differ by customer (covariates, see
+    :mod:`clv.kernels.covariates`). With ``groups`` (:func:`row_groups`) the
+    special functions are evaluated once per distinct ``(x, profile)``.
+    """
+    x, t_x, T, alpha, a, b = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x, t_x, T, alpha, a, b)))
+    if groups is None:
+        terms = _count_terms(r, a, b, x, k, hessian)
+    else:
+        terms = {name: v[groups.index] for name, v in _count_terms(r, a[groups.first], b[groups.first], x[groups.first], k, hessian).items()}
+    has = x + k > 0
+    bxk = np.where(has, b + x + k - 1.0, 1.0)
+    rx = r + x
+    log_aT, log_atx = np.log(alpha + T), np.log(alpha + t_x)
+    inv_aT, inv_atx, inv_bxk = 1.0 / (alpha + T), 1.0 / (alpha + t_x), 1.0 / bxk
+    alive = -rx * log_aT
+    with np.errstate(divide="ignore"):
+        dead = np.where(has, np.log(a) - np.log(bxk), -np.inf) - rx * log_atx
+    mix = np.logaddexp(alive, dead)
+    w = np.exp(dead - mix)
+    ll = terms["ll"] + r * np.log(alpha) + mix
+    d_ab = terms["d_ab"]
+    grad = np.stack([
+        terms["d_r"] + np.log(alpha) - (1 - w) * log_aT - w * log_atx,
+        r / alpha - (1 - w) * rx * inv_aT - w * rx * inv_atx,
+        d_ab + w / a,
+        d_ab + terms["d_b"] - w * inv_bxk,
+    ], axis=1)
+    if not hessian:
+        return ll, grad, None
+    t_ab = terms["t_ab"]
+    v = w * (1.0 - w)
+    delta = np.stack([log_aT - log_atx, rx * (inv_aT - inv_atx), 1.0 / a, -inv_bxk], axis=1)  # dD - dA
+    hess = v[:, None, None] * delta[:, :, None] * delta[:, None, :]
+    hess[:, 0, 0] += terms["t_r"]
+    hess[:, 0, 1] += 1.0 / alpha - (1 - w) * inv_aT - w * inv_atx
+    hess[:, 1, 1] += -r / alpha**2 + (1 - w) * rx * inv_aT**2 + w * rx * inv_atx**2
+    hess[:, 2, 2] += t_ab - w / a**2
+    hess[:, 2, 3] += t_ab
+    hess[:, 3, 3] += t_ab + terms["t_b"] + w * inv_bxk**2
+    hess[:, 1, 0] = hess[:, 0, 1]
+    hess[:, 3, 2] = hess[:, 2, 3]
+    return ll, grad, hess
 def dert_if_alive(delta: float, r: float, alpha: float, a: float, b: float, x: ArrayLike, T: ArrayLike, *, k: int) -> NDArray[np.float64]:
     """Discounted expected residual transactions of a customer alive at ``T``, continuous discounting at ``delta`` per time unit.
 

@@ -18,7 +18,7 @@ from scipy import special
 
 from clv.kernels import betageo_family as family
 from clv.kernels.backend import NUMPY, Backend
-from clv.kernels.design import Column
+from clv.kernels.design import Column, Groups
 
 PARAMS = ("r", "alpha", "a", "b")
 
@@ -37,6 +37,8 @@ __all__ = [
     "probability_of_purchases",
     "probability_purchase_between",
     "purchase_rate",
+    "row_derivatives",
+    "row_groups",
     "simulate_future",
 ]
 
@@ -96,6 +98,15 @@ def probability_of_purchases(n: ArrayLike, t: ArrayLike, r: float, alpha: float,
     return family.probability_of_purchases(n, t, r, alpha, a, b, k=0)
 
 
+def row_derivatives(
+    r: float, alpha: ArrayLike, a: ArrayLike, b: ArrayLike, x: ArrayLike, t_x: ArrayLike, T: ArrayLike, *, hessian: bool = False,
+    groups: Groups | None = None,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64] | None]:
+    """Per-customer log-likelihood (eq. 6), gradient and Hessian in ``(r, alpha_i, a_i, b_i)``, for per-customer parameters."""
+    return family.row_derivatives(r, alpha, a, b, x, t_x, T, k=0, hessian=hessian, groups=groups)  # type: ignore[arg-type]
+
+
+row_groups = family.row_groups
 def probability_purchase_between(t0: ArrayLike, t1: ArrayLike, r: float, alpha: float, a: float, b: float) -> NDArray[np.float64]:
     """P(a new customer makes at least one repeat purchase in ``(t0, t1]``) under Fader, Hardie & Lee (2005)'s model.
 

@@ -18,7 +18,7 @@ from clv.kernels.design import dot
 
 PARAMS = ("p", "q", "v")
 
-__all__ = ["PARAMS", "expected_spend", "loglik", "loglik_grad", "population_mean_spend", "simulate_revenue"]
+__all__ = ["PARAMS", "expected_spend", "loglik", "loglik_grad", "loglik_hessian", "population_mean_spend", "row_derivatives", "simulate_revenue"]
 
 
 def loglik(p: Any, q: Any, v: Any, x: Any, m: Any, *, backend: Backend = NUMPY) -> Any:
@@ -43,18 +43,48 @@ def loglik_grad(
     params: NDArray[np.float64], x: NDArray[np.float64], m: NDArray[np.float64], weights: NDArray[np.float64]
 ) -> tuple[float, NDArray[np.float64]]:
     """Weighted total log-likelihood and its analytic gradient in ``(p, q, v)``."""
-    p, q, v = params
+    ll, grad, _ = row_derivatives(*params, x, m)
+    return dot(weights, ll), np.array([dot(weights, grad[:, 0]), dot(weights, grad[:, 1]), dot(weights, grad[:, 2])])
+
+
+def loglik_hessian(
+    params: NDArray[np.float64], x: NDArray[np.float64], m: NDArray[np.float64], weights: NDArray[np.float64]
+) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
+    """Weighted total log-likelihood, gradient and Hessian in ``(p, q, v)``."""
+    ll, grad, hess = row_derivatives(*params, x, m, hessian=True)
+    return dot(weights, ll), np.einsum("i,ij->j", weights, grad), np.einsum("i,ijk->jk", weights, hess)
+
+
+def row_derivatives(
+    p: float, q: float, v: ArrayLike, x: NDArray[np.float64], m: NDArray[np.float64], *, hessian: bool = False
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64] | None]:
+    """Per-customer log-likelihood (eq. 3), gradient ``(n, 3)`` and Hessian ``(n, 3, 3)`` in ``(p, q, v_i)``.
+
+    ``v`` may differ by customer (spend covariates, ``v_i = v exp(-g . z_i)``).
+    """
     px = p * x
-    log_vxm = np.log(v + x * m)
+    vxm = v + x * m
+    log_vxm = np.log(vxm)
     ll = loglik(p, q, v, x, m)
     psi_pxq = special.digamma(px + q)
     g_p = x * (psi_pxq - special.digamma(px) + np.log(m) + np.log(x) - log_vxm)
     g_q = psi_pxq - special.digamma(q) + np.log(v) - log_vxm
-    g_v = q / v - (px + q) / (v + x * m)
-    return dot(weights, ll), np.array([dot(weights, g_p), dot(weights, g_q), dot(weights, g_v)])
+    g_v = q / v - (px + q) / vxm
+    grad = np.stack(np.broadcast_arrays(g_p, g_q, g_v), axis=1)
+    if not hessian:
+        return ll, grad, None
+    tri = special.polygamma(1, px + q)
+    entries = {
+        (0, 0): x**2 * (tri - special.polygamma(1, px)), (0, 1): x * tri, (0, 2): -x / vxm,
+        (1, 1): tri - special.polygamma(1, q), (1, 2): 1.0 / v - 1.0 / vxm, (2, 2): -q / v**2 + (px + q) / vxm**2,
+    }
+    hess = np.empty((len(grad), 3, 3))
+    for (i, j), value in entries.items():
+        hess[:, i, j] = hess[:, j, i] = value
+    return ll, grad, hess
 
 
-def expected_spend(p: float, q: float, v: float, x: ArrayLike, m: ArrayLike) -> NDArray[np.float64]:
+def expected_spend(p: float, q: float, v: ArrayLike, x: ArrayLike, m: ArrayLike) -> NDArray[np.float64]:
     """Conditional expected value of a transaction (Fader & Hardie 2013, eq. 5)::
 
         E[Z | x, m] = p (v + x m) / (p x + q - 1)

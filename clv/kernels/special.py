@@ -55,8 +55,16 @@ def log1mexp(d: ArrayLike) -> NDArray[np.float64]:
     further out.
     """
     d = np.asarray(d, dtype=float)
+    near = d > -np.log(2.0)
+    if d.ndim == 0:
+        with np.errstate(divide="ignore"):
+            return np.log(-np.expm1(min(float(d), 0.0))) if near else np.log1p(-np.exp(d))
+    out = np.empty(d.shape)
     with np.errstate(divide="ignore"):
-        return np.where(d > -np.log(2.0), np.log(-np.expm1(np.minimum(d, 0.0))), np.log1p(-np.exp(d)))
+        out[near] = np.log(-np.expm1(np.minimum(d[near], 0.0)))
+        far = ~near
+        out[far] = np.log1p(-np.exp(d[far]))
+    return out
 
 
 def log_hyp2f1(a: ArrayLike, b: ArrayLike, c: ArrayLike, z: ArrayLike) -> NDArray[np.float64]:
@@ -82,7 +90,7 @@ def log_hyp2f1(a: ArrayLike, b: ArrayLike, c: ArrayLike, z: ArrayLike) -> NDArra
 
 
 def alive_expectation(
-    t: ArrayLike, r: float, alpha: float, a: float, c: ArrayLike, x: ArrayLike, T: ArrayLike
+    t: ArrayLike, r: float, alpha: ArrayLike, a: ArrayLike, c: ArrayLike, x: ArrayLike, T: ArrayLike
 ) -> NDArray[np.float64]:
     """Expected purchases in ``(T, T + t]`` of a customer known to be alive at ``T``.
 
@@ -103,9 +111,8 @@ def alive_expectation(
     x = np.asarray(x, dtype=float)
     T = np.asarray(T, dtype=float)
     c = np.asarray(c, dtype=float)
-    am1 = a - 1.0
-    if abs(am1) < 1e-10:
-        am1 = 1e-10 if am1 >= 0 else -1e-10
+    am1 = np.asarray(a, dtype=float) - 1.0
+    am1 = np.where(np.abs(am1) < 1e-10, np.where(am1 >= 0, 1e-10, -1e-10), am1)
     log1mz = np.log(alpha + T) - np.log(alpha + T + t)
     z = t / (alpha + T + t)
     original = am1 > r + x  # the transformed series diverges as z -> 1; the original one converges

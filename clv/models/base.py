@@ -21,6 +21,7 @@ from threadpoolctl import threadpool_limits
 
 from clv.data.summary import time_unit_days
 from clv.errors import ClvWarning, ConvergenceError, DataError, NotFittedError
+from clv.models.covariate_links import CovariateSupport
 from clv.models.results import FitResult
 from clv.output import write_text_atomic
 
@@ -31,7 +32,7 @@ _LOG_BOUND = 25.0  # box for the optimiser on log-parameters
 _RUNAWAY = 15.0  # |log theta| beyond this (3e-7 or 3e6) means the estimate ran off to 0 or infinity
 
 
-class MLEModel:
+class MLEModel(CovariateSupport):
     """Base class: maximum likelihood over log-parameters.
 
     Parameters
@@ -149,6 +150,7 @@ class MLEModel:
         >>> len(agg), clv.BetaGeo().fit(agg, weights="n").params_.round(4).to_dict()
         (1016, {'r': 0.2426, 'alpha': 4.4136, 'a': 0.7929, 'b': 2.4259})
         """
+        self._learn_covariates(rfm)
         data = self._prepare(rfm, weights)
         unit = rfm.attrs.get("time_unit")
         self.time_unit_ = None if unit is None else str(unit)
@@ -161,25 +163,69 @@ class MLEModel:
         self.n_obs_ = self.result_.n_obs
         return self
 
+    # -- coordinates ---------------------------------------------------------------
+    # The optimiser works in u = (log theta, g): the model parameters on the log scale, then the
+    # covariate coefficients (if any) as they are.
+    def _names(self) -> tuple[str, ...]:
+        """All estimated quantities: ``param_names`` then the covariate coefficients."""
+        return tuple(self.param_names) + tuple(getattr(self, "coef_names_", ()))
+
+    def _natural(self, u: np.ndarray) -> np.ndarray:
+        k = len(self.param_names)
+        return np.exp(u) if len(u) == k else np.concatenate([np.exp(u[:k]), u[k:]])
+
+    def _jacobian(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """First and second derivatives of the natural values in ``u``, element by element."""
+        k = len(self.param_names)
+        if len(theta) == k:
+            return theta, theta
+        return np.concatenate([theta[:k], np.ones(len(theta) - k)]), np.concatenate([theta[:k], np.zeros(len(theta) - k)])
+
+    def _u_derivatives(self, u: np.ndarray, data: dict[str, Any], hessian: bool = False) -> tuple[float, np.ndarray, np.ndarray | None] | None:
+        """Total log-likelihood with its gradient (and Hessian) in ``u``; ``None`` without analytic derivatives."""
+        theta = self._natural(u)
+        if "Z" in data:
+            return self._covariate_derivatives(theta, data, hessian)
+        jac, curv = self._jacobian(theta)
+        if hessian:
+            analytic = self._loglik_hessian(theta, data)
+            if analytic is None:
+                return None
+            ll, grad, hess_nat = analytic
+            return ll, grad * jac, np.outer(jac, jac) * hess_nat + np.diag(curv * grad)
+        analytic_grad = self._loglik_grad(theta, data)
+        if analytic_grad is None:
+            return None
+        return analytic_grad[0], analytic_grad[1] * jac, None
+
+    def _penalty_gradient(self, u: np.ndarray) -> np.ndarray:
+        """Gradient in ``u`` of ``sum(theta**2)``, halved."""
+        k = len(self.param_names)
+        return np.exp(2 * u) if len(u) == k else np.concatenate([np.exp(2 * u[:k]), u[k:]])
+
+    def _penalty_curvature(self, u: np.ndarray) -> np.ndarray:
+        """Diagonal of the Hessian in ``u`` of ``sum(theta**2)``, halved (``2 theta**2`` on the log scale, 1 for coefficients)."""
+        k = len(self.param_names)
+        return np.concatenate([2 * np.exp(2 * u[:k]), np.ones(len(u) - k)])
+
     def _objective(self, log_params: np.ndarray, data: dict[str, Any]) -> tuple[float, np.ndarray]:
-        """Mean negative log-likelihood (plus penalty) and gradient in log-parameters."""
-        params = np.exp(log_params)
+        """Mean negative log-likelihood (plus penalty) and gradient in ``u`` (log-parameters, then coefficients)."""
+        params = self._natural(log_params)
         n = data["n_obs"]
-        analytic = self._loglik_grad(params, data)
+        analytic = self._u_derivatives(log_params, data)
         if analytic is not None:
-            ll, grad = analytic
-            g_log = grad * params
+            ll, g_log, _ = analytic
         else:
             ll = self._loglik(params, data)
             g_log = self._numeric_gradient(log_params, data)
         value = -ll / n + self.penalizer * float(params @ params)
-        gradient = -g_log / n + 2 * self.penalizer * params * params
+        gradient = -g_log / n + 2 * self.penalizer * (params * params if len(params) == len(self.param_names) else self._penalty_gradient(log_params))
         if not np.isfinite(value):
             return 1e100, np.zeros_like(log_params)
         return value, gradient
 
     def _log_ll(self, log_params: np.ndarray, data: dict[str, Any]) -> float:
-        return self._loglik(np.exp(log_params), data)
+        return self._loglik(self._natural(log_params), data)
 
     def _numeric_gradient(self, log_params: np.ndarray, data: dict[str, Any], h: float = 1e-6) -> np.ndarray:
         grad = np.empty_like(log_params)
@@ -190,19 +236,17 @@ class MLEModel:
         return grad
 
     def _log_gradient(self, log_params: np.ndarray, data: dict[str, Any]) -> np.ndarray:
-        """Gradient of the total log-likelihood in log-parameters."""
-        analytic = self._loglik_grad(np.exp(log_params), data)
+        """Gradient of the total log-likelihood in ``u``."""
+        analytic = self._u_derivatives(log_params, data)
         if analytic is not None:
-            return analytic[1] * np.exp(log_params)
+            return analytic[1]
         return self._numeric_gradient(log_params, data)
 
     def _hessian(self, log_params: np.ndarray, data: dict[str, Any]) -> np.ndarray:
-        """Hessian of the total log-likelihood in log-parameters, by central differences of the gradient."""
-        analytic = self._loglik_hessian(np.exp(log_params), data)
+        """Hessian of the total log-likelihood in ``u``: analytic, else central differences of the gradient."""
+        analytic = self._u_derivatives(log_params, data, hessian=True)
         if analytic is not None:
-            _, grad, hess_nat = analytic
-            theta = np.exp(log_params)
-            return np.outer(theta, theta) * hess_nat + np.diag(theta * grad)
+            return analytic[2]  # type: ignore[return-value]
         k = len(log_params)
         h = 1e-4
         hess = np.empty((k, k))
@@ -217,8 +261,14 @@ class MLEModel:
             missing = [p for p in self.param_names if p not in self.initial_params]
             if missing:
                 raise ValueError(f"initial_params lacks {missing}")
-            return np.log([float(self.initial_params[p]) for p in self.param_names])
-        return np.log(np.asarray(self._default_start, dtype=float))
+            start = np.log([float(self.initial_params[p]) for p in self.param_names])
+        else:
+            start = np.log(np.asarray(self._default_start, dtype=float))
+        coefs = self._names()[len(self.param_names):]
+        if coefs:
+            given = self.initial_params or {}
+            return np.concatenate([start, [float(given.get(name, 0.0)) for name in coefs]])
+        return start
 
     def _polish(self, log_params: np.ndarray, hess: np.ndarray, data: dict[str, Any]) -> np.ndarray:
         """Newton steps with a fixed Hessian, from where L-BFGS-B stopped.
@@ -229,13 +279,12 @@ class MLEModel:
         the objective.
         """
         n, pen = data["n_obs"], self.penalizer
-        theta2 = np.exp(2 * log_params)
-        hess = hess - 4 * pen * n * np.diag(theta2)
+        hess = hess - 2 * pen * n * np.diag(self._penalty_curvature(log_params))
         if not np.all(np.isfinite(hess)):
             return log_params
         current, g_obj = self._objective(log_params, data)
         for _ in range(6):
-            grad = self._log_gradient(log_params, data) - 2 * pen * n * np.exp(2 * log_params)
+            grad = self._log_gradient(log_params, data) - 2 * pen * n * self._penalty_gradient(log_params)
             try:
                 step = np.linalg.solve(hess, grad)
             except np.linalg.LinAlgError:
@@ -265,11 +314,11 @@ class MLEModel:
         n, pen = data["n_obs"], self.penalizer
 
         def evaluate(log_params: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-            theta = np.exp(log_params)
-            ll, g, h = self._loglik_hessian(theta, data)  # type: ignore[misc]
+            theta = self._natural(log_params)
+            ll, g, h = self._u_derivatives(log_params, data, hessian=True)  # type: ignore[misc]
             value = -ll / n + pen * float(theta @ theta)
-            grad = -theta * g / n + 2 * pen * theta**2
-            hess = -(np.outer(theta, theta) * h + np.diag(theta * g)) / n + np.diag(4 * pen * theta**2)
+            grad = -g / n + 2 * pen * self._penalty_gradient(log_params)
+            hess = -h / n + np.diag(2 * pen * self._penalty_curvature(log_params))
             return value, grad, hess
 
         x = start
@@ -306,7 +355,7 @@ class MLEModel:
             args=(data,),
             jac=True,
             method="L-BFGS-B",
-            bounds=[(-_LOG_BOUND, _LOG_BOUND)] * len(self.param_names),
+            bounds=[(-_LOG_BOUND, _LOG_BOUND)] * len(start),
             options={"maxiter": self.max_iter, "gtol": self.tol, "ftol": 1e-15, "maxcor": 20},
         )
 
@@ -318,24 +367,31 @@ class MLEModel:
         )
         # Newton's method is quick from near the optimum but can wander from a poor start,
         # so it is used only after a warm start; otherwise L-BFGS-B leads and Newton polishes.
-        warm = self._warm_start(data)
+        # A warm start pays only when Newton's method follows; L-BFGS-B gains little from a better start.
+        warm = self._warm_start(data) if self._analytic_hessian else None
         start = self._start() if warm is None else warm
         res = None
-        converged = False
+        converged = reuse = False
         if self._analytic_hessian and warm is not None:
             log_params, iterations, converged = self._newton(start, data)
         if not converged:
             res = self._minimise(start, data)
             log_params, iterations, converged = res.x, int(res.nit), bool(res.success)
             if self._analytic_gradient:
-                log_params = self._polish(log_params, self._hessian(log_params, data), data)
-        hess = self._hessian(log_params, data)
-        ll = self._loglik(np.exp(log_params), data)
+                hess = self._hessian(log_params, data)
+                polished = self._polish(log_params, hess, data)
+                # A Hessian by differences costs two gradients per parameter: keep it when the polish barely moved.
+                reuse = not self._analytic_hessian and np.abs(polished - log_params).max() < 1e-6
+                log_params = polished
+        if not reuse:
+            hess = self._hessian(log_params, data)
+        names = self._names()
+        ll = self._loglik(self._natural(log_params), data)
         if not np.isfinite(ll):
             raise ConvergenceError(f"{name}: log-likelihood is not finite at the optimum; {advice}")
-        runaway = [p for p, v in zip(self.param_names, log_params) if abs(v) > _RUNAWAY]
+        runaway = [p for p, v in zip(names, log_params) if abs(v) > _RUNAWAY]
         if runaway:
-            values = {p: float(np.exp(v)) for p, v in zip(self.param_names, log_params)}
+            values = dict(zip(names, self._natural(log_params).tolist()))
             raise ConvergenceError(
                 f"{name}: parameter(s) {runaway} ran off to the edge ({values}); the data cannot identify them; {advice}"
             )
@@ -357,8 +413,8 @@ class MLEModel:
             cov = np.full_like(info, np.nan)
         return FitResult(
             model=name,
-            param_names=self.param_names,
-            estimates=np.exp(log_params),
+            param_names=names,
+            estimates=self._natural(log_params),
             cov_log=cov,
             log_likelihood=float(ll),
             n_obs=float(data["n_obs"]),
@@ -367,6 +423,7 @@ class MLEModel:
             iterations=int(iterations),
             message="converged" if converged else f"stopped with max |gradient| {grad_mean.max():.2e}",
             extra=dict(data.get("extra", {})),
+            linear=names[len(self.param_names):],
         )
 
     def summary(self, level: float = 0.95) -> pd.DataFrame:
@@ -403,13 +460,16 @@ class MLEModel:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready description: model name, settings and the fit result."""
         self._check_fitted()
-        return {
+        out = {
             "clv_format": FORMAT_VERSION,
             "model": type(self).__name__,
             "settings": self.get_params(),
             "result": self.result_.to_dict(),
             "time_unit": getattr(self, "time_unit_", None),
         }
+        if getattr(self, "links_", None) is not None:
+            out["covariates"] = self.links_.to_dict()  # type: ignore[union-attr]
+        return out
 
     def save(self, path: str | Path) -> Path:
         """Write the fitted model to ``path`` as JSON (never pickle); load with :func:`clv.load_model`.
@@ -449,9 +509,53 @@ class MLEModel:
         statistics are kept; like :meth:`from_params` it is built by
         :meth:`from_dict`, the one constructor of a model at given parameters.
         """
-        data = {"settings": self.get_params(), "result": self.result_.to_dict(), "time_unit": getattr(self, "time_unit_", None)}
+        data = self.to_dict()  # settings, result, the covariate encoding and the time unit
         data["result"]["estimates"] = [float(v) for v in np.asarray(values, dtype=float)]
         return type(self).from_dict(data)
+
+    def _profile_params(self, covariates: Any) -> list[float]:
+        """The parameters of one covariate profile (a mapping column -> value, or a one-row DataFrame)."""
+        links = getattr(self, "links_", None)
+        if links is None:
+            return list(self._values())
+        profile = covariates if isinstance(covariates, pd.DataFrame) else pd.DataFrame([dict(covariates or {})])
+        if len(profile) != 1:
+            raise DataError(f"covariates: expected one profile (one row), got {len(profile)} rows")
+        rows = links.row_params(self.result_.estimates, links.design(profile))
+        return [float(np.asarray(v).reshape(-1)[0]) for v in rows]
+
+    def for_profile(self, covariates: Any) -> MLEModel:
+        """The model of one covariate profile: a model without covariates at that profile's parameters.
+
+        Everything written for models without covariates (new-customer value,
+        payback, :func:`clv.max_cac`, the expected-purchases curve) then
+        applies to customers with that profile. Standard errors are not
+        carried over (the copy has no covariance).
+
+        Parameters
+        ----------
+        covariates : mapping or pandas.DataFrame
+            One value per covariate column, e.g. ``{"region": "north", "first_order": 40.0}``,
+            or a one-row frame.
+
+        Returns
+        -------
+        MLEModel
+            Same class, no covariates, parameters ``theta_j exp(sign g . z)``.
+
+        Examples
+        --------
+        >>> import pandas as pd, clv
+        >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30")
+        >>> rfm["big"] = (rfm["monetary_value"] > 30).astype(int)
+        >>> bg = clv.BetaGeo(purchase_covariates=["big"]).fit(rfm)
+        >>> north = bg.for_profile({"big": 1})
+        >>> round(north.expected_purchases_new(52), 4) == round(bg.expected_purchases_new(52, covariates={"big": 1}), 4)
+        True
+        """
+        self._check_fitted()
+        settings = {k: v for k, v in self.get_params().items() if not k.endswith("_covariates") and k != "dropout_form"}
+        return type(self).from_params(dict(zip(self.param_names, self._profile_params(covariates))), **settings)
 
     def in_time_unit(self, time_unit: str) -> MLEModel:
         """This model with its rates expressed per ``time_unit`` instead of per ``time_unit_``.
@@ -494,7 +598,9 @@ class MLEModel:
         if not self._time_params:
             return self
         factor = time_unit_days(current) / time_unit_days(time_unit)
-        model = self.with_params([v * factor if p in self._time_params else v for p, v in zip(self.param_names, self._values())])
+        values = self._values()
+        base = [v * factor if p in self._time_params else v for p, v in zip(self.param_names, values)]
+        model = self.with_params(base + list(values[len(self.param_names):]))  # covariate coefficients carry no unit
         model.time_unit_ = time_unit
         return model
 
@@ -543,6 +649,7 @@ class MLEModel:
     @classmethod
     def _from_dict(cls, data: dict[str, Any]) -> MLEModel:
         model = cls(**data["settings"])
+        model._restore_covariates(data.get("covariates"))
         unit = data.get("time_unit")
         if unit is not None and unit not in ("W", "D", "M"):
             raise DataError(f"model file: unknown time_unit {unit!r}")

@@ -50,6 +50,7 @@ class BetaGeo(TransactionModel):
     """
 
     param_names = bgnbd.PARAMS
+    _dropout_targets = (("a", 1), ("b", 1))
     _default_start = (1.0, 1.0, 1.0, 1.0)
     _time_params = ("alpha",)  # parameters measured in time units (rate scales)
     _kernel = bgnbd

@@ -20,7 +20,9 @@ class FitResult:
     the log-parameters (``cov_log``, the inverse observed information).
     Standard errors on the natural scale follow by the delta method
     (``se = theta * se_log``); intervals are ``exp(log theta +/- z se_log)``,
-    which keeps them positive.
+    which keeps them positive. Covariate coefficients (named in ``linear``)
+    are estimated as they are: ``cov_log`` holds them unchanged, their
+    standard error is ``se`` and their interval ``g +/- z se``.
 
     Attributes
     ----------
@@ -43,6 +45,9 @@ class FitResult:
         The optimiser's closing message.
     extra : dict
         Model-specific details (e.g. Gamma-Gamma ``exclusions``).
+    linear : tuple of str
+        Names of the quantities estimated on their own scale (covariate
+        coefficients such as ``purchase:region=north``), not on the log scale.
 
     Examples
     --------
@@ -74,6 +79,21 @@ class FitResult:
     iterations: int
     message: str
     extra: dict[str, Any] = field(default_factory=dict)
+    linear: tuple[str, ...] = ()
+
+    def _is_log(self) -> np.ndarray:
+        return np.array([name not in self.linear for name in self.param_names], dtype=bool)
+
+    def _to_coords(self, values: np.ndarray) -> np.ndarray:
+        """Natural values to the estimation coordinates (log, or as they are for ``linear``)."""
+        if not self.linear:
+            return np.log(values)
+        return np.where(self._is_log(), np.log(np.where(self._is_log(), values, 1.0)), values)
+
+    def _from_coords(self, coords: np.ndarray) -> np.ndarray:
+        if not self.linear:
+            return np.exp(coords)
+        return np.where(self._is_log(), np.exp(coords), coords)
 
     @property
     def params(self) -> pd.Series:
@@ -84,16 +104,17 @@ class FitResult:
     def std_err(self) -> pd.Series:
         """Delta-method standard errors on the natural scale."""
         se_log = np.sqrt(np.clip(np.diag(self.cov_log), 0.0, None))
-        return pd.Series(self.estimates * se_log, index=list(self.param_names), name="std_err")
+        scale = self.estimates if not self.linear else np.where(self._is_log(), self.estimates, 1.0)
+        return pd.Series(scale * se_log, index=list(self.param_names), name="std_err")
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Two-sided intervals ``exp(log theta +/- z se_log)`` at ``level``."""
         z = stats.norm.ppf(0.5 + level / 2)
         se_log = np.sqrt(np.clip(np.diag(self.cov_log), 0.0, None))
-        log_est = np.log(self.estimates)
+        log_est = self._to_coords(self.estimates)
         pct = f"{level:.0%}"
         return pd.DataFrame(
-            {f"lower {pct}": np.exp(log_est - z * se_log), f"upper {pct}": np.exp(log_est + z * se_log)},
+            {f"lower {pct}": self._from_coords(log_est - z * se_log), f"upper {pct}": self._from_coords(log_est + z * se_log)},
             index=list(self.param_names),
         )
 
@@ -135,8 +156,8 @@ class FitResult:
         Used for parametric-bootstrap intervals of derived quantities.
         """
         rng = np.random.default_rng(seed)
-        draws = rng.multivariate_normal(np.log(self.estimates), self.cov_log, size=n, method="eigh")
-        return pd.DataFrame(np.exp(draws), columns=list(self.param_names))
+        draws = rng.multivariate_normal(self._to_coords(self.estimates), self.cov_log, size=n, method="eigh")
+        return pd.DataFrame(self._from_coords(draws), columns=list(self.param_names))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready representation (floats round-trip exactly through :mod:`json`)."""
@@ -152,6 +173,7 @@ class FitResult:
             "iterations": int(self.iterations),
             "message": self.message,
             "extra": self.extra,
+            **({"linear": list(self.linear)} if self.linear else {}),
         }
 
     @classmethod
@@ -169,4 +191,5 @@ class FitResult:
             iterations=int(data["iterations"]),
             message=str(data["message"]),
             extra=dict(data.get("extra", {})),
+            linear=tuple(data.get("linear", ())),
         )

@@ -9,7 +9,7 @@ and wraps kernel outputs as pandas objects indexed like the input.
 from __future__ import annotations
 
 from types import ModuleType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -18,6 +18,7 @@ from clv.data.rfm_checks import check_rfm, resolve_weights
 from clv.errors import DataError
 from clv.kernels.design import Column, dot
 from clv.models.base import MLEModel
+from clv.models.covariate_links import Group
 
 __all__ = ["TransactionModel", "compress"]
 
@@ -44,9 +45,54 @@ def compress(*columns: np.ndarray, weights: np.ndarray) -> tuple[list[np.ndarray
 
 
 class TransactionModel(MLEModel):
-    """Base class of BG/NBD, MBG/NBD and Pareto/NBD."""
+    """Base class of BG/NBD, MBG/NBD and Pareto/NBD.
+
+    Covariates (Fader & Hardie 2007) scale the purchase-rate parameter
+    ``alpha_i = alpha exp(-g . z_i)`` and the dropout parameters named in
+    ``_dropout_targets`` (see each model); ``dropout_form="unconstrained"``
+    gives each dropout parameter its own coefficients.
+    """
 
     _kernel: ClassVar[ModuleType]
+    _dropout_targets: ClassVar[tuple[tuple[str, int], ...]] = ()
+
+    def __init__(
+        self,
+        *,
+        purchase_covariates: Sequence[str] | None = None,
+        dropout_covariates: Sequence[str] | None = None,
+        dropout_form: str = "constrained",
+        penalizer: float = 0.0,
+        initial_params: Mapping[str, float] | None = None,
+        max_iter: int = 2000,
+        tol: float = 1e-9,
+    ) -> None:
+        super().__init__(penalizer=penalizer, initial_params=initial_params, max_iter=max_iter, tol=tol)
+        self.purchase_covariates = list(purchase_covariates or [])
+        self.dropout_covariates = list(dropout_covariates or [])
+        if dropout_form not in ("constrained", "unconstrained"):
+            raise ValueError(f"dropout_form must be 'constrained' or 'unconstrained', got {dropout_form!r}")
+        if dropout_form == "unconstrained" and len(self._dropout_targets) < 2:
+            raise ValueError(f"{type(self).__name__} has one dropout parameter; dropout_form='unconstrained' does not apply")
+        self.dropout_form = dropout_form
+
+    def get_params(self) -> dict[str, Any]:
+        """Settings given to ``__init__`` (scikit-learn convention)."""
+        return {
+            **super().get_params(),
+            "purchase_covariates": list(self.purchase_covariates),
+            "dropout_covariates": list(self.dropout_covariates),
+            "dropout_form": self.dropout_form,
+        }
+
+    def _covariate_groups(self) -> list[Group]:
+        groups: list[Group] = [("purchase", tuple(self.purchase_covariates), (("alpha", -1),))]
+        dropout = tuple(self.dropout_covariates)
+        if self.dropout_form == "unconstrained":
+            groups.extend((f"dropout_{param}", dropout, ((param, sign),)) for param, sign in self._dropout_targets)
+        else:
+            groups.append(("dropout", dropout, self._dropout_targets))
+        return groups
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -70,13 +116,20 @@ class TransactionModel(MLEModel):
         x, t_x, T = self._arrays(rfm)
         w = resolve_weights(rfm, weights)
         keep = w > 0
-        (ux, ut, uT), uw, _ = compress(x[keep], t_x[keep], T[keep], weights=w[keep])
-        return self._design(ux, ut, uT, uw)
+        Z = self._design_matrix(rfm)
+        if Z is None:
+            (ux, ut, uT), uw, _ = compress(x[keep], t_x[keep], T[keep], weights=w[keep])
+            return self._design(ux, ut, uT, uw)
+        # The likelihood depends on (x, t_x, T, z): customers equal in all of them share a row.
+        (ux, ut, uT, *uz), uw, _ = compress(x[keep], t_x[keep], T[keep], *Z[keep].T, weights=w[keep])
+        return self._design(ux, ut, uT, uw, np.column_stack(uz) if uz else np.empty((len(uw), 0)))
 
-    @staticmethod
-    def _design(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, w: np.ndarray) -> dict[str, Any]:
+    def _design(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, w: np.ndarray, Z: np.ndarray | None = None) -> dict[str, Any]:
         columns = {"x_col": Column.of(x), "t_x_col": Column.of(t_x), "T_col": Column.of(T)}
-        return {"x": x, "t_x": t_x, "T": T, "w": w, "n_obs": float(w.sum()), "n_unique": len(w), **columns}
+        extra = {} if Z is None else self._covariate_fit_data(Z)
+        if Z is not None and hasattr(self._kernel, "row_groups"):
+            extra["groups"] = self._kernel.row_groups(columns["x_col"], columns["t_x_col"], columns["T_col"], extra["profile"])
+        return {"x": x, "t_x": t_x, "T": T, "w": w, "n_obs": float(w.sum()), "n_unique": len(w), **columns, **extra}
 
     def _warm_start(self, data: dict[str, Any]) -> np.ndarray | None:
         """On large data, start from the optimum of a fixed random subsample of the distinct tuples.
@@ -91,12 +144,21 @@ class TransactionModel(MLEModel):
         if data["n_unique"] <= 4 * size:
             return None
         pick = np.sort(np.random.default_rng(0).choice(data["n_unique"], size=size, replace=False))
-        sub = self._design(data["x"][pick], data["t_x"][pick], data["T"][pick], data["w"][pick])
+        sub = self._design(data["x"][pick], data["t_x"][pick], data["T"][pick], data["w"][pick],
+                           data["Z"][pick] if "Z" in data else None)
         res = self._minimise(self._start(), sub)
         return res.x if res.success and np.all(np.isfinite(res.x)) else None
 
     def _loglik(self, params: np.ndarray, data: dict[str, Any]) -> float:
-        return dot(data["w"], self._kernel.loglik(*params, data["x"], data["t_x"], data["T"]))
+        values = self._rows(params, data) if "Z" in data else params
+        return dot(data["w"], self._kernel.loglik(*values, data["x"], data["t_x"], data["T"]))
+
+    def _row_derivatives(self, rows: list[Any], data: dict[str, Any], hessian: bool) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        derivatives = getattr(self._kernel, "row_derivatives", None)
+        if derivatives is None:
+            return self._kernel.loglik(*rows, data["x"], data["t_x"], data["T"]), None, None
+        options = {"groups": data["groups"]} if "groups" in data else {}
+        return derivatives(*rows, data["x"], data["t_x"], data["T"], hessian=hessian, **options)  # type: ignore[no-any-return]
 
     def _loglik_grad(self, params: np.ndarray, data: dict[str, Any]) -> tuple[float, np.ndarray] | None:
         grad = getattr(self._kernel, "loglik_grad", None)
@@ -109,7 +171,30 @@ class TransactionModel(MLEModel):
     def loglik(self, rfm: pd.DataFrame) -> pd.Series:
         """Per-customer log-likelihood at the fitted parameters."""
         x, t_x, T = self._arrays(rfm)
-        return pd.Series(self._kernel.loglik(*self._values(), x, t_x, T), index=rfm.index, name="loglik")
+        return pd.Series(self._kernel.loglik(*self._customer_params(rfm), x, t_x, T), index=rfm.index, name="loglik")
+
+    def _by_profile(self, rfm: pd.DataFrame, compute: Any) -> np.ndarray:
+        """``compute(params, x, t_x, T)`` for kernels that need scalar parameters: once per distinct covariate profile."""
+        x, t_x, T = self._arrays(rfm)
+        Z = self._design_matrix(rfm)
+        if Z is None:
+            return np.asarray(compute(list(self._values()), x, t_x, T), dtype=float)
+        _, inverse = np.unique(Z, axis=0, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        params = self._customer_params(rfm)
+        out = np.empty(len(x))
+        for g in range(int(inverse.max()) + 1):
+            sel = inverse == g
+            first = int(np.argmax(sel))
+            out[sel] = compute([v if np.ndim(v) == 0 else float(v[first]) for v in params], x[sel], t_x[sel], T[sel])
+        return out
+
+    def _customer_params(self, rfm: pd.DataFrame) -> list[Any]:
+        """The parameters of each customer of ``rfm``: floats without covariates, per-customer arrays where covariates act."""
+        Z = self._design_matrix(rfm)
+        if Z is None:
+            return list(self._values())
+        return self.links_.row_params(self.result_.estimates, Z)  # type: ignore[union-attr]
 
     # -- predictions -------------------------------------------------------------
     def purchase_rate(self, rfm: pd.DataFrame) -> pd.Series:
@@ -144,7 +229,7 @@ class TransactionModel(MLEModel):
         Name: purchase_rate, dtype: float64
         """
         x, t_x, T = self._arrays(rfm)
-        return pd.Series(self._kernel.purchase_rate(*self._values(), x, t_x, T), index=rfm.index, name="purchase_rate")
+        return pd.Series(self._kernel.purchase_rate(*self._customer_params(rfm), x, t_x, T), index=rfm.index, name="purchase_rate")
 
     def probability_alive(self, rfm: pd.DataFrame, *, at: float = 0.0) -> pd.Series:
         """Probability that each customer is still active at the end of observation, or ``at`` time units later.
@@ -189,8 +274,8 @@ class TransactionModel(MLEModel):
         if not (np.isfinite(at) and at >= 0):
             raise DataError(f"at must be a time >= 0 after the observation end, got {at}")
         if at > 0:
-            return pd.Series(self._kernel.probability_alive_at(at, *self._values(), x, t_x, T), index=rfm.index, name="p_alive")
-        return pd.Series(self._kernel.probability_alive(*self._values(), x, t_x, T), index=rfm.index, name="p_alive")
+            return pd.Series(self._kernel.probability_alive_at(at, *self._customer_params(rfm), x, t_x, T), index=rfm.index, name="p_alive")
+        return pd.Series(self._kernel.probability_alive(*self._customer_params(rfm), x, t_x, T), index=rfm.index, name="p_alive")
 
     def conditional_pmf(self, rfm: pd.DataFrame, n: int, t: float) -> pd.Series:
         """P(exactly ``n`` purchases in the next ``t`` time units | history), ``P(Y(T, T+t] = n | x, t_x, T)``.
@@ -225,8 +310,7 @@ class TransactionModel(MLEModel):
             raise DataError(f"n must be a whole number of purchases >= 0, got {n!r}")
         if not (np.isfinite(t) and t >= 0):
             raise DataError(f"t must be a horizon >= 0, got {t}")
-        x, t_x, T = self._arrays(rfm)
-        value = self._kernel.conditional_pmf(float(n), float(t), *self._values(), x, t_x, T)
+        value = self._by_profile(rfm, lambda params, x, t_x, T: self._kernel.conditional_pmf(float(n), float(t), *params, x, t_x, T))
         return pd.Series(value, index=rfm.index, name="probability")
 
     def probability_no_purchase(self, rfm: pd.DataFrame, t: float) -> pd.Series:
@@ -290,25 +374,31 @@ class TransactionModel(MLEModel):
         Name: expected_purchases, dtype: float64
         """
         x, t_x, T = self._arrays(rfm)
-        value = self._kernel.expected_purchases(t, *self._values(), x, t_x, T)
+        value = self._kernel.expected_purchases(t, *self._customer_params(rfm), x, t_x, T)
         return pd.Series(value, index=rfm.index, name="expected_purchases")
 
-    def _alive_curve(self, x: np.ndarray, T: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Expected purchases if alive at ``times``, per distinct ``(x, T)`` pair, and each row's pair index.
+    def _alive_curve(self, rfm: pd.DataFrame, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Expected purchases if alive at ``times`` per distinct ``(x, T, z)``, each row's index into them, and P(alive).
 
-        The "if alive" part of every model depends on ``(x, T)`` only, so it is
-        computed once per distinct pair; this keeps scoring millions of
-        customers over many horizons fast.
+        The "if alive" part of every model depends on ``(x, T)`` and the
+        covariates only, so it is computed once per distinct combination;
+        this keeps scoring millions of customers over many horizons fast.
         """
-        (ux, uT), _, inverse = compress(x, T, weights=np.ones(len(x)))
-        curve = self._kernel.expected_purchases_if_alive(times[None, :], *self._values(), ux[:, None], uT[:, None])
-        return curve, inverse
+        x, t_x, T = self._arrays(rfm)
+        params = self._customer_params(rfm)
+        Z = self._design_matrix(rfm)
+        extra = [] if Z is None else list(Z.T)
+        (ux, uT, *_), _, inverse = compress(x, T, *extra, weights=np.ones(len(x)))
+        first = np.zeros(len(ux), dtype=np.int64)
+        first[inverse[::-1]] = np.arange(len(x))[::-1]
+        unique = [v if np.ndim(v) == 0 else v[first][:, None] for v in params]
+        curve = self._kernel.expected_purchases_if_alive(times[None, :], *unique, ux[:, None], uT[:, None])
+        return curve, inverse, self._kernel.probability_alive(*params, x, t_x, T)
 
     def expected_purchases_curve(self, rfm: pd.DataFrame, times: Any) -> np.ndarray:
         """Expected cumulative purchases at each of ``times`` for each customer, shape ``(len(rfm), len(times))``."""
-        x, t_x, T = self._arrays(rfm)
-        curve, inverse = self._alive_curve(x, T, np.atleast_1d(np.asarray(times, dtype=float)))
-        return curve[inverse] * self._kernel.probability_alive(*self._values(), x, t_x, T)[:, None]
+        curve, inverse, p_alive = self._alive_curve(rfm, np.atleast_1d(np.asarray(times, dtype=float)))
+        return curve[inverse] * p_alive[:, None]
 
     def discounted_purchases(self, rfm: pd.DataFrame, times: Any, factors: Any) -> tuple[np.ndarray, np.ndarray]:
         """Discounted and total expected purchases over periods ending at ``times``.
@@ -317,10 +407,8 @@ class TransactionModel(MLEModel):
         ``E[Y(times[-1])]`` per customer, without forming the full
         customers-by-periods matrix.
         """
-        x, t_x, T = self._arrays(rfm)
-        curve, inverse = self._alive_curve(x, T, np.atleast_1d(np.asarray(times, dtype=float)))
+        curve, inverse, p_alive = self._alive_curve(rfm, np.atleast_1d(np.asarray(times, dtype=float)))
         increments = np.diff(curve, axis=1, prepend=0.0)
-        p_alive = self._kernel.probability_alive(*self._values(), x, t_x, T)
         return np.einsum("ij,j->i", increments, np.asarray(factors, dtype=float))[inverse] * p_alive, curve[inverse, -1] * p_alive
 
     def discounted_expected_transactions(self, rfm: pd.DataFrame, delta: float) -> pd.Series:
@@ -354,10 +442,10 @@ class TransactionModel(MLEModel):
         """
         if not (np.isfinite(delta) and delta > 0):
             raise DataError(f"delta must be a positive continuous discount rate per time unit, got {delta}")
-        x, t_x, T = self._arrays(rfm)
-        return pd.Series(self._kernel.dert(delta, *self._values(), x, t_x, T), index=rfm.index, name="dert")
+        value = self._by_profile(rfm, lambda params, x, t_x, T: self._kernel.dert(delta, *params, x, t_x, T))
+        return pd.Series(value, index=rfm.index, name="dert")
 
-    def expected_purchases_new(self, t: Any) -> Any:
+    def expected_purchases_new(self, t: Any, *, covariates: Any = None) -> Any:
         """Expected repeat purchases of a newly acquired customer in ``(0, t]``.
 
         ``E[X(t)]``: Fader, Hardie & Lee (2005), eq. 7 (BG/NBD); Batislam et
@@ -367,6 +455,9 @@ class TransactionModel(MLEModel):
         ----------
         t : float or array-like
             Time units since the first purchase.
+        covariates : mapping or pandas.DataFrame, optional
+            For a model with covariates, the profile of the new customer
+            (``{"region": "north", "first_order_value": 40}`` or a one-row frame).
 
         Returns
         -------
@@ -383,10 +474,10 @@ class TransactionModel(MLEModel):
         >>> bg.expected_purchases_new([13, 26, 39]).round(4)
         array([0.5336, 0.9013, 1.195 ])
         """
-        value = self._kernel.expected_purchases_new(np.asarray(t, dtype=float), *self._values())
+        value = self._kernel.expected_purchases_new(np.asarray(t, dtype=float), *self._profile_params(covariates))
         return float(value) if np.ndim(value) == 0 else value
 
-    def probability_of_purchases(self, n: Any, t: Any) -> Any:
+    def probability_of_purchases(self, n: Any, t: Any, *, covariates: Any = None) -> Any:
         """P(a new customer makes exactly ``n`` repeat purchases in ``(0, t]``).
 
         ``P(X(t) = n)``: Fader, Hardie & Lee (2005), eq. 8 (BG/NBD); Batislam et
@@ -399,6 +490,8 @@ class TransactionModel(MLEModel):
             Numbers of repeat purchases.
         t : float or array-like
             Time units since the first purchase; broadcast against ``n``.
+        covariates : mapping or pandas.DataFrame, optional
+            For a model with covariates, the profile of the new customer.
 
         Returns
         -------
@@ -415,10 +508,10 @@ class TransactionModel(MLEModel):
         >>> bg.probability_of_purchases(np.arange(4), 39).round(4)
         array([0.5743, 0.1992, 0.0853, 0.0458])
         """
-        value = self._kernel.probability_of_purchases(n, t, *self._values())
+        value = self._kernel.probability_of_purchases(n, t, *self._profile_params(covariates))
         return float(value) if np.ndim(value) == 0 else value
 
-    def probability_purchase_between(self, start: Any, end: Any) -> Any:
+    def probability_purchase_between(self, start: Any, end: Any, *, covariates: Any = None) -> Any:
         """P(a newly acquired customer makes at least one repeat purchase in ``(start, end]``).
 
         The building block of cohort retention tables: the share of a cohort
@@ -432,6 +525,8 @@ class TransactionModel(MLEModel):
         ----------
         start, end : float or array-like
             Time units since the first purchase, ``0 <= start <= end``; broadcast together.
+        covariates : mapping or pandas.DataFrame, optional
+            For a model with covariates, the profile of the new customer.
 
         Returns
         -------
@@ -451,5 +546,5 @@ class TransactionModel(MLEModel):
         start, end = np.broadcast_arrays(np.asarray(start, dtype=float), np.asarray(end, dtype=float))
         if np.any(start < 0) or np.any(end < start):
             raise ValueError("need 0 <= start <= end")
-        value = self._kernel.probability_purchase_between(start, end, *self._values())
+        value = self._kernel.probability_purchase_between(start, end, *self._profile_params(covariates))
         return float(value) if np.ndim(value) == 0 else value

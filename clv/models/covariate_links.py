@@ -1,0 +1,147 @@
+"""Covariate bookkeeping shared by the maximum-likelihood models.
+
+A model with covariates states, for each *group* of coefficients (``purchase``,
+``dropout``, ``spend``), the covariate columns of the group and the parameters
+they move, each with a sign (Fader & Hardie 2007; see
+:mod:`clv.kernels.covariates`). This module turns that statement and the
+fitting data into coefficient names, the link map and per-customer parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from clv.data.covariates import CovariateEncoding
+from clv.kernels import covariates as link
+from clv.kernels.design import Column, Groups
+
+__all__ = ["CovariateLinks", "Group"]
+
+Group = tuple[str, tuple[str, ...], tuple[tuple[str, int], ...]]  # (name, columns, ((parameter, sign), ...))
+
+
+@dataclass(frozen=True)
+class CovariateLinks:
+    """The covariate groups of a model and the encoding of their columns, learnt at ``fit``."""
+
+    param_names: tuple[str, ...]
+    groups: tuple[Group, ...]
+    encoding: CovariateEncoding
+
+    @classmethod
+    def learn(cls, param_names: Sequence[str], groups: Sequence[Group], frame: pd.DataFrame) -> CovariateLinks:
+        """Learn the encoding of every covariate column of ``groups`` from ``frame``."""
+        columns = [c for _, cols, _ in groups for c in cols]
+        return cls(tuple(param_names), tuple(groups), CovariateEncoding.learn(frame, columns))
+
+    def _design_columns(self) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = {}
+        position = 0
+        for col in self.encoding.columns:
+            width = len(self.encoding.levels[col]) - 1 if col in self.encoding.levels else 1
+            out[col] = list(range(position, position + width))
+            position += width
+        return out
+
+    @property
+    def coef_names(self) -> tuple[str, ...]:
+        """``group:name`` for each coefficient, e.g. ``purchase:region=north``."""
+        names = self.encoding.names
+        where = self._design_columns()
+        return tuple(f"{group}:{names[c]}" for group, cols, _ in self.groups for col in cols for c in where[col])
+
+    def link_map(self) -> np.ndarray:
+        """The map ``M`` of :func:`clv.kernels.covariates.link_map` for these groups."""
+        where = self._design_columns()
+        k = len(self.param_names)
+        terms = []
+        p = k
+        for _, cols, targets in self.groups:
+            for col in cols:
+                for c in where[col]:
+                    terms.extend((self.param_names.index(param), c, p, float(sign)) for param, sign in targets)
+                    p += 1
+        return link.link_map(k, len(self.encoding.names), p, terms)
+
+    def design(self, frame: pd.DataFrame) -> np.ndarray:
+        """Design matrix of the covariate columns of ``frame`` (see :class:`clv.data.covariates.CovariateEncoding`)."""
+        return self.encoding.transform(frame)
+
+    def row_params(self, theta: np.ndarray, Z: np.ndarray, M: np.ndarray | None = None) -> list[Any]:
+        """Each parameter per customer: an array where covariates move it, the plain estimate (a float) elsewhere."""
+        M = self.link_map() if M is None else M
+        rows = link.row_params(np.asarray(theta, dtype=float), M, Z)
+        moved = np.abs(M[:, 1:, :]).sum(axis=(1, 2)) > 0
+        return [rows[:, j] if moved[j] else float(theta[j]) for j in range(len(self.param_names))]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready encoding (the groups follow from the model's settings)."""
+        return self.encoding.to_dict()
+
+
+class CovariateSupport:
+    """Mixin of :class:`clv.models.base.MLEModel`: covariates learnt at ``fit`` and the chain rule of the fit.
+
+    A model lists its groups in :meth:`_covariate_groups` and supplies
+    per-customer derivatives in :meth:`_row_derivatives`; the gradient and the
+    Hessian in the optimiser's coordinates then follow from
+    :mod:`clv.kernels.covariates`.
+    """
+
+    param_names: tuple[str, ...]
+
+    def _covariate_groups(self) -> list[Group]:
+        """The model's covariate groups (name, columns, ((parameter, sign), ...)); empty without covariates."""
+        return []
+
+    def _learn_covariates(self, rfm: pd.DataFrame) -> None:
+        groups = [g for g in self._covariate_groups() if g[1]]
+        self.links_: CovariateLinks | None = CovariateLinks.learn(self.param_names, groups, rfm) if groups else None
+        self.coef_names_: tuple[str, ...] = self.links_.coef_names if self.links_ is not None else ()
+
+    def _restore_covariates(self, encoding: dict[str, Any] | None) -> None:
+        groups = [g for g in self._covariate_groups() if g[1]]
+        if groups and encoding is not None:
+            self.links_ = CovariateLinks(self.param_names, tuple(groups), CovariateEncoding.from_dict(encoding))
+            self.coef_names_ = self.links_.coef_names
+        else:
+            self.links_, self.coef_names_ = None, ()
+
+    def _design_matrix(self, rfm: pd.DataFrame) -> np.ndarray | None:
+        """Covariate design of ``rfm`` (``None`` without covariates)."""
+        links = getattr(self, "links_", None)
+        return None if links is None else links.design(rfm)
+
+    def _covariate_fit_data(self, Z: np.ndarray) -> dict[str, Any]:
+        assert self.links_ is not None
+        profiles = Groups.of(np.zeros(len(Z), dtype=np.intp), *(Column.of(z).index for z in Z.T))
+        Z1 = np.column_stack([np.ones(len(profiles.first)), Z[profiles.first]])
+        return {"Z": Z, "Z1": Z1, "M": self.links_.link_map(), "profile": profiles.index}
+
+    def _row_derivatives(self, rows: list[Any], data: dict[str, Any], hessian: bool) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """Per-customer log-likelihood, gradient ``(n, k)`` and Hessian ``(n, k, k)`` at per-customer parameters ``rows``.
+
+        The gradient may be ``None`` (numerical derivatives are used then).
+        """
+        raise NotImplementedError
+
+    def _rows(self, theta: np.ndarray, data: dict[str, Any]) -> list[Any]:
+        assert self.links_ is not None
+        return self.links_.row_params(theta, data["Z"], data["M"])
+
+    def _covariate_derivatives(self, theta: np.ndarray, data: dict[str, Any], hessian: bool) -> tuple[float, np.ndarray, np.ndarray | None] | None:
+        """Total log-likelihood, gradient and Hessian in ``u = (log theta, g)`` by the chain rule."""
+        rows = self._rows(theta, data)
+        ll, grad, hess = self._row_derivatives(rows, data, hessian)
+        if grad is None or (hessian and hess is None):
+            return None
+        n = len(data["Z"])
+        theta_rows = np.column_stack([np.broadcast_to(v, (n,)) for v in rows])
+        w, M, Z1 = data["w"], data["M"], data["Z1"]
+        g_tot, h_tot = link.profile_totals(theta_rows, grad, hess if hessian else None, w, data["profile"], len(Z1))
+        total = float(np.einsum("i,i->", w, ll))
+        return total, link.chain_gradient(M, Z1, g_tot), (link.chain_hessian(M, Z1, h_tot) if hessian else None)
