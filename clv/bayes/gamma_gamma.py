@@ -12,6 +12,7 @@ from clv.bayes.predictions import PosteriorDrawGammaGamma, gather, spend_arrays
 from clv.bayes.priors import GAMMA_GAMMA_LINKS, GAMMA_GAMMA_PRIORS
 from clv.data.rfm_checks import check_rfm
 from clv.kernels import gammagamma
+from clv.kernels.design import Column
 
 __all__ = ["HierarchicalGammaGamma"]
 
@@ -68,7 +69,7 @@ class HierarchicalGammaGamma(BayesianModel):
         }
 
     def _kernel_data(self, columns: Mapping[str, np.ndarray], weights: np.ndarray) -> tuple[Any, ...]:
-        return columns["frequency"], columns["monetary_value"], weights
+        return Column.of(columns["frequency"]), columns["monetary_value"], weights
 
     def _derived(self, params: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Population mean spend ``p v / (q - 1)`` of each group (eq. 5 without history)."""

@@ -14,7 +14,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from clv.kernels.backend import NUMPY, Backend
-from clv.kernels.design import dot
+from clv.kernels.design import Column, dot
 
 PARAMS = ("p", "q", "v")
 
@@ -40,18 +40,34 @@ def loglik(p: Any, q: Any, v: Any, x: Any, m: Any, *, backend: Backend = NUMPY) 
 
 
 def loglik_grad(
-    params: NDArray[np.float64], x: NDArray[np.float64], m: NDArray[np.float64], weights: NDArray[np.float64]
+    params: NDArray[np.float64], x: NDArray[np.float64] | Column, m: NDArray[np.float64], weights: NDArray[np.float64]
 ) -> tuple[float, NDArray[np.float64]]:
-    """Weighted total log-likelihood and its analytic gradient in ``(p, q, v)``."""
+    """Weighted total log-likelihood (eq. 3) and its analytic gradient in ``(p, q, v)``.
+
+    The gamma functions of ``p x`` and ``p x + q`` depend on the purchase
+    count only, so they are evaluated once per distinct ``x`` (pass ``x`` as
+    a :class:`clv.kernels.design.Column` to factorise it once, as the
+    Bayesian models do; a plain array is factorised on each call). Only
+    ``ln(v + x m)`` is evaluated per customer.
+    """
     p, q, v = params
-    px = p * x
-    log_vxm = np.log(v + x * m)
-    ll = loglik(p, q, v, x, m)
-    psi_pxq = special.digamma(px + q)
-    g_p = x * (psi_pxq - special.digamma(px) + np.log(m) + np.log(x) - log_vxm)
-    g_q = psi_pxq - special.digamma(q) + np.log(v) - log_vxm
-    g_v = q / v - (px + q) / (v + x * m)
-    return dot(weights, ll), np.array([dot(weights, g_p), dot(weights, g_q), dot(weights, g_v)])
+    xc = x if isinstance(x, Column) else Column.of(x)
+    ux, wx = xc.values, xc.totals(weights)
+    n = weights.sum()
+    pux = p * ux
+    psi_pxq = special.digamma(pux + q)
+    xr = ux[xc.index]
+    vxm = v + xr * m
+    log_vxm = np.log(vxm)
+    log_m = np.log(m)
+    w_log_vxm = weights * log_vxm
+    ll_x = special.gammaln(pux + q) - special.gammaln(pux) + pux * np.log(ux)
+    ll = (dot(wx, ll_x) - n * (special.gammaln(q) - q * np.log(v)) + p * dot(weights * xr, log_m) - dot(weights, log_m)
+          - dot(p * xr + q, w_log_vxm))
+    g_p = dot(wx, ux * (psi_pxq - special.digamma(pux) + np.log(ux))) + dot(weights * xr, log_m - log_vxm)
+    g_q = dot(wx, psi_pxq) - n * (special.digamma(q) - np.log(v)) - w_log_vxm.sum()
+    g_v = n * q / v - dot(weights, (p * xr + q) / vxm)
+    return float(ll), np.array([g_p, g_q, g_v])
 
 
 def expected_spend(p: float, q: float, v: float, x: ArrayLike, m: ArrayLike) -> NDArray[np.float64]:
