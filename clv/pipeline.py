@@ -108,6 +108,12 @@ def _bayes_models(rfm: Any, acquisitions: Any, config: ReportConfig) -> Posterio
         raise DataError("--model bayes needs clv.bayes.HierarchicalBetaGeo/HierarchicalGammaGamma, "
                         "which this installation does not provide yet; use --model mle")
     grouped = rfm.assign(channel=channel_of(rfm, acquisitions))
+    unattributed = (grouped["channel"] == UNATTRIBUTED).to_numpy()
+    if unattributed.all():
+        raise DataError("--model bayes: no customer of the transaction log has an acquisition record, so there are no channels to pool")
+    if unattributed.any():
+        say(f"{int(unattributed.sum()):,} customers without an acquisition record: valued with the population level of the posterior")
+        grouped = grouped[~unattributed]
     say(f"sampling the hierarchical BG/NBD ({chains} chains x {draws} draws; this takes minutes)")
     bar = config.sampler_progress
     tm = bayes.HierarchicalBetaGeo(group="channel", progressbar=bar).fit(grouped, draws=draws, tune=draws, chains=chains,

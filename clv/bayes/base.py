@@ -632,6 +632,49 @@ class BayesianModel:
             out[k] = v[chosen].ravel()
         return out
 
+    def population_param_draws(self, n_draws: int, *, seed: int) -> pd.DataFrame:
+        """``n_draws`` draws of the parameters of a new group from the population level, group ``"*"``.
+
+        For each posterior draw (chosen as in :meth:`group_param_draws`) every
+        sampled quantity of a new group is drawn as ``Normal(mu, sigma)`` on
+        its link scale (the posterior predictive of a group not in the data)
+        and mapped to the natural parameters. This values customers without
+        a group: the Bayesian counterpart of the pooled MLE fit. Without
+        groups (``group=None``) the rows are the single group's draws.
+
+        Parameters
+        ----------
+        n_draws : int
+            Number of draws (at most the posterior sample size).
+        seed : int
+            Seed of the choice of draws and of the new group's values.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``draw, group`` (always ``"*"``) and one per parameter.
+        """
+        import pytensor
+        import pytensor.tensor as pt
+
+        self._check_fitted()
+        post = self.idata_.posterior
+        total = post.sizes["chain"] * post.sizes["draw"]
+        rng = np.random.default_rng(seed)
+        chosen = np.sort(rng.choice(total, size=min(int(n_draws), total), replace=False))
+        if self.group is None:
+            params = {k: np.asarray(post[k].transpose("chain", "draw", "group").values).reshape(total, -1)[chosen, 0] for k in self.param_names}
+        else:
+            sampled = {}
+            for name, link in self.links.items():
+                mu = np.asarray(post[f"mu_{link}_{name}"].values).reshape(total)[chosen]
+                sigma = np.asarray(post[f"sigma_{link}_{name}"].values).reshape(total)[chosen]
+                sampled[name] = pt.as_tensor_variable(mu + sigma * rng.standard_normal(len(chosen)))
+            natural = self._natural(sampled)
+            values = pytensor.function([], [natural[k] for k in self.param_names])()
+            params = dict(zip(self.param_names, values))
+        return pd.DataFrame({"draw": chosen, "group": "*", **{k: np.asarray(v, dtype=float) for k, v in params.items()}})
+
     def draw_models(self, n_draws: int | None = 200) -> list[Any]:
         """One fitted-model-like object per (thinned) posterior draw, for :func:`clv.customer_value`."""
         params, _, _ = self._draws(n_draws)
