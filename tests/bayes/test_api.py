@@ -97,6 +97,26 @@ def test_group_param_draws_long_form(small_models):
     pd.testing.assert_frame_equal(draws, bg.group_param_draws(25, seed=1))
 
 
+def test_population_param_draws_value_customers_without_a_channel(small_models, small_rfm):
+    bg, gg = small_models
+    pop = bg.population_param_draws(30, seed=2)
+    assert list(pop.columns) == ["draw", "group", "r", "alpha", "a", "b"]
+    assert len(pop) == 30 and set(pop["group"]) == {"*"} and (pop[["r", "alpha", "a", "b"]] > 0).all().all()
+    pd.testing.assert_frame_equal(pop, bg.population_param_draws(30, seed=2))
+    # The Gamma-Gamma sampled coordinates map back consistently: p v / (q - 1) is the sampled mean spend.
+    spend = gg.population_param_draws(30, seed=3)
+    assert (spend["q"] > 1).all()
+    # A new group's draws spread at least as widely as the population mean's.
+    mu = np.exp(bg.idata.posterior["mu_log_r"].values.ravel())
+    assert np.std(np.log(pop["r"])) > 0.5 * np.std(np.log(mu))
+    models = clv.PosteriorChannelModels(bg, gg)
+    rfm = small_rfm.iloc[:40]
+    channel = rfm["channel"].astype(object).copy()
+    channel.iloc[:5] = None  # no acquisition record
+    scores = models.score(rfm.drop(columns="channel"), channel.dropna(), horizon=26, discount_rate=0.1, n_draws=20, seed=1)
+    assert np.all(np.isfinite(scores["clv"].to_numpy())) and len(scores) == 40
+
+
 def test_summary_and_diagnostics(small_models):
     bg, _ = small_models
     summary = bg.summary()
