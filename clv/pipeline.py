@@ -201,11 +201,17 @@ def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
     extra = lifecycle_extra(scores, rfm, models, acq.set_index("customer_id")["channel"], seed=config.seed,
                             top=config.watchlist_size, transactions=tx)
     extra.update(_operations(tx, acq, models, rfm, config))
+    sections = with_operations(with_lifecycle(default_sections()))
+    if config.model_kind == "bayes" and config.engine != "spark":
+        from clv.reports.sampler_section import sampler_extra, with_sampler
+
+        extra.update(sampler_extra(models))
+        sections = with_sampler(sections)
     say(f"writing the report to {config.out}")
     inputs = {"transactions file": str(config.transactions), "acquisitions file": str(config.acquisitions),
               "spend file": str(config.spend) if config.spend else "none"}
     out = write_report(report, config.out, currency=config.currency, inputs=inputs, title=config.title,
-                       sections=with_operations(with_lifecycle(default_sections())), extra=extra)
+                       sections=sections, extra=extra)
     say(f"done: {Path(config.out) / 'index.html'}")
     return out
 

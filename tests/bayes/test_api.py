@@ -224,3 +224,25 @@ def test_time_resolution_bins_to_midpoints_and_keeps_repeat_buyers_recent(small_
         model._prepare(small_rfm, time_resolution=0.0)
     with pytest.raises(ValueError, match="no time columns"):
         clv.bayes.HierarchicalGammaGamma(group="channel")._prepare(small_rfm, time_resolution=1.0)
+
+
+def test_sampler_section_names_failed_quantities(small_models):
+    from clv.reports.sampler_section import SamplerSection, failure_text, sampler_extra
+    from clv.reports.sections import ReportContext
+
+    bg, gg = small_models
+    extra = sampler_extra(clv.PosteriorChannelModels(bg, gg))
+    data = extra["sampler"]
+    assert {"BG/NBD", "Gamma-Gamma"} == set(data["table"]["model"]) and "r_hat" in data["table"].columns
+    assert any(k.startswith("BG/NBD: mu_") for k in data["traces"])
+    # 2 x 100 draws cannot reach ESS 400: the failure names the quantity.
+    assert data["failures"] and any("ESS" in f for f in data["failures"])
+    text = failure_text(extra)
+    assert text.startswith("Sampler diagnostics failed") and data["failures"][0] in text
+    ctx = ReportContext(channels=None, extra=extra)
+    section = SamplerSection()
+    html = section.html(ctx)
+    assert 'class="bad"' in html and "data:image/png;base64" in html and "R-hat" in html
+    assert "Sampler diagnostics failed" in section.markdown(ctx)
+    assert section.summary(ctx)["passed"] is False and "sampler_diagnostics" in section.tables(ctx)
+    assert failure_text({}) is None
