@@ -107,6 +107,17 @@ def _check_rate(ctx: click.Context, param: click.Parameter, value: float) -> flo
     return value
 
 
+def _bayes_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--bayes-draws", type=int, default=500, show_default=True,
+                     help="--model bayes: posterior draws per chain (and as many tuning steps)."),
+        click.option("--chains", type=int, default=2, show_default=True, help="--model bayes: number of chains."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def _valuation_options(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option("--horizon", type=float, default=52.0, show_default=True, help="Forecast horizon in time units."),
@@ -214,9 +225,7 @@ def _report_columns(*, customer_column: str = "customer_id", date_column: str = 
 @click.option("--out", "-o", required=True, type=click.Path(file_okay=False), help="Report directory to write.")
 @_valuation_options
 @click.option("--n-draws", type=int, default=100, show_default=True, help="Parameter draws for intervals and P(LTV > CAC).")
-@click.option("--bayes-draws", type=int, default=500, show_default=True,
-              help="--model bayes: posterior draws per chain (and as many tuning steps).")
-@click.option("--chains", type=int, default=2, show_default=True, help="--model bayes: number of chains.")
+@_bayes_options
 @click.option("--engine", type=click.Choice(["pandas", "duckdb", "spark"]), default="pandas", show_default=True,
               help="Where to summarise, fit and score: pandas in memory, embedded DuckDB (larger than memory, one machine), "
                    "or Spark (pip install 'clv[spark]').")
@@ -264,17 +273,20 @@ def demo(out: str, seed: int, n_draws: int, quiet: bool) -> None:
 
 def _fit_pooled(command: str, transactions: str | None, observation_end: str | None, time_unit: str, model_kind: str,
                 transaction_model: str, say: _Progress, *, engine: str = "pandas", query: str | None = None,
-                url: str | None = None, **columns: Any) -> tuple[Any, Any, Any]:
-    """Read the log (file or SQL query) and fit one purchase model and one spend model on every customer.
+                url: str | None = None, seed: int = 1, bayes_draws: int = 500, chains: int = 2,
+                **columns: Any) -> tuple[Any, Any, Any]:
+    """Read the log (file or SQL query) and fit one purchase model and one spend model on every customer (MLE or Bayesian).
 
     A log without amounts (no ``amount`` column and no --amount-column) gets
     the purchase model only: the spend model is ``None``, and one line on
-    stderr says so. With ``engine="duckdb"`` the summary stays in DuckDB (a
-    :class:`clv.duckdb.DuckRFM`) and the fits see only the distinct tuples with counts.
+    stderr says so (maximum likelihood only). With ``engine="duckdb"`` the
+    summary stays in DuckDB (a :class:`clv.duckdb.DuckRFM`) and the fits see
+    only the distinct tuples with counts.
     """
-    if model_kind == "bayes":
-        raise DataError(f"clv {command} --model bayes is not available yet; use --model mle (or clv.bayes from Python)")
     check_source(transactions, query, "transactions", "-t")
+    if model_kind == "bayes":
+        return _fit_posterior(command, transactions, observation_end, time_unit, transaction_model, say, engine=engine,
+                              query=query, url=url, seed=seed, bayes_draws=bayes_draws, chains=chains, **columns)
     cls = clv.models.transaction_model_class(transaction_model)
     if engine == "duckdb":
         return _duck_pooled(cls, transactions, query, url, observation_end, time_unit, say, **columns)
@@ -310,6 +322,42 @@ def _duck_pooled(cls: type, transactions: str | None, query: str | None, url: st
     return drfm, duck.fit(cls(), drfm), duck.fit(clv.GammaGamma(), drfm)
 
 
+def _fit_posterior(command: str, transactions: str | None, observation_end: str | None, time_unit: str, transaction_model: str,
+                   say: _Progress, *, engine: str, query: str | None, url: str | None, seed: int, bayes_draws: int, chains: int,
+                   **columns: Any) -> tuple[Any, Any, Any]:
+    """``--model bayes``: the hierarchical-ready BG/NBD and Gamma-Gamma posteriors on every customer (pandas engine, files)."""
+    if transaction_model != "bgnbd":
+        raise DataError(f"clv {command} --model bayes fits the BG/NBD only; drop --transaction-model {transaction_model}")
+    if bayes_draws < 50 or chains < 1:
+        raise DataError(f"--bayes-draws must be at least 50 and --chains at least 1 (got {bayes_draws}, {chains})")
+    if engine != "pandas" or query is not None:
+        raise DataError(f"clv {command} --model bayes reads files with the pandas engine; drop --engine/--transactions-sql")
+    read = _transaction_columns(transactions, **columns)
+    _, rfm = read_rfm(transactions, observation_end, time_unit, say, columns=read)
+    if read["amount"] is None:
+        raise DataError(f"clv {command} --model bayes needs amounts: no 'amount' column in {transactions} (name one with --amount-column)")
+    from clv import bayes
+
+    say(f"sampling the Bayesian BG/NBD and Gamma-Gamma ({chains} chains x ({bayes_draws} tuning + {bayes_draws} draws))")
+    return (rfm, *bayes.fit_pair(rfm, draws=bayes_draws, tune=bayes_draws, chains=chains, seed=seed))
+
+
+def _print_posterior(models: tuple[Any, ...], payload: dict[str, Any], as_json: bool) -> None:
+    """``clv fit --model bayes`` output: posterior summaries and diagnostics, as text or JSON."""
+    from clv import bayes
+
+    payload.update(transaction_model=bayes.posterior_json(models[0]), spend_model=bayes.posterior_json(models[1]))
+    if as_json:
+        click.echo(json.dumps(payload, indent=2))
+        return
+    for m in models:
+        click.echo(m.summary().to_string())
+        diag = m.diagnostics()
+        verdict = "passed" if diag.passed else "FAILED"
+        click.echo(f"diagnostics {verdict}: max R-hat {diag.max_rhat:.4f}, min bulk ESS {diag.min_ess_bulk:.0f}, "
+                   f"min tail ESS {diag.min_ess_tail:.0f}, {diag.divergences} divergences ({diag.chains} x {diag.draws} draws)\n")
+
+
 def _model_json(model: Any) -> dict[str, Any]:
     result = model.result_
     return {
@@ -333,12 +381,14 @@ _ENGINE = click.option("--engine", type=click.Choice(["pandas", "duckdb"]), defa
 @main.command()
 @_common
 @click.option("--json", "as_json", is_flag=True, help="Print parameters and fit statistics as JSON on stdout.")
-@click.option("--save", default=None, type=click.Path(dir_okay=False), help="Also save the transaction model as JSON.")
+@click.option("--save", default=None, type=click.Path(dir_okay=False),
+              help="Also save the transaction model (JSON; netCDF with --model bayes).")
 @_ENGINE
+@_bayes_options
 @_guarded
 def fit(transactions: str | None, observation_end: str | None, time_unit: str, model_kind: str, transaction_model: str,
-        seed: int, quiet: bool, as_json: bool, save: str | None, engine: str = "pandas", transactions_sql: str | None = None,
-        database_url: str | None = None, **columns: Any) -> None:
+        seed: int, quiet: bool, as_json: bool, save: str | None, bayes_draws: int, chains: int, engine: str = "pandas",
+        transactions_sql: str | None = None, database_url: str | None = None, **columns: Any) -> None:
     """Fit the purchase model and the Gamma-Gamma spend model; print parameters and fit statistics.
 
     \b
@@ -347,16 +397,21 @@ def fit(transactions: str | None, observation_end: str | None, time_unit: str, m
       clv fit -t tx.csv --transaction-model paretonbd --observation-end 2025-06-30
       clv fit -t export.csv --customer-column user_id --date-column order_date --amount-column revenue
       clv fit --engine duckdb -t 'lake/*.parquet' --json > fit.json
+      clv fit -t tx.csv --model bayes --chains 4 --json > posterior.json
     """
     say = _Progress(quiet)
     rfm, tm, sm = _fit_pooled("fit", transactions, observation_end, time_unit, model_kind, transaction_model, say,
-                              engine=engine, query=transactions_sql, url=database_url, **columns)
+                              engine=engine, query=transactions_sql, url=database_url, seed=seed, bayes_draws=bayes_draws,
+                              chains=chains, **columns)
     if save:
         tm.save(save)
     customers = rfm.customers if engine == "duckdb" else len(rfm)
     payload = {"customers": customers, "observation_end": rfm.attrs["observation_end"], "time_unit": time_unit,
-               "rfm_exclusions": rfm.attrs["exclusions"], "transaction_model": _model_json(tm),
-               "spend_model": None if sm is None else _model_json(sm)}
+               "rfm_exclusions": rfm.attrs["exclusions"]}
+    if model_kind == "bayes":
+        _print_posterior((tm, sm), payload, as_json)
+        return
+    payload.update(transaction_model=_model_json(tm), spend_model=None if sm is None else _model_json(sm))
     if as_json:
         click.echo(json.dumps(payload, indent=2))
         return
@@ -369,12 +424,15 @@ def fit(transactions: str | None, observation_end: str | None, time_unit: str, m
 @_common
 @click.option("--out", "-o", required=True, type=click.Path(dir_okay=False), help="CSV file of per-customer scores.")
 @_valuation_options
-@click.option("--interval", type=float, default=None, help="Add clv_lower/clv_upper at this level, e.g. 0.9.")
+@click.option("--interval", type=float, default=None,
+              help="Add clv_lower/clv_upper at this level, e.g. 0.9 (--model bayes: posterior intervals, 0.9 by default).")
 @_ENGINE
+@_bayes_options
 @_guarded
 def score(transactions: str | None, observation_end: str | None, time_unit: str, model_kind: str, transaction_model: str,
           seed: int, quiet: bool, out: str, horizon: float, discount_rate: float, margin: float, interval: float | None,
-          engine: str = "pandas", transactions_sql: str | None = None, database_url: str | None = None, **columns: Any) -> None:
+          bayes_draws: int, chains: int, engine: str = "pandas", transactions_sql: str | None = None,
+          database_url: str | None = None, **columns: Any) -> None:
     """Score every customer: P(alive), expected purchases and spend, discounted CLV.
 
     \b
@@ -382,10 +440,12 @@ def score(transactions: str | None, observation_end: str | None, time_unit: str,
       clv score -t tx.csv --out scores.csv
       clv score -t tx.csv --out scores.csv --horizon 26 --interval 0.9 --seed 3
       clv score --engine duckdb -t lake/ --out scores.csv
+      clv score -t tx.csv --out scores.csv --model bayes   (posterior means, 90% intervals)
     """
     say = _Progress(quiet)
     rfm, tm, sm = _fit_pooled("score", transactions, observation_end, time_unit, model_kind, transaction_model, say,
-                              engine=engine, query=transactions_sql, url=database_url, **columns)
+                              engine=engine, query=transactions_sql, url=database_url, seed=seed, bayes_draws=bayes_draws,
+                              chains=chains, **columns)
     say("scoring")
     if engine == "duckdb":
         from clv import duckdb as duck

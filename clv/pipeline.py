@@ -116,6 +116,12 @@ def _bayes_models(rfm: Any, acquisitions: Any, config: ReportConfig) -> Posterio
         raise DataError("--model bayes needs clv.bayes.HierarchicalBetaGeo/HierarchicalGammaGamma, "
                         "which this installation does not provide yet; use --model mle")
     grouped = rfm.assign(channel=channel_of(rfm, acquisitions))
+    unattributed = (grouped["channel"] == UNATTRIBUTED).to_numpy()
+    if unattributed.all():
+        raise DataError("--model bayes: no customer of the transaction log has an acquisition record, so there are no channels to pool")
+    if unattributed.any():
+        say(f"{int(unattributed.sum()):,} customers without an acquisition record: valued with the population level of the posterior")
+        grouped = grouped[~unattributed]
     say(f"sampling the hierarchical BG/NBD ({chains} chains x {draws} draws; this takes minutes)")
     bar = config.sampler_progress
     tm = bayes.HierarchicalBetaGeo(group="channel", progressbar=bar).fit(grouped, draws=draws, tune=draws, chains=chains,
@@ -230,12 +236,18 @@ def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
     extra = lifecycle_extra(scores, rfm, models, acq.set_index("customer_id")["channel"], seed=config.seed,
                             top=config.watchlist_size, transactions=tx)
     extra.update(_operations(tx, acq, models, rfm, config))
+    sections = with_operations(with_lifecycle(default_sections()))
+    if config.model_kind == "bayes" and config.engine != "spark":
+        from clv.reports.sampler_section import sampler_extra, with_sampler
+
+        extra.update(sampler_extra(models))
+        sections = with_sampler(sections)
     say(f"writing the report to {config.out}")
     inputs = {"transactions file": source_label(config.transactions, config.transactions_sql, url),
               "acquisitions file": source_label(config.acquisitions, config.acquisitions_sql, url),
               "spend file": source_label(config.spend, config.spend_sql, url) if has_spend else "none"}
     out = write_report(report, config.out, currency=config.currency, inputs=inputs, title=config.title,
-                       sections=with_operations(with_lifecycle(default_sections())), extra=extra)
+                       sections=sections, extra=extra)
     say(f"done: {Path(config.out) / 'index.html'}")
     return out
 

@@ -44,6 +44,8 @@ MODEL_METHODS = {
 # Examples that cannot run in a doctest, with the reason; all their example lines carry ``+SKIP``.
 SKIPPED_EXAMPLES = {
     "clv.bayes.load": "needs a fitted model, i.e. a PyMC sampling run",
+    "clv.bayes.fit_pair": "samples with PyMC",
+    "clv.bayes.posterior_json": "needs a fitted model, i.e. a PyMC sampling run",
     **{
         f"clv.spark.{name}": "needs a Spark session (Java)"
         for name in (

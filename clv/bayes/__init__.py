@@ -16,6 +16,7 @@ from clv.bayes.gamma_gamma import HierarchicalGammaGamma
 from clv.bayes.io import load
 from clv.bayes.predictions import summarize
 from clv.bayes.priors import BETA_GEO_PRIORS, GAMMA_GAMMA_PRIORS
+from clv.bayes.workflow import fit_pair, posterior_json
 
 __all__ = [
     "BETA_GEO_PRIORS",
@@ -23,6 +24,8 @@ __all__ = [
     "Diagnostics",
     "HierarchicalBetaGeo",
     "HierarchicalGammaGamma",
+    "fit_pair",
     "load",
+    "posterior_json",
     "summarize",
 ]

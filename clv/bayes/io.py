@@ -16,7 +16,9 @@ from clv.output import atomic_file
 
 __all__ = ["FORMAT_VERSION", "load", "save"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Version 2: HierarchicalGammaGamma samples log p, log mean spend, log(q - 1) (version-1 files sampled log p, log q, log v).
+_READABLE = {"HierarchicalBetaGeo": (1, 2), "HierarchicalGammaGamma": (2,)}
 _ATTR = "clv_config"
 
 
@@ -79,10 +81,11 @@ def load(path: str | Path) -> Any:
     if raw is None:
         raise ValueError(f"{path}: not a clv Bayesian model file (no {_ATTR} attribute)")
     config = json.loads(raw)
-    if config.get("clv_format") != FORMAT_VERSION:
-        raise ValueError(f"{path}: unsupported clv format {config.get('clv_format')!r} (this version reads {FORMAT_VERSION})")
-    if config["model"] not in classes:
-        raise ValueError(f"{path}: unknown model {config['model']!r}")
+    if config.get("model") not in classes:
+        raise ValueError(f"{path}: unknown model {config.get('model')!r}")
+    if config.get("clv_format") not in _READABLE[config["model"]]:
+        raise ValueError(f"{path}: unsupported clv format {config.get('clv_format')!r} for {config['model']} "
+                         f"(this version reads {list(_READABLE[config['model']])}; refit and save again)")
     del idata.posterior.attrs[_ATTR]
     model = classes[config["model"]](**config["settings"])
     model.restore_state(idata, config["state"])

@@ -13,7 +13,18 @@ parameters:
   identified ridges of ``(r, alpha)`` and ``(a, b)``, which sampling
   ``log r, log alpha, log a, log b`` separately suffered from (the pooled
   estimates of a well-identified ratio moved with the ridge).
-* Gamma-Gamma: ``log p``, ``log q``, ``log v``.
+* Gamma-Gamma: ``log p`` (shape of a customer's spend per transaction),
+  ``log(p v / (q - 1))`` (``mean_spend``: the population mean spend per
+  transaction, eq. 5 without history) and ``log(q - 1)`` (``q_minus_1``: the
+  tail of the distribution of customers' mean spends). The likelihood pins
+  the mean spend down and leaves ``q`` and ``v`` on a long ridge along
+  which ``v / (q - 1)`` stays fixed: sampling ``log p, log q, log v``
+  directly gave posterior correlations of -0.95 to -0.97 between ``log p``
+  and ``log v`` and condition numbers of the posterior correlation matrix of
+  500-900 per group on the demo data, so NUTS with a diagonal mass matrix
+  needed step sizes of 0.02-0.03 and 127-255 gradients per draw; in the
+  sampled coordinates the condition numbers are 7-9. ``q > 1`` is implied:
+  the mean spend, which valuation needs, exists only then.
 
 For a sampled quantity ``k`` with link ``f``, with groups (hierarchical model,
 non-centred parameterisation by default)::
@@ -76,14 +87,14 @@ BETA_GEO_PRIORS: dict[str, dict[str, float]] = {
     "concentration": {"loc": 1.0, "scale": 1.0, "spread": 1.0},
 }
 
-#: Gamma-Gamma sampled quantities and their links.
-GAMMA_GAMMA_LINKS: dict[str, str] = {"p": "log", "q": "log", "v": "log"}
+#: Gamma-Gamma sampled quantities and their links (see the module docstring).
+GAMMA_GAMMA_LINKS: dict[str, str] = {"p": "log", "mean_spend": "log", "q_minus_1": "log"}
 
-#: Gamma-Gamma priors (``v`` is in currency units: its wide scale covers cents to thousands).
+#: Gamma-Gamma priors (``mean_spend`` is in currency units: its wide scale covers cents to thousands).
 GAMMA_GAMMA_PRIORS: dict[str, dict[str, float]] = {
     "p": {"loc": 1.0, "scale": 1.5, "spread": 1.0},
-    "q": {"loc": 1.0, "scale": 1.5, "spread": 1.0},
-    "v": {"loc": 2.5, "scale": 3.0, "spread": 1.0},
+    "mean_spend": {"loc": 3.5, "scale": 3.0, "spread": 1.0},
+    "q_minus_1": {"loc": 1.0, "scale": 1.5, "spread": 1.0},
 }
 
 _KEYS = ("loc", "scale", "spread")

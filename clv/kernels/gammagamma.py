@@ -14,7 +14,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from clv.kernels.backend import NUMPY, Backend
-from clv.kernels.design import dot
+from clv.kernels.design import Column, dot
 
 PARAMS = ("p", "q", "v")
 
@@ -40,11 +40,34 @@ def loglik(p: Any, q: Any, v: Any, x: Any, m: Any, *, backend: Backend = NUMPY) 
 
 
 def loglik_grad(
-    params: NDArray[np.float64], x: NDArray[np.float64], m: NDArray[np.float64], weights: NDArray[np.float64]
+    params: NDArray[np.float64], x: NDArray[np.float64] | Column, m: NDArray[np.float64], weights: NDArray[np.float64]
 ) -> tuple[float, NDArray[np.float64]]:
-    """Weighted total log-likelihood and its analytic gradient in ``(p, q, v)``."""
-    ll, grad, _ = row_derivatives(*params, x, m)
-    return dot(weights, ll), np.array([dot(weights, grad[:, 0]), dot(weights, grad[:, 1]), dot(weights, grad[:, 2])])
+    """Weighted total log-likelihood (eq. 3) and its analytic gradient in ``(p, q, v)``.
+
+    The gamma functions of ``p x`` and ``p x + q`` depend on the purchase
+    count only, so they are evaluated once per distinct ``x`` (pass ``x`` as
+    a :class:`clv.kernels.design.Column` to factorise it once, as the
+    Bayesian models do; a plain array is factorised on each call). Only
+    ``ln(v + x m)`` is evaluated per customer.
+    """
+    p, q, v = params
+    xc = x if isinstance(x, Column) else Column.of(x)
+    ux, wx = xc.values, xc.totals(weights)
+    n = weights.sum()
+    pux = p * ux
+    psi_pxq = special.digamma(pux + q)
+    xr = ux[xc.index]
+    vxm = v + xr * m
+    log_vxm = np.log(vxm)
+    log_m = np.log(m)
+    w_log_vxm = weights * log_vxm
+    ll_x = special.gammaln(pux + q) - special.gammaln(pux) + pux * np.log(ux)
+    ll = (dot(wx, ll_x) - n * (special.gammaln(q) - q * np.log(v)) + p * dot(weights * xr, log_m) - dot(weights, log_m)
+          - dot(p * xr + q, w_log_vxm))
+    g_p = dot(wx, ux * (psi_pxq - special.digamma(pux) + np.log(ux))) + dot(weights * xr, log_m - log_vxm)
+    g_q = dot(wx, psi_pxq) - n * (special.digamma(q) - np.log(v)) - w_log_vxm.sum()
+    g_v = n * q / v - dot(weights, (p * xr + q) / vxm)
+    return float(ll), np.array([g_p, g_q, g_v])
 
 
 def loglik_hessian(
@@ -60,7 +83,7 @@ def row_derivatives(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64] | None]:
     """Per-customer log-likelihood (eq. 3), gradient ``(n, 3)`` and Hessian ``(n, 3, 3)`` in ``(p, q, v_i)``.
 
-    ``v`` may differ by customer (spend covariates, ``v_i = v exp(-g . z_i)``).
+    ``v`` may differ by customer (spend covariates, ``v_i = v exp(g . z_i)``).
     """
     px = p * x
     vxm = v + x * m

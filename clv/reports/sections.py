@@ -121,6 +121,13 @@ def _payback_text(row: pd.Series, unit: str) -> str:
     return str(status)
 
 
+def _sampler_warning(ctx: ReportContext) -> str | None:
+    """The failed sampler diagnostics of a Bayesian report, named (see :mod:`clv.reports.sampler_section`)."""
+    from clv.reports.sampler_section import failure_text  # it builds on this module
+
+    return failure_text(ctx.extra)
+
+
 class SummarySection(Section):
     """The verdict: which channels pay back, with headline totals."""
 
@@ -155,13 +162,16 @@ class SummarySection(Section):
             f'<p class="note">{esc(totals)}. Observation end {esc(s["observation_end"])}; horizon '
             f'{esc(fmt_number(s["horizon"], 0))} {esc(ctx.unit)}; annual discount rate {esc(fmt_pct(s["discount_rate"]))}; '
             f'margin {esc(fmt_pct(s["margin"]))}. Channels ranked by LTV:CAC.</p>'
-            f'<ul class="verdict">{items}</ul>{track}'
+            + (f'<p class="bad">{esc(warning)}</p>' if (warning := _sampler_warning(ctx)) else "")
+            + f'<ul class="verdict">{items}</ul>{track}'
         )
 
     def markdown(self, ctx: ReportContext) -> str:
         lines = "\n".join(f"- **{md_escape(name)}** {md_escape(text)}" for _, name, text in self._lines(ctx))
         backtest = ctx.extra.get("backtest")
-        return lines + (f"\n\nTrack record: {md_escape(backtest.summary(currency=ctx.currency))}" if backtest else "")
+        lines += f"\n\nTrack record: {md_escape(backtest.summary(currency=ctx.currency))}" if backtest else ""
+        warning = _sampler_warning(ctx)
+        return f"**{md_escape(warning)}**\n\n{lines}" if warning else lines
 
     def summary(self, ctx: ReportContext) -> dict[str, Any]:
         return _verdicts(ctx.channels.table)

@@ -97,6 +97,26 @@ def test_group_param_draws_long_form(small_models):
     pd.testing.assert_frame_equal(draws, bg.group_param_draws(25, seed=1))
 
 
+def test_population_param_draws_value_customers_without_a_channel(small_models, small_rfm):
+    bg, gg = small_models
+    pop = bg.population_param_draws(30, seed=2)
+    assert list(pop.columns) == ["draw", "group", "r", "alpha", "a", "b"]
+    assert len(pop) == 30 and set(pop["group"]) == {"*"} and (pop[["r", "alpha", "a", "b"]] > 0).all().all()
+    pd.testing.assert_frame_equal(pop, bg.population_param_draws(30, seed=2))
+    # The Gamma-Gamma sampled coordinates map back consistently: p v / (q - 1) is the sampled mean spend.
+    spend = gg.population_param_draws(30, seed=3)
+    assert (spend["q"] > 1).all()
+    # A new group's draws spread at least as widely as the population mean's.
+    mu = np.exp(bg.idata.posterior["mu_log_r"].values.ravel())
+    assert np.std(np.log(pop["r"])) > 0.5 * np.std(np.log(mu))
+    models = clv.PosteriorChannelModels(bg, gg)
+    rfm = small_rfm.iloc[:40]
+    channel = rfm["channel"].astype(object).copy()
+    channel.iloc[:5] = None  # no acquisition record
+    scores = models.score(rfm.drop(columns="channel"), channel.dropna(), horizon=26, discount_rate=0.1, n_draws=20, seed=1)
+    assert np.all(np.isfinite(scores["clv"].to_numpy())) and len(scores) == 40
+
+
 def test_summary_and_diagnostics(small_models):
     bg, _ = small_models
     summary = bg.summary()
@@ -204,3 +224,25 @@ def test_time_resolution_bins_to_midpoints_and_keeps_repeat_buyers_recent(small_
         model._prepare(small_rfm, time_resolution=0.0)
     with pytest.raises(ValueError, match="no time columns"):
         clv.bayes.HierarchicalGammaGamma(group="channel")._prepare(small_rfm, time_resolution=1.0)
+
+
+def test_sampler_section_names_failed_quantities(small_models):
+    from clv.reports.sampler_section import SamplerSection, failure_text, sampler_extra
+    from clv.reports.sections import ReportContext
+
+    bg, gg = small_models
+    extra = sampler_extra(clv.PosteriorChannelModels(bg, gg))
+    data = extra["sampler"]
+    assert {"BG/NBD", "Gamma-Gamma"} == set(data["table"]["model"]) and "r_hat" in data["table"].columns
+    assert any(k.startswith("BG/NBD: mu_") for k in data["traces"])
+    # 2 x 100 draws cannot reach ESS 400: the failure names the quantity.
+    assert data["failures"] and any("ESS" in f for f in data["failures"])
+    text = failure_text(extra)
+    assert text.startswith("Sampler diagnostics failed") and data["failures"][0] in text
+    ctx = ReportContext(channels=None, extra=extra)
+    section = SamplerSection()
+    html = section.html(ctx)
+    assert 'class="bad"' in html and "data:image/png;base64" in html and "R-hat" in html
+    assert "Sampler diagnostics failed" in section.markdown(ctx)
+    assert section.summary(ctx)["passed"] is False and "sampler_diagnostics" in section.tables(ctx)
+    assert failure_text({}) is None

@@ -1,0 +1,148 @@
+"""The sampler diagnostics section of a Bayesian channel report: R-hat, ESS, divergences, a trace plot.
+
+Add it to a report built on posterior models with::
+
+    extra = {**extra, **sampler_extra(models)}
+    write_report(report, out, sections=with_sampler(sections), extra=extra)
+
+The thresholds follow Vehtari et al. (2021): rank-normalised split R-hat under
+1.01 and bulk and tail ESS of at least 400 for every group-level quantity
+(each channel's parameters and the population mean and spread of each
+sampled quantity), and no divergent transition. When a check fails the
+summary section names the quantity in red (:func:`failure_text`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from clv.reports.html import esc, figure_png, fmt_int, fmt_number, fmt_text, img_tag, table_html
+from clv.reports.markdown import md_escape, md_table
+from clv.reports.sections import ReportContext, Section
+
+__all__ = ["SamplerSection", "failure_text", "sampler_extra", "with_sampler"]
+
+RHAT_MAX = 1.01
+ESS_MIN = 400.0
+
+
+def _model_rows(label: str, model: Any) -> tuple[pd.DataFrame, int, dict[str, np.ndarray]]:
+    """Per-quantity R-hat and ESS of one fitted model, its divergences and the population-level traces."""
+    table = model.summary()[["mean", "r_hat", "ess_bulk", "ess_tail"]].copy()
+    table.insert(0, "model", label)
+    table.index.name = "quantity"
+    stats = model.idata.sample_stats
+    divergences = int(stats["diverging"].values.sum()) if "diverging" in stats else 0
+    post = model.idata.posterior
+    traces = {f"{label}: {v}": np.asarray(post[v].values) for v in post.data_vars if v.startswith(("mu_", "sigma_"))}
+    return table, divergences, traces
+
+
+def sampler_extra(models: Any) -> dict[str, Any]:
+    """What :class:`SamplerSection` needs, for ``write_report(extra=...)``, from posterior channel models.
+
+    Parameters
+    ----------
+    models : PosteriorChannelModels
+        Fitted Bayesian channel models (``transaction_model`` and ``spend_model``).
+
+    Returns
+    -------
+    dict
+        ``{"sampler": {"table", "divergences", "traces", "failures"}}``; ``failures`` lists
+        one short text per failed check, naming the quantity.
+
+    Examples
+    --------
+    Needs fitted Bayesian models, so these lines are not run:
+
+    >>> extra = sampler_extra(models)  # doctest: +SKIP
+    >>> extra["sampler"]["failures"]  # doctest: +SKIP
+    []
+    """
+    tables, divergences, traces = [], {}, {}
+    for label, model in (("BG/NBD", models.transaction_model), ("Gamma-Gamma", models.spend_model)):
+        table, div, trace = _model_rows(label, model)
+        tables.append(table)
+        divergences[label] = div
+        traces.update(trace)
+    table = pd.concat(tables)
+    failures = [f"{m}: {n} divergent transitions" for m, n in divergences.items() if n]
+    for name, row in table.iterrows():
+        if not row["r_hat"] < RHAT_MAX:
+            failures.append(f"{row['model']} {name}: R-hat {row['r_hat']:.3f}")
+        worst = min(row["ess_bulk"], row["ess_tail"])
+        if not worst >= ESS_MIN:
+            failures.append(f"{row['model']} {name}: ESS {worst:.0f}")
+    return {"sampler": {"table": table, "divergences": divergences, "traces": traces, "failures": failures}}
+
+
+def failure_text(extra: dict[str, Any]) -> str | None:
+    """One sentence naming the failed diagnostics (``None`` when they pass or were not computed)."""
+    failures = extra.get("sampler", {}).get("failures")
+    if not failures:
+        return None
+    shown = "; ".join(failures[:6]) + (f"; and {len(failures) - 6} more" if len(failures) > 6 else "")
+    return (f"Sampler diagnostics failed (R-hat < {RHAT_MAX}, ESS >= {ESS_MIN:.0f}, no divergences): {shown}. "
+            "Treat the figures as provisional and sample longer (--bayes-draws, --chains).")
+
+
+def _trace_chart(traces: dict[str, np.ndarray], ax: Any) -> Any:
+    """Standardised traces of the population-level quantities, one row per quantity, one colour per chain."""
+    names = list(traces)
+    for i, name in enumerate(names):
+        values = traces[name]
+        centre, scale = values.mean(), values.std() or 1.0
+        for c in range(values.shape[0]):
+            ax.plot((values[c] - centre) / scale / 4 + len(names) - 1 - i, lw=0.5, color=f"C{c}")
+    ax.set_yticks(np.arange(len(names))[::-1], names, fontsize=7)
+    ax.set_xlabel("draw (after tuning)")
+    ax.set_title("Population-level quantities by chain (standardised): well-mixed chains overlap")
+    return ax
+
+
+class SamplerSection(Section):
+    """R-hat, ESS and divergences of the Bayesian fits, with a trace plot of the population-level quantities."""
+
+    key = "sampler"
+    title = "Sampler diagnostics"
+    _COLUMNS: ClassVar[list[tuple[str, str, Any]]] = [("model", "model", fmt_text), ("mean", "posterior mean", lambda v: fmt_number(v, 3)),
+                ("r_hat", "R-hat", lambda v: fmt_number(v, 3)), ("ess_bulk", "bulk ESS", fmt_int), ("ess_tail", "tail ESS", fmt_int)]
+
+    def _verdict(self, ctx: ReportContext) -> str:
+        data = ctx.extra["sampler"]
+        divergences = ", ".join(f"{m} {n}" for m, n in data["divergences"].items())
+        return failure_text(ctx.extra) or f"All checks pass (R-hat < {RHAT_MAX}, ESS >= {ESS_MIN:.0f}); divergences: {divergences}."
+
+    def html(self, ctx: ReportContext) -> str:
+        data = ctx.extra.get("sampler")
+        if data is None:
+            return ""
+        css = "bad" if data["failures"] else "good"
+        chart = figure_png(lambda ax: _trace_chart(data["traces"], ax), size=(10, 0.35 * len(data["traces"]) + 1.5))
+        return (f'<p class="{css}">{esc(self._verdict(ctx))}</p>' + img_tag(chart, "Traces of the population-level quantities")
+                + table_html(data["table"], self._COLUMNS, index=("quantity", "quantity")))
+
+    def markdown(self, ctx: ReportContext) -> str:
+        data = ctx.extra.get("sampler")
+        if data is None:
+            return ""
+        return md_escape(self._verdict(ctx)) + "\n\n" + md_table(data["table"], self._COLUMNS, index="quantity")
+
+    def tables(self, ctx: ReportContext) -> dict[str, pd.DataFrame]:
+        data = ctx.extra.get("sampler")
+        return {} if data is None else {"sampler_diagnostics": data["table"].reset_index()}
+
+    def summary(self, ctx: ReportContext) -> dict[str, Any]:
+        data = ctx.extra.get("sampler")
+        if data is None:
+            return {"computed": False}
+        return {"computed": True, "passed": not data["failures"], "failures": data["failures"], "divergences": data["divergences"]}
+
+
+def with_sampler(sections: list[Section]) -> list[Section]:
+    """``sections`` with a :class:`SamplerSection` at the end."""
+    return [*(s for s in sections if s.key != SamplerSection.key), SamplerSection()]
