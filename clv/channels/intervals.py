@@ -122,7 +122,7 @@ def ltv_expected_draws(
 
 
 def apply_intervals(table: pd.DataFrame, draws: pd.DataFrame, new_draws: np.ndarray, interval: float, bayesian: bool) -> None:
-    """Fill the interval columns and ``prob_ltv_exceeds_cac`` of ``table`` from the draws (in place)."""
+    """Fill the interval columns, ``prob_ltv_exceeds_cac`` and ``prob_ltv_new_exceeds_cac`` of ``table`` from the draws (in place)."""
     cac = table["cac"].to_numpy()
     tail = (1 - interval) / 2
     lo, hi = np.quantile(draws.to_numpy(), [tail, 1 - tail], axis=0)
@@ -137,3 +137,6 @@ def apply_intervals(table: pd.DataFrame, draws: pd.DataFrame, new_draws: np.ndar
     with np.errstate(invalid="ignore"):
         prob = (draws.to_numpy() > cac[None, :]).mean(axis=0)
     table["prob_ltv_exceeds_cac"] = np.where((cac > 0) & np.isfinite(cac), prob, np.nan)
+    with np.errstate(invalid="ignore"):
+        prob_new = (new_draws > cac[None, :]).mean(axis=0)
+    table["prob_ltv_new_exceeds_cac"] = np.where((cac > 0) & np.isfinite(cac) & np.isfinite(new_draws).any(axis=0), prob_new, np.nan)

@@ -64,13 +64,15 @@ def fmt_text(value: Any) -> str:
 
 
 def table_html(frame: pd.DataFrame, columns: Sequence[Column], *, index: tuple[str, str] | None = None,
-               row_class: Callable[[Any], str] | None = None) -> str:
+               row_class: Callable[[Any], str] | None = None, titles: dict[str, str] | None = None) -> str:
     """An escaped HTML table of selected, formatted columns.
 
     ``index`` is ``(header, css class)`` to show the index as the first
-    column; ``row_class`` maps a row (Series) to a CSS class.
+    column; ``row_class`` maps a row (Series) to a CSS class; ``titles``
+    maps a column to a one-line definition shown as the header's tooltip.
     """
-    head = "".join(f"<th>{esc(h)}</th>" for _, h, _ in columns)
+    titles = titles or {}
+    head = "".join(f'<th title="{esc(titles[c])}">{esc(h)}</th>' if c in titles else f"<th>{esc(h)}</th>" for c, h, _ in columns)
     if index is not None:
         head = f"<th>{esc(index[0])}</th>" + head
     rows = []

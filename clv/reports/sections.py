@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from clv.channels import ChannelReport
+from clv.channels.report import DEFINITIONS
 from clv.reports import charts
 from clv.reports.html import (
     esc,
@@ -102,10 +103,18 @@ class Section:
         return {}
 
 
-def _verdicts(table: pd.DataFrame) -> dict[str, list[str]]:
+def headline_ratio(ctx_or_settings: Any) -> str:
+    """The column the verdicts and ranking use: ``ltv_new_to_cac`` with channel models, else ``ltv_to_cac``."""
+    settings = ctx_or_settings.channels.settings if isinstance(ctx_or_settings, ReportContext) else ctx_or_settings
+    return settings.get("headline_ratio", "ltv_to_cac")
+
+
+def _verdicts(table: pd.DataFrame, by: str) -> dict[str, Any]:
     rows = table[table["customers"] > 0]
-    ratio = rows["ltv_to_cac"]
+    ratio = rows[by]
     return {
+        "ratio": by,
+        "target": 1.0,
         "pays_back": list(rows.index[ratio >= 1]),
         "does_not_pay_back": list(rows.index[ratio < 1]),
         "no_ratio": list(rows.index[ratio.isna()]),
@@ -129,51 +138,60 @@ class SummarySection(Section):
 
     def _lines(self, ctx: ReportContext) -> list[tuple[str, str, str]]:
         t = ctx.channels.table
+        new = headline_ratio(ctx) == "ltv_new_to_cac"
+        col, prob = ("ltv_new_to_cac", "prob_ltv_new_exceeds_cac") if new else ("ltv_to_cac", "prob_ltv_exceeds_cac")
+        name_ratio, name_prob = ("new-customer LTV:CAC", "P(new-customer LTV > CAC)") if new else ("LTV:CAC", "P(LTV > CAC)")
         out = []
         for name, row in t[t["customers"] > 0].iterrows():
-            ratio = row["ltv_to_cac"]
+            ratio = row[col]
             if np.isfinite(ratio):
                 kind = "good" if ratio >= 1 else "bad"
                 word = "pays back" if ratio >= 1 else "does not pay back"
-                detail = (f"LTV:CAC {fmt_ratio(ratio)}, P(LTV > CAC) {fmt_pct(row['prob_ltv_exceeds_cac'])}, "
-                          f"payback {_payback_text(row, ctx.unit)}")
+                detail = f"{name_ratio} {fmt_ratio(ratio)}, {name_prob} {fmt_pct(row[prob])}, payback {_payback_text(row, ctx.unit)}"
+                if new:
+                    detail += f"; existing customers' value:CAC {fmt_ratio(row['ltv_to_cac'])}"
             else:
                 kind, word = "na", "no CAC to compare"
-                detail = f"CAC {fmt_money(row['cac'])}; expected LTV {fmt_money(row['ltv_expected'])}"
+                shown = row["ltv_new"] if new else row["ltv_expected"]
+                detail = f"CAC {fmt_money(row['cac'])}; {'new-customer LTV' if new else 'expected LTV'} {fmt_money(shown)}"
             out.append((kind, f"{name}", f"{word}: {detail}"))
         return out
 
-    def html(self, ctx: ReportContext) -> str:
+    def _header(self, ctx: ReportContext) -> str:
         s = ctx.channels.settings
         t = ctx.channels.table
-        items = "".join(f'<li><span class="{k}">{esc(name)}</span> {esc(text)}</li>' for k, name, text in self._lines(ctx))
+        ratio = ("new-customer LTV / CAC (forward-looking value of one more customer)"
+                 if headline_ratio(ctx) == "ltv_new_to_cac" else "LTV expected / CAC (no channel models)")
         totals = (f"{fmt_int(t['customers'].sum())} acquired customers in {fmt_int((t['customers'] > 0).sum())} channels, "
                   f"acquisition spend {fmt_money(np.nansum(t['spend']))} {ctx.currency}".strip())
-        return (
-            f'<p class="note">{esc(totals)}. Observation end {esc(s["observation_end"])}; horizon '
-            f'{esc(fmt_number(s["horizon"], 0))} {esc(ctx.unit)}; annual discount rate {esc(fmt_pct(s["discount_rate"]))}; '
-            f'margin {esc(fmt_pct(s["margin"]))}. Channels ranked by LTV:CAC.</p>'
-            f'<ul class="verdict">{items}</ul>'
-        )
+        return (f"{totals}. Observation end {s['observation_end']} ({s.get('observation_end_rule', 'as given')}); horizon "
+                f"{fmt_number(s['horizon'], 0)} {ctx.unit}; annual discount rate {fmt_pct(s['discount_rate'])}; "
+                f"margin {fmt_pct(s['margin'])}. Verdict and ranking: {ratio}; pays back when at least 1.00x.")
+
+    def html(self, ctx: ReportContext) -> str:
+        items = "".join(f'<li><span class="{k}">{esc(name)}</span> {esc(text)}</li>' for k, name, text in self._lines(ctx))
+        return f'<p class="note">{esc(self._header(ctx))}</p><ul class="verdict">{items}</ul>'
 
     def markdown(self, ctx: ReportContext) -> str:
-        return "\n".join(f"- **{md_escape(name)}** {md_escape(text)}" for _, name, text in self._lines(ctx))
+        lines = [md_escape(self._header(ctx)), ""]
+        return "\n".join(lines + [f"- **{md_escape(name)}** {md_escape(text)}" for _, name, text in self._lines(ctx)])
 
     def summary(self, ctx: ReportContext) -> dict[str, Any]:
-        return _verdicts(ctx.channels.table)
+        return _verdicts(ctx.channels.table, headline_ratio(ctx))
 
 
 _CHANNEL_COLUMNS = [
     ("customers", "customers", fmt_int),
     ("cac", "CAC", fmt_money),
-    ("ltv_realized", "LTV realized", fmt_money),
-    ("ltv_expected", "LTV expected", fmt_money),
-    ("ltv_lower", "LTV low", fmt_money),
-    ("ltv_upper", "LTV high", fmt_money),
-    ("ltv_to_cac", "LTV:CAC", fmt_ratio),
-    ("prob_ltv_exceeds_cac", "P(LTV > CAC)", fmt_pct),
     ("ltv_new", "new-customer LTV", fmt_money),
+    ("ltv_new_to_cac", "new-customer LTV:CAC", fmt_ratio),
+    ("prob_ltv_new_exceeds_cac", "P(new LTV > CAC)", fmt_pct),
     ("payback", "payback", fmt_text),
+    ("ltv_realized", "existing: realized", fmt_money),
+    ("ltv_expected", "existing: value", fmt_money),
+    ("ltv_lower", "existing: low", fmt_money),
+    ("ltv_upper", "existing: high", fmt_money),
+    ("ltv_to_cac", "existing value:CAC", fmt_ratio),
     ("p_alive", "mean P(alive)", fmt_pct),
     ("share_of_customers", "share of customers", fmt_pct),
     ("share_of_value", "share of value", fmt_pct),
@@ -188,7 +206,7 @@ def _with_payback(ctx: ReportContext) -> pd.DataFrame:
 
 
 def _row_class(row: pd.Series) -> str:
-    r = row["ltv_to_cac"]
+    r = row["ltv_new_to_cac"] if np.isfinite(row.get("ltv_new", np.nan)) else row["ltv_to_cac"]
     return "" if not np.isfinite(r) else ("pays" if r >= 1 else "fails")
 
 
@@ -202,11 +220,15 @@ class ChannelTableSection(Section):
         t = _with_payback(ctx)
         png = figure_png(lambda ax: charts.ltv_vs_cac(t, ax=ax, currency=ctx.currency), size=(10, 0.55 * len(t) + 2))
         interval = ctx.channels.settings["interval"]
+        defs = "".join(f"<li>{esc(DEFINITIONS[c])}</li>" for c, _, _ in _CHANNEL_COLUMNS if c in DEFINITIONS)
         return (
-            img_tag(png, "Expected LTV per customer with interval, and CAC, by channel")
-            + table_html(t, _CHANNEL_COLUMNS, index=("channel", "channel"), row_class=_row_class)
-            + f'<p class="note">LTV low/high: {esc(fmt_pct(interval))} interval from parameter uncertainty '
-            f'({esc(ctx.channels.settings["model"])}). "n/a": zero or unknown CAC, or no customers.</p>'
+            img_tag(png, "New-customer LTV with interval, and CAC, by channel")
+            + table_html(t, _CHANNEL_COLUMNS, index=("channel", "channel"), row_class=_row_class, titles=DEFINITIONS)
+            + f'<p class="note">Intervals ("existing: low/high", and the new-customer low/high under payback) are '
+            f'{esc(fmt_pct(interval))} intervals from parameter uncertainty only ({esc(ctx.channels.settings["model"])}); '
+            'they leave out customer-to-customer randomness, so single customers vary far more. '
+            '"n/a": zero or unknown CAC, or no customers. Hover a header for its definition.</p>'
+            f'<ul class="note">{defs}</ul>'
         )
 
     def markdown(self, ctx: ReportContext) -> str:

@@ -28,7 +28,8 @@ MARKER = "summary.json"  # a directory holding this file is a clv report and may
 def render_html(ctx: ReportContext, sections: Sequence[Section]) -> str:
     """The self-contained HTML page (figures embedded as base64 PNG)."""
     s = ctx.channels.settings
-    subtitle = f"Observation end {s['observation_end']}; model: {s['model']}"
+    rule = f" ({s['observation_end_rule']})" if s.get("observation_end_rule") else ""
+    subtitle = f"Observation end {s['observation_end']}{rule}; model: {s['model']}"
     return page(ctx.title, subtitle, [(sec.key, sec.title, sec.html(ctx)) for sec in sections])
 
 
