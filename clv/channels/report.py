@@ -14,9 +14,11 @@ Definitions (all money figures are margin, i.e. revenue times ``margin``)
     spend bought them.
 ``cac``
     Per customer, the ``cost`` column of the acquisition table when filled;
-    otherwise the spend of the customer's channel and period divided by the
-    customers of that channel acquired in that period whose cost is not
-    known individually. A channel's ``cac`` is the mean over its customers
+    otherwise the spend of the customer's channel and period divided by all
+    the customers of that channel acquired in that period. When both are
+    given, a customer's own cost *replaces* its share of the channel spend
+    (never added to it); the replaced spend is in
+    ``reconciliation["spend_replaced_by_own_cost"]``. A channel's ``cac`` is the mean over its customers
     with a known cost; the same rule gives the CAC of each acquisition
     cohort (channel x month).
 ``ltv_to_cac``

@@ -329,6 +329,7 @@ _RECON_TEXT = [
     ("customers_scored", "customers in the transaction log (scored)"),
     ("customers_in_acquisitions", "customers in the acquisition table (acquired by the observation end)"),
     ("customers_without_acquisition", "customers in transactions but not in acquisitions (not in any channel)"),
+    ("realized_value_of_customers_without_acquisition", "their realized margin to date (not in any channel)"),
     ("value_of_customers_without_acquisition", "their expected future margin (not in any channel)"),
     ("acquisitions_without_transactions", "acquired customers without transactions (counted with zero value)"),
     ("acquisitions_after_observation_end", "acquisitions after the observation end (excluded)"),
@@ -337,7 +338,23 @@ _RECON_TEXT = [
     ("customers_with_own_cost", "customers with their own cost in the acquisition table"),
     ("customers_without_cost", "acquired customers without any cost data (left out of CAC)"),
     ("spend_without_customers_total", "spend in periods without any acquired customer (left out of CAC)"),
+    ("spend_replaced_by_own_cost_total", "channel spend replaced by customers' own cost (own cost replaces the customer's "
+                                         "share of its channel's spend; never added)"),
 ]
+
+_TOTAL_COLUMNS = [
+    ("customers", "customers", fmt_int),
+    ("realized_value", "realized value", fmt_money),
+    ("future_value", "expected future value", fmt_money),
+    ("total_value", "total value", fmt_money),
+    ("share_of_value", "share of value", fmt_pct),
+]
+
+
+def value_totals_frame(ctx: ReportContext) -> pd.DataFrame:
+    """Attributed, unattributed and total value of the whole base (``reconciliation["value_totals"]``), index ``group``."""
+    rows = ctx.channels.reconciliation.get("value_totals", [])
+    return pd.DataFrame(rows).set_index("group") if rows else pd.DataFrame()
 
 
 class ReconciliationSection(Section):
@@ -361,17 +378,31 @@ class ReconciliationSection(Section):
             items.append(f"{text}: {len(names)}" + (f" ({', '.join(map(str, names))})" if names else ""))
         for u in r.get("spend_without_customers", [])[:20]:
             items.append(f"unallocated spend: {u['channel']} {u['period']}: {fmt_money(u['spend'])}")
+        for name, amount in r.get("spend_replaced_by_own_cost", {}).items():
+            items.append(f"spend replaced by own cost: {name}: {fmt_money(amount)}")
         return items
 
     def html(self, ctx: ReportContext) -> str:
-        return "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in self._items(ctx)) + "</ul>"
+        totals = value_totals_frame(ctx)
+        table = "" if totals.empty else (
+            "<h3>Value of the whole base</h3>" + table_html(totals, _TOTAL_COLUMNS, index=("group", "channel"))
+            + '<p class="note">Margin, undiscounted to date plus discounted over the horizon; '
+              "attributed + unattributed = total. Channel shares of value are shares of the attributed value.</p>")
+        return table + "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in self._items(ctx)) + "</ul>"
 
     def markdown(self, ctx: ReportContext) -> str:
-        return "\n".join(f"- {md_escape(i)}" for i in self._items(ctx))
+        totals = value_totals_frame(ctx)
+        table = "" if totals.empty else md_table(totals, _TOTAL_COLUMNS, index="group") + "\n\n"
+        return table + "\n".join(f"- {md_escape(i)}" for i in self._items(ctx))
+
+    def tables(self, ctx: ReportContext) -> dict[str, pd.DataFrame]:
+        totals = value_totals_frame(ctx)
+        return {} if totals.empty else {"reconciliation": totals.reset_index()}
 
     def summary(self, ctx: ReportContext) -> dict[str, Any]:
         r = ctx.channels.reconciliation
-        return {"counts": {k: r.get(k) for k, _ in _RECON_TEXT}, "cohort_date": r.get("cohort_date", "acquired_at")}
+        return {"counts": {k: r.get(k) for k, _ in _RECON_TEXT}, "cohort_date": r.get("cohort_date", "acquired_at"),
+                "cost_rule": r.get("cost_rule"), "value_totals": r.get("value_totals", [])}
 
 
 class MethodSection(Section):
