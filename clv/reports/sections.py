@@ -136,7 +136,8 @@ class SummarySection(Section):
     key = "summary"
     title = "Summary"
 
-    def _lines(self, ctx: ReportContext) -> list[tuple[str, str, str]]:
+    def lines(self, ctx: ReportContext) -> list[tuple[str, str, str]]:
+        """``(css class, channel, verdict text)`` per channel with customers."""
         t = ctx.channels.table
         new = headline_ratio(ctx) == "ltv_new_to_cac"
         col, prob = ("ltv_new_to_cac", "prob_ltv_new_exceeds_cac") if new else ("ltv_to_cac", "prob_ltv_exceeds_cac")
@@ -157,7 +158,8 @@ class SummarySection(Section):
             out.append((kind, f"{name}", f"{word}: {detail}"))
         return out
 
-    def _header(self, ctx: ReportContext) -> str:
+    def header(self, ctx: ReportContext) -> str:
+        """Totals, settings and the rule of the verdict, in one paragraph."""
         s = ctx.channels.settings
         t = ctx.channels.table
         ratio = ("new-customer LTV / CAC (forward-looking value of one more customer)"
@@ -169,12 +171,12 @@ class SummarySection(Section):
                 f"margin {fmt_pct(s['margin'])}. Verdict and ranking: {ratio}; pays back when at least 1.00x.")
 
     def html(self, ctx: ReportContext) -> str:
-        items = "".join(f'<li><span class="{k}">{esc(name)}</span> {esc(text)}</li>' for k, name, text in self._lines(ctx))
-        return f'<p class="note">{esc(self._header(ctx))}</p><ul class="verdict">{items}</ul>'
+        items = "".join(f'<li><span class="{k}">{esc(name)}</span> {esc(text)}</li>' for k, name, text in self.lines(ctx))
+        return f'<p class="note">{esc(self.header(ctx))}</p><ul class="verdict">{items}</ul>'
 
     def markdown(self, ctx: ReportContext) -> str:
-        lines = [md_escape(self._header(ctx)), ""]
-        return "\n".join(lines + [f"- **{md_escape(name)}** {md_escape(text)}" for _, name, text in self._lines(ctx)])
+        lines = [md_escape(self.header(ctx)), ""]
+        return "\n".join(lines + [f"- **{md_escape(name)}** {md_escape(text)}" for _, name, text in self.lines(ctx)])
 
     def summary(self, ctx: ReportContext) -> dict[str, Any]:
         return _verdicts(ctx.channels.table, headline_ratio(ctx))
@@ -189,8 +191,6 @@ _CHANNEL_COLUMNS = [
     ("payback", "payback", fmt_text),
     ("ltv_realized", "existing: realized", fmt_money),
     ("ltv_expected", "existing: value", fmt_money),
-    ("ltv_lower", "existing: low", fmt_money),
-    ("ltv_upper", "existing: high", fmt_money),
     ("ltv_to_cac", "existing value:CAC", fmt_ratio),
     ("p_alive", "mean P(alive)", fmt_pct),
     ("share_of_customers", "share of customers", fmt_pct),
@@ -224,7 +224,7 @@ class ChannelTableSection(Section):
         return (
             img_tag(png, "New-customer LTV with interval, and CAC, by channel")
             + table_html(t, _CHANNEL_COLUMNS, index=("channel", "channel"), row_class=_row_class, titles=DEFINITIONS)
-            + f'<p class="note">Intervals ("existing: low/high", and the new-customer low/high under payback) are '
+            + f'<p class="note">Intervals (new-customer low/high under payback; the existing-customer ones in channels.csv) are '
             f'{esc(fmt_pct(interval))} intervals from parameter uncertainty only ({esc(ctx.channels.settings["model"])}); '
             'they leave out customer-to-customer randomness, so single customers vary far more. '
             '"n/a": zero or unknown CAC, or no customers. Hover a header for its definition.</p>'
@@ -283,9 +283,12 @@ class CohortSection(Section):
         matrix = matrix.loc[order]
         if not np.isfinite(matrix.to_numpy(dtype=float)).any():
             return '<p class="note">No cohort has a CAC, so there is no LTV:CAC to map.</p>'
-        png = figure_png(lambda ax: charts.cohort_heatmap(matrix, ax=ax), size=(11, 0.45 * len(matrix) + 2.2))
+        png = figure_png(lambda ax: charts.cohort_heatmap(matrix, ax=ax, title="Existing customers' value:CAC by acquisition cohort"),
+                         size=(11, 0.45 * len(matrix) + 2.2))
         return (img_tag(png, "LTV to CAC ratio by channel and acquisition month")
-                + '<p class="note">Older cohorts have more realized value; the full table is in cohorts.csv.</p>')
+                + '<p class="note">Value of existing customers (realized to date + expected over the horizon) / CAC. Older cohorts '
+                  "have more realized value, so this map favours age; compare channels on new-customer LTV:CAC above. "
+                  "The full table is in cohorts.csv.</p>")
 
     def markdown(self, ctx: ReportContext) -> str:
         return f"{len(ctx.channels.cohorts)} channel x month cohorts: see cohorts.csv."
@@ -362,6 +365,11 @@ class ReconciliationSection(Section):
 
     key = "reconciliation"
     title = "Data reconciliation"
+
+    @staticmethod
+    def counts_text() -> list[tuple[str, str]]:
+        """``(reconciliation key, description)`` of every count shown."""
+        return list(_RECON_TEXT)
 
     def _items(self, ctx: ReportContext) -> list[str]:
         r = ctx.channels.reconciliation
