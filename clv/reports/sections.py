@@ -400,8 +400,9 @@ class ReconciliationSection(Section):
 
     def markdown(self, ctx: ReportContext) -> str:
         totals = value_totals_frame(ctx)
-        table = "" if totals.empty else md_table(totals, _TOTAL_COLUMNS, index="group") + "\n\n"
-        return table + "\n".join(f"- {md_escape(i)}" for i in self._items(ctx))
+        lines = [f"{group}: " + ", ".join(f"{label} {fmt(row[col])}" for col, label, fmt in _TOTAL_COLUMNS)
+                 for group, row in totals.iterrows()]
+        return "\n".join(f"- {md_escape(i)}" for i in lines + self._items(ctx))
 
     def tables(self, ctx: ReportContext) -> dict[str, pd.DataFrame]:
         totals = value_totals_frame(ctx)
