@@ -42,6 +42,9 @@ Definitions (all money figures are margin, i.e. revenue times ``margin``)
     1) and the ranking use it whenever channel models are given
     (``settings["headline_ratio"]``); without models they fall back to
     ``ltv_to_cac``.
+``payback_lower``, ``payback_upper``
+    Quantiles of the payback period over the same parameter draws (NaN when
+    that quantile is beyond the payback horizon or there are no draws).
 ``prob_ltv_new_exceeds_cac``
     Share of parameter draws in which ``ltv_new`` exceeds CAC (parameter
     uncertainty only, not customer-to-customer variation).
@@ -106,6 +109,8 @@ DEFINITIONS = {
     "prob_ltv_new_exceeds_cac": "P(new-customer LTV > CAC): share of parameter draws in which new-customer LTV exceeds CAC "
                                 "(parameter uncertainty only).",
     "payback_period": "Payback: time until a new customer's cumulative discounted margin reaches CAC.",
+    "payback_lower": "Payback low/high: interval of payback over the parameter draws (parameter uncertainty only); "
+                     "empty when beyond the payback horizon.",
     "cac": "CAC: acquisition cost per customer; a customer's own cost when given, else its share of the channel's spend "
            "in the period.",
     "ltv_realized": "Realized value: margin on the purchases of the existing customers to date, undiscounted, mean per customer.",
@@ -193,7 +198,8 @@ class ChannelReport:
 TABLE_COLUMNS = (
     "customers", "acquired_without_transactions", "spend", "cac", "ltv_realized", "ltv_expected", "ltv_lower",
     "ltv_upper", "ltv_to_cac", "prob_ltv_exceeds_cac", "ltv_new", "ltv_new_to_cac", "ltv_new_lower", "ltv_new_upper",
-    "prob_ltv_new_exceeds_cac", "payback_period", "payback_status", "p_alive", "share_of_customers", "share_of_value", "model_source",
+    "prob_ltv_new_exceeds_cac", "payback_period", "payback_lower", "payback_upper", "payback_status", "p_alive",
+    "share_of_customers", "share_of_value", "model_source",
 )
 
 
@@ -323,6 +329,8 @@ def channel_report(
         "observation_end": None if end is None else str(end.date()),
         "model": "none (scores only)" if models is None else models.description,
         "headline_ratio": headline,
+        "intervals_include": "parameter uncertainty only (draws of the channel parameters); not customer-to-customer "
+                             "randomness, not model choice" if models is not None and n_draws > 0 else "no intervals",
     }
     return ChannelReport(table, cohort_table(acq, margin), customers, curves, draws, recon, settings)
 
@@ -384,6 +392,8 @@ def point_table(
             "ltv_new_upper": np.nan,
             "prob_ltv_new_exceeds_cac": np.nan,
             "payback_period": np.nan,
+            "payback_lower": np.nan,
+            "payback_upper": np.nan,
             "payback_status": "no channel model",
             "p_alive": p_alive,
             "share_of_customers": n_cust / max(n_cust.sum(), 1.0),
@@ -415,7 +425,7 @@ def model_columns(
         sets = models.draws(n_draws, seed=require_seed(seed, "drawing intervals"))
     new_grid = period_edges(value.horizon, value.period)
     channels = list(pd.unique(acq["channel"]))
-    curves, new_draws = new_customer_columns(table, models, channels, sets, point, grid, new_grid, value)
+    curves, new_draws, payback_draws = new_customer_columns(table, models, channels, sets, point, grid, new_grid, value)
     draws = pd.DataFrame(columns=names, dtype=float)
     if sets:
         if rfm is None:
@@ -423,7 +433,7 @@ def model_columns(
         centre = table["ltv_expected"].to_numpy()
         draws = ltv_expected_draws(acq, rfm, models, sets, point, names, centre, value, sample=draw_sample,
                                    seed=require_seed(seed, "drawing intervals"), progress=progress)
-        apply_intervals(table, draws, new_draws, interval, models.bayesian)
+        apply_intervals(table, draws, new_draws, interval, models.bayesian, payback_draws)
     return curves, draws
 
 

@@ -253,13 +253,18 @@ class PaybackSection(Section):
         png = figure_png(lambda ax: charts.payback_curves(ordered, t["cac"], payback=t["payback_period"], ax=ax,
                                                           time_unit=ctx.channels.settings["time_unit"],
                                                           currency=ctx.currency), size=(11, 5))
+        interval = fmt_pct(ctx.channels.settings["interval"])
         cols = [("cac", "CAC", fmt_money), ("ltv_new", "new-customer LTV", fmt_money),
-                ("ltv_new_lower", "low", fmt_money), ("ltv_new_upper", "high", fmt_money), ("payback", "payback", fmt_text),
+                ("ltv_new_lower", f"low ({interval}, parameters only)", fmt_money),
+                ("ltv_new_upper", f"high ({interval}, parameters only)", fmt_money), ("payback", "payback", fmt_text),
+                ("payback_lower", f"payback low ({interval})", fmt_number), ("payback_upper", f"payback high ({interval})", fmt_number),
                 ("model_source", "parameters", fmt_text)]
         return (img_tag(png, "Cumulative margin of a new customer per channel against CAC")
-                + table_html(t[t["customers"] > 0], cols, index=("channel", "channel"), row_class=_row_class)
+                + table_html(t[t["customers"] > 0], cols, index=("channel", "channel"), row_class=_row_class, titles=DEFINITIONS)
                 + '<p class="note">Cumulative expected margin of a newly acquired customer (acquisition purchase at 0, '
-                  "discounted repeat purchases after) from each channel's own parameters; payback when it reaches CAC.</p>")
+                  "discounted repeat purchases after) from each channel's own parameters; payback when it reaches CAC. "
+                  f"Intervals: {esc(ctx.channels.settings.get('intervals_include', 'parameter uncertainty only'))}; "
+                  f"payback low/high in {esc(ctx.unit)}, n/a when beyond the horizon.</p>")
 
     def markdown(self, ctx: ReportContext) -> str:
         t = _with_payback(ctx)
