@@ -35,8 +35,9 @@ from clv.diagnostics import (
     probability_alive_matrix,
 )
 from clv.errors import ClvWarning, ConvergenceError, DataError, DataWarning, NotFittedError
-from clv.models import BetaGeo, FitResult, GammaGamma, ModifiedBetaGeo, ParetoNBD, load_model
+from clv.models import BetaGeo, BetaGeoBetaBinom, FitResult, GammaGamma, ModifiedBetaGeo, ParetoNBD, ShiftedBetaGeo, load_model
 from clv.pipeline import run_report
+from clv.predictive import Predictive, predictive
 from clv.segments import (
     STAGES,
     VALUE_TIERS,
@@ -59,6 +60,7 @@ __all__ = [
     "VALUE_TIERS",
     "AliveHistory",
     "BetaGeo",
+    "BetaGeoBetaBinom",
     "ChannelModels",
     "ChannelReport",
     "ClvWarning",
@@ -71,7 +73,9 @@ __all__ = [
     "NotFittedError",
     "ParetoNBD",
     "PosteriorChannelModels",
+    "Predictive",
     "RFGrid",
+    "ShiftedBetaGeo",
     "Simulation",
     "Tracking",
     "ValidationResult",
@@ -94,6 +98,7 @@ __all__ = [
     "new_customer_value",
     "period_transactions",
     "plotting",
+    "predictive",
     "probability_alive_matrix",
     "purchase_forecast",
     "read_acquisitions",

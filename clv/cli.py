@@ -162,6 +162,7 @@ def main() -> None:
       clv report -t tx.csv -a acquisitions.csv -s spend.csv --out reports/q3 --margin 0.35
       clv fit -t tx.csv --json > fit.json
       clv score -t tx.csv --out scores.csv --horizon 52 --discount-rate 0.1
+      clv retention --contracts contracts.csv
     """
 
 
@@ -338,6 +339,28 @@ def score(transactions: str, observation_end: str | None, time_unit: str, model_
                                     time_unit=time_unit, interval=interval, seed=seed)
     _write_csv_atomic(rfm.join(scores), Path(out))
     say(f"wrote {len(scores):,} rows to {out}")
+
+
+@main.command()
+@click.option("--contracts", "-c", required=True, type=click.Path(), help="CSV/Parquet with one row per customer: renewals made and churn flag.")
+@click.option("--tenure", default="tenure", show_default=True, help="Column with the number of renewals made.")
+@click.option("--churned", default="churned", show_default=True, help="Column with the churn flag (true/false or 1/0).")
+@click.option("--weight", default=None, help="Column with the number of customers per row (aggregated data).")
+@click.option("--group", default=None, help="Column with a cohort or channel label: one fit per group as well.")
+@click.option("--periods", type=int, default=10, show_default=True, help="Projection length in periods.")
+@_guarded
+def retention(contracts: str, tenure: str, churned: str, weight: str | None, group: str | None, periods: int) -> None:
+    """Fit the shifted-beta-geometric retention model (clv.ShiftedBetaGeo); print the fit and a projection.
+
+    \b
+    Example:
+      clv retention --contracts contracts.csv --weight n --group cohort
+    """
+    model = clv.ShiftedBetaGeo().fit(contracts, weights=weight, group=group, tenure=tenure, churned=churned)
+    for label, m in [("all customers", model), *model.group_models_.items()]:
+        click.echo(f"== {label}: {m.n_obs_:,.0f} customers, log-likelihood {m.log_likelihood_:.2f}")
+        click.echo(m.summary().round(4).to_string())
+        click.echo(m.projection(periods, cohort_size=m.n_obs_).round(4).to_string() + "\n")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -18,7 +18,7 @@ from clv.kernels.design import dot
 
 PARAMS = ("p", "q", "v")
 
-__all__ = ["PARAMS", "expected_spend", "loglik", "loglik_grad", "population_mean_spend"]
+__all__ = ["PARAMS", "expected_spend", "loglik", "loglik_grad", "population_mean_spend", "simulate_revenue"]
 
 
 def loglik(p: Any, q: Any, v: Any, x: Any, m: Any, *, backend: Backend = NUMPY) -> Any:
@@ -70,3 +70,18 @@ def expected_spend(p: float, q: float, v: float, x: ArrayLike, m: ArrayLike) -> 
 def population_mean_spend(p: float, q: float, v: float) -> float:
     """Mean transaction value in the population, ``p v / (q - 1)`` (infinite when ``q <= 1``)."""
     return float(p * v / (q - 1.0)) if q > 1 else float("inf")
+
+
+def simulate_revenue(rng: np.random.Generator, p: float, q: float, v: float, x: NDArray, m: NDArray, purchases: NDArray) -> NDArray[np.float64]:
+    """One draw of the total value of ``purchases`` future transactions per entry (``purchases`` may be ``(sims, rows)``).
+
+    The customer's ``nu`` is drawn from its posterior ``Gamma(p x + q, v + x m)``
+    (Fader & Hardie 2013; the prior ``Gamma(q, v)`` when ``x = 0``); the sum of
+    ``n`` transactions, each Gamma(p, nu), is ``Gamma(p n, nu)``.
+    """
+    n = np.asarray(purchases, dtype=float)
+    nu = rng.gamma(np.broadcast_to(p * x + q, n.shape)) / (v + x * m)
+    buys = n > 0
+    out = np.zeros(n.shape)
+    out[buys] = rng.gamma(p * n[buys]) / nu[buys]
+    return out
