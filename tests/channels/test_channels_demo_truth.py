@@ -126,3 +126,12 @@ def test_headline_ratio_and_payback_match_truth(demo) -> None:
     ranked = [n for n in t.index if np.isfinite(t.loc[n, "ltv_new_to_cac"])]
     true_new = {n: v["ltv_new_52w"] / v["cac"] for n, v in truth["channels"].items() if v["cac"] > 0}
     assert ranked == sorted(true_new, key=true_new.get, reverse=True)
+
+
+def test_payback_interval_from_draws(demo) -> None:
+    report, _ = demo
+    t = report.table
+    for name in ("paid search", "referral"):
+        assert t.loc[name, "payback_lower"] <= t.loc[name, "payback_period"] <= t.loc[name, "payback_upper"], name
+    assert np.isnan(t.loc["affiliate", "payback_upper"])  # beyond the horizon in every draw
+    assert report.settings["intervals_include"].startswith("parameter uncertainty only")
