@@ -427,15 +427,14 @@ class MethodSection(Section):
 
     def _definitions(self, ctx: ReportContext) -> list[str]:
         s = ctx.channels.settings
+        order = ("ltv_new_to_cac", "ltv_new", "prob_ltv_new_exceeds_cac", "payback_period", "payback_lower", "cac", "ltv_realized",
+                 "ltv_expected", "ltv_to_cac", "prob_ltv_exceeds_cac")
         return [
-            "LTV realized: margin x revenue to date per acquired customer (undiscounted).",
-            f"LTV expected: realized + discounted expected future margin over {s['horizon']:g} {ctx.unit}, mean per customer.",
-            "CAC: per-customer cost when given, else the channel's spend in the period / customers acquired then.",
-            "LTV:CAC: LTV expected / CAC; n/a when CAC is zero (organic) or unknown.",
-            f"New-customer LTV: expected discounted margin of a newly acquired customer over {s['horizon']:g} {ctx.unit}, "
-            "acquisition purchase included, from the channel's own parameters.",
-            f"Payback: time until that cumulative margin reaches CAC; 'not within horizon' after {s['payback_horizon']:g} {ctx.unit}.",
-            f"P(LTV > CAC): share of {s['n_draws']} parameter draws in which LTV expected exceeds CAC ({s['model']}).",
+            f"Verdict and ranking: {headline_ratio(ctx)}, pays back when at least 1.00x.",
+            *(DEFINITIONS[k] for k in order),
+            f"Horizon {s['horizon']:g} {ctx.unit}; payback searched up to {s['payback_horizon']:g} {ctx.unit}; value after the "
+            "horizon is not counted. Intervals and probabilities use "
+            f"{s['n_draws']} parameter draws ({s['model']}): {s.get('intervals_include', 'parameter uncertainty only')}.",
         ]
 
     def html(self, ctx: ReportContext) -> str:

@@ -20,22 +20,11 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from test_channels_arithmetic import FixedSpend, LinearPurchases  # the stub models of the hand-computed case
 
 import clv
 from clv.channels import ChannelModels
 from clv.data import read_acquisitions, read_channel_spend
-
-
-class LinearPurchases:
-    """Stub transaction model: a new customer makes 0.1 repeat purchases per week."""
-
-    def expected_purchases_new(self, t):
-        return 0.1 * np.asarray(t, dtype=float)
-
-
-class FixedSpend:
-    def population_mean_spend(self) -> float:
-        return 100.0
 
 
 @pytest.fixture(scope="module")
