@@ -36,6 +36,7 @@ from clv.diagnostics import (
 )
 from clv.errors import ClvWarning, ConvergenceError, DataError, DataWarning, NotFittedError
 from clv.models import BetaGeo, BetaGeoBetaBinom, FitResult, GammaGamma, ModifiedBetaGeo, ParetoNBD, ShiftedBetaGeo, load_model
+from clv.operations import ABTest, Backtest, RetentionTable, ab_test, backtest, retention_table
 from clv.pipeline import run_report
 from clv.predictive import Predictive, predictive
 from clv.segments import (
@@ -58,7 +59,9 @@ __version__ = "0.1.0"
 __all__ = [
     "STAGES",
     "VALUE_TIERS",
+    "ABTest",
     "AliveHistory",
+    "Backtest",
     "BetaGeo",
     "BetaGeoBetaBinom",
     "ChannelModels",
@@ -75,12 +78,15 @@ __all__ = [
     "PosteriorChannelModels",
     "Predictive",
     "RFGrid",
+    "RetentionTable",
     "ShiftedBetaGeo",
     "Simulation",
     "Tracking",
     "ValidationResult",
     "__version__",
+    "ab_test",
     "alive_history",
+    "backtest",
     "calibration_holdout",
     "channel_report",
     "churn_watchlist",
@@ -104,6 +110,7 @@ __all__ = [
     "read_acquisitions",
     "read_channel_spend",
     "read_transactions",
+    "retention_table",
     "rfm_segments",
     "rfm_summary",
     "run_report",

@@ -22,7 +22,7 @@ from scipy import special, stats
 
 from clv.kernels.backend import NUMPY, Backend
 from clv.kernels.design import Column, dot
-from clv.kernels.special import alive_expectation, exp_sinh_rule, hyp2f1
+from clv.kernels.special import alive_expectation, exp_sinh_rule, hyp2f1, log_hyp2f1
 
 __all__ = [
     "alive_at",
@@ -33,6 +33,7 @@ __all__ = [
     "log_dropout_odds",
     "loglik",
     "probability_of_purchases",
+    "probability_purchase_between",
     "purchase_rate",
     "simulate_future",
 ]
@@ -120,6 +121,35 @@ def probability_of_purchases(n: ArrayLike, t: ArrayLike, r: float, alpha: float,
         0.0,
     )
     return first + second
+
+
+def probability_purchase_between(t0: ArrayLike, t1: ArrayLike, r: float, alpha: float, a: float, b: float, *, k: int) -> NDArray[np.float64]:
+    """P(a new customer makes at least one repeat purchase in ``(t0, t1]``), ``0 <= t0 <= t1``.
+
+    Given ``lambda`` and ``p`` the customer is alive at ``t0`` with probability
+    ``(1-p)**k exp(-lambda p t0)`` (dropout is a Poisson(lambda p) event;
+    Fader, Hardie & Lee 2005, section 3) and then buys in the interval with
+    probability ``1 - exp(-lambda (t1 - t0))``. Integrating over
+    ``lambda ~ Gamma(r, alpha)`` gives ``(alpha/(alpha+u))**r`` factors, and
+    over ``p ~ Beta(a, b)`` Euler's integral with Pfaff's transformation
+    (Abramowitz & Stegun 15.3.1, 15.3.5)::
+
+        P = w [G(t0) - G(t1)],  G(u) = (alpha/(alpha+u))**r 2F1(r, b+k; a+b+k; t0/(alpha+u))
+
+    with ``w = 1`` (BG/NBD) or ``b/(a+b)`` (MBG/NBD). At ``t0 = 0`` this is
+    ``w (1 - (alpha/(alpha+t1))**r)``, one minus eq. 8's ``P(X(t1) = 0)``.
+    """
+    t0, t1 = np.broadcast_arrays(np.asarray(t0, dtype=float), np.asarray(t1, dtype=float))
+    c, bk = a + b + k, b + k
+
+    def log_g(u: NDArray[np.float64]) -> NDArray[np.float64]:
+        return r * (np.log(alpha) - np.log(alpha + u)) + log_hyp2f1(r, bk, c, t0 / (alpha + u))
+
+    weight = 1.0 if k == 0 else b / (a + b)
+    g0 = log_g(t0)
+    # G(t0) - G(t1) = G(t0) (1 - exp(log G(t1) - log G(t0))), kept positive in log space
+    value = weight * np.exp(g0) * -np.expm1(np.minimum(log_g(t1) - g0, 0.0))
+    return np.where(t1 > t0, np.clip(value, 0.0, 1.0), 0.0)
 
 
 def derivatives(

@@ -35,6 +35,7 @@ __all__ = [
     "probability_alive",
     "probability_alive_at",
     "probability_of_purchases",
+    "probability_purchase_between",
     "purchase_rate",
     "simulate_future",
 ]
@@ -93,6 +94,14 @@ def expected_purchases_new(t: ArrayLike, r: float, alpha: float, a: float, b: fl
 def probability_of_purchases(n: ArrayLike, t: ArrayLike, r: float, alpha: float, a: float, b: float) -> NDArray[np.float64]:
     """P(X(t) = n) for a new customer, Fader, Hardie & Lee (2005), eq. 8."""
     return family.probability_of_purchases(n, t, r, alpha, a, b, k=0)
+
+
+def probability_purchase_between(t0: ArrayLike, t1: ArrayLike, r: float, alpha: float, a: float, b: float) -> NDArray[np.float64]:
+    """P(a new customer makes at least one repeat purchase in ``(t0, t1]``) under Fader, Hardie & Lee (2005)'s model.
+
+    See :func:`clv.kernels.betageo_family.probability_purchase_between`.
+    """
+    return family.probability_purchase_between(t0, t1, r, alpha, a, b, k=0)
 
 
 def dert(delta: float, r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> NDArray[np.float64]:

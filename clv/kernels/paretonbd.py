@@ -36,6 +36,7 @@ __all__ = [
     "probability_alive",
     "probability_alive_at",
     "probability_of_purchases",
+    "probability_purchase_between",
     "purchase_rate",
     "simulate_future",
 ]
@@ -164,6 +165,35 @@ def probability_of_purchases(n: ArrayLike, t: ArrayLike, r: float, alpha: float,
     for idx in np.ndindex(n.shape):
         out[idx] = conditional_probability_of_purchases(int(n[idx]), float(t[idx]), r, alpha, s, beta, 0.0, 0.0, 0.0)
     return out
+
+
+_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(48)
+
+
+def probability_purchase_between(t0: ArrayLike, t1: ArrayLike, r: float, alpha: float, s: float, beta: float) -> NDArray[np.float64]:
+    """P(a new customer makes at least one purchase in ``(t0, t1]``), ``0 <= t0 <= t1``.
+
+    Given ``lambda`` and ``mu`` the first purchase after ``t0`` falls at
+    ``t0 + u`` with density ``lambda exp(-lambda u)`` and finds the customer
+    alive with probability ``exp(-mu (t0 + u))`` (Fader & Hardie 2005,
+    section 2), so::
+
+        P = int_0^(t1-t0) E[lambda exp(-lambda u)] E[exp(-mu (t0 + u))] du
+          = int_0^(t1-t0) r alpha**r (alpha+u)**-(r+1) (beta/(beta+t0+u))**s du
+
+    evaluated by 48-point Gauss-Legendre quadrature in ``v = ln(alpha + u)``,
+    where the integrand is smooth. At ``t0 = 0`` it equals one minus
+    :func:`probability_of_purchases` at ``n = 0``.
+    """
+    t0, t1 = np.broadcast_arrays(np.asarray(t0, dtype=float), np.asarray(t1, dtype=float))
+    lo = np.log(alpha)
+    hi = np.log(alpha + np.maximum(t1 - t0, 0.0))
+    half = (hi - lo) / 2.0
+    v = lo + half[..., None] * (_NODES + 1.0)  # ln(alpha + u) at the nodes
+    u = np.exp(v) - alpha
+    log_f = np.log(r) + r * (lo - v) + s * (np.log(beta) - np.log(beta + t0[..., None] + u))
+    value = half * (np.exp(log_f) @ _WEIGHTS)
+    return np.where(t1 > t0, np.clip(value, 0.0, 1.0), 0.0)
 
 
 def dert(delta: float, r: float, alpha: float, s: float, beta: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> NDArray[np.float64]:

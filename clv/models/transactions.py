@@ -417,3 +417,39 @@ class TransactionModel(MLEModel):
         """
         value = self._kernel.probability_of_purchases(n, t, *self._values())
         return float(value) if np.ndim(value) == 0 else value
+
+    def probability_purchase_between(self, start: Any, end: Any) -> Any:
+        """P(a newly acquired customer makes at least one repeat purchase in ``(start, end]``).
+
+        The building block of cohort retention tables: the share of a cohort
+        expected to buy in period ``k`` after acquisition. BG/NBD and MBG/NBD:
+        closed form (:func:`clv.kernels.betageo_family.probability_purchase_between`);
+        Pareto/NBD: a one-dimensional integral
+        (:func:`clv.kernels.paretonbd.probability_purchase_between`). With
+        ``start = 0`` it is ``1 - P(X(end) = 0)`` (:meth:`probability_of_purchases`).
+
+        Parameters
+        ----------
+        start, end : float or array-like
+            Time units since the first purchase, ``0 <= start <= end``; broadcast together.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            A float when both are scalars, otherwise the broadcast array.
+
+        Examples
+        --------
+        >>> import clv
+        >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30")
+        >>> bg = clv.BetaGeo().fit(rfm)
+        >>> round(bg.probability_purchase_between(0, 39), 4), round(1 - bg.probability_of_purchases(0, 39), 4)
+        (0.4257, 0.4257)
+        >>> bg.probability_purchase_between([0, 4, 8], [4, 8, 12]).round(4)
+        array([0.1449, 0.1221, 0.1075])
+        """
+        start, end = np.broadcast_arrays(np.asarray(start, dtype=float), np.asarray(end, dtype=float))
+        if np.any(start < 0) or np.any(end < start):
+            raise ValueError("need 0 <= start <= end")
+        value = self._kernel.probability_purchase_between(start, end, *self._values())
+        return float(value) if np.ndim(value) == 0 else value

@@ -172,11 +172,15 @@ class SummarySection(Section):
 
     def html(self, ctx: ReportContext) -> str:
         items = "".join(f'<li><span class="{k}">{esc(name)}</span> {esc(text)}</li>' for k, name, text in self.lines(ctx))
-        return f'<p class="note">{esc(self.header(ctx))}</p><ul class="verdict">{items}</ul>'
+        backtest = ctx.extra.get("backtest")
+        track = f'<p class="verdict">Track record: {esc(backtest.summary(currency=ctx.currency))}</p>' if backtest else ""
+        return f'<p class="note">{esc(self.header(ctx))}</p><ul class="verdict">{items}</ul>{track}'
 
     def markdown(self, ctx: ReportContext) -> str:
         lines = [md_escape(self.header(ctx)), ""]
-        return "\n".join(lines + [f"- **{md_escape(name)}** {md_escape(text)}" for _, name, text in self.lines(ctx)])
+        body = "\n".join(lines + [f"- **{md_escape(name)}** {md_escape(text)}" for _, name, text in self.lines(ctx)])
+        backtest = ctx.extra.get("backtest")
+        return body + (f"\n\nTrack record: {md_escape(backtest.summary(currency=ctx.currency))}" if backtest else "")
 
     def summary(self, ctx: ReportContext) -> dict[str, Any]:
         return _verdicts(ctx.channels.table, headline_ratio(ctx))
