@@ -14,6 +14,7 @@ never asserted.
 from __future__ import annotations
 
 import argparse
+import os
 import time
 import warnings
 
@@ -47,11 +48,15 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--transactions", type=int, default=5_000_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--summary-only", action="store_true", help="only the RFM summary comparison")
     args = parser.parse_args()
     warnings.simplefilter("ignore")  # lifetimes' deprecation noise; this is a script, not library code
     from lifetimes import BetaGeoFitter
     from lifetimes.utils import summary_data_from_transaction_data
 
+    if args.summary_only:
+        summary_benchmark(args, summary_data_from_transaction_data)
+        return
     print(f"== BG/NBD fit, {args.customers:,} simulated customers ==")
     sim = clv.simulate(args.customers, seed=1, start="2022-01-01", end="2023-12-31")
     rfm = clv.rfm_summary(sim.transactions, observation_end="2023-12-31")
@@ -66,15 +71,22 @@ def main() -> None:
     t_score, scores = best_of(args.repeats, lambda: clv.customer_value(bg, gg, rfm, horizon=52, discount_rate=0.1))
     print(f"clv {t_score:.3f} s for {len(scores):,} customers")
 
-    print(f"== RFM summary of {args.transactions:,} transactions ==")
+    summary_benchmark(args, summary_data_from_transaction_data)
+
+
+def summary_benchmark(args, summary_data_from_transaction_data) -> None:
+    """read_transactions + rfm_summary against lifetimes' summary, same process, same frame."""
+    print(f"== RFM summary of {args.transactions:,} transactions (clv: read_transactions + rfm_summary) ==")
     tx = transactions_with_at_least(args.transactions, seed=2)
     end = tx["date"].max().normalize()
-    t_rfm, ours = best_of(args.repeats, lambda: clv.rfm_summary(tx, observation_end=end, time_unit="D"))
-    t_lt_rfm, theirs = best_of(
-        1, lambda: summary_data_from_transaction_data(tx, "customer_id", "date", monetary_value_col="amount", observation_period_end=end, freq="D")
-    )
-    same = all(np.allclose(ours[c].to_numpy(), theirs.loc[ours.index, c].to_numpy()) for c in ("frequency", "recency", "T", "monetary_value"))
-    print(f"clv {t_rfm:.3f} s  lifetimes {t_lt_rfm:.3f} s  ratio {t_lt_rfm / t_rfm:.1f}x  identical output: {same}")
+    shuffled = tx.sample(frac=1.0, random_state=7)
+    for label, frame in (("log sorted by customer and date", tx), ("rows shuffled", shuffled)):
+        t_rfm, ours = best_of(args.repeats, lambda f=frame: clv.rfm_summary(clv.read_transactions(f), observation_end=end, time_unit="D"))
+        t_lt_rfm, theirs = best_of(1, lambda f=frame: summary_data_from_transaction_data(
+            f, "customer_id", "date", monetary_value_col="amount", observation_period_end=end, freq="D"))
+        same = all(np.allclose(ours[c].to_numpy(), theirs.loc[ours.index, c].to_numpy()) for c in ("frequency", "recency", "T", "monetary_value"))
+        print(f"{label}: clv {t_rfm:.3f} s  lifetimes {t_lt_rfm:.3f} s  ratio {t_lt_rfm / t_rfm:.1f}x  same output: {same}  "
+              f"load average {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ import click
 
 import clv
 from clv.data import data_path
+from clv.data.sql import check_source, source_label
 from clv.data.validation import table_columns
 from clv.errors import ClvError, DataError
 from clv.output import atomic_file
@@ -66,8 +67,14 @@ def _guarded(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def _common(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
-        click.option("--transactions", "-t", required=True, type=click.Path(),
-                     help="Transaction log CSV/Parquet with customer_id, date, amount (a Parquet directory with --engine spark)."),
+        click.option("--transactions", "-t", default=None, type=click.Path(),
+                     help="Transaction log CSV/Parquet with customer_id, date, amount (a directory or glob with --engine duckdb/spark)."),
+        click.option("--transactions-sql", default=None,
+                     help='Read the transactions from a SQL query instead, e.g. "SELECT customer_id, order_date AS date, '
+                          'revenue AS amount FROM orders" (needs --database-url).'),
+        click.option("--database-url", default=None, envvar="CLV_DATABASE_URL",
+                     help="SQLAlchemy URL of the database the --*-sql queries run on (or $CLV_DATABASE_URL); the password "
+                          "may also come from the driver's variables (PGPASSWORD) and is never printed."),
         click.option("--customer-column", default="customer_id", show_default=True, help="Customer column of the transaction log."),
         click.option("--date-column", default="date", show_default=True, help="Date column of the transaction log."),
         click.option("--amount-column", default=None,
@@ -197,10 +204,12 @@ def _report_columns(*, customer_column: str = "customer_id", date_column: str = 
 
 @main.command()
 @_common
-@click.option("--acquisitions", "-a", required=True, type=click.Path(dir_okay=False),
+@click.option("--acquisitions", "-a", default=None, type=click.Path(dir_okay=False),
               help="Acquisition table: customer_id, channel, acquired_at[, cost].")
+@click.option("--acquisitions-sql", default=None, help="Read the acquisitions from a SQL query instead (--database-url).")
 @click.option("--spend", "-s", default=None, type=click.Path(dir_okay=False),
               help="Channel spend: channel, period (2024-03 or 2024-03-04/2024-03-17), spend.")
+@click.option("--spend-sql", default=None, help="Read the channel spend from a SQL query instead (--database-url).")
 @_report_input_options
 @click.option("--out", "-o", required=True, type=click.Path(file_okay=False), help="Report directory to write.")
 @_valuation_options
@@ -208,8 +217,9 @@ def _report_columns(*, customer_column: str = "customer_id", date_column: str = 
 @click.option("--bayes-draws", type=int, default=500, show_default=True,
               help="--model bayes: posterior draws per chain (and as many tuning steps).")
 @click.option("--chains", type=int, default=2, show_default=True, help="--model bayes: number of chains.")
-@click.option("--engine", type=click.Choice(["pandas", "spark"]), default="pandas", show_default=True,
-              help="Where to summarise, fit and score: in this process, or on Spark (pip install 'clv[spark]').")
+@click.option("--engine", type=click.Choice(["pandas", "duckdb", "spark"]), default="pandas", show_default=True,
+              help="Where to summarise, fit and score: pandas in memory, embedded DuckDB (larger than memory, one machine), "
+                   "or Spark (pip install 'clv[spark]').")
 @click.option("--spark-master", default="local[*]", show_default=True, help="--engine spark: the Spark master URL.")
 @click.option("--currency", default="", help="Currency label for money figures, e.g. USD.")
 @click.option("--title", default="Customer lifetime value by acquisition channel", help="Report title.")
@@ -224,7 +234,10 @@ def report(**kwargs: Any) -> None:
       clv report -t tx.csv -a acquisitions.csv -s spend.csv --out reports/q3
       clv report -t tx.parquet -a acq.csv --out reports/q3 --horizon 104 --margin 0.4 --seed 7
       clv report -t tx.csv -a acq.csv -s spend.csv --out reports/q3 --model bayes --chains 4 --bayes-draws 1000
+      clv report --engine duckdb -t 'lake/tx-*.parquet' -a acq.csv -s spend.csv --out reports/q3
       clv report --engine spark --spark-master local[*] -t lake/tx.parquet -a acq.csv -s spend.csv --out reports/q3
+      clv report --engine duckdb --database-url postgresql://clv@db/shop -a acq.csv --out reports/q3 \\
+        --transactions-sql "SELECT customer_id, order_date AS date, revenue AS amount FROM orders"
     """
     _run_report(**kwargs)
 
@@ -249,25 +262,52 @@ def demo(out: str, seed: int, n_draws: int, quiet: bool) -> None:
                 n_draws=n_draws, currency="USD", quiet=quiet, title="Demo shop: customer lifetime value by acquisition channel")
 
 
-def _fit_pooled(command: str, transactions: str, observation_end: str | None, time_unit: str, model_kind: str,
-                transaction_model: str, say: _Progress, **columns: Any) -> tuple[Any, Any, Any]:
-    """Read the log and fit one purchase model and one spend model on every customer.
+def _fit_pooled(command: str, transactions: str | None, observation_end: str | None, time_unit: str, model_kind: str,
+                transaction_model: str, say: _Progress, *, engine: str = "pandas", query: str | None = None,
+                url: str | None = None, **columns: Any) -> tuple[Any, Any, Any]:
+    """Read the log (file or SQL query) and fit one purchase model and one spend model on every customer.
 
     A log without amounts (no ``amount`` column and no --amount-column) gets
     the purchase model only: the spend model is ``None``, and one line on
-    stderr says so.
+    stderr says so. With ``engine="duckdb"`` the summary stays in DuckDB (a
+    :class:`clv.duckdb.DuckRFM`) and the fits see only the distinct tuples with counts.
     """
     if model_kind == "bayes":
         raise DataError(f"clv {command} --model bayes is not available yet; use --model mle (or clv.bayes from Python)")
-    read = _transaction_columns(transactions, **columns)
-    _, rfm = read_rfm(transactions, observation_end, time_unit, say, columns=read)
+    check_source(transactions, query, "transactions", "-t")
     cls = clv.models.transaction_model_class(transaction_model)
+    if engine == "duckdb":
+        return _duck_pooled(cls, transactions, query, url, observation_end, time_unit, say, **columns)
+    if query is None:
+        read = _transaction_columns(transactions, **columns)
+    else:
+        read = {"customer": columns.get("customer_column", "customer_id"), "date": columns.get("date_column", "date"),
+                "amount": columns.get("amount_column") or "amount", "date_format": columns.get("date_format")}
+    _, rfm = read_rfm(transactions, observation_end, time_unit, say, columns=read, query=query, url=url)
     if read["amount"] is None:
         click.echo(f"clv: no 'amount' column in {transactions}: fitting the purchase model ({cls.__name__}) only, "
                    f"no spend model and no money columns (name one with --amount-column)", err=True)
         return rfm, cls().fit(rfm), None
     say(f"fitting {cls.__name__} and GammaGamma")
     return rfm, cls().fit(rfm), clv.GammaGamma().fit(rfm)
+
+
+def _duck_pooled(cls: type, transactions: str | None, query: str | None, url: str | None, observation_end: str | None,
+                 time_unit: str, say: _Progress, customer_column: str = "customer_id", date_column: str = "date",
+                 amount_column: str | None = None, date_format: str | None = None) -> tuple[Any, Any, Any]:
+    """The DuckDB summary and the fits from its distinct tuples."""
+    from clv import duckdb as duck
+
+    if date_format is not None:
+        raise DataError("--date-format is not supported with --engine duckdb (it reads typed or ISO dates); use --engine pandas")
+    con = duck.connect()
+    source = duck.source_of(con, transactions, query, url, say)
+    say(f"summarising {source_label(transactions, query, url)} in DuckDB")
+    drfm = duck.rfm_summary(source, observation_end=observation_end, time_unit=time_unit, con=con, customer=customer_column,
+                            date=date_column, amount=amount_column or "amount")
+    say(f"{drfm.customers:,} customers, observation end {drfm.observation_end}; exclusions {drfm.exclusions}")
+    say(f"fitting {cls.__name__} and GammaGamma on the distinct (x, t_x, T) tuples")
+    return drfm, duck.fit(cls(), drfm), duck.fit(clv.GammaGamma(), drfm)
 
 
 def _model_json(model: Any) -> dict[str, Any]:
@@ -285,13 +325,20 @@ def _model_json(model: Any) -> dict[str, Any]:
     }
 
 
+_ENGINE = click.option("--engine", type=click.Choice(["pandas", "duckdb"]), default="pandas", show_default=True,
+                       help="pandas in memory, or embedded DuckDB (larger than memory: the fit sees the distinct tuples, "
+                            "scores are written chunk by chunk).")
+
+
 @main.command()
 @_common
 @click.option("--json", "as_json", is_flag=True, help="Print parameters and fit statistics as JSON on stdout.")
 @click.option("--save", default=None, type=click.Path(dir_okay=False), help="Also save the transaction model as JSON.")
+@_ENGINE
 @_guarded
-def fit(transactions: str, observation_end: str | None, time_unit: str, model_kind: str, transaction_model: str,
-        seed: int, quiet: bool, as_json: bool, save: str | None, **columns: Any) -> None:
+def fit(transactions: str | None, observation_end: str | None, time_unit: str, model_kind: str, transaction_model: str,
+        seed: int, quiet: bool, as_json: bool, save: str | None, engine: str = "pandas", transactions_sql: str | None = None,
+        database_url: str | None = None, **columns: Any) -> None:
     """Fit the purchase model and the Gamma-Gamma spend model; print parameters and fit statistics.
 
     \b
@@ -299,12 +346,15 @@ def fit(transactions: str, observation_end: str | None, time_unit: str, model_ki
       clv fit -t tx.csv --json > fit.json
       clv fit -t tx.csv --transaction-model paretonbd --observation-end 2025-06-30
       clv fit -t export.csv --customer-column user_id --date-column order_date --amount-column revenue
+      clv fit --engine duckdb -t 'lake/*.parquet' --json > fit.json
     """
     say = _Progress(quiet)
-    rfm, tm, sm = _fit_pooled("fit", transactions, observation_end, time_unit, model_kind, transaction_model, say, **columns)
+    rfm, tm, sm = _fit_pooled("fit", transactions, observation_end, time_unit, model_kind, transaction_model, say,
+                              engine=engine, query=transactions_sql, url=database_url, **columns)
     if save:
         tm.save(save)
-    payload = {"customers": len(rfm), "observation_end": rfm.attrs["observation_end"], "time_unit": time_unit,
+    customers = rfm.customers if engine == "duckdb" else len(rfm)
+    payload = {"customers": customers, "observation_end": rfm.attrs["observation_end"], "time_unit": time_unit,
                "rfm_exclusions": rfm.attrs["exclusions"], "transaction_model": _model_json(tm),
                "spend_model": None if sm is None else _model_json(sm)}
     if as_json:
@@ -320,20 +370,30 @@ def fit(transactions: str, observation_end: str | None, time_unit: str, model_ki
 @click.option("--out", "-o", required=True, type=click.Path(dir_okay=False), help="CSV file of per-customer scores.")
 @_valuation_options
 @click.option("--interval", type=float, default=None, help="Add clv_lower/clv_upper at this level, e.g. 0.9.")
+@_ENGINE
 @_guarded
-def score(transactions: str, observation_end: str | None, time_unit: str, model_kind: str, transaction_model: str,
+def score(transactions: str | None, observation_end: str | None, time_unit: str, model_kind: str, transaction_model: str,
           seed: int, quiet: bool, out: str, horizon: float, discount_rate: float, margin: float, interval: float | None,
-          **columns: Any) -> None:
+          engine: str = "pandas", transactions_sql: str | None = None, database_url: str | None = None, **columns: Any) -> None:
     """Score every customer: P(alive), expected purchases and spend, discounted CLV.
 
     \b
     Examples:
       clv score -t tx.csv --out scores.csv
       clv score -t tx.csv --out scores.csv --horizon 26 --interval 0.9 --seed 3
+      clv score --engine duckdb -t lake/ --out scores.csv
     """
     say = _Progress(quiet)
-    rfm, tm, sm = _fit_pooled("score", transactions, observation_end, time_unit, model_kind, transaction_model, say, **columns)
+    rfm, tm, sm = _fit_pooled("score", transactions, observation_end, time_unit, model_kind, transaction_model, say,
+                              engine=engine, query=transactions_sql, url=database_url, **columns)
     say("scoring")
+    if engine == "duckdb":
+        from clv import duckdb as duck
+
+        duck.score(rfm, tm, sm, horizon=horizon, discount_rate=discount_rate, margin=margin, time_unit=time_unit,
+                   interval=interval, seed=seed, out_csv=out, table=False)
+        say(f"wrote {rfm.customers:,} rows to {out}")
+        return
     if sm is None:
         scores = clv.purchase_forecast(tm, rfm, horizon=horizon, time_unit=time_unit)
     else:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from clv.channels import PosteriorChannelModels, channel_report, fit_channel_models
 from clv.data import read_acquisitions, read_channel_spend, read_transactions, rfm_summary
+from clv.data.sql import check_source, read_table, source_label
 from clv.errors import DataError
 from clv.valuation import DEFAULT_MARGIN
 
@@ -43,7 +44,9 @@ class ReportConfig:
     ``acquisition_columns`` and ``spend_columns`` are keyword arguments of
     :func:`clv.read_transactions`, :func:`clv.read_acquisitions` and
     :func:`clv.read_channel_spend` (column names, ``date_format``); the
-    report needs amounts. ``watchlist_size`` is the length of
+    report needs amounts. A table given as a SQL query (``transactions_sql``,
+    ``acquisitions_sql``, ``spend_sql``, run on ``database_url`` through
+    SQLAlchemy) replaces its file, which is then ``None``. ``watchlist_size`` is the length of
     ``watchlist.csv``; ``backtest_holdout`` the backtest's holdout in time
     units (default: the last quarter of the span, at least 13 weeks; see
     :func:`clv.operations.default_holdout`). ``progress`` receives one short
@@ -51,8 +54,8 @@ class ReportConfig:
     ``sampler_progress`` shows the Bayesian sampler's own progress bar.
     """
 
-    transactions: str
-    acquisitions: str
+    transactions: str | None
+    acquisitions: str | None
     out: str
     spend: str | None = None
     horizon: float = 52.0
@@ -77,13 +80,18 @@ class ReportConfig:
     spend_columns: dict[str, Any] = field(default_factory=dict)
     progress: Progress = _silent
     sampler_progress: bool = False
+    transactions_sql: str | None = None
+    acquisitions_sql: str | None = None
+    spend_sql: str | None = None
+    database_url: str | None = None
 
 
-def read_rfm(transactions: str, observation_end: str | None, time_unit: str, progress: Progress = _silent,
-             columns: Mapping[str, Any] | None = None) -> tuple[Any, Any]:
-    """Read a transaction file (``columns``: keyword arguments of :func:`clv.read_transactions`) and summarise it."""
-    progress(f"reading {transactions}")
-    tx = read_transactions(transactions, **dict(columns or {}))
+def read_rfm(transactions: str | None, observation_end: str | None, time_unit: str, progress: Progress = _silent,
+             columns: Mapping[str, Any] | None = None, *, query: str | None = None, url: str | None = None) -> tuple[Any, Any]:
+    """Read a transaction file or the rows of ``query`` on ``url`` (``columns``: keyword arguments of
+    :func:`clv.read_transactions`) and summarise it: ``(transactions, rfm)``."""
+    progress(f"reading {source_label(transactions, query, url)}")
+    tx = read_table(transactions, query, url, lambda source: read_transactions(source, **dict(columns or {})))
     rfm = rfm_summary(tx, observation_end=observation_end, time_unit=time_unit)
     progress(f"{len(tx):,} transactions, {len(rfm):,} customers, observation end {rfm.attrs['observation_end']}")
     return tx, rfm
@@ -145,6 +153,25 @@ def _spark_inputs(acquisitions: Any, config: ReportConfig) -> tuple[Any, Any, An
     return None, inputs.rfm, inputs.models, inputs.scores
 
 
+def _duckdb_inputs(acquisitions: Any, config: ReportConfig) -> tuple[Any, Any, Any, Any]:
+    """Summary, per-channel fits and scores computed in DuckDB (clv.duckdb.report_inputs)."""
+    if config.model_kind == "bayes":
+        raise DataError("--engine duckdb supports --model mle only")
+    from clv import duckdb as duck
+
+    if config.transaction_columns.get("date_format") is not None:
+        raise DataError("--date-format is not supported with --engine duckdb (it reads typed or ISO dates); use --engine pandas")
+    con = duck.connect()
+    source = duck.source_of(con, config.transactions, config.transactions_sql, config.database_url, config.progress)
+    inputs = duck.report_inputs(
+        source, acquisitions, con=con, progress=config.progress, observation_end=config.observation_end,
+        time_unit=config.time_unit, horizon=config.horizon, discount_rate=config.discount_rate, margin=config.margin,
+        transaction_model=config.transaction_model,
+        **{k: v for k, v in config.transaction_columns.items() if k in ("customer", "date", "amount")},
+    )
+    return None, inputs.rfm, inputs.models, inputs.scores
+
+
 def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
     """Read the inputs, fit the channel models, score, build the channel report and write it to ``config.out``.
 
@@ -184,8 +211,16 @@ def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
     from clv.reports.operations_sections import with_operations
 
     say = config.progress
-    acq = read_acquisitions(config.acquisitions, **config.acquisition_columns)
-    sp = read_channel_spend(config.spend, **config.spend_columns) if config.spend else None
+    check_source(config.transactions, config.transactions_sql, "transactions", "-t")
+    check_source(config.acquisitions, config.acquisitions_sql, "acquisitions", "-a")
+    if config.spend and config.spend_sql:
+        raise DataError("give the spend as a file (-s) or as a query (--spend-sql), not both")
+    url = config.database_url
+    acq = read_table(config.acquisitions, config.acquisitions_sql, url,
+                     lambda source: read_acquisitions(source, **config.acquisition_columns))
+    has_spend = bool(config.spend or config.spend_sql)
+    sp = read_table(config.spend, config.spend_sql, url,
+                    lambda source: read_channel_spend(source, **config.spend_columns)) if has_spend else None
     say(f"{len(acq):,} acquisitions in {acq['channel'].nunique()} channels" + (f"; {len(sp):,} spend rows" if sp is not None else ""))
     tx, rfm, models, scores = _fit_and_score(acq, config)
     report = channel_report(scores, acq, spend=sp, transactions=tx, rfm=rfm, models=models, horizon=config.horizon,
@@ -198,8 +233,9 @@ def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
                             top=config.watchlist_size, transactions=tx)
     extra.update(_operations(tx, acq, models, rfm, config))
     say(f"writing the report to {config.out}")
-    inputs = {"transactions file": str(config.transactions), "acquisitions file": str(config.acquisitions),
-              "spend file": str(config.spend) if config.spend else "none"}
+    inputs = {"transactions file": source_label(config.transactions, config.transactions_sql, url),
+              "acquisitions file": source_label(config.acquisitions, config.acquisitions_sql, url),
+              "spend file": source_label(config.spend, config.spend_sql, url) if has_spend else "none"}
     out = write_report(report, config.out, currency=config.currency, inputs=inputs, title=config.title,
                        sections=with_operations(with_lifecycle(default_sections())), extra=extra)
     say(f"done: {Path(config.out) / 'index.html'}")
@@ -207,11 +243,11 @@ def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
 
 
 def _operations(tx: Any, acq: pd.DataFrame, models: Any, rfm: pd.DataFrame, config: ReportConfig) -> dict[str, Any]:
-    """Retention by cohort and the backtest (:func:`clv.operations.operations_extra`); not on Spark, which keeps no log here."""
+    """Retention by cohort and the backtest (:func:`clv.operations.operations_extra`); not on Spark or DuckDB, which keep no log here."""
     from clv.operations import operations_extra
 
     if tx is None:
-        note = "not available with --engine spark (the transaction log stays on Spark)"
+        note = f"not available with --engine {config.engine} (the transaction log stays in the engine)"
         return {"retention": None, "backtest": None, "backtest_note": note}
     tms = models.point_transaction_models(seed=config.seed)
     return operations_extra(tx, acq, tms, observation_end=rfm.attrs["observation_end"], time_unit=config.time_unit,
@@ -224,9 +260,13 @@ def _fit_and_score(acq: pd.DataFrame, config: ReportConfig) -> tuple[Any, Any, A
         raise DataError("the report values customers, and lifetime value needs purchase amounts: name the amount column "
                         "(--amount-column); clv fit and clv score also work without amounts")
     if config.engine == "spark":
+        if config.transactions_sql is not None:
+            raise DataError("--transactions-sql works with --engine pandas or duckdb; Spark reads its own sources")
         return _spark_inputs(acq, config)
+    if config.engine == "duckdb":
+        return _duckdb_inputs(acq, config)
     tx, rfm = read_rfm(config.transactions, config.observation_end, config.time_unit, config.progress,
-                       columns=config.transaction_columns)
+                       columns=config.transaction_columns, query=config.transactions_sql, url=config.database_url)
     if config.model_kind == "bayes":
         models = _bayes_models(rfm, acq, config)
     else:

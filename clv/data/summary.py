@@ -21,7 +21,8 @@ import pandas as pd
 
 from clv.errors import DataError
 
-__all__ = ["TIME_UNITS", "calibration_holdout", "purchase_history", "rfm_in_time_unit", "rfm_summary", "time_unit_days"]
+__all__ = ["TIME_UNITS", "calibration_holdout", "exclusion_counts", "purchase_history", "rfm_in_time_unit", "rfm_summary",
+           "summary_attrs", "time_unit_days"]
 
 TIME_UNITS: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 30.4375}
 EPOCH = np.datetime64("1970-01-01", "D")  # day numbers count days since this date
@@ -73,6 +74,38 @@ def day_number(value: Any, name: str) -> int:
     return int((np.datetime64(stamp.date(), "D") - EPOCH).astype(np.int64))
 
 
+def exclusion_counts(*, rows: int, rows_after: int, daily_rows: int, non_positive: int, customers_after: int,
+                     late: int | None = None) -> dict[str, int]:
+    """The ``attrs["exclusions"]`` dict of a summary, from the counts an engine gathered (``late`` for a holdout split).
+
+    Examples
+    --------
+    >>> exclusion_counts(rows=10, rows_after=2, daily_rows=7, non_positive=0, customers_after=1)
+    {'rows_after_observation_end': 2, 'customers_after_observation_end': 1, 'rows_merged_same_day': 1, 'non_positive_rows': 0}
+    """
+    out = {"rows_after_observation_end": int(rows_after), "customers_after_observation_end": int(customers_after)}
+    if late is not None:
+        out["customers_first_purchase_in_holdout"] = int(late)
+    out["rows_merged_same_day"] = int(rows - rows_after - daily_rows)
+    out["non_positive_rows"] = int(non_positive)
+    return out
+
+
+def summary_attrs(exclusions: dict[str, int], time_unit: str, observation_end: str, calibration_end: str | None = None) -> dict[str, Any]:
+    """The ``attrs`` of a summary frame, in the order :func:`rfm_summary` / :func:`calibration_holdout` set them.
+
+    Examples
+    --------
+    >>> summary_attrs({}, "W", "2024-12-31")
+    {'exclusions': {}, 'time_unit': 'W', 'observation_end': '2024-12-31'}
+    """
+    out: dict[str, Any] = {"exclusions": dict(exclusions), "time_unit": time_unit}
+    if calibration_end is not None:
+        out["calibration_end"] = calibration_end
+    out["observation_end"] = observation_end
+    return out
+
+
 @dataclass(frozen=True)
 class DailyPurchases:
     """Transactions merged to one row per (customer, day), sorted by customer then day.
@@ -107,14 +140,22 @@ def daily_purchases(tx: pd.DataFrame, end_day: int | None = None) -> DailyPurcha
             customers = tx["customer_id"].to_numpy()
     else:
         customers = tx["customer_id"].to_numpy()
-    codes, ids = pd.factorize(customers, sort=True)
+    codes, ids = _factorize(customers)
     if len(days) == 0:
         return DailyPurchases(pd.Index(ids), np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0), rows, after, 0)
     lo = days.min()
     span = int(days.max() - lo) + 1
     key = codes.astype(np.int64) * span + (days - lo)
-    ukey, inverse = np.unique(key, return_inverse=True)
-    summed = np.bincount(inverse, weights=amount, minlength=len(ukey))
+    ordered = amount
+    if not _non_decreasing(key):  # logs exported by customer and date skip the sort
+        order = np.argsort(key, kind="stable")
+        key, ordered = key[order], amount[order]
+    new = np.empty(len(key), bool)
+    new[0] = True
+    np.not_equal(key[1:], key[:-1], out=new[1:])
+    ukey = key[new]
+    # Day totals add the rows in input order (the sort is stable), as np.bincount over the original rows does.
+    summed = np.bincount(np.cumsum(new) - 1, weights=ordered, minlength=len(ukey))
     return DailyPurchases(
         ids=pd.Index(ids, name="customer_id"),
         code=ukey // span,
@@ -124,6 +165,20 @@ def daily_purchases(tx: pd.DataFrame, end_day: int | None = None) -> DailyPurcha
         rows_after_end=after,
         non_positive_rows=int((amount <= 0).sum()),
     )
+
+
+def _non_decreasing(values: np.ndarray) -> bool:
+    return bool(len(values) < 2 or (values[1:] >= values[:-1]).all())
+
+
+def _factorize(customers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and sorted unique ids, as ``pd.factorize(customers, sort=True)``; O(n) when integer ids come sorted."""
+    if customers.dtype.kind in "iu" and _non_decreasing(customers):
+        new = np.empty(len(customers), bool)
+        new[:1] = True
+        np.not_equal(customers[1:], customers[:-1], out=new[1:])
+        return np.cumsum(new) - 1, customers[new]
+    return pd.factorize(customers, sort=True)
 
 
 def _check_canonical(tx: pd.DataFrame) -> None:
@@ -204,7 +259,8 @@ def rfm_summary(tx: pd.DataFrame, *, observation_end: Any = None, time_unit: str
     if end_day is None:
         end_day = int(daily.day.max())
     out = _per_customer(daily, end_day, unit)
-    all_customers = tx["customer_id"].nunique()
+    # With no row after the end every customer is in the summary; otherwise count the ids of the whole log.
+    all_customers = len(out) if daily.rows_after_end == 0 else tx["customer_id"].nunique()
     out.attrs["exclusions"] = {
         "rows_after_observation_end": daily.rows_after_end,
         "customers_after_observation_end": int(all_customers - len(out)),

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clv.engine_fit import channel_means
 from clv.errors import DataError
 from clv.spark.session import functions
 from clv.spark.summary import SparkRFM
@@ -155,54 +156,3 @@ def channel_aggregates(
         table[col] = table[col].astype(np.int64)
     table.attrs["reconciliation"] = {k: (float(v or 0.0) if k.startswith("value") else int(v or 0)) for k, v in recon.items()}
     return table
-
-
-def channel_means(aggregates: pd.DataFrame) -> pd.DataFrame:
-    """Per-channel figures from :func:`channel_aggregates`: customers, shares and means per customer.
-
-    Parameters
-    ----------
-    aggregates : pandas.DataFrame
-        Output of :func:`channel_aggregates` (one row per channel and
-        cohort); its ``attrs`` are carried over.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Index ``channel``: ``customers, acquired_without_transactions,
-        ltv_realized, ltv_expected, p_alive`` (means over the channel's
-        acquired customers, as in ``ChannelReport.table``),
-        ``share_of_customers, share_of_value``, and ``clv_lower_mean,
-        clv_upper_mean`` when present.
-
-    Examples
-    --------
-    Pure pandas, no Spark needed; here a hand-made table of sums:
-
-    >>> import pandas as pd, clv.spark
-    >>> sums = pd.DataFrame({
-    ...     "channel": ["email", "email", "search"], "cohort": ["2024-01", "2024-02", "2024-01"],
-    ...     "customers": [100, 50, 50], "acquired_without_transactions": [0, 0, 5],
-    ...     "revenue_to_date": [1000.0, 500.0, 200.0], "ltv_realized": [300.0, 150.0, 60.0],
-    ...     "clv": [200.0, 100.0, 40.0], "ltv_expected": [500.0, 250.0, 100.0], "p_alive": [60.0, 40.0, 20.0]})
-    >>> clv.spark.channel_means(sums).round(3)
-             customers  acquired_without_transactions  ltv_realized  ltv_expected  p_alive  share_of_customers  share_of_value
-    channel
-    email          150                              0           3.0           5.0    0.667                0.75           0.882
-    search          50                              5           1.2           2.0    0.400                0.25           0.118
-    """
-    sums = aggregates.drop(columns="cohort").groupby("channel", sort=True).sum()
-    out = pd.DataFrame(index=sums.index)
-    out["customers"] = sums["customers"].astype(np.int64)
-    out["acquired_without_transactions"] = sums["acquired_without_transactions"].astype(np.int64)
-    n = sums["customers"].to_numpy(dtype=float)
-    for col in ("ltv_realized", "ltv_expected", "p_alive"):
-        out[col] = sums[col].to_numpy() / n
-    out["share_of_customers"] = n / max(n.sum(), 1.0)
-    total = sums["ltv_expected"].sum()
-    out["share_of_value"] = sums["ltv_expected"] / total if total > 0 else np.nan
-    for col in _OPTIONAL:
-        if col in sums.columns:
-            out[f"{col}_mean"] = sums[col].to_numpy() / n
-    out.attrs = dict(aggregates.attrs)
-    return out

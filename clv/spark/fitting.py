@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clv.engine_fit import SPEND_STATISTICS, TRANSACTION_STATISTICS, fit_channels, fit_statistics, order_statistics, statistics_kind
 from clv.errors import DataError
 from clv.models import GammaGamma
 from clv.spark.session import functions
@@ -35,20 +36,10 @@ from clv.spark.summary import SparkRFM
 
 __all__ = ["SPEND_STATISTICS", "TRANSACTION_STATISTICS", "fit", "sufficient_statistics"]
 
-TRANSACTION_STATISTICS = ("frequency", "recency", "T")
-SPEND_STATISTICS = ("frequency", "monetary_value")
 
 
 def _frame(rfm: Any) -> Any:
     return rfm.df if isinstance(rfm, SparkRFM) else rfm
-
-
-def _kind_columns(kind: str) -> tuple[str, ...]:
-    if kind == "transactions":
-        return TRANSACTION_STATISTICS
-    if kind == "spend":
-        return SPEND_STATISTICS
-    raise DataError(f"kind must be 'transactions' or 'spend', got {kind!r}")
 
 
 def sufficient_statistics(rfm: Any, *, kind: str = "transactions", group: str | None = None) -> pd.DataFrame:
@@ -87,7 +78,7 @@ def sufficient_statistics(rfm: Any, *, kind: str = "transactions", group: str | 
     """
     F = functions()
     frame = _frame(rfm)
-    columns = _kind_columns(kind)
+    columns = statistics_kind(kind)
     keys = ([group] if group else []) + list(columns)
     missing = [c for c in keys if c not in frame.columns]
     if missing:
@@ -98,8 +89,8 @@ def sufficient_statistics(rfm: Any, *, kind: str = "transactions", group: str | 
             raise DataError(f"column '{group}': empty group value for customer {nulls[0]['customer_id']!r}; "
                             "fill it (e.g. 'unknown') before fitting by group")
     if kind == "spend" and "customer_id" in frame.columns:
-        return _ordered(_collect_spend(frame, keys))[[*keys, "count"]]
-    return _ordered(_collect(frame, keys))[[*keys, "count"]]
+        return order_statistics(_collect_spend(frame, keys))[[*keys, "count"]]
+    return order_statistics(_collect(frame, keys))[[*keys, "count"]]
 
 
 def _collect_spend(frame: Any, keys: list[str]) -> pd.DataFrame:
@@ -122,43 +113,6 @@ def _collect(frame: Any, keys: list[str]) -> pd.DataFrame:
     agg = frame.groupBy(*keys).agg(F.count(F.lit(1)).alias("count"), *first).toPandas()
     agg["count"] = agg["count"].astype(np.int64)
     return agg
-
-
-def _ordered(agg: pd.DataFrame, keys: list[str] | None = None) -> pd.DataFrame:
-    order = ["_first"] if "_first" in agg.columns else list(keys or [c for c in agg.columns if c != "count"])
-    return agg.sort_values(order, ignore_index=True)
-
-
-def _pooled(agg: pd.DataFrame, group: str, columns: tuple[str, ...], *, per_customer: bool = False) -> pd.DataFrame:
-    """Statistics of all groups together, from the per-group statistics (same order rule).
-
-    With ``per_customer`` (spend rows) only the non-repeater rows are merged.
-    """
-    agg = agg.drop(columns=group)
-    rules = {"count": "sum", **({"_first": "min"} if "_first" in agg.columns else {})}
-    if per_customer:
-        merged = agg[agg["frequency"] <= 0].groupby(list(columns), as_index=False, sort=False).agg(rules)
-        return _ordered(pd.concat([agg[agg["frequency"] > 0], merged[agg.columns]], ignore_index=True), list(columns))
-    return _ordered(agg.groupby(list(columns), as_index=False, sort=False).agg(rules), list(columns))
-
-
-def _spend_exclusions(agg: pd.DataFrame) -> dict[str, int]:
-    """Customers the Gamma-Gamma fit leaves out, counted in customers (not in distinct rows)."""
-    x, m, n = agg["frequency"].to_numpy(), agg["monetary_value"].to_numpy(), agg["count"].to_numpy()
-    return {
-        "customers_without_repeat_purchases": int(n[x <= 0].sum()),
-        "customers_with_non_positive_spend": int(n[(x > 0) & (m <= 0)].sum()),
-    }
-
-
-def _fit_one(model: Any, agg: pd.DataFrame, kind: str) -> Any:
-    model.fit(agg, weights="count")
-    if kind == "spend" and hasattr(model, "exclusions_"):
-        # GammaGamma counts rows of the frame it is given; here a row stands for `count` customers.
-        counts = _spend_exclusions(agg)
-        model.exclusions_ = counts
-        model.result_.extra["exclusions"] = dict(counts)
-    return model
 
 
 def fit(model: Any, rfm: Any, *, group: str | None = None) -> Any:
@@ -191,10 +145,10 @@ def fit(model: Any, rfm: Any, *, group: str | None = None) -> Any:
     kind = "spend" if isinstance(model, GammaGamma) else "transactions"
     agg = sufficient_statistics(rfm, kind=kind, group=group)
     if group is None:
-        return _fit_one(model, agg, kind)
+        return fit_statistics(model, agg, kind)
     fitted = {}
     for value, part in agg.groupby(group, sort=True):
-        fitted[value] = _fit_one(type(model)(**model.get_params()), part.drop(columns=group).reset_index(drop=True), kind)
+        fitted[value] = fit_statistics(type(model)(**model.get_params()), part.drop(columns=group).reset_index(drop=True), kind)
     return fitted
 
 
@@ -245,8 +199,6 @@ def fit_channel_models(
     >>> models.sources == clv.fit_channel_models(rfm.to_pandas(), acq).sources  # doctest: +SKIP
     True
     """
-    from clv.channels import ChannelModels
-    from clv.model_set import fit_groups
     from clv.models import transaction_model_class
 
     F = functions()
@@ -265,16 +217,4 @@ def fit_channel_models(
             f"and {acquisitions.schema['customer_id'].dataType.simpleString()})"
         )
     names = sorted(r[0] for r in acquisitions.select("channel").distinct().collect())
-    parts = {name: _ordered(stats[stats["_channel"] == name]) for name in names}
-
-    def fit_pair(name: str | None) -> tuple[Any, Any]:
-        if name is None:
-            return (_fit_one(cls(penalizer=penalizer), _pooled(stats, "_channel", TRANSACTION_STATISTICS), "transactions"),
-                    _fit_one(GammaGamma(penalizer=penalizer), _pooled(spend, "_channel", SPEND_STATISTICS, per_customer=True),
-                             "spend"))
-        return (_fit_one(cls(penalizer=penalizer), parts[name], "transactions"),
-                _fit_one(GammaGamma(penalizer=penalizer), _ordered(spend[spend["_channel"] == name]), "spend"))
-
-    sizes = {name: int(part["count"].sum()) for name, part in parts.items()}
-    return fit_groups(names, sizes, fit_pair, label=f"{cls.__name__} + GammaGamma", n_all=n_all, min_customers=min_customers,
-                      progress=progress, cls=ChannelModels)
+    return fit_channels(stats, spend, names, cls=cls, min_customers=min_customers, penalizer=penalizer, progress=progress)

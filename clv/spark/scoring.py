@@ -16,10 +16,10 @@ from typing import Any, Sequence
 import pandas as pd
 
 from clv import models
+from clv.engine_fit import value_chunk
 from clv.errors import DataError
 from clv.spark.session import types
 from clv.spark.summary import RFM_COLUMNS, SparkRFM
-from clv.valuation import customer_value
 
 __all__ = ["model_from_json", "score"]
 
@@ -65,20 +65,6 @@ def model_from_json(text: str) -> Any:
     return cls._from_dict(data)
 
 
-def _value(pdf: pd.DataFrame, pairs: dict[str, tuple[Any, Any]], settings: dict[str, Any], keep: Sequence[str]) -> pd.DataFrame:
-    """``customer_value`` of one batch; with several pairs, each customer by the pair of its ``_group``."""
-    rfm = pdf.set_index("customer_id")
-    if "_group" not in rfm.columns:
-        out = customer_value(*pairs["*"], rfm, **settings)
-    else:
-        parts = [customer_value(*pairs.get(name, pairs["*"]), members, **settings)
-                 for name, members in rfm.groupby("_group", sort=False)]
-        out = pd.concat(parts).reindex(rfm.index)
-    for col in keep:
-        out[col] = rfm[col]
-    return out.reset_index()
-
-
 def _rfm_frame(rfm: Any, time_unit: str | None) -> tuple[Any, str]:
     if isinstance(rfm, SparkRFM):
         if time_unit is not None and time_unit != rfm.time_unit:
@@ -101,7 +87,7 @@ def _map_scores(frame: Any, pairs: dict[str, tuple[Any, Any]], settings: dict[st
     # Validate settings and models on the driver with one customer, and learn the output columns.
     probe = pd.DataFrame({"customer_id": [0], "frequency": [0.0], "recency": [0.0], "T": [1.0], "monetary_value": [0.0]})
     rebuilt = {name: (model_from_json(a), model_from_json(b)) for name, (a, b) in texts.items()}
-    columns = [c for c in _value(probe, rebuilt, settings, ()).columns if c != "customer_id"]
+    columns = [c for c in value_chunk(probe, rebuilt, settings, ()).columns if c != "customer_id"]
     schema = T.StructType(
         [frame.schema["customer_id"]]
         + [T.StructField(c, T.DoubleType()) for c in columns]
@@ -114,7 +100,7 @@ def _map_scores(frame: Any, pairs: dict[str, tuple[Any, Any]], settings: dict[st
         models = {name: (model_from_json(a), model_from_json(b)) for name, (a, b) in texts.items()}
         for pdf in batches:
             if len(pdf):
-                yield _value(pdf, models, settings, keep_cols)
+                yield value_chunk(pdf, models, settings, keep_cols)
 
     inputs = needed + extra + (["_group"] if grouped else [])
     return frame.select(*inputs).mapInPandas(value_partition, schema)

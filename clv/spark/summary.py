@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from clv.data.summary import day_number, time_unit_days
+from clv.data.summary import day_number, exclusion_counts, summary_attrs, time_unit_days
 from clv.errors import DataError
 from clv.spark.session import functions, types
 
@@ -86,11 +86,7 @@ class SparkRFM:
     @property
     def attrs(self) -> dict[str, Any]:
         """The ``attrs`` dict the pandas version carries (``exclusions``, ``time_unit``, dates)."""
-        out: dict[str, Any] = {"exclusions": dict(self.exclusions), "time_unit": self.time_unit}
-        if self.calibration_end is not None:
-            out["calibration_end"] = self.calibration_end
-        out["observation_end"] = self.observation_end
-        return out
+        return summary_attrs(self.exclusions, self.time_unit, self.observation_end, self.calibration_end)
 
     def to_pandas(self) -> pd.DataFrame:
         """Collect to the driver: the frame :func:`clv.rfm_summary` returns (index ``customer_id``, sorted).
@@ -368,12 +364,8 @@ def rfm_summary(
     customers = _persisted(_customers(raw, end_day, end_day, holdout=False))
     counts = _count_customers(customers)
     out = customers.filter("_n > 0").select("customer_id", *_rfm_columns(end_day, unit))
-    exclusions = {
-        "rows_after_observation_end": int(stats["rows_after"]),
-        "customers_after_observation_end": counts["after"],
-        "rows_merged_same_day": int(stats["rows"] - stats["rows_after"] - counts["daily_rows"]),
-        "non_positive_rows": int(stats["non_positive"]),
-    }
+    exclusions = exclusion_counts(rows=stats["rows"], rows_after=stats["rows_after"], daily_rows=counts["daily_rows"],
+                                  non_positive=stats["non_positive"], customers_after=counts["after"])
     return SparkRFM(out, exclusions, time_unit, _date_text(end_day), None, customers)
 
 
@@ -455,11 +447,6 @@ def calibration_holdout(
         F.when(h_n > 0, F.col("_h_total") / F.greatest(h_n, F.lit(1.0))).otherwise(0.0).alias("holdout_monetary_value"),
         F.lit((end_day - cal_day) / unit).alias("duration_holdout"),
     )
-    exclusions = {
-        "rows_after_observation_end": int(stats["rows_after"]),
-        "customers_after_observation_end": counts["after"],
-        "customers_first_purchase_in_holdout": counts["late"],
-        "rows_merged_same_day": int(stats["rows"] - stats["rows_after"] - counts["daily_rows"]),
-        "non_positive_rows": int(stats["non_positive"]),
-    }
+    exclusions = exclusion_counts(rows=stats["rows"], rows_after=stats["rows_after"], daily_rows=counts["daily_rows"],
+                                  non_positive=stats["non_positive"], customers_after=counts["after"], late=counts["late"])
     return SparkRFM(out, exclusions, time_unit, _date_text(end_day), _date_text(cal_day), customers)

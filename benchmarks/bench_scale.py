@@ -1,0 +1,147 @@
+"""``clv report --engine duckdb`` end to end on a large Parquet log, with peak memory measured by the OS.
+
+1. ``generate``: ``--rows`` transactions (about 3.3 per customer: ~30M customers for 100M rows)
+   from a fast NumPy generator (Poisson purchases while alive, gamma spend, five channels, two
+   years), written to ``--data/tx/part-*.parquet`` in chunks of 1M customers, plus
+   ``acquisitions.parquet`` (first purchase day, channel) and ``spend.csv``. The generator
+   never holds more than one chunk.
+2. ``report``: each engine runs ``clv report`` in its own child process under
+   ``/usr/bin/time -v``; the table records wall time and the OS's peak RSS
+   ("Maximum resident set size") of that process tree's largest process.
+3. ``--parity N``: N simulated customers through the pandas and DuckDB summaries and BG/NBD fits;
+   the number of differing values (0 expected: same digits).
+
+Run: ``python benchmarks/bench_scale.py --rows 100000000 --engines duckdb``
+(``--engines duckdb,pandas,spark`` for the side-by-side run; Spark needs Java 17). Record ``uptime``
+beside the figures: the project machine is shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+CHANNELS = np.array(["search", "social", "email", "affiliate", "referral"])
+START = np.datetime64("2023-01-01")
+END = "2024-12-31"
+
+
+def _chunk(n: int, first_id: int, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """n customers: first purchase uniform over two years, then Poisson purchases while alive."""
+    first = rng.integers(0, 730, n)
+    lam = rng.gamma(0.35, 1 / 29.0, n)  # purchases per day (about 3.3 transactions per customer in all)
+    span = np.minimum(rng.exponential(250.0, n), 730 - first)
+    k = rng.poisson(lam * span) + 1
+    cust = np.repeat(np.arange(first_id, first_id + n, dtype=np.int64), k)
+    offset = (rng.random(k.sum()) * np.repeat(span, k)).astype(np.int64)
+    offset[np.r_[0, np.cumsum(k)[:-1]]] = 0
+    day = np.repeat(first, k) + offset
+    tx = pd.DataFrame({"customer_id": cust, "date": START + day.astype("timedelta64[D]"),
+                       "amount": np.round(rng.gamma(3.0, 12.0, k.sum()), 2)})
+    acq = pd.DataFrame({"customer_id": np.arange(first_id, first_id + n, dtype=np.int64),
+                        "channel": CHANNELS[rng.choice(5, n, p=[0.35, 0.25, 0.2, 0.12, 0.08])],
+                        "acquired_at": START + first.astype("timedelta64[D]")})
+    return tx, acq
+
+
+def generate(rows: int, data: Path, seed: int = 1) -> dict[str, float]:
+    """Write about ``rows`` transactions as Parquet parts; returns counts and the time taken."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    t0 = time.perf_counter()
+    (data / "tx").mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    written = customers = part = 0
+    acq_writer = None
+    per_customer = 3.3
+    while written < rows:
+        n = int(min(1_000_000, max(1, (rows - written) / per_customer)))
+        tx, acq = _chunk(n, customers + 1, rng)
+        tx["date"] = tx["date"].astype("datetime64[us]")
+        acq["acquired_at"] = acq["acquired_at"].astype("datetime64[us]")
+        pq.write_table(pa.Table.from_pandas(tx, preserve_index=False), data / "tx" / f"part-{part:04d}.parquet")
+        table = pa.Table.from_pandas(acq, preserve_index=False)
+        acq_writer = acq_writer or pq.ParquetWriter(data / "acquisitions.parquet", table.schema)
+        acq_writer.write_table(table)
+        written, customers, part = written + len(tx), customers + n, part + 1
+    acq_writer.close()
+    months = pd.period_range("2023-01", "2024-12", freq="M").astype(str)
+    spend = pd.DataFrame([(c, m, 25_000.0 * (i + 1)) for i, c in enumerate(CHANNELS) for m in months],
+                         columns=["channel", "period", "spend"])
+    spend.to_csv(data / "spend.csv", index=False)
+    return {"rows": written, "customers": customers, "seconds": time.perf_counter() - t0}
+
+
+def run_report(engine: str, data: Path, out: Path) -> dict[str, object]:
+    """``clv report`` in a child process under /usr/bin/time -v: wall seconds and peak RSS (GB)."""
+    tx = str(data / "tx") if engine != "pandas" else str(data / "tx.parquet")
+    if engine == "pandas" and not (data / "tx.parquet").exists():  # pandas reads one file
+        import pyarrow.parquet as pq
+
+        pq.write_table(pq.read_table(data / "tx"), data / "tx.parquet")
+    cmd = [sys.executable, "-m", "clv.cli", "report", "-t", tx, "-a", str(data / "acquisitions.parquet"),
+           "-s", str(data / "spend.csv"), "--observation-end", END, "--out", str(out / engine), "--engine", engine]
+    if engine == "spark":
+        cmd += ["--spark-master", "local[2]"]
+    t0 = time.perf_counter()
+    proc = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, env=os.environ.copy())
+    wall = time.perf_counter() - t0
+    peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("[")]
+    return {"engine": engine, "exit": proc.returncode, "seconds": round(wall, 1),
+            "peak_rss_gb": round(int(peak.group(1)) / 1024**2, 2) if peak else None,
+            "progress": lines[-12:], "error": proc.stderr.strip().splitlines()[-1] if proc.returncode else ""}
+
+
+def parity(n: int, seed: int = 5) -> dict[str, object]:
+    """pandas vs DuckDB on n customers: differing summary values and BG/NBD parameters (0 = same digits)."""
+    import clv
+    import clv.duckdb
+
+    tx, _ = _chunk(n, 1, np.random.default_rng(seed))
+    t0 = time.perf_counter()
+    rfm = clv.rfm_summary(tx, observation_end=END)
+    t_pandas = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    drfm = clv.duckdb.rfm_summary(tx, observation_end=END)
+    t_duck = time.perf_counter() - t0
+    got = drfm.to_pandas()
+    diff = {c: int((got[c].to_numpy() != rfm[c].to_numpy()).sum()) for c in rfm.columns}
+    bg, dbg = clv.BetaGeo().fit(rfm), clv.duckdb.fit(clv.BetaGeo(), drfm)
+    return {"customers": len(rfm), "transactions": len(tx), "differing_summary_values": diff,
+            "index_equal": bool(got.index.equals(rfm.index)),
+            "bgnbd_params_equal": bool((bg.params_.to_numpy() == dbg.params_.to_numpy()).all()),
+            "summary_seconds_pandas": round(t_pandas, 2), "summary_seconds_duckdb": round(t_duck, 2)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000_000)
+    parser.add_argument("--data", type=Path, default=Path(__file__).parent / "_data" / "scale")
+    parser.add_argument("--engines", default="duckdb", help="comma-separated: duckdb,pandas,spark")
+    parser.add_argument("--parity", type=int, default=0, help="customers for the pandas/DuckDB equality check")
+    parser.add_argument("--skip-generate", action="store_true")
+    args = parser.parse_args()
+    load = os.getloadavg()
+    print(json.dumps({"load_average_start": [round(x, 2) for x in load]}), flush=True)
+    if args.parity:
+        print(json.dumps({"parity": parity(args.parity)}), flush=True)
+    if not args.skip_generate:
+        print(json.dumps({"generate": generate(args.rows, args.data)}), flush=True)
+    for engine in [e for e in args.engines.split(",") if e]:
+        print(json.dumps({"report": run_report(engine, args.data, args.data / "reports")}), flush=True)
+        print(json.dumps({"load_average": [round(x, 2) for x in os.getloadavg()]}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,185 @@
+"""Scoring a customer base chunk by chunk: :func:`clv.customer_value` on slices of the DuckDB summary.
+
+The summary table is sorted by ``customer_id``; slices of ``chunk_size`` rows
+(by ``rowid``) are valued in pandas and appended to a DuckDB table (for the
+channel sums, computed in SQL) and/or to a CSV file. Memory holds one chunk,
+never the whole base. Every output is a function of the customer's own row,
+so the numbers equal :func:`clv.customer_value` on the whole frame.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from clv.duckdb.fitting import acquisitions_view
+from clv.duckdb.session import quote
+from clv.duckdb.summary import RFM_COLUMNS, DuckRFM
+from clv.engine_fit import value_chunk
+from clv.errors import DataError
+from clv.output import atomic_file
+
+__all__ = ["DEFAULT_CHUNK", "score", "score_channels"]
+
+DEFAULT_CHUNK = 250_000
+_tables = itertools.count()
+
+
+def _settings(rfm: DuckRFM, time_unit: str | None, **kwargs: Any) -> dict[str, Any]:
+    if time_unit is not None and time_unit != rfm.time_unit:
+        raise DataError(f"time_unit {time_unit!r} differs from the summary's {rfm.time_unit!r}")
+    return {"time_unit": rfm.time_unit, **kwargs}
+
+
+def _run(rfm: DuckRFM, pairs: dict[Any, tuple[Any, Any]], settings: dict[str, Any], *, acquisitions: str | None,
+         out_csv: str | Path | None, table: bool, chunk_size: int, with_rfm: bool) -> str | None:
+    """Value every slice; append to a DuckDB table (returned) and/or write a CSV atomically."""
+    if chunk_size < 1:
+        raise DataError(f"chunk_size must be at least 1, got {chunk_size}")
+    probe = pd.DataFrame({"customer_id": [0], "frequency": [0.0], "recency": [0.0], "T": [1.0], "monetary_value": [0.0]})
+    value_chunk(probe, pairs, settings)  # bad settings fail here, before any work
+    name = quote(f"clv_scores_{next(_tables)}") if table else None
+    if out_csv is None:
+        _chunks(rfm, pairs, settings, acquisitions, chunk_size, name, None, with_rfm)
+        return name
+    with atomic_file(out_csv) as tmp, open(tmp, "w", newline="") as handle:
+        _chunks(rfm, pairs, settings, acquisitions, chunk_size, name, handle, with_rfm)
+    return name
+
+
+def _chunks(rfm: DuckRFM, pairs: dict[Any, tuple[Any, Any]], settings: dict[str, Any], acquisitions: str | None,
+            chunk_size: int, name: str | None, handle: Any, with_rfm: bool) -> None:
+    con = rfm.con
+    cols = ", ".join(f"r.{quote(c)}" for c in ("customer_id", *RFM_COLUMNS))
+    group = ", coalesce(CAST(a.channel AS VARCHAR), '*') AS _group" if acquisitions else ""
+    join = f" LEFT JOIN {acquisitions} a USING (customer_id)" if acquisitions else ""
+    for start in range(0, max(rfm.customers, 1), chunk_size):
+        pdf = con.execute(f"SELECT {cols}{group} FROM (SELECT * FROM {rfm.table} WHERE rowid >= {start} AND "
+                          f"rowid < {start + chunk_size}) r{join} ORDER BY r.customer_id").df()
+        if not len(pdf):
+            continue
+        scored = value_chunk(pdf, pairs, settings)
+        if name is not None:
+            con.register("clv_chunk", scored)
+            verb = f"CREATE TEMP TABLE {name} AS" if start == 0 else f"INSERT INTO {name}"
+            con.execute(f"{verb} SELECT * FROM clv_chunk")
+            con.unregister("clv_chunk")
+        if handle is not None:
+            frame = pdf[["customer_id", *RFM_COLUMNS]].join(scored.drop(columns="customer_id")) if with_rfm else scored
+            frame.to_csv(handle, header=start == 0, index=False)
+
+
+def score(
+    rfm: DuckRFM,
+    transactions_model: Any,
+    spend_model: Any,
+    *,
+    horizon: float,
+    discount_rate: float,
+    margin: float = 1.0,
+    time_unit: str | None = None,
+    period: float = 1.0,
+    interval: float | None = None,
+    n_draws: int = 200,
+    seed: int | None = None,
+    out_csv: str | Path | None = None,
+    table: bool = True,
+    chunk_size: int = DEFAULT_CHUNK,
+) -> str | None:
+    """Per-customer purchase forecast and lifetime value, chunk by chunk.
+
+    Parameters
+    ----------
+    rfm : DuckRFM
+    transactions_model, spend_model : fitted ``clv`` MLE models
+    horizon, discount_rate, margin, period, interval, n_draws, seed
+        As in :func:`clv.customer_value`.
+    time_unit : {"W", "D", "M"}, optional
+        Defaults to the summary's; a different one is an error.
+    out_csv : path, optional
+        Also write ``customer_id``, the RFM columns and the scores here, one
+        chunk at a time (atomically: a failure leaves no partial file).
+    table : bool
+        Keep the scores in a DuckDB table (its name is returned).
+    chunk_size : int
+        Customers per chunk.
+
+    Returns
+    -------
+    str or None
+        Quoted name of the DuckDB scores table (``customer_id`` and the
+        columns of :func:`clv.customer_value`), or ``None`` with ``table=False``.
+
+    Examples
+    --------
+    >>> import clv, clv.duckdb
+    >>> rfm = clv.duckdb.rfm_summary(clv.datasets.data_path("cdnow_sample.csv"), observation_end="1997-09-30")
+    >>> bg, gg = clv.duckdb.fit(clv.BetaGeo(), rfm), clv.duckdb.fit(clv.GammaGamma(), rfm)
+    >>> name = clv.duckdb.score(rfm, bg, gg, horizon=52, discount_rate=0.1, margin=0.3, chunk_size=1000)
+    >>> got = rfm.con.execute(f"SELECT * FROM {name} ORDER BY customer_id").df().set_index("customer_id")
+    >>> got.equals(clv.customer_value(bg, gg, rfm.to_pandas(), horizon=52, discount_rate=0.1, margin=0.3))
+    True
+    """
+    settings = _settings(rfm, time_unit, horizon=horizon, discount_rate=discount_rate, margin=margin, period=period,
+                         interval=interval, n_draws=n_draws, seed=seed)
+    return _run(rfm, {"*": (transactions_model, spend_model)}, settings, acquisitions=None, out_csv=out_csv,
+                table=table, chunk_size=chunk_size, with_rfm=True)
+
+
+def score_channels(
+    rfm: DuckRFM,
+    models: Any,
+    acquisitions: pd.DataFrame,
+    *,
+    horizon: float,
+    discount_rate: float,
+    margin: float = 1.0,
+    time_unit: str | None = None,
+    period: float = 1.0,
+    out_csv: str | Path | None = None,
+    chunk_size: int = DEFAULT_CHUNK,
+    keep: Sequence[str] = (),
+) -> str:
+    """Score every customer with the models of its acquisition channel, like ``ChannelModels.score``.
+
+    Parameters
+    ----------
+    rfm : DuckRFM
+    models : clv.ChannelModels
+        Maximum-likelihood pairs with the pooled pair under ``"*"``;
+        customers without an acquisition row, or of a channel without its
+        own pair, use the pooled pair.
+    acquisitions : pandas.DataFrame
+        Output of :func:`clv.read_acquisitions`.
+    horizon, discount_rate, margin, time_unit, period, out_csv, chunk_size
+        As in :func:`score`.
+    keep : sequence of str
+        Unused; reserved for extra columns.
+
+    Returns
+    -------
+    str
+        Quoted name of the DuckDB scores table.
+
+    Examples
+    --------
+    >>> import clv, clv.duckdb
+    >>> from clv.datasets import data_path
+    >>> rfm = clv.duckdb.rfm_summary(data_path("demo/transactions.csv"), observation_end="2025-12-31")
+    >>> acq = clv.read_acquisitions(data_path("demo/acquisitions.csv"))
+    >>> models = clv.duckdb.fit_channel_models(rfm, acq)
+    >>> name = clv.duckdb.score_channels(rfm, models, acq, horizon=52, discount_rate=0.1, margin=0.3)
+    >>> rfm.con.execute(f"SELECT count(*) FROM {name}").fetchone()[0] == rfm.customers
+    True
+    """
+    point = models.point() if hasattr(models, "point") else None
+    if not point:
+        raise DataError("score_channels needs maximum-likelihood channel models (clv.ChannelModels)")
+    settings = _settings(rfm, time_unit, horizon=horizon, discount_rate=discount_rate, margin=margin, period=period)
+    acq = acquisitions_view(rfm.con, acquisitions)
+    return _run(rfm, dict(point), settings, acquisitions=acq, out_csv=out_csv, table=True, chunk_size=chunk_size,
+                with_rfm=True)

@@ -1,0 +1,420 @@
+"""Transaction log to per-customer RFM summaries, in DuckDB SQL.
+
+The conventions are those of :mod:`clv.data.summary`, to the last detail:
+
+* purchases by the same customer on the same calendar day are one transaction
+  (the day of a ``DATE`` column, of a ``TIMESTAMP`` column as written, of a
+  ``TIMESTAMP WITH TIME ZONE`` column in UTC, of ISO text with any UTC offset
+  dropped, as :func:`clv.read_transactions` reads it);
+* ``frequency`` = distinct purchase days - 1; ``recency`` and ``T`` are whole
+  days divided by the length of the time unit (7 for ``"W"``);
+* ``monetary_value`` is the mean of the repeat days' totals (the first day is
+  excluded), 0 without repeats; the day totals are added in NumPy's pairwise
+  order (SQL macros below), so the digits equal the pandas path's;
+* what is left out or merged is counted, never silently dropped.
+
+The raw log is scanned twice (checks and counts, then the per-customer
+aggregation); what stays in DuckDB is one row per customer.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from clv.data.summary import day_number, exclusion_counts, summary_attrs, time_unit_days
+from clv.duckdb.session import quote, read_source
+from clv.errors import DataError
+
+__all__ = ["RFM_COLUMNS", "DuckRFM", "calibration_holdout", "rfm_summary"]
+
+RFM_COLUMNS = ("frequency", "recency", "T", "monetary_value")
+HOLDOUT_COLUMNS = ("holdout_frequency", "holdout_monetary_value", "duration_holdout")
+_tables = itertools.count()
+_HEAVY = 248  # repeat days beyond which the SQL pairwise sum is not NumPy's order
+
+# NumPy adds a customer's day totals with np.add.reduceat: v0 + pairwise(rest). Pairwise: fewer than 8 values left to
+# right from 0; up to 128 in 8 running sums combined ((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7)), then the rest left to right;
+# more as the sums of two halves split at a multiple of 8. Unrolled once (each level doubles the bound SQL tree), this is
+# exact while both halves hold at most 128 values, which covers every customer with at most 248 repeat days; the rare
+# heavier buyers are totalled by NumPy itself (_HEAVY) and patched in.
+_MACROS = [
+    "CREATE OR REPLACE TEMP MACRO clv_seq(l, s) AS list_reduce(l, lambda a, b: a + b, s)",
+    "CREATE OR REPLACE TEMP MACRO clv_lane(l, j) AS "
+    "clv_seq(list_filter(l, lambda v, i: (i - 1) % 8 = j AND i - 1 < len(l) - len(l) % 8), 0.0::DOUBLE)",
+    "CREATE OR REPLACE TEMP MACRO clv_small(l) AS CASE WHEN len(l) < 8 THEN clv_seq(l, 0.0::DOUBLE) ELSE "
+    "clv_seq(list_filter(l, lambda v, i: i - 1 >= len(l) - len(l) % 8), "
+    "((clv_lane(l, 0) + clv_lane(l, 1)) + (clv_lane(l, 2) + clv_lane(l, 3))) + "
+    "((clv_lane(l, 4) + clv_lane(l, 5)) + (clv_lane(l, 6) + clv_lane(l, 7)))) END",
+    "CREATE OR REPLACE TEMP MACRO clv_split(l) AS (len(l) // 2) - (len(l) // 2) % 8",
+    "CREATE OR REPLACE TEMP MACRO clv_pairwise(l) AS CASE WHEN len(l) <= 128 THEN clv_small(l) "
+    "ELSE clv_small(l[1:clv_split(l)]) + clv_small(l[clv_split(l) + 1:]) END",
+]
+
+
+def _date_text(day: int) -> str:
+    return str(np.datetime64(int(day), "D"))
+
+
+@dataclass(frozen=True)
+class DuckRFM:
+    """Per-customer summary held in a DuckDB table, with what the pandas version keeps in ``attrs``.
+
+    Attributes
+    ----------
+    con : duckdb.DuckDBPyConnection
+    table : str
+        Quoted name of the table: ``customer_id`` (the input's type), the
+        columns of :func:`clv.rfm_summary` and, after
+        :func:`calibration_holdout`, the three holdout columns; one row per
+        customer in the cohort, sorted by ``customer_id``. Also
+        ``revenue_to_date`` (every purchase up to ``observation_end``, the
+        first included).
+    exclusions : dict
+        The same counts as ``attrs["exclusions"]`` of the pandas version.
+    time_unit : str
+    observation_end : str
+        ISO date, inclusive.
+    calibration_end : str or None
+        ISO date, inclusive; set by :func:`calibration_holdout`.
+    customers : int
+        Rows of ``table``.
+
+    Examples
+    --------
+    >>> import clv, clv.duckdb
+    >>> rfm = clv.duckdb.rfm_summary(clv.datasets.data_path("cdnow_sample.csv"), observation_end="1997-09-30")
+    >>> rfm.customers, rfm.time_unit, rfm.observation_end
+    (2357, 'W', '1997-09-30')
+    >>> rfm.to_pandas().equals(clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30"))
+    True
+    """
+
+    con: Any = field(repr=False)
+    table: str
+    exclusions: dict[str, int]
+    time_unit: str
+    observation_end: str
+    calibration_end: str | None = None
+    customers: int = 0
+
+    @property
+    def columns(self) -> list[str]:
+        """The summary columns (``customer_id`` first; ``revenue_to_date`` not included)."""
+        extra = list(HOLDOUT_COLUMNS) if self.calibration_end is not None else []
+        return ["customer_id", *RFM_COLUMNS, *extra]
+
+    @property
+    def attrs(self) -> dict[str, Any]:
+        """The ``attrs`` dict the pandas version carries (``exclusions``, ``time_unit``, dates)."""
+        return summary_attrs(self.exclusions, self.time_unit, self.observation_end, self.calibration_end)
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The frame :func:`clv.rfm_summary` returns (index ``customer_id``, sorted); for bases that fit in memory."""
+        cols = ", ".join(quote(c) for c in self.columns)
+        frame = self.con.execute(f"SELECT {cols} FROM {self.table} ORDER BY customer_id").df().set_index("customer_id")
+        frame.attrs.update(self.attrs)
+        return frame
+
+    def realized_revenue(self) -> pd.Series:
+        """Revenue to date per customer (index ``customer_id``, sorted), as ``revenue_to_date`` of the report."""
+        frame = self.con.execute(f"SELECT customer_id, revenue_to_date FROM {self.table} ORDER BY customer_id").df()
+        return frame.set_index("customer_id")["revenue_to_date"]
+
+
+def _columns(con: Any, view: str) -> dict[str, str]:
+    return {name: kind for name, kind, *_ in con.execute(f"DESCRIBE SELECT * FROM {view}").fetchall()}
+
+
+def _day_expr(name: str, kind: str) -> str:
+    col = quote(name)
+    base = kind.upper()
+    if base == "DATE" or base.startswith("TIMESTAMP"):
+        return f"datediff('day', DATE '1970-01-01', CAST({col} AS DATE))"
+    if base == "VARCHAR":
+        stamp = rf"TRY_CAST(regexp_replace(trim({col}), '(Z|[+-]\d{{2}}:?\d{{2}})$', '') AS TIMESTAMP)"
+        return f"datediff('day', DATE '1970-01-01', CAST({stamp} AS DATE))"
+    raise DataError(f"column '{name}': expected dates or timestamps, got DuckDB type {kind}")
+
+
+def _amount_expr(name: str, kind: str) -> str:
+    col = quote(name)
+    if kind.upper() == "VARCHAR":
+        return f"TRY_CAST(trim({col}) AS DOUBLE)"
+    if kind.upper() in {"BOOLEAN", "DATE"} or kind.upper().startswith(("TIMESTAMP", "STRUCT", "LIST", "MAP")):
+        raise DataError(f"column '{name}': expected numbers, got DuckDB type {kind}")
+    return f"CAST({col} AS DOUBLE)"
+
+
+def _customer_expr(con: Any, view: str, name: str, kind: str) -> str:
+    """Text ids that are all integers without a leading zero become BIGINT, as :func:`clv.read_transactions` does."""
+    col = quote(name)
+    if kind.upper() != "VARCHAR":
+        return col
+    other = con.execute(f"SELECT count(*) FROM {view} WHERE {col} IS NOT NULL AND "
+                        f"NOT regexp_full_match(trim({col}), '-?[1-9][0-9]{{0,17}}')").fetchone()[0]
+    return f"CAST(trim({col}) AS BIGINT)" if other == 0 else f"trim({col})"
+
+
+def canonical_view(con: Any, source: Any, customer: str, date: str, amount: str) -> str:
+    """A view ``customer_id, day, amount, _raw_date, _raw_amount`` over ``source`` (day: days since 1970-01-01).
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+    source : anything :func:`clv.duckdb.read_source` reads
+    customer, date, amount : str
+        Column names in ``source``.
+
+    Returns
+    -------
+    str
+        Quoted view name.
+
+    Examples
+    --------
+    >>> import clv.duckdb
+    >>> from clv.duckdb.summary import canonical_view
+    >>> con = clv.duckdb.connect()
+    >>> view = canonical_view(con, clv.datasets.data_path("cdnow_sample.csv"), "customer_id", "date", "amount")
+    >>> con.execute(f"SELECT customer_id, day, amount FROM {view} LIMIT 1").fetchone()
+    (1, 9862, 29.33)
+    """
+    view = read_source(con, source)
+    kinds = _columns(con, view)
+    missing = [c for c in (customer, date, amount) if c not in kinds]
+    if missing:
+        raise DataError(f"column '{missing[0]}': missing from the transactions table; columns found: {list(kinds)}")
+    name = quote(f"{view.strip(chr(34))}_canonical")
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {_customer_expr(con, view, customer, kinds[customer])} AS customer_id, "
+        f"{_day_expr(date, kinds[date])} AS day, {_amount_expr(amount, kinds[amount])} AS amount, "
+        f"{quote(date)} AS _raw_date, {quote(amount)} AS _raw_amount FROM {view}"
+    )
+    return name
+
+
+def _scan(con: Any, raw: str, cal_day: int | None, end_day: int | None) -> dict[str, Any]:
+    """One pass over the transactions: row counts, bad values, date range, rows after the end."""
+    within = f"day <= {end_day}" if end_day is not None else "TRUE"
+    cal = f"count(*) FILTER (WHERE day <= {cal_day})" if cal_day is not None else "0"
+    row = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE customer_id IS NULL), count(*) FILTER (WHERE day IS NULL), "
+        f"count(*) FILTER (WHERE amount IS NULL), count(*) FILTER (WHERE isnan(amount) OR isinf(amount)), max(day), "
+        f"count(*) FILTER (WHERE NOT ({within})), count(*) FILTER (WHERE {within} AND amount <= 0), {cal} FROM {raw}"
+    ).fetchone()
+    keys = ("rows", "null_customer", "bad_date", "bad_amount", "inf_amount", "max_day", "rows_after", "non_positive",
+            "rows_calibration")
+    return dict(zip(keys, row))
+
+
+def _check(con: Any, raw: str, stats: dict[str, Any], customer: str, date: str, amount: str) -> None:
+    if stats["rows"] == 0:
+        raise DataError("the transactions table has no data rows")
+    checks = (
+        ("null_customer", "customer_id IS NULL", f"column '{customer}': empty value"),
+        ("bad_date", "day IS NULL", f"column '{date}': empty or unparseable date (the DuckDB engine reads ISO dates)"),
+        ("bad_amount", "amount IS NULL", f"column '{amount}': empty value or not a number"),
+        ("inf_amount", "isnan(amount) OR isinf(amount)", f"column '{amount}': infinite or NaN value"),
+    )
+    for key, cond, text in checks:
+        if stats[key]:
+            row = con.execute(f"SELECT customer_id, _raw_date, _raw_amount FROM {raw} WHERE {cond} LIMIT 1").fetchone()
+            example = {"customer_id": row[0], "date": str(row[1]), "amount": row[2]}
+            raise DataError(f"{text} in {stats[key]} rows, e.g. row: {example}")
+
+
+def _build(con: Any, raw: str, cal_day: int, end_day: int, unit: float, holdout: bool) -> tuple[str, dict[str, int]]:
+    """Merge to days, aggregate per customer, and keep the customers whose first purchase is on or before ``cal_day``."""
+    for macro in _MACROS:
+        con.execute(macro)
+    per = quote(f"clv_customers_{next(_tables)}")
+    table = quote(f"clv_rfm_{next(_tables)}")
+    u = f"{float(unit)!r}::DOUBLE"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {per} AS "
+        f"WITH daily AS (SELECT customer_id, day, sum(amount) AS amount FROM {raw} GROUP BY customer_id, day) "
+        f"SELECT customer_id, count(*) FILTER (WHERE day <= {end_day}) AS _n_end, count(*) FILTER (WHERE day <= {cal_day}) AS _n, "
+        f"min(day) FILTER (WHERE day <= {cal_day}) AS _first, max(day) FILTER (WHERE day <= {cal_day}) AS _last, "
+
+        f"list(amount ORDER BY day) FILTER (WHERE day <= {cal_day}) AS _cal"
+        + (f", list(amount ORDER BY day) FILTER (WHERE day > {cal_day} AND day <= {end_day}) AS _hold" if holdout else "")
+        + " FROM daily GROUP BY customer_id"
+    )
+    counts = con.execute(
+        f"SELECT count(*) FILTER (WHERE _n_end = 0), count(*) FILTER (WHERE _n_end > 0 AND _n = 0), "
+        f"count(*) FILTER (WHERE _n > 0), coalesce(sum(_n_end), 0) FROM {per}"
+    ).fetchone()
+    x = "CAST(_n - 1 AS DOUBLE)"
+    columns = [
+        f"{x} AS frequency",
+        f"(_last - _first) / {u} AS recency",
+        f"({cal_day} - _first) / {u} AS \"T\"",
+        f"CASE WHEN _n > 1 THEN ((_cal[1] + clv_pairwise(_rest)) - _cal[1]) / greatest({x}, 1.0::DOUBLE) "
+        "ELSE 0.0::DOUBLE END AS monetary_value",
+    ]
+    if holdout:
+        h = "CAST(coalesce(len(_hold), 0) AS DOUBLE)"
+        columns += [
+            f"{h} AS holdout_frequency",
+            f"CASE WHEN {h} > 0 THEN clv_seq(_hold, 0.0::DOUBLE) / greatest({h}, 1.0::DOUBLE) ELSE 0.0::DOUBLE END "
+            "AS holdout_monetary_value",
+            f"({end_day} - {cal_day}) / {u} AS duration_holdout",
+        ]
+    # Revenue to date: the day totals up to the end added in day order (deterministic, whatever order DuckDB reads rows in).
+    revenue = "clv_seq(coalesce(_hold, []::DOUBLE[]), clv_seq(_cal, 0.0::DOUBLE))" if holdout else "clv_seq(_cal, 0.0::DOUBLE)"
+    columns.append(f"{revenue} AS revenue_to_date")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT customer_id, {', '.join(columns)} "
+                f"FROM (SELECT *, _cal[2:] AS _rest FROM {per} WHERE _n > 0) ORDER BY customer_id")
+    _patch_heavy(con, per, table)
+    con.execute(f"DROP TABLE {per}")
+    return table, {"after": int(counts[0]), "late": int(counts[1]), "cohort": int(counts[2]), "daily_rows": int(counts[3])}
+
+
+def _patch_heavy(con: Any, per: str, table: str) -> None:
+    """``monetary_value`` of customers with more than ``_HEAVY`` repeat days, added by NumPy (as the pandas path does)."""
+    heavy = con.execute(f"SELECT customer_id, _cal FROM {per} WHERE len(_cal) - 1 > {_HEAVY}").fetchall()
+    if not heavy:
+        return
+    ids, values = [], []
+    for cid, days in heavy:
+        amounts = np.asarray(days, dtype=float)
+        total = np.add.reduceat(amounts, [0])[0]
+        ids.append(cid)
+        values.append((total - amounts[0]) / max(len(amounts) - 1.0, 1.0))
+    con.register("clv_heavy", pd.DataFrame({"customer_id": ids, "m": values}))
+    con.execute(f"UPDATE {table} SET monetary_value = h.m FROM clv_heavy h WHERE {table}.customer_id = h.customer_id")
+    con.unregister("clv_heavy")
+
+
+def rfm_summary(
+    source: Any,
+    *,
+    observation_end: Any = None,
+    time_unit: str = "W",
+    customer: str = "customer_id",
+    date: str = "date",
+    amount: str = "amount",
+    con: Any = None,
+) -> DuckRFM:
+    """RFM summary in DuckDB with the conventions of :func:`clv.rfm_summary`.
+
+    Parameters
+    ----------
+    source : str, pathlib.Path or pandas.DataFrame
+        Anything :func:`clv.duckdb.read_source` reads: a Parquet or CSV file,
+        a glob, a directory, a DataFrame, or ``"view:NAME"``. One row per
+        purchase.
+    observation_end : date-like, optional
+        Last day of observation (inclusive); default the last purchase day.
+    time_unit : {"W", "D", "M"}
+    customer, date, amount : str
+        Column names in ``source``.
+    con : duckdb.DuckDBPyConnection, optional
+        Default: a new :func:`clv.duckdb.connect` connection (in memory).
+
+    Returns
+    -------
+    DuckRFM
+        ``.to_pandas()`` equals ``clv.rfm_summary(clv.read_transactions(source), ...)``
+        (same digits), ``.exclusions`` its ``attrs["exclusions"]``.
+
+    Raises
+    ------
+    clv.DataError
+        Missing column, empty customer id, unparseable date, non-numeric or
+        infinite amount (one line naming the column, with an example row), an
+        empty table, or no transaction on or before ``observation_end``.
+
+    Examples
+    --------
+    >>> import clv.duckdb
+    >>> rfm = clv.duckdb.rfm_summary(clv.datasets.data_path("cdnow_sample.csv"), observation_end="1997-09-30")
+    >>> rfm.exclusions["rows_after_observation_end"] > 0
+    True
+    """
+    from clv.duckdb.session import connect
+
+    con = con if con is not None else connect()
+    unit = time_unit_days(time_unit)
+    end_day = None if observation_end is None else day_number(observation_end, "observation_end")
+    raw = canonical_view(con, source, customer, date, amount)
+    stats = _scan(con, raw, None, end_day)
+    _check(con, raw, stats, customer, date, amount)
+    if stats["rows"] == stats["rows_after"]:
+        raise DataError(f"no transactions on or before observation_end {observation_end}")
+    if end_day is None:
+        end_day = int(stats["max_day"])
+    table, counts = _build(con, raw, end_day, end_day, unit, holdout=False)
+    exclusions = exclusion_counts(rows=stats["rows"], rows_after=stats["rows_after"], daily_rows=counts["daily_rows"],
+                                  non_positive=stats["non_positive"], customers_after=counts["after"])
+    return DuckRFM(con, table, exclusions, time_unit, _date_text(end_day), None, counts["cohort"])
+
+
+def calibration_holdout(
+    source: Any,
+    *,
+    calibration_end: Any,
+    observation_end: Any,
+    time_unit: str = "W",
+    customer: str = "customer_id",
+    date: str = "date",
+    amount: str = "amount",
+    con: Any = None,
+) -> DuckRFM:
+    """Calibration summary and holdout outcomes in DuckDB, like :func:`clv.calibration_holdout`.
+
+    Parameters
+    ----------
+    source : anything :func:`clv.duckdb.read_source` reads
+    calibration_end : date-like
+        Last day of the calibration period (inclusive).
+    observation_end : date-like
+        Last day of the holdout period (inclusive); after ``calibration_end``.
+    time_unit : {"W", "D", "M"}
+    customer, date, amount : str
+        Column names in ``source``.
+    con : duckdb.DuckDBPyConnection, optional
+
+    Returns
+    -------
+    DuckRFM
+        The four RFM columns at ``calibration_end`` and ``holdout_frequency,
+        holdout_monetary_value, duration_holdout``; ``.exclusions`` the five
+        counts of the pandas version.
+
+    Raises
+    ------
+    clv.DataError
+        As :func:`rfm_summary`, and when ``observation_end`` is not after
+        ``calibration_end``.
+
+    Examples
+    --------
+    >>> import clv.duckdb
+    >>> ch = clv.duckdb.calibration_holdout(clv.datasets.data_path("cdnow_sample.csv"), calibration_end="1997-09-30",
+    ...                                     observation_end="1998-06-30")
+    >>> ch.columns[-3:], ch.calibration_end
+    (['holdout_frequency', 'holdout_monetary_value', 'duration_holdout'], '1997-09-30')
+    """
+    from clv.duckdb.session import connect
+
+    con = con if con is not None else connect()
+    unit = time_unit_days(time_unit)
+    cal_day = day_number(calibration_end, "calibration_end")
+    end_day = day_number(observation_end, "observation_end")
+    if end_day <= cal_day:
+        raise DataError(f"observation_end ({observation_end}) must be after calibration_end ({calibration_end})")
+    raw = canonical_view(con, source, customer, date, amount)
+    stats = _scan(con, raw, cal_day, end_day)
+    _check(con, raw, stats, customer, date, amount)
+    if stats["rows_calibration"] == 0:
+        raise DataError(f"no transactions on or before calibration_end {calibration_end}")
+    table, counts = _build(con, raw, cal_day, end_day, unit, holdout=True)
+    exclusions = exclusion_counts(rows=stats["rows"], rows_after=stats["rows_after"], daily_rows=counts["daily_rows"],
+                                  non_positive=stats["non_positive"], customers_after=counts["after"], late=counts["late"])
+    return DuckRFM(con, table, exclusions, time_unit, _date_text(end_day), _date_text(cal_day), counts["cohort"])
