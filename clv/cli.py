@@ -267,7 +267,7 @@ def demo(out: str, seed: int, n_draws: int, quiet: bool) -> None:
     """
     _run_report(transactions=str(data_path("demo/transactions.csv")), acquisitions=str(data_path("demo/acquisitions.csv")),
                 spend=str(data_path("demo/channel_spend.csv")), out=out, horizon=52.0, time_unit="W", discount_rate=0.1,
-                margin=0.3, model_kind="mle", transaction_model="bgnbd", seed=seed, observation_end="2025-12-31",
+                margin=0.3, model_kind="mle", transaction_model="bgnbd", seed=seed, observation_end=None,
                 n_draws=n_draws, currency="USD", quiet=quiet, title="Demo shop: customer lifetime value by acquisition channel")
 
 

@@ -232,6 +232,8 @@ def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
     report = channel_report(scores, acq, spend=sp, transactions=tx, rfm=rfm, models=models, horizon=config.horizon,
                             discount_rate=config.discount_rate, margin=config.margin, time_unit=config.time_unit,
                             n_draws=config.n_draws, seed=config.seed, progress=say)
+    report.settings["observation_end_rule"] = (
+        "given" if config.observation_end else "the last transaction day, the default of clv report and clv demo")
     say("placing customers in lifecycle stages")
     extra = lifecycle_extra(scores, rfm, models, acq.set_index("customer_id")["channel"], seed=config.seed,
                             top=config.watchlist_size, transactions=tx)

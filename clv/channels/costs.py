@@ -1,8 +1,8 @@
 """Who was acquired, what each customer cost, what they spent, and everything that did not line up.
 
 The cost and revenue joins of :func:`clv.channel_report`: per-customer CAC
-from the acquisition table's own ``cost`` or the channel's spend of the
-period shared among its uncosted customers, the realized revenue to date,
+from the acquisition table's own ``cost`` or an equal share of the channel's
+spend of the period (an own cost replaces that share, it is never added), the realized revenue to date,
 and the reconciliation counts (nothing is dropped silently).
 """
 
@@ -26,6 +26,7 @@ __all__ = [
     "reconcile_costs",
     "resolve_observation_end",
     "revenue_to_date",
+    "value_totals",
 ]
 
 
@@ -55,21 +56,30 @@ def check_acquisitions(acquisitions: Any) -> pd.DataFrame:
     return acquisitions
 
 
-def allocate_costs(members: pd.DataFrame, spend: pd.DataFrame | None) -> tuple[np.ndarray, list[dict[str, Any]]]:
-    """Per-customer cost: own cost, else the spend of its channel and period shared by its uncosted peers.
+def allocate_costs(members: pd.DataFrame, spend: pd.DataFrame | None) -> tuple[np.ndarray, list[dict[str, Any]], dict[str, float]]:
+    """Per-customer cost: own cost, else an equal share of the spend of its channel and period.
 
-    Returns the costs (NaN when unknown) and the spend rows that found no customer.
+    The rule when both are given: the period's spend is shared equally
+    among *all* customers the channel acquired in the period, and a
+    customer's own ``cost`` replaces its share (never added to it). So a
+    channel's total cost is the spend table less the replaced shares plus
+    the own costs, and no cost is counted twice.
+
+    Returns the costs (NaN when unknown), the spend rows that found no
+    customer, and per channel the spend replaced by own costs (the shares
+    of customers with an own cost in periods with spend).
     """
     cost = members["cost"].to_numpy(dtype=float).copy()
     unallocated: list[dict[str, Any]] = []
+    replaced: dict[str, float] = {}
     if spend is None or spend.empty:
-        return cost, unallocated
+        return cost, unallocated, replaced
     day = members["acquired_at"].dt.normalize().to_numpy()
     channel = members["channel"].to_numpy()
     open_ = np.isnan(cost)
     for name, rows in spend.groupby("channel", sort=False):
         rows = rows.sort_values("start")
-        mine = np.flatnonzero((channel == name) & open_)
+        mine = np.flatnonzero(channel == name)
         starts = rows["start"].to_numpy()
         ends = rows["end"].to_numpy()
         k = np.searchsorted(starts, day[mine], side="right") - 1
@@ -77,10 +87,14 @@ def allocate_costs(members: pd.DataFrame, spend: pd.DataFrame | None) -> tuple[n
         counts = np.bincount(k[inside], minlength=len(rows))
         amounts = rows["spend"].to_numpy(dtype=float)
         per_head = np.divide(amounts, counts, out=np.full(len(rows), np.nan), where=counts > 0)
-        cost[mine[inside]] = per_head[k[inside]]
+        fill = inside & open_[mine]
+        cost[mine[fill]] = per_head[k[fill]]
+        own = inside & ~open_[mine]
+        if own.any():
+            replaced[str(name)] = float(per_head[k[own]].sum())
         for j in np.flatnonzero(counts == 0):
             unallocated.append({"channel": name, "period": rows["period"].iloc[j], "spend": float(amounts[j])})
-    return cost, unallocated
+    return cost, unallocated, replaced
 
 
 def revenue_to_date(scores: pd.DataFrame, transactions: pd.DataFrame | None, end: pd.Timestamp | None) -> tuple[pd.Series, int]:
@@ -147,7 +161,10 @@ def acquired_customers(
 
     recon["acquired_after_first_purchase"] = acquired_after_first_purchase(acq, rfm, transactions, end)
     recon["cohort_date"] = "acquired_at"
-    cost, unallocated = allocate_costs(acq, spend)
+    cost, unallocated, replaced = allocate_costs(acq, spend)
+    recon["spend_replaced_by_own_cost"] = replaced
+    recon["spend_replaced_by_own_cost_total"] = float(sum(replaced.values()))
+    recon["cost_rule"] = "own cost replaces the customer's share of channel spend"
     acq["cost"] = cost
     acq["cohort"] = acq["acquired_at"].dt.to_period("M").astype(str)
     revenue, tx_after = revenue_to_date(scores, transactions, end)
@@ -160,7 +177,31 @@ def acquired_customers(
     for col in ("p_alive", "clv_lower", "clv_upper"):
         if col in scores.columns:
             acq[col] = scores[col].reindex(acq["customer_id"]).to_numpy()
+    orphan_realized = margin * float(revenue.reindex(orphans).fillna(0.0).sum()) if len(orphans) else 0.0
+    recon["realized_value_of_customers_without_acquisition"] = orphan_realized
+    recon["value_totals"] = value_totals(acq, len(orphans), orphan_realized, recon["value_of_customers_without_acquisition"])
     return acq, orphans, revenue, unallocated
+
+
+def value_totals(acq: pd.DataFrame, n_orphans: int, orphan_realized: float, orphan_future: float) -> list[dict[str, Any]]:
+    """Rows ``attributed``, ``unattributed`` and ``total``: customers, realized, future and total value (margin).
+
+    ``attributed`` are the acquired customers (in a channel), ``unattributed``
+    the scored customers without an acquisition record; ``total`` is their
+    sum, the whole base, so that attributed + unattributed = total.
+    """
+    rows = [
+        {"group": "attributed (in a channel)", "customers": len(acq), "realized_value": float(acq["ltv_realized"].sum()),
+         "future_value": float(acq["clv"].sum())},
+        {"group": "unattributed (no acquisition record)", "customers": int(n_orphans), "realized_value": float(orphan_realized),
+         "future_value": float(orphan_future)},
+    ]
+    rows.append({"group": "total (whole base)", **{k: sum(r[k] for r in rows) for k in ("customers", "realized_value", "future_value")}})
+    grand = rows[-1]["realized_value"] + rows[-1]["future_value"]
+    for r in rows:
+        r["total_value"] = r["realized_value"] + r["future_value"]
+        r["share_of_value"] = r["total_value"] / grand if grand > 0 else float("nan")
+    return rows
 
 
 def channel_names(acq: pd.DataFrame, spend: pd.DataFrame | None) -> tuple[list[str], list[str]]:

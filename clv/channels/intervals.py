@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from clv.channels.new_customer import new_customer_curve, payback_period
+from clv.channels.new_customer import NOT_WITHIN_HORIZON, new_customer_curve, payback_period
 from clv.checks import show_id
 from clv.errors import DataError
 from clv.model_set import ModelPair, ModelSet, Progress
@@ -44,8 +44,11 @@ class Valuation:
 def new_customer_columns(
     table: pd.DataFrame, models: ModelSet, channels: list[str], sets: list[dict[str, ModelPair]],
     point: dict[str, ModelPair] | None, grid: np.ndarray, new_grid: np.ndarray, value: Valuation,
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """Fill ``ltv_new``, payback and ``model_source`` per channel; return the payback curves and ``ltv_new`` per draw.
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Fill ``ltv_new``, payback and ``model_source`` per channel; return the payback curves, ``ltv_new`` and payback per draw.
+
+    A draw's payback is ``inf`` when it is not within the payback horizon and
+    NaN when the channel has no CAC.
 
     With a point estimate the curve is the one at the estimate; for posterior
     draws it is the mean curve over draws (``ltv_new`` is then filled from
@@ -54,6 +57,7 @@ def new_customer_columns(
     names = list(table.index)
     curves = pd.DataFrame(index=pd.Index(np.r_[0.0, grid], name="time"))
     new_draws = np.full((len(sets), len(names)), np.nan)
+    payback_draws = np.full((len(sets), len(names)), np.nan)
     cac = table["cac"].to_numpy()
     for name in channels:
         j = names.index(name)
@@ -73,8 +77,12 @@ def new_customer_columns(
         table.iloc[j, table.columns.get_loc("payback_status")] = status
         table.iloc[j, table.columns.get_loc("model_source")] = models.source(name)
         for d, s in enumerate(sets):
-            new_draws[d, j] = value.curve(models.pair(name, s), new_grid)[-1]
-    return curves, new_draws
+            pair = models.pair(name, s)
+            draw_curve = value.curve(pair, grid)
+            new_draws[d, j] = draw_curve[-1] if np.array_equal(grid, new_grid) else value.curve(pair, new_grid)[-1]
+            when, state = payback_period(grid, draw_curve, cac[j], first=value.margin * float(pair[1].population_mean_spend()))
+            payback_draws[d, j] = np.inf if state == NOT_WITHIN_HORIZON else when
+    return curves, new_draws, payback_draws
 
 
 def ltv_expected_draws(
@@ -121,14 +129,20 @@ def ltv_expected_draws(
     return pd.DataFrame(out, columns=names)
 
 
-def apply_intervals(table: pd.DataFrame, draws: pd.DataFrame, new_draws: np.ndarray, interval: float, bayesian: bool) -> None:
-    """Fill the interval columns and ``prob_ltv_exceeds_cac`` of ``table`` from the draws (in place)."""
+def apply_intervals(table: pd.DataFrame, draws: pd.DataFrame, new_draws: np.ndarray, interval: float, bayesian: bool,
+                    payback_draws: np.ndarray | None = None) -> None:
+    """Fill the interval columns, ``prob_ltv_exceeds_cac`` and ``prob_ltv_new_exceeds_cac`` of ``table`` from the draws (in place)."""
     cac = table["cac"].to_numpy()
     tail = (1 - interval) / 2
     lo, hi = np.quantile(draws.to_numpy(), [tail, 1 - tail], axis=0)
     table["ltv_lower"], table["ltv_upper"] = lo, hi
     nlo, nhi = np.quantile(new_draws, [tail, 1 - tail], axis=0)
     table["ltv_new_lower"], table["ltv_new_upper"] = nlo, nhi
+    if payback_draws is not None and len(payback_draws):
+        with np.errstate(invalid="ignore"):
+            plo, phi = np.quantile(payback_draws, [tail, 1 - tail], axis=0)
+        table["payback_lower"] = np.where(np.isfinite(plo), plo, np.nan)  # beyond the payback horizon: n/a
+        table["payback_upper"] = np.where(np.isfinite(phi), phi, np.nan)
     if bayesian:  # the posterior mean; channels without any finite draw stay n/a (no empty-slice warning)
         has = np.isfinite(new_draws).any(axis=0)
         mean = np.full(new_draws.shape[1], np.nan)
@@ -137,3 +151,6 @@ def apply_intervals(table: pd.DataFrame, draws: pd.DataFrame, new_draws: np.ndar
     with np.errstate(invalid="ignore"):
         prob = (draws.to_numpy() > cac[None, :]).mean(axis=0)
     table["prob_ltv_exceeds_cac"] = np.where((cac > 0) & np.isfinite(cac), prob, np.nan)
+    with np.errstate(invalid="ignore"):
+        prob_new = (new_draws > cac[None, :]).mean(axis=0)
+    table["prob_ltv_new_exceeds_cac"] = np.where((cac > 0) & np.isfinite(cac) & np.isfinite(new_draws).any(axis=0), prob_new, np.nan)

@@ -14,14 +14,19 @@ Definitions (all money figures are margin, i.e. revenue times ``margin``)
     spend bought them.
 ``cac``
     Per customer, the ``cost`` column of the acquisition table when filled;
-    otherwise the spend of the customer's channel and period divided by the
-    customers of that channel acquired in that period whose cost is not
-    known individually. A channel's ``cac`` is the mean over its customers
+    otherwise the spend of the customer's channel and period divided by all
+    the customers of that channel acquired in that period. When both are
+    given, a customer's own cost *replaces* its share of the channel spend
+    (never added to it); the replaced spend is in
+    ``reconciliation["spend_replaced_by_own_cost"]``. A channel's ``cac`` is the mean over its customers
     with a known cost; the same rule gives the CAC of each acquisition
     cohort (channel x month).
 ``ltv_to_cac``
-    ``ltv_expected / cac``. Not applicable (NaN, shown "n/a", never inf) when
-    CAC is zero (organic) or unknown.
+    ``ltv_expected / cac``: the value of the existing customers against what
+    they cost. Not the headline: it mixes realized value of customers of
+    different ages with a fixed horizon of future value, so older channels
+    look better. Not applicable (NaN, shown "n/a", never inf) when CAC is
+    zero (organic) or unknown.
 ``ltv_new``
     Expected discounted margin of a *newly acquired* customer of the channel
     over the horizon, from the channel-level parameters: the acquisition
@@ -31,6 +36,18 @@ Definitions (all money figures are margin, i.e. revenue times ``margin``)
     eq. 7), ``E[Z]`` the Gamma-Gamma population mean spend ``p v / (q - 1)``
     (Fader & Hardie 2013) and ``d`` the discount factors of
     :func:`clv.valuation.discount_factors` (see :func:`new_customer_curve`).
+``ltv_new_to_cac``
+    ``ltv_new / cac``, the **headline**: forward-looking unit economics of a
+    newly acquired customer. The summary verdict ("pays back" when at least
+    1) and the ranking use it whenever channel models are given
+    (``settings["headline_ratio"]``); without models they fall back to
+    ``ltv_to_cac``.
+``payback_lower``, ``payback_upper``
+    Quantiles of the payback period over the same parameter draws (NaN when
+    that quantile is beyond the payback horizon or there are no draws).
+``prob_ltv_new_exceeds_cac``
+    Share of parameter draws in which ``ltv_new`` exceeds CAC (parameter
+    uncertainty only, not customer-to-customer variation).
 ``payback_period``
     Time (in the report's time unit) until the cumulative curve of
     ``ltv_new`` reaches CAC, linearly interpolated within the period where it
@@ -83,7 +100,27 @@ from clv.model_set import ModelPair, ModelSet, Progress
 from clv.output import jsonable, records
 from clv.valuation import period_edges
 
-__all__ = ["TABLE_COLUMNS", "ChannelReport", "channel_report"]
+__all__ = ["DEFINITIONS", "TABLE_COLUMNS", "ChannelReport", "channel_report"]
+
+DEFINITIONS = {
+    "ltv_new": "New-customer LTV: expected discounted margin of a newly acquired customer over the horizon, "
+               "acquisition purchase included, from the channel's own parameters.",
+    "ltv_new_to_cac": "Headline LTV:CAC: new-customer LTV / CAC; what one more customer bought through the channel returns.",
+    "prob_ltv_new_exceeds_cac": "P(new-customer LTV > CAC): share of parameter draws in which new-customer LTV exceeds CAC "
+                                "(parameter uncertainty only).",
+    "payback_period": "Payback: time until a new customer's cumulative discounted margin reaches CAC.",
+    "payback_lower": "Payback low/high: interval of payback over the parameter draws (parameter uncertainty only); "
+                     "empty when beyond the payback horizon.",
+    "cac": "CAC: acquisition cost per customer; a customer's own cost when given, else its share of the channel's spend "
+           "in the period.",
+    "ltv_realized": "Realized value: margin on the purchases of the existing customers to date, undiscounted, mean per customer.",
+    "ltv_expected": "Value of existing customers: realized value plus their discounted expected margin over the horizon, "
+                    "mean per customer; mixes customer ages, so it is not the headline.",
+    "ltv_to_cac": "Existing-customer value:CAC: value of existing customers / CAC (older channels look better).",
+    "prob_ltv_exceeds_cac": "P(existing value > CAC): share of parameter draws in which the value of existing customers "
+                            "exceeds CAC (parameter uncertainty only).",
+}
+"""One-line definition of the main columns of :attr:`ChannelReport.table` (shown in the report and its JSON)."""
 
 
 @dataclass
@@ -136,7 +173,7 @@ class ChannelReport:
     0   email  2024-01        108  10.0         37.14
     1   email  2024-02         91  10.0         52.93
     >>> report.reconciliation["customers_without_acquisition"], sorted(report.to_dict())
-    (0, ['channels', 'cohorts', 'reconciliation', 'settings'])
+    (0, ['channels', 'cohorts', 'definitions', 'reconciliation', 'settings'])
     """
 
     table: pd.DataFrame
@@ -154,13 +191,15 @@ class ChannelReport:
             "channels": records(self.table.reset_index()),
             "cohorts": records(self.cohorts),
             "reconciliation": jsonable(self.reconciliation),
+            "definitions": dict(DEFINITIONS),
         }
 
 
 TABLE_COLUMNS = (
     "customers", "acquired_without_transactions", "spend", "cac", "ltv_realized", "ltv_expected", "ltv_lower",
-    "ltv_upper", "ltv_to_cac", "prob_ltv_exceeds_cac", "ltv_new", "ltv_new_lower", "ltv_new_upper",
-    "payback_period", "payback_status", "p_alive", "share_of_customers", "share_of_value", "model_source",
+    "ltv_upper", "ltv_to_cac", "prob_ltv_exceeds_cac", "ltv_new", "ltv_new_to_cac", "ltv_new_lower", "ltv_new_upper",
+    "prob_ltv_new_exceeds_cac", "payback_period", "payback_lower", "payback_upper", "payback_status", "p_alive",
+    "share_of_customers", "share_of_value", "model_source",
 )
 
 
@@ -280,7 +319,8 @@ def channel_report(
     if models is not None:
         curves, draws = model_columns(table, acq, rfm, models, grid, value, interval=interval, n_draws=n_draws, seed=seed,
                                       draw_sample=draw_sample, progress=progress)
-    table = rank(finish_statuses(table))
+    headline = "ltv_new_to_cac" if models is not None else "ltv_to_cac"
+    table = rank(finish_statuses(new_customer_ratio(table)), headline)
     customers = customer_table(acq, orphans, scores, revenue, margin)
     settings = {
         "horizon": float(horizon), "payback_horizon": payback_horizon, "discount_rate": float(discount_rate),
@@ -288,6 +328,9 @@ def channel_report(
         "n_draws": int(n_draws) if models is not None else 0, "seed": seed,
         "observation_end": None if end is None else str(end.date()),
         "model": "none (scores only)" if models is None else models.description,
+        "headline_ratio": headline,
+        "intervals_include": "parameter uncertainty only (draws of the channel parameters); not customer-to-customer "
+                             "randomness, not model choice" if models is not None and n_draws > 0 else "no intervals",
     }
     return ChannelReport(table, cohort_table(acq, margin), customers, curves, draws, recon, settings)
 
@@ -344,9 +387,13 @@ def point_table(
             "ltv_to_cac": ratio,
             "prob_ltv_exceeds_cac": np.nan,
             "ltv_new": np.nan,
+            "ltv_new_to_cac": np.nan,
             "ltv_new_lower": np.nan,
             "ltv_new_upper": np.nan,
+            "prob_ltv_new_exceeds_cac": np.nan,
             "payback_period": np.nan,
+            "payback_lower": np.nan,
+            "payback_upper": np.nan,
             "payback_status": "no channel model",
             "p_alive": p_alive,
             "share_of_customers": n_cust / max(n_cust.sum(), 1.0),
@@ -378,7 +425,7 @@ def model_columns(
         sets = models.draws(n_draws, seed=require_seed(seed, "drawing intervals"))
     new_grid = period_edges(value.horizon, value.period)
     channels = list(pd.unique(acq["channel"]))
-    curves, new_draws = new_customer_columns(table, models, channels, sets, point, grid, new_grid, value)
+    curves, new_draws, payback_draws = new_customer_columns(table, models, channels, sets, point, grid, new_grid, value)
     draws = pd.DataFrame(columns=names, dtype=float)
     if sets:
         if rfm is None:
@@ -386,7 +433,7 @@ def model_columns(
         centre = table["ltv_expected"].to_numpy()
         draws = ltv_expected_draws(acq, rfm, models, sets, point, names, centre, value, sample=draw_sample,
                                    seed=require_seed(seed, "drawing intervals"), progress=progress)
-        apply_intervals(table, draws, new_draws, interval, models.bayesian)
+        apply_intervals(table, draws, new_draws, interval, models.bayesian, payback_draws)
     return curves, draws
 
 
@@ -398,10 +445,19 @@ def finish_statuses(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def rank(table: pd.DataFrame) -> pd.DataFrame:
-    """Channels by ``ltv_to_cac`` (channels without a ratio last), ties by ``ltv_expected``."""
-    key = table["ltv_to_cac"].fillna(-np.inf)
-    order = np.lexsort((-table["ltv_expected"].fillna(-np.inf).to_numpy(), -key.to_numpy()))
+def new_customer_ratio(table: pd.DataFrame) -> pd.DataFrame:
+    """Fill ``ltv_new_to_cac`` (``ltv_new / cac``; NaN when CAC is zero or unknown)."""
+    cac = table["cac"].to_numpy(dtype=float)
+    usable = (cac > 0) & np.isfinite(cac)
+    table["ltv_new_to_cac"] = np.where(usable, table["ltv_new"].to_numpy(dtype=float) / np.where(usable, cac, 1.0), np.nan)
+    return table
+
+
+def rank(table: pd.DataFrame, by: str = "ltv_new_to_cac") -> pd.DataFrame:
+    """Channels by the headline ratio ``by`` (channels without a ratio last), ties by ``ltv_new`` then ``ltv_expected``."""
+    key = table[by].fillna(-np.inf)
+    order = np.lexsort((-table["ltv_expected"].fillna(-np.inf).to_numpy(), -table["ltv_new"].fillna(-np.inf).to_numpy(),
+                        -key.to_numpy()))
     return table.iloc[order]
 
 

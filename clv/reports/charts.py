@@ -38,20 +38,25 @@ def label(text: Any) -> str:
 
 
 def ltv_vs_cac(table: pd.DataFrame, *, ax: Any, currency: str = "") -> Any:
-    """Horizontal bars of ``ltv_expected`` with its interval, and CAC as a black mark, per channel.
+    """Horizontal bars of new-customer LTV (``ltv_new``) with its interval, and CAC as a black mark, per channel.
 
     ``table`` is :attr:`clv.channels.ChannelReport.table` (rows in display
     order, top first). Bars are green when LTV covers CAC, red when it does
-    not, grey when there is no CAC to compare with.
+    not, grey when there is no CAC to compare with. Without channel models
+    (``ltv_new`` all missing) the bars are ``ltv_expected``, the value of
+    the existing customers.
     """
     rows = table[table["customers"] > 0]
     y = np.arange(len(rows))[::-1]
-    ltv = rows["ltv_expected"].to_numpy(dtype=float)
+    new = "ltv_new" in rows and bool(np.isfinite(rows["ltv_new"].to_numpy(dtype=float)).any())
+    col, low, high = ("ltv_new", "ltv_new_lower", "ltv_new_upper") if new else ("ltv_expected", "ltv_lower", "ltv_upper")
+    what = "new-customer LTV" if new else "expected LTV of existing customers"
+    ltv = rows[col].to_numpy(dtype=float)
     cac = rows["cac"].to_numpy(dtype=float)
     colours = [NEUTRAL if not (np.isfinite(c) and c > 0) else (PAYS if v >= c else FAILS) for v, c in zip(ltv, cac)]
-    ax.barh(y, ltv, color=colours, height=0.6, label="expected LTV per customer")
-    lo = rows["ltv_lower"].to_numpy(dtype=float)
-    hi = rows["ltv_upper"].to_numpy(dtype=float)
+    ax.barh(y, ltv, color=colours, height=0.6, label=f"{what} per customer")
+    lo = rows[low].to_numpy(dtype=float)
+    hi = rows[high].to_numpy(dtype=float)
     ok = np.isfinite(lo) & np.isfinite(hi)
     if ok.any():  # with few draws the point can fall outside its interval: draw no whisker on that side
         whiskers = [np.maximum(ltv[ok] - lo[ok], 0.0), np.maximum(hi[ok] - ltv[ok], 0.0)]
@@ -61,7 +66,7 @@ def ltv_vs_cac(table: pd.DataFrame, *, ax: Any, currency: str = "") -> Any:
     ax.scatter(cac[has], y[has], marker="D", s=60, color="black", zorder=3, label="CAC")
     ax.set_yticks(y, [label(c) for c in rows.index])
     ax.set_xlabel(f"margin per customer {currency}".strip())
-    ax.set_title("Expected LTV (bars, with interval) vs CAC (diamonds)")
+    ax.set_title(f"{what[0].upper()}{what[1:]} (bars, with parameter interval) vs CAC (diamonds)")
     ax.legend(loc="lower right", fontsize=8)
     ax.grid(axis="x", alpha=0.3)
     return ax

@@ -64,13 +64,15 @@ def fmt_text(value: Any) -> str:
 
 
 def table_html(frame: pd.DataFrame, columns: Sequence[Column], *, index: tuple[str, str] | None = None,
-               row_class: Callable[[Any], str] | None = None) -> str:
+               row_class: Callable[[Any], str] | None = None, titles: dict[str, str] | None = None) -> str:
     """An escaped HTML table of selected, formatted columns.
 
     ``index`` is ``(header, css class)`` to show the index as the first
-    column; ``row_class`` maps a row (Series) to a CSS class.
+    column; ``row_class`` maps a row (Series) to a CSS class; ``titles``
+    maps a column to a one-line definition shown as the header's tooltip.
     """
-    head = "".join(f"<th>{esc(h)}</th>" for _, h, _ in columns)
+    titles = titles or {}
+    head = "".join(f'<th title="{esc(titles[c])}">{esc(h)}</th>' if c in titles else f"<th>{esc(h)}</th>" for c, h, _ in columns)
     if index is not None:
         head = f"<th>{esc(index[0])}</th>" + head
     rows = []
@@ -82,7 +84,7 @@ def table_html(frame: pd.DataFrame, columns: Sequence[Column], *, index: tuple[s
             cells = f'<th scope="row" class="{esc(index[1])}">{esc(key)}</th>' + cells
         css = f' class="{esc(row_class(row))}"' if row_class else ""
         rows.append(f"<tr{css}>{cells}</tr>")
-    return f'<table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    return f'<div class="wide"><table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
 
 
 def figure_png(draw: Callable[[Any], Any], *, size: tuple[float, float] = (9.0, 4.5), dpi: int = 100) -> str:
@@ -116,7 +118,7 @@ tr.pays td,tr.pays th{background:#eef7ee}tr.fails td,tr.fails th{background:#fbe
 .verdict{font-size:1.05em;line-height:1.6}.good{color:#2e7d32;font-weight:600}.bad{color:#c62828;font-weight:600}
 .na{color:#555;font-weight:600}.note{color:#555;font-size:0.9em}img{max-width:100%;height:auto}
 .grid{display:grid;grid-template-columns:1fr 1fr;gap:16px}
-nav a{margin-right:12px}
+nav a{margin-right:12px}.wide{overflow-x:auto;max-width:100%}th[title]{text-decoration:underline dotted;cursor:help}
 """
 
 

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from clv.channels import ChannelReport
+from clv.channels.report import DEFINITIONS
 from clv.reports import charts
 from clv.reports.html import (
     esc,
@@ -102,10 +103,18 @@ class Section:
         return {}
 
 
-def _verdicts(table: pd.DataFrame) -> dict[str, list[str]]:
+def headline_ratio(ctx_or_settings: Any) -> str:
+    """The column the verdicts and ranking use: ``ltv_new_to_cac`` with channel models, else ``ltv_to_cac``."""
+    settings = ctx_or_settings.channels.settings if isinstance(ctx_or_settings, ReportContext) else ctx_or_settings
+    return settings.get("headline_ratio", "ltv_to_cac")
+
+
+def _verdicts(table: pd.DataFrame, by: str) -> dict[str, Any]:
     rows = table[table["customers"] > 0]
-    ratio = rows["ltv_to_cac"]
+    ratio = rows[by]
     return {
+        "ratio": by,
+        "target": 1.0,
         "pays_back": list(rows.index[ratio >= 1]),
         "does_not_pay_back": list(rows.index[ratio < 1]),
         "no_ratio": list(rows.index[ratio.isna()]),
@@ -134,60 +143,70 @@ class SummarySection(Section):
     key = "summary"
     title = "Summary"
 
-    def _lines(self, ctx: ReportContext) -> list[tuple[str, str, str]]:
+    def lines(self, ctx: ReportContext) -> list[tuple[str, str, str]]:
+        """``(css class, channel, verdict text)`` per channel with customers."""
         t = ctx.channels.table
+        new = headline_ratio(ctx) == "ltv_new_to_cac"
+        col, prob = ("ltv_new_to_cac", "prob_ltv_new_exceeds_cac") if new else ("ltv_to_cac", "prob_ltv_exceeds_cac")
+        name_ratio, name_prob = ("new-customer LTV:CAC", "P(new-customer LTV > CAC)") if new else ("LTV:CAC", "P(LTV > CAC)")
         out = []
         for name, row in t[t["customers"] > 0].iterrows():
-            ratio = row["ltv_to_cac"]
+            ratio = row[col]
             if np.isfinite(ratio):
                 kind = "good" if ratio >= 1 else "bad"
                 word = "pays back" if ratio >= 1 else "does not pay back"
-                detail = (f"LTV:CAC {fmt_ratio(ratio)}, P(LTV > CAC) {fmt_pct(row['prob_ltv_exceeds_cac'])}, "
-                          f"payback {_payback_text(row, ctx.unit)}")
+                detail = f"{name_ratio} {fmt_ratio(ratio)}, {name_prob} {fmt_pct(row[prob])}, payback {_payback_text(row, ctx.unit)}"
+                if new:
+                    detail += f"; existing customers' value:CAC {fmt_ratio(row['ltv_to_cac'])}"
             else:
                 kind, word = "na", "no CAC to compare"
-                detail = f"CAC {fmt_money(row['cac'])}; expected LTV {fmt_money(row['ltv_expected'])}"
+                shown = row["ltv_new"] if new else row["ltv_expected"]
+                detail = f"CAC {fmt_money(row['cac'])}; {'new-customer LTV' if new else 'expected LTV'} {fmt_money(shown)}"
             out.append((kind, f"{name}", f"{word}: {detail}"))
         return out
 
-    def html(self, ctx: ReportContext) -> str:
+    def header(self, ctx: ReportContext) -> str:
+        """Totals, settings and the rule of the verdict, in one paragraph."""
         s = ctx.channels.settings
         t = ctx.channels.table
-        items = "".join(f'<li><span class="{k}">{esc(name)}</span> {esc(text)}</li>' for k, name, text in self._lines(ctx))
+        ratio = ("new-customer LTV / CAC (forward-looking value of one more customer)"
+                 if headline_ratio(ctx) == "ltv_new_to_cac" else "LTV expected / CAC (no channel models)")
         totals = (f"{fmt_int(t['customers'].sum())} acquired customers in {fmt_int((t['customers'] > 0).sum())} channels, "
                   f"acquisition spend {fmt_money(np.nansum(t['spend']))} {ctx.currency}".strip())
+        return (f"{totals}. Observation end {s['observation_end']} ({s.get('observation_end_rule', 'as given')}); horizon "
+                f"{fmt_number(s['horizon'], 0)} {ctx.unit}; annual discount rate {fmt_pct(s['discount_rate'])}; "
+                f"margin {fmt_pct(s['margin'])}. Verdict and ranking: {ratio}; pays back when at least 1.00x.")
+
+    def html(self, ctx: ReportContext) -> str:
+        items = "".join(f'<li><span class="{k}">{esc(name)}</span> {esc(text)}</li>' for k, name, text in self.lines(ctx))
         backtest = ctx.extra.get("backtest")
         track = f'<p class="verdict">Track record: {esc(backtest.summary(currency=ctx.currency))}</p>' if backtest else ""
-        return (
-            f'<p class="note">{esc(totals)}. Observation end {esc(s["observation_end"])}; horizon '
-            f'{esc(fmt_number(s["horizon"], 0))} {esc(ctx.unit)}; annual discount rate {esc(fmt_pct(s["discount_rate"]))}; '
-            f'margin {esc(fmt_pct(s["margin"]))}. Channels ranked by LTV:CAC.</p>'
-            + (f'<p class="bad">{esc(warning)}</p>' if (warning := _sampler_warning(ctx)) else "")
-            + f'<ul class="verdict">{items}</ul>{track}'
-        )
+        warning = _sampler_warning(ctx)
+        return (f'<p class="note">{esc(self.header(ctx))}</p>' + (f'<p class="bad">{esc(warning)}</p>' if warning else "")
+                + f'<ul class="verdict">{items}</ul>{track}')
 
     def markdown(self, ctx: ReportContext) -> str:
-        lines = "\n".join(f"- **{md_escape(name)}** {md_escape(text)}" for _, name, text in self._lines(ctx))
+        lines = [md_escape(self.header(ctx)), ""]
+        body = "\n".join(lines + [f"- **{md_escape(name)}** {md_escape(text)}" for _, name, text in self.lines(ctx)])
         backtest = ctx.extra.get("backtest")
-        lines += f"\n\nTrack record: {md_escape(backtest.summary(currency=ctx.currency))}" if backtest else ""
+        body += f"\n\nTrack record: {md_escape(backtest.summary(currency=ctx.currency))}" if backtest else ""
         warning = _sampler_warning(ctx)
-        return f"**{md_escape(warning)}**\n\n{lines}" if warning else lines
+        return f"**{md_escape(warning)}**\n\n{body}" if warning else body
 
     def summary(self, ctx: ReportContext) -> dict[str, Any]:
-        return _verdicts(ctx.channels.table)
+        return _verdicts(ctx.channels.table, headline_ratio(ctx))
 
 
 _CHANNEL_COLUMNS = [
     ("customers", "customers", fmt_int),
     ("cac", "CAC", fmt_money),
-    ("ltv_realized", "LTV realized", fmt_money),
-    ("ltv_expected", "LTV expected", fmt_money),
-    ("ltv_lower", "LTV low", fmt_money),
-    ("ltv_upper", "LTV high", fmt_money),
-    ("ltv_to_cac", "LTV:CAC", fmt_ratio),
-    ("prob_ltv_exceeds_cac", "P(LTV > CAC)", fmt_pct),
     ("ltv_new", "new-customer LTV", fmt_money),
+    ("ltv_new_to_cac", "new-customer LTV:CAC", fmt_ratio),
+    ("prob_ltv_new_exceeds_cac", "P(new LTV > CAC)", fmt_pct),
     ("payback", "payback", fmt_text),
+    ("ltv_realized", "existing: realized", fmt_money),
+    ("ltv_expected", "existing: value", fmt_money),
+    ("ltv_to_cac", "existing value:CAC", fmt_ratio),
     ("p_alive", "mean P(alive)", fmt_pct),
     ("share_of_customers", "share of customers", fmt_pct),
     ("share_of_value", "share of value", fmt_pct),
@@ -202,7 +221,7 @@ def _with_payback(ctx: ReportContext) -> pd.DataFrame:
 
 
 def _row_class(row: pd.Series) -> str:
-    r = row["ltv_to_cac"]
+    r = row["ltv_new_to_cac"] if np.isfinite(row.get("ltv_new", np.nan)) else row["ltv_to_cac"]
     return "" if not np.isfinite(r) else ("pays" if r >= 1 else "fails")
 
 
@@ -216,11 +235,15 @@ class ChannelTableSection(Section):
         t = _with_payback(ctx)
         png = figure_png(lambda ax: charts.ltv_vs_cac(t, ax=ax, currency=ctx.currency), size=(10, 0.55 * len(t) + 2))
         interval = ctx.channels.settings["interval"]
+        defs = "".join(f"<li>{esc(DEFINITIONS[c])}</li>" for c, _, _ in _CHANNEL_COLUMNS if c in DEFINITIONS)
         return (
-            img_tag(png, "Expected LTV per customer with interval, and CAC, by channel")
-            + table_html(t, _CHANNEL_COLUMNS, index=("channel", "channel"), row_class=_row_class)
-            + f'<p class="note">LTV low/high: {esc(fmt_pct(interval))} interval from parameter uncertainty '
-            f'({esc(ctx.channels.settings["model"])}). "n/a": zero or unknown CAC, or no customers.</p>'
+            img_tag(png, "New-customer LTV with interval, and CAC, by channel")
+            + table_html(t, _CHANNEL_COLUMNS, index=("channel", "channel"), row_class=_row_class, titles=DEFINITIONS)
+            + f'<p class="note">Intervals (new-customer low/high under payback; the existing-customer ones in channels.csv) are '
+            f'{esc(fmt_pct(interval))} intervals from parameter uncertainty only ({esc(ctx.channels.settings["model"])}); '
+            'they leave out customer-to-customer randomness, so single customers vary far more. '
+            '"n/a": zero or unknown CAC, or no customers. Hover a header for its definition.</p>'
+            f'<ul class="note">{defs}</ul>'
         )
 
     def markdown(self, ctx: ReportContext) -> str:
@@ -245,13 +268,18 @@ class PaybackSection(Section):
         png = figure_png(lambda ax: charts.payback_curves(ordered, t["cac"], payback=t["payback_period"], ax=ax,
                                                           time_unit=ctx.channels.settings["time_unit"],
                                                           currency=ctx.currency), size=(11, 5))
+        interval = fmt_pct(ctx.channels.settings["interval"])
         cols = [("cac", "CAC", fmt_money), ("ltv_new", "new-customer LTV", fmt_money),
-                ("ltv_new_lower", "low", fmt_money), ("ltv_new_upper", "high", fmt_money), ("payback", "payback", fmt_text),
+                ("ltv_new_lower", f"low ({interval}, parameters only)", fmt_money),
+                ("ltv_new_upper", f"high ({interval}, parameters only)", fmt_money), ("payback", "payback", fmt_text),
+                ("payback_lower", f"payback low ({interval})", fmt_number), ("payback_upper", f"payback high ({interval})", fmt_number),
                 ("model_source", "parameters", fmt_text)]
         return (img_tag(png, "Cumulative margin of a new customer per channel against CAC")
-                + table_html(t[t["customers"] > 0], cols, index=("channel", "channel"), row_class=_row_class)
+                + table_html(t[t["customers"] > 0], cols, index=("channel", "channel"), row_class=_row_class, titles=DEFINITIONS)
                 + '<p class="note">Cumulative expected margin of a newly acquired customer (acquisition purchase at 0, '
-                  "discounted repeat purchases after) from each channel's own parameters; payback when it reaches CAC.</p>")
+                  "discounted repeat purchases after) from each channel's own parameters; payback when it reaches CAC. "
+                  f"Intervals: {esc(ctx.channels.settings.get('intervals_include', 'parameter uncertainty only'))}; "
+                  f"payback low/high in {esc(ctx.unit)}, n/a when beyond the horizon.</p>")
 
     def markdown(self, ctx: ReportContext) -> str:
         t = _with_payback(ctx)
@@ -275,9 +303,12 @@ class CohortSection(Section):
         matrix = matrix.loc[order]
         if not np.isfinite(matrix.to_numpy(dtype=float)).any():
             return '<p class="note">No cohort has a CAC, so there is no LTV:CAC to map.</p>'
-        png = figure_png(lambda ax: charts.cohort_heatmap(matrix, ax=ax), size=(11, 0.45 * len(matrix) + 2.2))
+        png = figure_png(lambda ax: charts.cohort_heatmap(matrix, ax=ax, title="Existing customers' value:CAC by acquisition cohort"),
+                         size=(11, 0.45 * len(matrix) + 2.2))
         return (img_tag(png, "LTV to CAC ratio by channel and acquisition month")
-                + '<p class="note">Older cohorts have more realized value; the full table is in cohorts.csv.</p>')
+                + '<p class="note">Value of existing customers (realized to date + expected over the horizon) / CAC. Older cohorts '
+                  "have more realized value, so this map favours age; compare channels on new-customer LTV:CAC above. "
+                  "The full table is in cohorts.csv.</p>")
 
     def markdown(self, ctx: ReportContext) -> str:
         return f"{len(ctx.channels.cohorts)} channel x month cohorts: see cohorts.csv."
@@ -321,6 +352,7 @@ _RECON_TEXT = [
     ("customers_scored", "customers in the transaction log (scored)"),
     ("customers_in_acquisitions", "customers in the acquisition table (acquired by the observation end)"),
     ("customers_without_acquisition", "customers in transactions but not in acquisitions (not in any channel)"),
+    ("realized_value_of_customers_without_acquisition", "their realized margin to date (not in any channel)"),
     ("value_of_customers_without_acquisition", "their expected future margin (not in any channel)"),
     ("acquisitions_without_transactions", "acquired customers without transactions (counted with zero value)"),
     ("acquisitions_after_observation_end", "acquisitions after the observation end (excluded)"),
@@ -329,7 +361,23 @@ _RECON_TEXT = [
     ("customers_with_own_cost", "customers with their own cost in the acquisition table"),
     ("customers_without_cost", "acquired customers without any cost data (left out of CAC)"),
     ("spend_without_customers_total", "spend in periods without any acquired customer (left out of CAC)"),
+    ("spend_replaced_by_own_cost_total", "channel spend replaced by customers' own cost (own cost replaces the customer's "
+                                         "share of its channel's spend; never added)"),
 ]
+
+_TOTAL_COLUMNS = [
+    ("customers", "customers", fmt_int),
+    ("realized_value", "realized value", fmt_money),
+    ("future_value", "expected future value", fmt_money),
+    ("total_value", "total value", fmt_money),
+    ("share_of_value", "share of value", fmt_pct),
+]
+
+
+def value_totals_frame(ctx: ReportContext) -> pd.DataFrame:
+    """Attributed, unattributed and total value of the whole base (``reconciliation["value_totals"]``), index ``group``."""
+    rows = ctx.channels.reconciliation.get("value_totals", [])
+    return pd.DataFrame(rows).set_index("group") if rows else pd.DataFrame()
 
 
 class ReconciliationSection(Section):
@@ -337,6 +385,11 @@ class ReconciliationSection(Section):
 
     key = "reconciliation"
     title = "Data reconciliation"
+
+    @staticmethod
+    def counts_text() -> list[tuple[str, str]]:
+        """``(reconciliation key, description)`` of every count shown."""
+        return list(_RECON_TEXT)
 
     def _items(self, ctx: ReportContext) -> list[str]:
         r = ctx.channels.reconciliation
@@ -353,17 +406,32 @@ class ReconciliationSection(Section):
             items.append(f"{text}: {len(names)}" + (f" ({', '.join(map(str, names))})" if names else ""))
         for u in r.get("spend_without_customers", [])[:20]:
             items.append(f"unallocated spend: {u['channel']} {u['period']}: {fmt_money(u['spend'])}")
+        for name, amount in r.get("spend_replaced_by_own_cost", {}).items():
+            items.append(f"spend replaced by own cost: {name}: {fmt_money(amount)}")
         return items
 
     def html(self, ctx: ReportContext) -> str:
-        return "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in self._items(ctx)) + "</ul>"
+        totals = value_totals_frame(ctx)
+        table = "" if totals.empty else (
+            "<h3>Value of the whole base</h3>" + table_html(totals, _TOTAL_COLUMNS, index=("group", "channel"))
+            + '<p class="note">Margin, undiscounted to date plus discounted over the horizon; '
+              "attributed + unattributed = total. Channel shares of value are shares of the attributed value.</p>")
+        return table + "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in self._items(ctx)) + "</ul>"
 
     def markdown(self, ctx: ReportContext) -> str:
-        return "\n".join(f"- {md_escape(i)}" for i in self._items(ctx))
+        totals = value_totals_frame(ctx)
+        lines = [f"{group}: " + ", ".join(f"{label} {fmt(row[col])}" for col, label, fmt in _TOTAL_COLUMNS)
+                 for group, row in totals.iterrows()]
+        return "\n".join(f"- {md_escape(i)}" for i in lines + self._items(ctx))
+
+    def tables(self, ctx: ReportContext) -> dict[str, pd.DataFrame]:
+        totals = value_totals_frame(ctx)
+        return {} if totals.empty else {"reconciliation": totals.reset_index()}
 
     def summary(self, ctx: ReportContext) -> dict[str, Any]:
         r = ctx.channels.reconciliation
-        return {"counts": {k: r.get(k) for k, _ in _RECON_TEXT}, "cohort_date": r.get("cohort_date", "acquired_at")}
+        return {"counts": {k: r.get(k) for k, _ in _RECON_TEXT}, "cohort_date": r.get("cohort_date", "acquired_at"),
+                "cost_rule": r.get("cost_rule"), "value_totals": r.get("value_totals", [])}
 
 
 class MethodSection(Section):
@@ -374,15 +442,14 @@ class MethodSection(Section):
 
     def _definitions(self, ctx: ReportContext) -> list[str]:
         s = ctx.channels.settings
+        order = ("ltv_new_to_cac", "ltv_new", "prob_ltv_new_exceeds_cac", "payback_period", "payback_lower", "cac", "ltv_realized",
+                 "ltv_expected", "ltv_to_cac", "prob_ltv_exceeds_cac")
         return [
-            "LTV realized: margin x revenue to date per acquired customer (undiscounted).",
-            f"LTV expected: realized + discounted expected future margin over {s['horizon']:g} {ctx.unit}, mean per customer.",
-            "CAC: per-customer cost when given, else the channel's spend in the period / customers acquired then.",
-            "LTV:CAC: LTV expected / CAC; n/a when CAC is zero (organic) or unknown.",
-            f"New-customer LTV: expected discounted margin of a newly acquired customer over {s['horizon']:g} {ctx.unit}, "
-            "acquisition purchase included, from the channel's own parameters.",
-            f"Payback: time until that cumulative margin reaches CAC; 'not within horizon' after {s['payback_horizon']:g} {ctx.unit}.",
-            f"P(LTV > CAC): share of {s['n_draws']} parameter draws in which LTV expected exceeds CAC ({s['model']}).",
+            f"Verdict and ranking: {headline_ratio(ctx)}, pays back when at least 1.00x.",
+            *(DEFINITIONS[k] for k in order),
+            f"Horizon {s['horizon']:g} {ctx.unit}; payback searched up to {s['payback_horizon']:g} {ctx.unit}; value after the "
+            "horizon is not counted. Intervals and probabilities use "
+            f"{s['n_draws']} parameter draws ({s['model']}): {s.get('intervals_include', 'parameter uncertainty only')}.",
         ]
 
     def html(self, ctx: ReportContext) -> str:

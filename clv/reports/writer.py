@@ -18,17 +18,35 @@ from clv.channels import ChannelReport
 from clv.errors import DataError
 from clv.output import atomic_directory, jsonable
 from clv.reports.html import page
-from clv.reports.sections import ReportContext, Section, default_sections
+from clv.reports.sections import ReconciliationSection, ReportContext, Section, SummarySection, default_sections, value_totals_frame
+from clv.reports.workbook import round_money, write_workbook
 
 __all__ = ["MARKER", "check_destination", "render_html", "render_markdown", "write_report"]
 
 MARKER = "summary.json"  # a directory holding this file is a clv report and may be replaced
+WORKBOOK = "report.xlsx"
+_NOT_IN_WORKBOOK = ("channels", "cohorts", "customers", "payback_curves", "reconciliation")
+
+
+def _workbook(path: Path, ctx: ReportContext, sections: Sequence[Section], tables: dict[str, Any]) -> None:
+    """Write ``report.xlsx``: summary, channel table, cohorts with the sections' other tables, reconciliation."""
+    summary = next((s for s in sections if isinstance(s, SummarySection)), SummarySection())
+    lines = [summary.header(ctx)] + [f"{name}: {text}" for _, name, text in summary.lines(ctx)]
+    recon = ctx.channels.reconciliation
+    counts = {key: recon.get(key) for key, _ in ReconciliationSection.counts_text()}
+    counts["cost_rule"] = recon.get("cost_rule")
+    totals = value_totals_frame(ctx)
+    write_workbook(path, title=ctx.title, summary_lines=lines, channels=round_money(ctx.channels.table.reset_index()),
+                   cohorts=round_money(ctx.channels.cohorts), reconciliation=round_money(totals.reset_index()) if not totals.empty else totals,
+                   counts=counts, settings={**ctx.channels.settings, **ctx.inputs},
+                   extra_tables={k: round_money(v) for k, v in tables.items() if k not in _NOT_IN_WORKBOOK})
 
 
 def render_html(ctx: ReportContext, sections: Sequence[Section]) -> str:
     """The self-contained HTML page (figures embedded as base64 PNG)."""
     s = ctx.channels.settings
-    subtitle = f"Observation end {s['observation_end']}; model: {s['model']}"
+    rule = f" ({s['observation_end_rule']})" if s.get("observation_end_rule") else ""
+    subtitle = f"Observation end {s['observation_end']}{rule}; model: {s['model']}"
     return page(ctx.title, subtitle, [(sec.key, sec.title, sec.html(ctx)) for sec in sections])
 
 
@@ -63,7 +81,7 @@ def write_report(
     inputs: dict[str, str] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> Path:
-    """Write ``index.html``, ``summary.md``, ``summary.json`` and the sections' CSV files to ``out``.
+    """Write ``index.html``, ``summary.md``, ``summary.json``, ``report.xlsx`` and the sections' CSV files to ``out``.
 
     Parameters
     ----------
@@ -94,13 +112,17 @@ def write_report(
     ctx = ReportContext(report, title=title, currency=currency, inputs=dict(inputs or {}), extra=dict(extra or {}))
     with atomic_directory(out) as tmp:
         files = []
+        tables: dict[str, Any] = {}
         for sec in sections:
             for stem, frame in sec.tables(ctx).items():
                 name = f"{stem}.csv"
                 if (tmp / name).exists():
                     raise DataError(f"two report sections write {name}")
-                frame.to_csv(tmp / name, index=False)
+                round_money(frame).to_csv(tmp / name, index=False)
                 files.append(name)
+                tables[stem] = frame
+        _workbook(tmp / WORKBOOK, ctx, sections, tables)
+        files.append(WORKBOOK)
         (tmp / "index.html").write_text(render_html(ctx, sections), encoding="utf-8")
         (tmp / "summary.md").write_text(render_markdown(ctx, sections), encoding="utf-8")
         summary = {**report.to_dict(), "sections": {s.key: s.summary(ctx) for s in sections},

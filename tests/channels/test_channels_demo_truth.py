@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import clv
+from clv.channels import payback_period
 from clv.data import data_path
 
 MARGIN, DISCOUNT, HORIZON = 0.3, 0.1, 52.0
@@ -103,3 +104,34 @@ def test_expected_ltv_matches_latent_truth(demo) -> None:
         slack = 0.03 * est
         assert lo - slack <= value <= hi + slack, (name, lo, est, hi, value)
         assert abs(est - value) / value < 0.05, (name, est, value)
+
+
+def test_headline_ratio_and_payback_match_truth(demo) -> None:
+    """Issue 17: new-customer LTV / CAC within 3% of the truth (truth.json ltv_new_52w / cac) for every channel with CAC,
+    and payback within 1 week of the true curve's payback, interpolated the same way as the report's."""
+    report, truth = demo
+    t = report.table
+    make_demo = _make_demo()
+    weeks = np.arange(1, HORIZON + 1)
+    for name, true in truth["channels"].items():
+        if not true["cac"]:
+            continue
+        assert t.loc[name, "ltv_new_to_cac"] == pytest.approx(true["ltv_new_52w"] / true["cac"], rel=0.03), name
+        curve = make_demo.true_new_customer_curve(name, np.r_[0.0, weeks])
+        when, _ = payback_period(weeks, curve[1:], true["cac"], first=curve[0])
+        if np.isnan(when):
+            assert np.isnan(t.loc[name, "payback_period"]), name
+        else:
+            assert t.loc[name, "payback_period"] == pytest.approx(when, abs=1.0), name
+    ranked = [n for n in t.index if np.isfinite(t.loc[n, "ltv_new_to_cac"])]
+    true_new = {n: v["ltv_new_52w"] / v["cac"] for n, v in truth["channels"].items() if v["cac"] > 0}
+    assert ranked == sorted(true_new, key=true_new.get, reverse=True)
+
+
+def test_payback_interval_from_draws(demo) -> None:
+    report, _ = demo
+    t = report.table
+    for name in ("paid search", "referral"):
+        assert t.loc[name, "payback_lower"] <= t.loc[name, "payback_period"] <= t.loc[name, "payback_upper"], name
+    assert np.isnan(t.loc["affiliate", "payback_upper"])  # beyond the horizon in every draw
+    assert report.settings["intervals_include"].startswith("parameter uncertainty only")

@@ -48,7 +48,7 @@ def test_html_escapes_every_user_string(report, tmp_path: Path) -> None:
     # no tag other than the page's own
     tags = set(re.findall(r"<([a-zA-Z][a-zA-Z0-9]*)", page))
     assert tags <= {"html", "head", "meta", "title", "style", "body", "h1", "h2", "p", "nav", "a", "section", "ul", "li",
-                    "span", "img", "table", "thead", "tbody", "tr", "th", "td", "div"}
+                    "span", "img", "table", "thead", "tbody", "tr", "th", "td", "div", "h3"}
 
 
 def test_markdown_escapes_user_strings(report, tmp_path: Path) -> None:
@@ -65,7 +65,7 @@ def test_files_and_strict_json(report, tmp_path: Path) -> None:
     out = write_report(report, tmp_path / "r")
     names = {p.name for p in out.iterdir()}
     assert names == {"index.html", "summary.md", "summary.json", "channels.csv", "cohorts.csv", "customers.csv",
-                     "payback_curves.csv"}
+                     "payback_curves.csv", "reconciliation.csv", "report.xlsx"}
     data = json.loads((out / "summary.json").read_text())
     assert {c["channel"] for c in data["channels"]} >= {EVIL, "<b>tv</b>"}
     assert data["sections"]["summary"]["no_ratio"] == ["$5 off | *promo*"]
