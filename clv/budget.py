@@ -51,6 +51,7 @@ from clv.valuation import discount_factors, period_edges
 __all__ = ["forecast_base", "max_cac", "new_customer_value"]
 
 Basis = Literal["conditional", "unconditional"]
+UNASSIGNED = "(unassigned)"
 _BASE_COLUMNS = (
     "expected_purchases",
     "expected_revenue",
@@ -212,6 +213,7 @@ def forecast_base(
     interval: float | None = None,
     n_draws: int = 200,
     seed: int | None = None,
+    groups: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Expected purchases, revenue and margin of the existing customer base, period by period.
 
@@ -249,6 +251,9 @@ def forecast_base(
         values each customer with the parameters of its group (the RFM frame
         then needs the model's ``group`` column); point values become
         posterior means.
+        Channel models (:class:`clv.ChannelModels`,
+        :class:`clv.PosteriorChannelModels`) give one forecast per channel
+        (see ``groups``).
     spend_model : fitted GammaGamma, or None
         ``None`` forecasts purchases only (revenue and margin columns left
         out; MLE models only). With a Bayesian ``model``, the matching
@@ -273,6 +278,14 @@ def forecast_base(
         Adds ``<column>_lower`` and ``<column>_upper`` for every value column
         from a parametric bootstrap of both models (``n_draws`` draws; needs
         ``seed``). Bayesian models always give one (0.9 by default).
+    groups : pandas.Series, optional
+        With channel models (:class:`clv.ChannelModels`,
+        :class:`clv.PosteriorChannelModels`, ``spend_model=None``): the
+        channel of each customer (index ``customer_id``; default the RFM
+        frame's ``channel`` column). The result then holds one block of
+        periods per channel, with a ``channel`` column first; customers
+        without a channel form the group ``"(unassigned)"``, valued with the
+        pooled model.
 
     Returns
     -------
@@ -315,19 +328,35 @@ def forecast_base(
         raise DataError(f"periods must be a positive whole number, got {periods}")
     if not np.isfinite(period_length) or period_length <= 0:
         raise DataError(f"period_length must be positive (time units per period), got {period_length}")
+    if isinstance(model, ModelSet):
+        return _forecast_by_channel(model, spend_model, rfm, groups, basis=basis, periods=periods, period_length=period_length,
+                                    discount_rate=discount_rate, margin=margin, time_unit=time_unit, interval=interval,
+                                    n_draws=n_draws, seed=seed)
     posterior = is_posterior(model)
     if posterior:
         interval = 0.9 if interval is None else interval
         sets = _Chosen([], _posterior_set(model, spend_model, "forecast_base"))
     else:
         sets = _Chosen(["all"], MLEModelSet({"all": model}, {"all": spend_model}))
+    group_column = getattr(model, "group", None) if posterior else None
+    return _forecast(sets, rfm, spend_model is not None, group_column, basis=basis, periods=periods,
+                     period_length=period_length, discount_rate=discount_rate, margin=margin, time_unit=time_unit,
+                     interval=interval, n_draws=n_draws, seed=seed)
+
+
+def _forecast(
+    sets: _Chosen, rfm: pd.DataFrame, with_spend: bool, group_column: str | None, *, basis: Basis, periods: int,
+    period_length: float, discount_rate: float, margin: float, time_unit: str | None, interval: float | None,
+    n_draws: int, seed: int | None,
+) -> pd.DataFrame:
+    """The forecast table of :func:`forecast_base` for the models of ``sets`` (customers of a group use its models)."""
+    posterior = sets.posterior
     check_draw_settings(interval, seed, n_draws)
     unit = _time_unit_of(rfm, time_unit)
     edges = period_edges(float(periods) * float(period_length), float(period_length))
     factors = discount_factors(edges, discount_rate, unit)
 
-    group_column = getattr(model, "group", None) if posterior else None
-    columns = ["frequency", "recency", "T"] + ([] if spend_model is None else ["monetary_value"])
+    columns = ["frequency", "recency", "T"] + (["monetary_value"] if with_spend else [])
     rows, counts, labels = _unique_rows(rfm, columns, group_column)
     members = {name: np.flatnonzero(labels == name) for name in dict.fromkeys(labels)}
 
@@ -346,7 +375,7 @@ def forecast_base(
             out["cumulative_discounted_margin"] = np.cumsum(margin * revenue * factors)
         return out
 
-    names = [name for name in _BASE_COLUMNS if spend_model is not None or name in ("expected_purchases", "cumulative_repeat_purchases")]
+    names = [name for name in _BASE_COLUMNS if with_spend or name in ("expected_purchases", "cumulative_repeat_purchases")]
     failed = 0
     if interval is not None:
         runs = [evaluate(pairs) for pairs in sets.draws(n_draws, seed)]  # type: ignore[arg-type]
@@ -382,6 +411,48 @@ def forecast_base(
             "anchor_date": None if anchor is None else str(anchor.date()),
         }
     )
+    return table
+
+
+class _OneGroup(ModelSet):
+    """One group of a model set, seen as a single-group model set (its own models, else the pooled ones)."""
+
+    def __init__(self, models: ModelSet, name: str) -> None:
+        self.models, self.name = models, name
+        self.bayesian = models.bayesian
+
+    @property
+    def names(self) -> list[str]:
+        return ["all"]
+
+    def point(self) -> dict[str, ModelPair] | None:
+        point = self.models.point()
+        return None if point is None else {"all": self.models.pair(self.name, point)}
+
+    def draws(self, n: int, *, seed: int) -> list[dict[str, ModelPair]]:
+        return [{"all": self.models.pair(self.name, d)} for d in self.models.draws(n, seed=seed)]
+
+
+def _forecast_by_channel(models: ModelSet, spend_model: Any, rfm: pd.DataFrame, groups: pd.Series | None,
+                         **settings: Any) -> pd.DataFrame:
+    """:func:`forecast_base` per channel of a model set: the tables stacked, a ``channel`` column first."""
+    from clv.valuation import group_of_customers
+
+    if spend_model is not None:
+        raise DataError(f"forecast_base: a {type(models).__name__} carries its spend models; pass spend_model=None")
+    if models.bayesian and settings["interval"] is None:
+        settings["interval"] = 0.9
+    labels = group_of_customers(rfm, groups, "forecast_base").reindex(rfm.index)
+    labels = labels.astype(object).where(labels.notna(), UNASSIGNED).astype(str)
+    with_spend = all(pair[1] is not None for pair in (models.point() or {}).values())
+    parts = []
+    for name in sorted(pd.unique(labels)):
+        sub = rfm.loc[(labels == name).to_numpy()]
+        part = _forecast(_Chosen(["all"], _OneGroup(models, name)), sub, with_spend, None, **settings)
+        part.insert(0, "channel", name)
+        parts.append(part)
+    table = pd.concat(parts)
+    table.attrs.update({**parts[0].attrs, "n_customers": len(rfm), "observed_repeat_purchases": float(rfm["frequency"].sum())})
     return table
 
 

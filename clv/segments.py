@@ -30,8 +30,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clv.checks import align, check_fraction, check_scores
 from clv.data.rfm_checks import check_rfm
 from clv.errors import DataError
+from clv.model_set import is_model_set, transactions_at_point
 
 __all__ = [
     "RFM_SEGMENT_RULES",
@@ -69,40 +71,6 @@ RFM_SEGMENT_RULES: tuple[tuple[str, tuple[int, int], tuple[int, int]], ...] = (
 (R low, R high), (F low, F high))``; the first matching rule wins and the
 rules cover the whole 5 x 5 grid."""
 
-_SCORE_COLUMNS = ("p_alive", "churn_probability", "clv")
-
-
-# -- checks ----------------------------------------------------------------------
-def _check_scores(scores: Any, columns: tuple[str, ...] = _SCORE_COLUMNS) -> pd.DataFrame:
-    if not isinstance(scores, pd.DataFrame):
-        raise DataError(f"expected a score table (see clv.customer_value), got {type(scores).__name__}")
-    if scores.empty:
-        raise DataError("the score table has no rows")
-    for col in columns:
-        if col not in scores.columns:
-            raise DataError(f"column '{col}': missing from the score table; columns found: {list(scores.columns)}")
-        values = pd.to_numeric(scores[col], errors="coerce").to_numpy(dtype=float)
-        bad = ~np.isfinite(values)
-        if bad.any():
-            row = scores.iloc[int(np.argmax(bad))]
-            raise DataError(f"column '{col}': missing or non-finite value for customer {row.name!r}: {row.to_dict()}")
-    if scores.index.has_duplicates:
-        raise DataError(f"customer {scores.index[scores.index.duplicated()][0]!r} appears twice in the score table")
-    return scores
-
-
-def _align(frame: pd.DataFrame, index: pd.Index, what: str) -> pd.DataFrame:
-    """``frame`` reordered to ``index``; every customer of ``index`` must be in it."""
-    missing = index.difference(frame.index)
-    if len(missing):
-        raise DataError(
-            f"customer {missing[0]!r}: in the score table but not in the {what} ({len(missing)} customers missing)"
-        )
-    if frame.index.has_duplicates:
-        raise DataError(f"customer {frame.index[frame.index.duplicated()][0]!r} appears twice in the {what}")
-    return frame if frame.index.equals(index) else frame.loc[index]
-
-
 def _stage_series(stages: Any) -> pd.Series:
     if isinstance(stages, pd.DataFrame):
         if "stage" not in stages.columns:
@@ -121,15 +89,22 @@ def _stage_series(stages: Any) -> pd.Series:
     return pd.Series(pd.Categorical(stages.astype(str), categories=STAGES, ordered=True), index=stages.index, name="stage")
 
 
-def _check_fraction(value: float, name: str) -> float:
-    if not np.isfinite(value) or not 0 <= value <= 1:
-        raise DataError(f"{name} must lie between 0 and 1, got {value}")
-    return float(value)
-
-
 # -- lifecycle stage -------------------------------------------------------------
-def _model_groups(model: Any, groups: pd.Series | None, index: pd.Index) -> list[tuple[np.ndarray, Any]]:
-    """``[(row positions, model)]``: one model for everyone, or one per group of a ``{group: model}`` mapping."""
+def _model_groups(model: Any, groups: pd.Series | None, index: pd.Index, seed: int | None = None) -> list[tuple[np.ndarray, Any]]:
+    """``[(row positions, model)]``: one model for everyone, or one per group of a ``{group: model}`` mapping or model set.
+
+    A model set (:class:`clv.ChannelModels`, :class:`clv.PosteriorChannelModels`)
+    gives its transaction models at the estimates, or at the posterior mean of
+    50 draws (``seed`` required); customers of a group without its own model
+    use the pooled one (``"*"``).
+    """
+    if is_model_set(model):
+        if groups is None:
+            raise DataError("channel models need groups= (the channel of each customer, index customer_id)")
+        point = model.point()
+        if point is None and seed is None:
+            raise DataError("posterior channel models need seed= (the posterior draws averaged for the stage rule)")
+        model = transactions_at_point(model, 50, 0 if seed is None else int(seed))
     if groups is None:
         if isinstance(model, Mapping):
             raise DataError("model is a mapping {group: model}: pass groups= (the group of each customer)")
@@ -164,6 +139,7 @@ def lifecycle_stage(
     mature_frequency: int = 3,
     mature_tenure: float = 0.0,
     window: float = 1.0,
+    seed: int | None = None,
 ) -> pd.DataFrame:
     """Assign each customer one of ``new, growing, mature, declining, churned``.
 
@@ -199,13 +175,16 @@ def lifecycle_stage(
         Output of :func:`clv.customer_value` (uses ``p_alive``).
     rfm : pandas.DataFrame
         The RFM frame the scores were computed from (``frequency, recency, T``).
-    model : fitted BetaGeo, ModifiedBetaGeo or ParetoNBD, or a mapping
+    model : fitted BetaGeo, ModifiedBetaGeo or ParetoNBD, a mapping, or channel models
         The transaction model behind ``scores``; only
         ``expected_purchases(rfm, t)`` is called. With ``groups``, a mapping
-        ``{group: fitted model}`` (e.g. one model per acquisition channel);
-        customers whose group has no model use the one under ``"*"``.
+        ``{group: fitted model}`` (e.g. one model per acquisition channel) or
+        a model set (:class:`clv.ChannelModels`,
+        :class:`clv.PosteriorChannelModels`); customers whose group has no
+        model use the one under ``"*"``.
     groups : pandas.Series, optional
-        Group of each customer (index ``customer_id``), for a mapping ``model``.
+        Group of each customer (index ``customer_id``), for a mapping or
+        channel models.
     churn_p_alive, decline_p_alive : float
         P(alive) thresholds of the churned and declining stages.
     churn_activity, decline_activity : float
@@ -219,6 +198,8 @@ def lifecycle_stage(
         Window (time units of ``rfm``) of the expected purchases whose ratio
         is ``activity``; short windows approximate the ratio of the current
         expected purchase rates.
+    seed : int, optional
+        Seed of the posterior draws, for posterior channel models.
 
     Returns
     -------
@@ -236,11 +217,11 @@ def lifecycle_stage(
     >>> stages["stage"].value_counts().to_dict()
     {'churned': 1729, 'growing': 245, 'declining': 195, 'mature': 188, 'new': 0}
     """
-    scores = _check_scores(scores, ("p_alive",))
-    rfm = _align(check_rfm(rfm, ("frequency", "recency", "T")), scores.index, "RFM frame")
+    scores = check_scores(scores, ("p_alive",))
+    rfm = align(check_rfm(rfm, ("frequency", "recency", "T")), scores.index, "RFM frame")
     for value, name in ((churn_p_alive, "churn_p_alive"), (churn_activity, "churn_activity"),
                         (decline_p_alive, "decline_p_alive"), (decline_activity, "decline_activity")):
-        _check_fraction(value, name)
+        check_fraction(value, name)
     if not np.isfinite(window) or window <= 0:
         raise DataError(f"window must be positive, got {window}")
     if mature_frequency < 1:
@@ -248,7 +229,7 @@ def lifecycle_stage(
 
     p_alive = scores["p_alive"].to_numpy(dtype=float)
     activity = np.empty(len(rfm))
-    for rows, tm in _model_groups(model, groups, rfm.index):
+    for rows, tm in _model_groups(model, groups, rfm.index, seed):
         part = rfm.iloc[rows]
         now = tm.expected_purchases(part, window).to_numpy(dtype=float)
         at_last = tm.expected_purchases(part.assign(T=part["recency"]), window).to_numpy(dtype=float)
@@ -313,7 +294,7 @@ def value_tiers(values: Any, *, cuts: tuple[float, float, float] = (0.05, 0.20, 
     {'high-value': 1, 'potential': 3, 'regular': 12, 'low-value': 4}
     """
     if isinstance(values, pd.DataFrame):
-        values = _check_scores(values, ("clv",))["clv"]
+        values = check_scores(values, ("clv",))["clv"]
     if not isinstance(values, pd.Series):
         raise DataError(f"expected CLV values as a pandas Series, got {type(values).__name__}")
     v = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
@@ -383,8 +364,8 @@ def rfm_segments(
         raise DataError(f"bins must be a whole number between 2 and 10, got {bins}")
     rfm = check_rfm(rfm, ("frequency", "recency", "T", "monetary_value"))
     if scores is not None:
-        scores = _check_scores(scores, ("clv",))
-        rfm = _align(rfm, scores.index, "RFM frame")
+        scores = check_scores(scores, ("clv",))
+        rfm = align(rfm, scores.index, "RFM frame")
     gap = np.round(rfm["T"].to_numpy(dtype=float) - rfm["recency"].to_numpy(dtype=float), 9)
     r = _quantile_score(-gap, bins)
     f = _quantile_score(rfm["frequency"].to_numpy(dtype=float), bins)
@@ -439,7 +420,7 @@ def value_at_risk(scores: pd.DataFrame) -> pd.Series:
     >>> clv.value_at_risk(s).round(2).tolist()
     [0.99, 25.0, 0.99]
     """
-    scores = _check_scores(scores)
+    scores = check_scores(scores)
     return (scores["clv"] * scores["churn_probability"]).rename("value_at_risk")
 
 
@@ -466,8 +447,10 @@ def customer_segments(
         Output of :func:`clv.customer_value`.
     rfm : pandas.DataFrame
         The RFM frame the scores were computed from.
-    model : fitted BetaGeo, ModifiedBetaGeo or ParetoNBD, or a mapping
-        The transaction model behind ``scores`` (see :func:`lifecycle_stage`).
+    model : fitted BetaGeo, ModifiedBetaGeo or ParetoNBD, a mapping, or channel models
+        The transaction model behind ``scores`` (see :func:`lifecycle_stage`);
+        with channel models (and ``groups=``) the result starts with a
+        ``channel`` column.
     bins : int
         Number of RFM score levels (see :func:`rfm_segments`).
     tier_cuts : tuple of three floats
@@ -492,10 +475,10 @@ def customer_segments(
     >>> table[["stage", "segment", "value_tier"]].iloc[0].tolist()
     ['growing', 'champions', 'potential']
     """
-    scores = _check_scores(scores)
+    scores = check_scores(scores)
     stages = lifecycle_stage(scores, rfm, model, **stage_options)
     segments = rfm_segments(rfm, scores, bins=bins, tier_cuts=tier_cuts)
-    rfm = _align(rfm, scores.index, "RFM frame")
+    rfm = align(rfm, scores.index, "RFM frame")
     out = scores.copy()
     for col in ("frequency", "recency", "T", "monetary_value"):
         out[col] = rfm[col].to_numpy(dtype=float)
@@ -506,11 +489,14 @@ def customer_segments(
     for col in ("r_score", "f_score", "m_score", "rfm_score", "segment", "value_tier"):
         out[col] = segments[col].array
     out["value_at_risk"] = value_at_risk(scores).to_numpy()
+    groups = stage_options.get("groups")
+    if is_model_set(model) and groups is not None and "channel" not in out.columns:
+        out.insert(0, "channel", groups.reindex(out.index).to_numpy())
     return out
 
 
 _WATCH_COLUMNS = (
-    "rank", "stage", "value_tier", "segment", "since_last_purchase", "frequency", "monetary_value",
+    "rank", "channel", "stage", "value_tier", "segment", "since_last_purchase", "frequency", "monetary_value",
     "p_alive", "churn_probability", "activity", "expected_purchases", "clv", "value_at_risk",
 )
 
@@ -553,7 +539,8 @@ def churn_watchlist(
     Returns
     -------
     pandas.DataFrame
-        Index ``customer_id``, best first; columns among ``rank, stage,
+        Index ``customer_id``, best first; columns among ``rank, channel`` (when
+        ``scores`` has one), ``stage,
         value_tier, segment, since_last_purchase, frequency, monetary_value,
         p_alive, churn_probability, activity, expected_purchases, clv,
         value_at_risk`` (those the inputs provide).
@@ -569,20 +556,20 @@ def churn_watchlist(
     b               1          25.00
     a               2           0.99
     """
-    scores = _check_scores(scores)
+    scores = check_scores(scores)
     table = scores.copy()
     table["value_at_risk"] = value_at_risk(scores)
     if "value_tier" not in table.columns:
         table["value_tier"] = value_tiers(scores["clv"], cuts=tier_cuts)
     if rfm is not None:
-        rfm = _align(check_rfm(rfm, ("frequency", "recency", "T", "monetary_value")), scores.index, "RFM frame")
+        rfm = align(check_rfm(rfm, ("frequency", "recency", "T", "monetary_value")), scores.index, "RFM frame")
         for col in ("frequency", "monetary_value"):
             table[col] = rfm[col].to_numpy(dtype=float)
         table["since_last_purchase"] = (rfm["T"] - rfm["recency"]).to_numpy(dtype=float)
     elif "since_last_purchase" not in table.columns and {"T", "recency"} <= set(table.columns):
         table["since_last_purchase"] = table["T"] - table["recency"]
     if stages is not None:
-        stage = _align(_stage_series(stages).to_frame(), scores.index, "stage table")["stage"]
+        stage = align(_stage_series(stages).to_frame(), scores.index, "stage table")["stage"]
         table["stage"] = stage
         if isinstance(stages, pd.DataFrame) and "activity" in stages.columns:
             table["activity"] = stages["activity"].reindex(scores.index)
@@ -652,7 +639,7 @@ def stage_transitions(stages: Any, holdout: pd.DataFrame, *, expected: Any = Non
     if not isinstance(holdout, pd.DataFrame):
         raise DataError(f"expected the output of clv.calibration_holdout, got {type(holdout).__name__}")
     check_rfm(holdout, ("holdout_frequency", "duration_holdout"))
-    holdout = _align(holdout, stage.index, "holdout frame")
+    holdout = align(holdout, stage.index, "holdout frame")
     bought = holdout["holdout_frequency"].to_numpy(dtype=float)
     duration = holdout["duration_holdout"].to_numpy(dtype=float)
     frame = pd.DataFrame(
@@ -668,7 +655,7 @@ def stage_transitions(stages: Any, holdout: pd.DataFrame, *, expected: Any = Non
     if expected is not None:
         if not isinstance(expected, pd.Series):
             raise DataError(f"expected must be a pandas Series of expected holdout purchases, got {type(expected).__name__}")
-        values = _align(expected.to_frame("expected"), stage.index, "expected purchases")["expected"]
+        values = align(expected.to_frame("expected"), stage.index, "expected purchases")["expected"]
         values = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
         if not np.isfinite(values).all():
             i = int(np.argmax(~np.isfinite(values)))
@@ -692,7 +679,7 @@ def stage_transitions(stages: Any, holdout: pd.DataFrame, *, expected: Any = Non
             out["expected_per_customer"] = sums["expected"] / n
     out.index.name = "stage"
     if later is not None:
-        after = _align(_stage_series(later).to_frame(), stage.index, "later stage table")["stage"]
+        after = align(_stage_series(later).to_frame(), stage.index, "later stage table")["stage"]
         matrix = pd.crosstab(stage, after, dropna=False).reindex(index=list(STAGES), columns=list(STAGES), fill_value=0)
         for col in STAGES:
             out[f"to_{col}"] = matrix[col].to_numpy().astype(int)

@@ -149,8 +149,6 @@ class LifecycleSection(Section):
         else:
             mix = lifecycle_mix(table)
         watch = churn_watchlist(table, top=ctx.extra.get("watchlist_top", 200))
-        if "channel" in table:
-            watch.insert(1, "channel", table.loc[watch.index, "channel"].to_numpy())
         return mix, watch
 
     def _watch_columns(self, ctx: ReportContext) -> list[tuple[str, str, Any]]:
