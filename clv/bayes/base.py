@@ -23,7 +23,7 @@ from typing import Any, Callable, ClassVar, Iterator, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from clv.bayes.diagnostics import Diagnostics, diagnose
+from clv.bayes.convergence import Diagnostics, diagnose
 from clv.bayes.predictions import group_codes, thin_indices
 from clv.bayes.priors import free_variable_names, group_parameters, resolve_priors
 from clv.checks import check_interval
@@ -627,6 +627,37 @@ class BayesianModel:
         out = pd.DataFrame({"draw": np.repeat(chosen, n_groups), "group": np.tile(np.asarray(self.groups_, dtype=object), len(chosen))})
         for k, v in flat.items():
             out[k] = v[chosen].ravel()
+        return out
+
+    def population_param_draws(self, n_draws: int, *, seed: int) -> pd.DataFrame:
+        """Parameters of a new group drawn from the population level, in the long form of :meth:`group_param_draws`.
+
+        For each of ``n_draws`` posterior draws (chosen at random with
+        ``seed``) every sampled quantity of a new group is drawn from the
+        hierarchical prior at that draw's population parameters,
+        ``f = mu_f + sigma_f * eps`` with ``eps ~ N(0, 1)`` (see
+        :mod:`clv.bayes.priors`), and mapped to the natural parameters. The
+        group is ``"*"``: this is the Bayesian counterpart of the pooled model,
+        which values customers without a group (:class:`clv.PosteriorChannelModels`).
+        Without a group structure (``group=None``) the single group's draws are returned.
+        """
+        if self.group is None:
+            return self.group_param_draws(n_draws, seed=seed).assign(group="*")
+        import pytensor.tensor as pt
+
+        self._check_fitted()
+        post = self.idata_.posterior
+        hyper = {name: (np.asarray(post[f"mu_{link}_{name}"].values).ravel(), np.asarray(post[f"sigma_{link}_{name}"].values).ravel())
+                 for name, link in self.links.items()}
+        total = len(next(iter(hyper.values()))[0])
+        rng = np.random.default_rng(seed)
+        chosen = np.sort(rng.choice(total, size=min(int(n_draws), total), replace=False))
+        eps = rng.standard_normal((len(hyper), len(chosen)))
+        sampled = {name: pt.as_tensor(mu[chosen] + sigma[chosen] * eps[i]) for i, (name, (mu, sigma)) in enumerate(hyper.items())}
+        natural = self._natural(sampled)
+        out = pd.DataFrame({"draw": chosen, "group": "*"})
+        for k in self.param_names:
+            out[k] = np.asarray(natural[k].eval(), dtype=float)
         return out
 
     def draw_models(self, n_draws: int | None = 200) -> list[Any]:
