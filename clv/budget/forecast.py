@@ -9,11 +9,11 @@ import pandas as pd
 
 from clv.budget.groups import Chosen, drop_failed, posterior_set, quantiles, reject_unusable
 from clv.checks import check_draw_settings, check_margin
-from clv.data.summary import time_unit_days
+from clv.data.summary import rfm_in_time_unit, time_unit_days
 from clv.errors import DataError
 from clv.model_set import POOLED, MLEModelSet, ModelPair, ModelSet, is_posterior
 from clv.models.transactions import compress
-from clv.valuation import discount_factors, period_edges
+from clv.valuation import DEFAULT_MARGIN, discount_factors, in_time_unit, period_edges, valuation_time_unit
 
 __all__ = ["UNASSIGNED", "forecast_base"]
 
@@ -27,16 +27,6 @@ _BASE_COLUMNS = (
     "cumulative_repeat_purchases",
     "cumulative_discounted_margin",
 )
-
-
-def _time_unit_of(rfm: pd.DataFrame, time_unit: str | None) -> str:
-    recorded = rfm.attrs.get("time_unit")
-    if time_unit is None:
-        return str(recorded or "W")
-    time_unit_days(time_unit)
-    if recorded is not None and recorded != time_unit:
-        raise DataError(f"time_unit {time_unit!r} differs from the RFM frame's time unit {recorded!r}")
-    return time_unit
 
 
 def _anchor(rfm: pd.DataFrame) -> pd.Timestamp | None:
@@ -105,7 +95,7 @@ def forecast_base(
     periods: int,
     period_length: float,
     discount_rate: float,
-    margin: float = 1.0,
+    margin: float = DEFAULT_MARGIN,
     basis: Basis = "conditional",
     time_unit: str | None = None,
     interval: float | None = None,
@@ -171,7 +161,10 @@ def forecast_base(
     basis : {"conditional", "unconditional"}
         See above.
     time_unit : {"W", "D", "M"}, optional
-        Defaults to the RFM frame's own (``rfm.attrs["time_unit"]``), else weeks.
+        Unit of ``period_length``. Defaults to the unit the model was fitted
+        in (``time_unit_``), else the RFM frame's own
+        (``rfm.attrs["time_unit"]``), else weeks. Another unit is converted
+        (model rates and RFM durations rescaled), never mixed.
     interval : float, optional
         Adds ``<column>_lower`` and ``<column>_upper`` for every value column
         from a parametric bootstrap of both models (``n_draws`` draws; needs
@@ -231,6 +224,8 @@ def forecast_base(
                                     discount_rate=discount_rate, margin=margin, time_unit=time_unit, interval=interval,
                                     n_draws=n_draws, seed=seed)
     posterior = is_posterior(model)
+    unit = valuation_time_unit(time_unit, (model,), rfm)
+    model = in_time_unit(model, unit, "forecast_base")  # MLE models convert; a posterior in another unit is refused
     if posterior:
         interval = 0.9 if interval is None else interval
         sets = Chosen([], posterior_set(model, spend_model, "forecast_base"))
@@ -238,19 +233,20 @@ def forecast_base(
         sets = Chosen(["all"], MLEModelSet({"all": model}, {"all": spend_model}))
     group_column = getattr(model, "group", None) if posterior else None
     return _forecast(sets, rfm, spend_model is not None, group_column, basis=basis, periods=periods,
-                     period_length=period_length, discount_rate=discount_rate, margin=margin, time_unit=time_unit,
+                     period_length=period_length, discount_rate=discount_rate, margin=margin, time_unit=unit,
                      interval=interval, n_draws=n_draws, seed=seed)
 
 
 def _forecast(
     sets: Chosen, rfm: pd.DataFrame, with_spend: bool, group_column: str | None, *, basis: Basis, periods: int,
-    period_length: float, discount_rate: float, margin: float, time_unit: str | None, interval: float | None,
+    period_length: float, discount_rate: float, margin: float, time_unit: str, interval: float | None,
     n_draws: int, seed: int | None,
 ) -> pd.DataFrame:
-    """The forecast table of :func:`forecast_base` for the models of ``sets`` (customers of a group use its models)."""
+    """The forecast table of :func:`forecast_base` for the models of ``sets`` (in ``time_unit``; a group's customers use its models)."""
     posterior = sets.posterior
     check_draw_settings(interval, seed, n_draws)
-    unit = _time_unit_of(rfm, time_unit)
+    unit = time_unit
+    rfm = rfm_in_time_unit(rfm, unit)
     edges = period_edges(float(periods) * float(period_length), float(period_length))
     factors = discount_factors(edges, discount_rate, unit)
 
@@ -315,9 +311,12 @@ def _forecast(
 class _OneGroup(ModelSet):
     """One group of a model set, seen as a single-group model set (its own models, else the pooled ones)."""
 
-    def __init__(self, models: ModelSet, name: str) -> None:
-        self.models, self.name = models, name
+    def __init__(self, models: ModelSet, name: str, unit: str) -> None:
+        self.models, self.name, self.unit = models, name, unit
         self.bayesian = models.bayesian
+
+    def _in_unit(self, pair: ModelPair) -> ModelPair:
+        return in_time_unit(pair[0], self.unit, "forecast_base"), pair[1]
 
     @property
     def names(self) -> list[str]:
@@ -325,10 +324,10 @@ class _OneGroup(ModelSet):
 
     def point(self) -> dict[str, ModelPair] | None:
         point = self.models.point()
-        return None if point is None else {"all": self.models.pair(self.name, point)}
+        return None if point is None else {"all": self._in_unit(self.models.pair(self.name, point))}
 
     def draws(self, n: int, *, seed: int) -> list[dict[str, ModelPair]]:
-        return [{"all": self.models.pair(self.name, d)} for d in self.models.draws(n, seed=seed)]
+        return [{"all": self._in_unit(self.models.pair(self.name, d))} for d in self.models.draws(n, seed=seed)]
 
 
 def _forecast_by_channel(models: ModelSet, spend_model: Any, rfm: pd.DataFrame, groups: pd.Series | None,
@@ -340,13 +339,16 @@ def _forecast_by_channel(models: ModelSet, spend_model: Any, rfm: pd.DataFrame, 
         raise DataError(f"forecast_base: a {type(models).__name__} carries its spend models; pass spend_model=None")
     if models.bayesian and settings["interval"] is None:
         settings["interval"] = 0.9
+    recorded = list(models.transaction_models.values()) if isinstance(models, MLEModelSet) else [
+        getattr(models, "transaction_model", None)]
+    unit = settings["time_unit"] = valuation_time_unit(settings["time_unit"], recorded, rfm)
     labels = group_of_customers(rfm, groups, "forecast_base").reindex(rfm.index)
     labels = labels.astype(object).where(labels.notna(), UNASSIGNED).astype(str)
     with_spend = all(pair[1] is not None for pair in (models.point() or {}).values())
     parts = []
     for name in sorted(pd.unique(labels)):
         sub = rfm.loc[(labels == name).to_numpy()]
-        part = _forecast(Chosen(["all"], _OneGroup(models, name)), sub, with_spend, None, **settings)
+        part = _forecast(Chosen(["all"], _OneGroup(models, name, unit)), sub, with_spend, None, **settings)
         part.insert(0, "channel", name)
         parts.append(part)
     table = pd.concat(parts)

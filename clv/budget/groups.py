@@ -16,8 +16,9 @@ import numpy as np
 
 from clv.errors import ClvWarning, DataError
 from clv.model_set import MLEModelSet, ModelPair, ModelSet, PosteriorModelSet, is_posterior
+from clv.valuation import in_time_unit, valuation_time_unit
 
-__all__ = ["Chosen", "channel_models", "drop_failed", "per_group", "posterior_set", "quantiles", "reject_unusable", "select"]
+__all__ = ["Chosen", "channel_models", "chosen_models", "drop_failed", "per_group", "posterior_set", "quantiles", "reject_unusable", "select"]
 
 
 def reject_unusable(model: Any, function: str) -> None:
@@ -105,9 +106,27 @@ def per_group(value: Any, name: str, what: str) -> Any:
     return value
 
 
-def channel_models(model: Any, spend_model: Any, group: str | Sequence[str] | None, function: str) -> Chosen:
-    """The models of each group to value: a model set, per-channel MLE fits, one MLE pair, or a grouped posterior."""
+def channel_models(model: Any, spend_model: Any, group: str | Sequence[str] | None, function: str,
+                   time_unit: str | None) -> tuple[Chosen, str]:
+    """The models of each group to value (a model set, per-channel MLE fits, one MLE pair, or a grouped posterior) and the time unit.
+
+    The time unit defaults to the one the transaction models were fitted in;
+    MLE models are converted to it when each is evaluated
+    (:mod:`clv.budget.unit_economics`), and a posterior fitted in another unit is refused.
+    """
     reject_unusable(model, function)
+    chosen = chosen_models(model, spend_model, group, function)
+    models = chosen.models
+    recorded = (list(models.transaction_models.values()) if isinstance(models, MLEModelSet)
+                else [getattr(models, "transaction_model", None)])
+    unit = valuation_time_unit(time_unit, recorded)
+    for tm in recorded:
+        in_time_unit(tm, unit, function)
+    return chosen, unit
+
+
+def chosen_models(model: Any, spend_model: Any, group: str | Sequence[str] | None, function: str) -> Chosen:
+    """The models of each group to value: a model set, per-channel MLE fits, one MLE pair, or a grouped posterior."""
     if isinstance(model, ModelSet):  # clv.ChannelModels, clv.PosteriorChannelModels
         if spend_model is not None:
             raise DataError(f"{function}: a {type(model).__name__} carries its spend models; pass spend_model=None")

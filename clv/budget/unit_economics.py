@@ -10,9 +10,8 @@ import pandas as pd
 from clv.budget.groups import Chosen, channel_models, drop_failed, per_group, quantiles
 from clv.channels.new_customer import new_customer_curve
 from clv.checks import check_draw_settings, check_margin
-from clv.data.summary import time_unit_days
 from clv.errors import DataError
-from clv.valuation import discount_factors, period_edges
+from clv.valuation import DEFAULT_MARGIN, discount_factors, in_time_unit, period_edges
 
 __all__ = ["max_cac", "new_customer_value"]
 
@@ -25,6 +24,7 @@ def _figures(tm: Any, sm: Any, edges: np.ndarray, rates: tuple[float, str], marg
     replaces that term.
     """
     discount_rate, time_unit = rates
+    tm = in_time_unit(tm, time_unit, "new_customer_value")  # rates per time_unit, whatever unit tm was fitted in
     spend = sm.population_mean_spend()
     curve = new_customer_curve(tm, sm, edges, discount_rate=discount_rate, margin=margin, time_unit=time_unit)
     if first is not None:
@@ -73,9 +73,9 @@ def new_customer_value(
     horizon: float,
     discount_rate: float,
     group: str | Sequence[str] | None = None,
-    margin: float = 1.0,
+    margin: float = DEFAULT_MARGIN,
     first_purchase_value: float | Mapping[str, float] | None = None,
-    time_unit: str = "W",
+    time_unit: str | None = None,
     period: float = 1.0,
     interval: float | None = None,
     n_draws: int = 200,
@@ -117,8 +117,11 @@ def new_customer_value(
     first_purchase_value : float or dict, optional
         Revenue of the acquisition purchase. Defaults to the spend model's
         population mean spend; 0 values repeat purchases only.
-    time_unit : {"W", "D", "M"}
-        Unit of the models' rates, ``horizon`` and ``period``.
+    time_unit : {"W", "D", "M"}, optional
+        Unit of ``horizon`` and ``period``. Defaults to the unit the models
+        were fitted in (``time_unit_``, else weeks); another unit is
+        converted by rescaling the models' rates (a weekly fit valued with
+        ``time_unit="M"`` and ``horizon=12`` gives the value of 12 months).
     period : float
         Length of a discounting period in time units.
     interval : float, optional
@@ -155,8 +158,7 @@ def new_customer_value(
     Name: ltv, dtype: float64
     """
     margin = check_margin(margin)
-    time_unit_days(time_unit)
-    sets = channel_models(model, spend_model, group, "new_customer_value")
+    sets, time_unit = channel_models(model, spend_model, group, "new_customer_value", time_unit)
     if sets.posterior:
         interval = 0.9 if interval is None else interval
     check_draw_settings(interval, seed, n_draws)
@@ -197,9 +199,9 @@ def max_cac(
     horizon: float | None = None,
     payback: float | None = None,
     group: str | Sequence[str] | None = None,
-    margin: float = 1.0,
+    margin: float = DEFAULT_MARGIN,
     first_purchase_value: float | Mapping[str, float] | None = None,
-    time_unit: str = "W",
+    time_unit: str | None = None,
     period: float = 1.0,
     interval: float | None = None,
     n_draws: int = 200,
@@ -262,8 +264,7 @@ def max_cac(
     if target_ratio is not None and horizon is None:
         raise DataError("target_ratio needs horizon (the LTV horizon in time units)")
     margin = check_margin(margin)
-    time_unit_days(time_unit)
-    sets = channel_models(model, spend_model, group, "max_cac")
+    sets, time_unit = channel_models(model, spend_model, group, "max_cac", time_unit)
     if sets.posterior:
         interval = 0.9 if interval is None else interval
     check_draw_settings(interval, seed, n_draws)
