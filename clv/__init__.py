@@ -36,6 +36,7 @@ from clv.diagnostics import (
     probability_alive_matrix,
 )
 from clv.errors import ClvWarning, ConvergenceError, DataError, DataWarning, NotFittedError
+from clv.holdout import Tracking, ValidationResult, compare_models, tracking, validate
 from clv.models import BetaGeo, BetaGeoBetaBinom, FitResult, GammaGamma, ModifiedBetaGeo, ParetoNBD, ShiftedBetaGeo, load_model
 from clv.operations import ABTest, Backtest, RetentionTable, ab_test, backtest, retention_table
 from clv.pipeline import run_report
@@ -52,7 +53,6 @@ from clv.segments import (
     value_at_risk,
     value_tiers,
 )
-from clv.validation import Tracking, ValidationResult, compare_models, tracking, validate
 from clv.valuation import customer_value, purchase_forecast
 
 __version__ = "0.1.0"
@@ -126,9 +126,12 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    """Import :mod:`clv.bayes` on first access (``clv.bayes.HierarchicalBetaGeo``), keeping ``import clv`` light."""
-    if name == "bayes":
+    """Import :mod:`clv.bayes` on first access (``clv.bayes.HierarchicalBetaGeo``), keeping ``import clv`` light.
+
+    ``clv.validation``, the former name of :mod:`clv.holdout`, is imported the same way.
+    """
+    if name in ("bayes", "validation"):
         import importlib
 
-        return importlib.import_module("clv.bayes")
+        return importlib.import_module(f"clv.{name}")
     raise AttributeError(f"module 'clv' has no attribute {name!r}")

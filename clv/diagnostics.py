@@ -18,7 +18,7 @@ import pandas as pd
 from clv.data.rfm_checks import check_rfm
 from clv.data.summary import EPOCH, daily_purchases, day_number, time_unit_days
 from clv.errors import DataError
-from clv.validation import bucket_index
+from clv.holdout import bucket_index
 
 __all__ = [
     "AliveHistory",

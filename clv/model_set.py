@@ -203,29 +203,18 @@ class ModelSet:
         """``{group: transaction model}`` at the estimates, or at the posterior mean (:func:`transactions_at_point`)."""
         return transactions_at_point(self, n_draws, seed)
 
-    def score(
-        self,
-        rfm: pd.DataFrame,
-        channel_of: pd.Series,
-        *,
-        horizon: float,
-        discount_rate: float,
-        margin: float = 1.0,
-        time_unit: str = "W",
-        period: float = 1.0,
-        n_draws: int = 200,
-        seed: int | None = None,
-    ) -> pd.DataFrame:
+    def score(self, rfm: pd.DataFrame, channel_of: pd.Series, **settings: Any) -> pd.DataFrame:
         """Score every customer with the models of its group (the columns of :func:`clv.customer_value`).
 
         ``channel_of`` maps ``customer_id`` to group; customers missing from
-        it use the pooled model. With posterior draws each column is the mean
-        over ``n_draws`` draws. See :func:`clv.valuation.value_by_group`.
+        it use the pooled model. ``settings`` are those of
+        :func:`clv.valuation.value_by_group` (``horizon``, ``discount_rate``,
+        ``margin``, ``time_unit``, ``period``, ``n_draws``, ``seed``); with
+        posterior draws each column is the mean over ``n_draws`` draws.
         """
         from clv.valuation import value_by_group  # valuation builds on model sets, so import it late
 
-        return value_by_group(self, rfm, channel_of, horizon=horizon, discount_rate=discount_rate, margin=margin,
-                              time_unit=time_unit, period=period, n_draws=n_draws, seed=seed)
+        return value_by_group(self, rfm, channel_of, **settings)
 
 
 @dataclass

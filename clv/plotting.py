@@ -1,6 +1,6 @@
 """Diagnostic plots (matplotlib, imported inside each function).
 
-Every function draws a result computed elsewhere (:mod:`clv.validation`,
+Every function draws a result computed elsewhere (:mod:`clv.holdout`,
 :mod:`clv.diagnostics`) on the axes ``ax`` (a new figure when ``None``) and
 returns the axes. Nothing here fits a model or evaluates one.
 

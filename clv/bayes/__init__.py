@@ -11,7 +11,7 @@ Examples
 """
 
 from clv.bayes.beta_geo import HierarchicalBetaGeo
-from clv.bayes.diagnostics import Diagnostics
+from clv.bayes.convergence import Diagnostics
 from clv.bayes.gamma_gamma import HierarchicalGammaGamma
 from clv.bayes.io import load
 from clv.bayes.predictions import summarize

@@ -23,7 +23,7 @@ from typing import Any, Callable, ClassVar, Iterator, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from clv.bayes.diagnostics import Diagnostics, diagnose
+from clv.bayes.convergence import Diagnostics, diagnose
 from clv.bayes.predictions import group_codes, thin_indices
 from clv.bayes.priors import free_variable_names, group_parameters, resolve_priors
 from clv.checks import check_interval

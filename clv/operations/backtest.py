@@ -19,8 +19,8 @@ import pandas as pd
 
 from clv.data.summary import EPOCH, calibration_holdout, day_number, time_unit_days
 from clv.errors import DataError
+from clv.holdout import Tracking, ValidationResult, validate
 from clv.models import TRANSACTION_MODELS
-from clv.validation import Tracking, ValidationResult, validate
 
 __all__ = ["Backtest", "backtest", "backtest_sentence", "default_holdout"]
 
@@ -38,7 +38,7 @@ class Backtest:
     by_channel : pandas.DataFrame
         Holdout purchases and revenue, actual against predicted, per channel
         (one group ``"all"`` without acquisitions) and in total
-        (:func:`clv.validation.group_totals`).
+        (:func:`clv.holdout.group_totals`).
     deciles : pandas.DataFrame
         Customers ranked by predicted holdout value (revenue with a spend
         model, else purchases) in ten equal groups, 10 = highest: per decile

@@ -339,7 +339,8 @@ def test_public_names():
 
 
 def test_failed_bootstrap_draws_are_counted_and_left_out():
-    from clv.budget import _drop_failed, _quantiles
+    from clv.budget.groups import drop_failed as _drop_failed
+    from clv.budget.groups import quantiles as _quantiles
 
     draws = np.array([[1.0, 2.0], [np.nan, 3.0], [3.0, 4.0], [2.0, np.inf]])
     with pytest.warns(clv.ClvWarning, match="2 of 4 parameter draws"):

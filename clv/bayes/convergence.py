@@ -35,7 +35,7 @@ class Diagnostics:
     :func:`diagnose` checks four well-mixed chains of independent draws:
 
     >>> import numpy as np, arviz as az
-    >>> from clv.bayes.diagnostics import diagnose
+    >>> from clv.bayes.convergence import diagnose
     >>> idata = az.from_dict(posterior={"mu": np.random.default_rng(0).normal(size=(4, 500))})
     >>> diag = diagnose(idata, ["mu"])
     >>> diag.passed, diag.chains, diag.draws, diag.divergences, round(diag.max_rhat, 2)
