@@ -9,10 +9,12 @@ checks, and JSON persistence.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Mapping
+from typing import Any, Callable, ClassVar, Mapping
 
 import numpy as np
 import pandas as pd
@@ -23,11 +25,66 @@ from clv.errors import ClvWarning, ConvergenceError, NotFittedError
 from clv.models.results import FitResult
 from clv.output import write_text_atomic
 
-__all__ = ["FORMAT_VERSION", "MLEModel"]
+__all__ = ["FORMAT_VERSION", "Limit", "MLEModel"]
 
 FORMAT_VERSION = 1
 _LOG_BOUND = 25.0  # box for the optimiser on log-parameters
 _RUNAWAY = 15.0  # |log theta| beyond this (3e-7 or 3e6) means the estimate ran off to 0 or infinity
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A limit model at the edge of a model's parameter space, with parameters of its own.
+
+    When the likelihood of a model grows without bound along a direction of
+    its parameter space (for instance ``q, v -> inf`` in Gamma-Gamma), the
+    model's predictions often still converge: the limit is a simpler model
+    with fewer parameters, a proper sub-model whose likelihood is the limit
+    of the full one and so comparable with it. :meth:`MLEModel.fit` fits every
+    limit the model declares when the full fit runs off to the edge, and
+    keeps the one with the largest likelihood.
+
+    Parameters
+    ----------
+    kind : str
+        Short name recorded in ``boundary_["kind"]``, e.g. ``"homogeneous_spend"``.
+    reason : str
+        One sentence for users: what the data showed and what the model now assumes.
+    param_names : tuple of str
+        Parameters of the limit model (all positive).
+    loglik : callable
+        ``loglik(params, data) -> float``: total log-likelihood on the
+        model's prepared data.
+    start : callable
+        ``start(data) -> tuple of float``: starting values (the closed-form
+        estimate when there is one; a non-finite value marks a limit that
+        does not apply to these data).
+    kernel : object
+        Namespace of the limit's prediction functions, with the signatures of
+        the full model's kernel (the parameters replaced by ``param_names``).
+
+    Examples
+    --------
+    >>> import clv
+    >>> [limit.kind for limit in clv.GammaGamma._limits]
+    ['homogeneous_spend', 'deterministic_spend', 'constant_spend']
+    """
+
+    kind: str
+    reason: str
+    param_names: tuple[str, ...]
+    loglik: Callable[[np.ndarray, dict[str, Any]], float]
+    start: Callable[[dict[str, Any]], tuple[float, ...]]
+    kernel: Any = None
+
+
+class _Edge(ConvergenceError):
+    """The optimum ran off to the edge of the parameter space (parameters ``names``; log-likelihood there ``ll``)."""
+
+    def __init__(self, message: str, names: list[str], ll: float) -> None:
+        super().__init__(message)
+        self.names = names
+        self.ll = ll
 
 
 class MLEModel:
@@ -45,12 +102,24 @@ class MLEModel:
         Iteration limit of the optimiser.
     tol : float
         Gradient tolerance of the optimiser (on the mean log-likelihood).
+
+    Attributes
+    ----------
+    boundary_ : dict or None
+        ``None`` for an ordinary fit. When the maximum likelihood lies at the
+        edge of the parameter space and the model declares the limit there
+        (:class:`Limit`), the fitted model is that limit model: ``params_``
+        holds the limit's own parameters and ``boundary_`` says which limit,
+        why (``kind``, ``reason``), which parameters ran off (``runaway``)
+        and the full model's log-likelihood where the optimiser stopped
+        (``log_likelihood_interior``). Saved and loaded with the model.
     """
 
     param_names: ClassVar[tuple[str, ...]] = ()
     _default_start: ClassVar[tuple[float, ...]] = ()
     _analytic_gradient: ClassVar[bool] = False  # does _loglik_grad return a gradient?
     _analytic_hessian: ClassVar[bool] = False  # does _loglik_hessian return a Hessian?
+    _limits: ClassVar[tuple[Limit, ...]] = ()  # sub-models at the edge of the parameter space
 
     def __init__(
         self,
@@ -144,11 +213,66 @@ class MLEModel:
         # The optimiser works on vectors of 3-4 numbers; multithreaded BLAS only adds
         # thread wake-ups (measured 7 ms per L-BFGS-B step on a busy 2-core machine).
         with threadpool_limits(limits=1, user_api="blas"):
-            self.result_ = self._optimise(data)
+            self.result_ = self._fit_prepared(data)
         self.params_ = self.result_.params
         self.log_likelihood_ = self.result_.log_likelihood
         self.n_obs_ = self.result_.n_obs
         return self
+
+    def _fit_prepared(self, data: dict[str, Any]) -> FitResult:
+        """The full fit, or the best limit model when the full optimum runs off to the edge."""
+        try:
+            return self._optimise(data)
+        except _Edge as edge:
+            best = self._best_limit(data, edge)
+            if best is None:
+                raise
+            return best
+
+    def _best_limit(self, data: dict[str, Any], edge: _Edge) -> FitResult | None:
+        """Fit every declared limit and keep the one with the largest log-likelihood.
+
+        A limit is accepted only if its likelihood is at least the full
+        model's where the optimiser stopped: the full likelihood rises towards
+        the limit's along the runaway direction. The comparison allows a
+        relative 1e-5, the rounding of the full likelihood far out on the
+        edge (differences of log-gamma functions of arguments near 1e9).
+        """
+        best: tuple[float, Limit, FitResult] | None = None
+        for limit in self._limits:
+            start = np.asarray(limit.start(data), dtype=float)
+            if not (np.all(np.isfinite(start)) and np.all(start > 0)):
+                continue
+            sub = _LimitModel(limit, start, max_iter=self.max_iter, tol=self.tol)
+            try:
+                result = sub._optimise(data)
+            except ConvergenceError:
+                continue
+            if best is None or result.log_likelihood > best[0]:
+                best = (result.log_likelihood, limit, result)
+        if best is None or best[0] < edge.ll - 1e-5 * max(1.0, abs(edge.ll)):
+            return None
+        _, limit, result = best
+        boundary = {"kind": limit.kind, "reason": limit.reason, "runaway": list(edge.names),
+                    "log_likelihood_interior": float(edge.ll)}
+        return dataclasses.replace(result, model=type(self).__name__, extra={**result.extra, "boundary": boundary})
+
+    @property
+    def boundary_(self) -> dict[str, Any] | None:
+        """Which limit model the fit returned, and why; ``None`` for an interior fit (see the class Attributes)."""
+        self._check_fitted()
+        boundary = self.result_.extra.get("boundary")
+        return dict(boundary) if boundary else None
+
+    def _limit(self) -> Limit | None:
+        """The :class:`Limit` this fitted model is, or ``None``."""
+        boundary = self.boundary_
+        if boundary is None:
+            return None
+        for limit in self._limits:
+            if limit.kind == boundary["kind"]:
+                return limit
+        raise ValueError(f"{type(self).__name__}: unknown limit {boundary['kind']!r} in the saved model")
 
     def _objective(self, log_params: np.ndarray, data: dict[str, Any]) -> tuple[float, np.ndarray]:
         """Mean negative log-likelihood (plus penalty) and gradient in log-parameters."""
@@ -325,8 +449,9 @@ class MLEModel:
         runaway = [p for p, v in zip(self.param_names, log_params) if abs(v) > _RUNAWAY]
         if runaway:
             values = {p: float(np.exp(v)) for p, v in zip(self.param_names, log_params)}
-            raise ConvergenceError(
-                f"{name}: parameter(s) {runaway} ran off to the edge ({values}); the data cannot identify them; {advice}"
+            raise _Edge(
+                f"{name}: parameter(s) {runaway} ran off to the edge ({values}); the data cannot identify them; {advice}",
+                runaway, float(ll),
             )
         grad_mean = np.abs(self._objective(log_params, data)[1])
         if not converged and grad_mean.max() > 1e-4:
@@ -488,3 +613,15 @@ class MLEModel:
         model.log_likelihood_ = model.result_.log_likelihood
         model.n_obs_ = model.result_.n_obs
         return model
+
+
+class _LimitModel(MLEModel):
+    """A :class:`Limit` fitted as a model of its own, on the parent model's prepared data."""
+
+    def __init__(self, limit: Limit, start: np.ndarray, *, max_iter: int = 2000, tol: float = 1e-9) -> None:
+        super().__init__(initial_params=dict(zip(limit.param_names, start)), max_iter=max_iter, tol=tol)
+        self.limit = limit
+        self.param_names = limit.param_names  # type: ignore[misc]
+
+    def _loglik(self, params: np.ndarray, data: dict[str, Any]) -> float:
+        return float(self.limit.loglik(params, data))
