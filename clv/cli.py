@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import numpy as np
 
 import clv
 from clv.data import data_path
@@ -184,14 +185,20 @@ def _model_json(model: Any) -> dict[str, Any]:
     return {
         "model": type(model).__name__,
         "params": {k: float(v) for k, v in result.params.items()},
-        "std_err": {k: (float(v) if v == v else None) for k, v in result.std_err.items()},
-        "log_likelihood": float(result.log_likelihood),
-        "aic": float(result.aic),
-        "bic": float(result.bic),
+        "std_err": {k: _finite_or_none(v) for k, v in result.std_err.items()},
+        "log_likelihood": _finite_or_none(result.log_likelihood),
+        "aic": _finite_or_none(result.aic),
+        "bic": _finite_or_none(result.bic),
         "n_obs": float(result.n_obs),
         "converged": bool(result.converged),
+        "boundary": model.boundary_,
         **({"exclusions": result.extra["exclusions"]} if "exclusions" in result.extra else {}),
     }
+
+
+def _finite_or_none(value: float) -> float | None:
+    """JSON has no NaN or infinity: a degenerate likelihood (a limit model's point mass) is written as null."""
+    return float(value) if np.isfinite(value) else None
 
 
 @main.command()

@@ -25,7 +25,7 @@ from clv.errors import ClvWarning, ConvergenceError, NotFittedError
 from clv.models.results import FitResult
 from clv.output import write_text_atomic
 
-__all__ = ["FORMAT_VERSION", "Limit", "MLEModel"]
+__all__ = ["FORMAT_VERSION", "Limit", "MLEModel", "boundary_note"]
 
 FORMAT_VERSION = 1
 _LOG_BOUND = 25.0  # box for the optimiser on log-parameters
@@ -235,8 +235,9 @@ class MLEModel:
         A limit is accepted only if its likelihood is at least the full
         model's where the optimiser stopped: the full likelihood rises towards
         the limit's along the runaway direction. The comparison allows a
-        relative 1e-5, the rounding of the full likelihood far out on the
-        edge (differences of log-gamma functions of arguments near 1e9).
+        relative 1e-4: far out on the edge the full likelihood is a sum of
+        differences of log-gamma functions of arguments near 1e9-1e10, whose
+        rounding was measured at up to 2e-5 of the total.
         """
         best: tuple[float, Limit, FitResult] | None = None
         for limit in self._limits:
@@ -250,7 +251,7 @@ class MLEModel:
                 continue
             if best is None or result.log_likelihood > best[0]:
                 best = (result.log_likelihood, limit, result)
-        if best is None or best[0] < edge.ll - 1e-5 * max(1.0, abs(edge.ll)):
+        if best is None or best[0] < edge.ll - 1e-4 * max(1.0, abs(edge.ll)):
             return None
         _, limit, result = best
         boundary = {"kind": limit.kind, "reason": limit.reason, "runaway": list(edge.names),
@@ -613,6 +614,32 @@ class MLEModel:
         model.log_likelihood_ = model.result_.log_likelihood
         model.n_obs_ = model.result_.n_obs
         return model
+
+
+def boundary_note(*models: Any) -> str:
+    """Which of ``models`` are limit models at the edge of their parameter space, as one short text.
+
+    Parameters
+    ----------
+    *models : fitted models
+        Models with a ``boundary_`` attribute (others are ignored).
+
+    Returns
+    -------
+    str
+        ``"<Model>: <kind>"`` for each model at a boundary, joined by ``"; "``;
+        empty when none is.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, clv
+    >>> from clv.models.base import boundary_note
+    >>> rfm = pd.DataFrame({"frequency": [1, 2, 3], "monetary_value": [20.0, 20.0, 20.0]})
+    >>> boundary_note(clv.GammaGamma().fit(rfm))
+    'GammaGamma: constant_spend'
+    """
+    notes = [f"{type(m).__name__}: {m.boundary_['kind']}" for m in models if getattr(m, "boundary_", None)]
+    return "; ".join(notes)
 
 
 class _LimitModel(MLEModel):
