@@ -220,24 +220,42 @@ class MLEModel:
         return self
 
     def _fit_prepared(self, data: dict[str, Any]) -> FitResult:
-        """The full fit, or the best limit model when the full optimum runs off to the edge."""
+        """The full fit, or the best limit model when the full optimum lies at the edge.
+
+        The limits are fitted when the optimiser runs off (a parameter beyond
+        e^15), and also when it stops far out (beyond e^10) or where the
+        observed information is not positive definite: there the likelihood
+        may still be rising towards a limit, and the limit is kept only if its
+        likelihood is higher.
+        """
         try:
-            return self._optimise(data)
+            result = self._optimise(data)
         except _Edge as edge:
-            best = self._best_limit(data, edge)
+            best = self._best_limit(data, edge.names, edge.ll, 1e-4)
             if best is None:
                 raise
             return best
+        far = [p for p, v in zip(self.param_names, np.log(result.estimates)) if abs(v) > 10]
+        singular = not np.all(np.isfinite(result.cov_log))
+        if self._limits and (far or singular):
+            best = self._best_limit(data, far, result.log_likelihood, -1e-12)
+            if best is not None:
+                return best
+        if singular:
+            warnings.warn(f"{type(self).__name__}: observed information is not positive definite; standard errors are not available",
+                          ClvWarning, stacklevel=4)
+        return result
 
-    def _best_limit(self, data: dict[str, Any], edge: _Edge) -> FitResult | None:
-        """Fit every declared limit and keep the one with the largest log-likelihood.
+    def _best_limit(self, data: dict[str, Any], runaway: list[str], ll: float, slack: float) -> FitResult | None:
+        """Fit every declared limit and keep the one with the largest log-likelihood, if it beats ``ll``.
 
-        A limit is accepted only if its likelihood is at least the full
-        model's where the optimiser stopped: the full likelihood rises towards
-        the limit's along the runaway direction. The comparison allows a
-        relative 1e-4: far out on the edge the full likelihood is a sum of
-        differences of log-gamma functions of arguments near 1e9-1e10, whose
-        rounding was measured at up to 2e-5 of the total.
+        The full likelihood rises towards a limit's along the runaway
+        direction, so a limit is accepted only if its likelihood is at least
+        ``ll``, the full model's where the optimiser stopped, less a relative
+        ``slack``. After a runaway the slack is 1e-4: far out on the edge the
+        full likelihood is a sum of differences of log-gamma functions of
+        arguments near 1e9-1e10, whose rounding was measured at up to 2e-5 of
+        the total. After an ordinary stop the limit must be strictly better.
         """
         best: tuple[float, Limit, FitResult] | None = None
         for limit in self._limits:
@@ -251,11 +269,10 @@ class MLEModel:
                 continue
             if best is None or result.log_likelihood > best[0]:
                 best = (result.log_likelihood, limit, result)
-        if best is None or best[0] < edge.ll - 1e-4 * max(1.0, abs(edge.ll)):
+        if best is None or best[0] < ll - slack * max(1.0, abs(ll)):
             return None
         _, limit, result = best
-        boundary = {"kind": limit.kind, "reason": limit.reason, "runaway": list(edge.names),
-                    "log_likelihood_interior": float(edge.ll)}
+        boundary = {"kind": limit.kind, "reason": limit.reason, "runaway": list(runaway), "log_likelihood_interior": float(ll)}
         return dataclasses.replace(result, model=type(self).__name__, extra={**result.extra, "boundary": boundary})
 
     @property
@@ -464,12 +481,7 @@ class MLEModel:
             if np.any(np.diag(cov) < 0) or not np.all(np.isfinite(cov)):
                 raise np.linalg.LinAlgError
         except np.linalg.LinAlgError:
-            warnings.warn(
-                f"{name}: observed information is not positive definite; standard errors are not available",
-                ClvWarning,
-                stacklevel=3,
-            )
-            cov = np.full_like(info, np.nan)
+            cov = np.full_like(info, np.nan)  # the caller warns, unless a limit model replaces this fit
         return FitResult(
             model=name,
             param_names=self.param_names,
