@@ -1,0 +1,76 @@
+"""The report on degenerate data (issue 11): homogeneous spend, and the bugs the pipeline harness found.
+
+Each harness finding has its own test here, named after what broke.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import clv
+from clv.cli import main
+
+
+def _report(tmp_path, tx: pd.DataFrame, acq: pd.DataFrame, *extra: str) -> tuple[int, object]:
+    tx.to_csv(tmp_path / "tx.csv", index=False)
+    acq.to_csv(tmp_path / "acq.csv", index=False)
+    args = ["report", "-t", str(tmp_path / "tx.csv"), "-a", str(tmp_path / "acq.csv"), "--out", str(tmp_path / "out"),
+            "--n-draws", "4", "--quiet", *extra]
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    return exit_info.value.code, tmp_path / "out"
+
+
+@pytest.fixture(scope="module")
+def iid_shop() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """800 simulated customers whose amounts are all i.i.d. Gamma(6, scale 35/6): no spend heterogeneity."""
+    sim = clv.simulate(800, seed=4, start="2024-01-01", end="2025-12-31")
+    tx = sim.transactions.copy()
+    tx["amount"] = np.round(np.random.default_rng(4).gamma(6, 35 / 6, size=len(tx)), 2)
+    tx["date"] = tx["date"].dt.strftime("%Y-%m-%d")
+    acq = sim.acquisitions.assign(channel="web", acquired_at=lambda d: d["acquired_at"].dt.strftime("%Y-%m-%d"))
+    return tx, acq
+
+
+@pytest.mark.slow
+def test_homogeneous_spend_report_ltv_is_what_the_limit_model_implies(iid_shop, tmp_path) -> None:
+    tx, acq = iid_shop
+    code, out = _report(tmp_path, tx, acq, "--observation-end", "2025-12-31", "--margin", "0.3")
+    assert code == 0
+    channels = pd.read_csv(out / "channels.csv").set_index("channel")
+    assert channels.loc["web", "model_source"].startswith("pooled MLE (channel fit at a boundary: GammaGamma: homogeneous_spend")
+    customers = pd.read_csv(out / "customers.csv").set_index("customer_id")
+
+    # By hand: the limit model's expected spend is one value for everyone, the
+    # transaction-weighted mean of the repeat buyers' mean spends.
+    rfm = clv.rfm_summary(clv.read_transactions(tmp_path / "tx.csv"), observation_end="2025-12-31")
+    rep = rfm[(rfm["frequency"] > 0) & (rfm["monetary_value"] > 0)]
+    mean_spend = float((rep["frequency"] * rep["monetary_value"]).sum() / rep["frequency"].sum())
+    # The discounted purchases of each customer, valued at a spend of exactly 1 (a one-price stand-in).
+    bg = clv.BetaGeo().fit(rfm)
+    unit = clv.GammaGamma().fit(rfm.assign(monetary_value=1.0))
+    assert unit.boundary_["kind"] == "constant_spend"
+    per_unit = clv.customer_value(bg, unit, rfm, horizon=52, discount_rate=0.1, margin=0.3, time_unit="W")["clv"]
+    expected_clv = mean_spend * per_unit
+    np.testing.assert_allclose(customers.loc[rfm.index, "clv"], expected_clv, rtol=1e-9)
+    # The channel's expected LTV is the realised value plus that forecast, averaged over its customers.
+    ltv = (customers["ltv_realized"] + customers["clv"].fillna(0.0)).mean()
+    assert channels.loc["web", "ltv_expected"] == pytest.approx(ltv, rel=1e-9)
+
+
+def test_one_price_shop_fits_and_json_shows_the_boundary(tmp_path) -> None:
+    """The issue's first case in small: every order at one price gave 'parameter(s) ['p'] ran off to the edge'."""
+    sim = clv.simulate(400, seed=2, start="2024-01-01", end="2025-06-30")
+    tx = sim.transactions.assign(amount=25.0)
+    tx.to_csv(tmp_path / "tx.csv", index=False)
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(main, ["fit", "-t", str(tmp_path / "tx.csv"), "--json", "--quiet"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    spend = json.loads(result.output)["spend_model"]
+    assert spend["boundary"]["kind"] in {"constant_spend", "deterministic_spend"}
+    assert all(v is None or np.isfinite(v) for v in spend["params"].values())
