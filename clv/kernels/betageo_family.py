@@ -199,3 +199,69 @@ def derivatives(
     hess[3, 3] += dot(vx, inv_bxk**2)
     hess = np.triu(hess) + np.triu(hess, 1).T
     return float(ll), grad, hess
+
+
+# -- the homogeneous-rate limit --------------------------------------------------------------------------------------
+#
+# When purchase counts are no more dispersed than Poisson counts, the likelihood rises towards r, alpha -> inf with
+# r / alpha = lam fixed: the Gamma(r, alpha) mixing of the purchase rate collapses to a point mass at ``lam``
+# (Gamma(r+x)/Gamma(r) alpha^r (alpha+T)^-(r+x) -> lam^x e^(-lam T)). Every customer then buys at the one rate
+# ``lam`` while alive; the dropout probability keeps its Beta(a, b) mixing.
+
+RATE_LIMIT_PARAMS = ("lam", "a", "b")
+_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(48)
+
+
+def rate_limit_loglik(lam: Any, a: Any, b: Any, x: Any, t_x: Any, T: Any, *, k: int) -> Any:
+    """Per-customer log-likelihood in the ``r, alpha -> inf`` limit (the family's likelihood with the gamma head replaced)::
+
+        x ln lam + ln B(a, b+x+k) - ln B(a, b) + ln[e^(-lam T) + 1{x+k>0} a/(b+x+k-1) e^(-lam t_x)]
+    """
+    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+    has = x + k > 0
+    with np.errstate(divide="ignore"):
+        head = special.xlogy(x, lam) + special.betaln(a, b + x + k) - special.betaln(a, b)
+        dead = np.log(a) - np.log(np.where(has, b + x + k - 1.0, 1.0)) - lam * t_x
+    return head + np.where(has, np.logaddexp(-lam * T, dead), -lam * T)
+
+
+def rate_limit_probability_alive(lam: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike, *, k: int) -> NDArray[np.float64]:
+    """P(alive | x, t_x, T) in the rate limit: ``1 / (1 + a/(b+x+k-1) e^(lam (T - t_x)))`` (1 when ``x + k = 0``)."""
+    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+    has = x + k > 0
+    with np.errstate(divide="ignore"):
+        odds = np.log(a) - np.log(np.where(has, b + x + k - 1.0, 1.0)) + lam * (T - t_x)
+    return special.expit(-np.where(has, odds, -np.inf))
+
+
+def rate_limit_expected_if_alive(t: ArrayLike, lam: float, a: float, b: float, x: ArrayLike, T: ArrayLike, *, k: int) -> NDArray[np.float64]:
+    """Expected purchases in ``(T, T+t]`` of a customer alive at ``T``, in the rate limit.
+
+    With dropout probability ``p`` after each purchase, a customer alive at
+    ``T`` expects ``(1 - e^(-lam p t)) / p`` purchases; ``p`` given survival
+    of ``x + k`` opportunities is Beta(a, b+x+k). Writing the ratio as
+    ``lam t * integral_0^1 e^(-lam t p s) ds`` and taking the expectation
+    inside gives ``lam t * integral_0^1 1F1(a; a+b+x+k; -lam t s) ds``,
+    evaluated by 48-point Gauss-Legendre quadrature.
+    """
+    t = np.asarray(t, dtype=float)
+    x, T = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(T, dtype=float))
+    c = lam * t
+    s = (_NODES + 1.0) / 2.0
+    shape = np.broadcast(t, x).shape
+    c_b, x_b = np.broadcast_arrays(c, x)
+    values = special.hyp1f1(a, a + b + x_b[..., None] + k, -c_b[..., None] * s)
+    return np.reshape(c_b * (values @ _WEIGHTS) / 2.0, shape)
+
+
+def rate_limit_probability_of_purchases(n: ArrayLike, t: ArrayLike, lam: float, a: float, b: float, *, k: int) -> NDArray[np.float64]:
+    """P(X(t) = n) for a new customer in the rate limit (eq. 8 of Fader, Hardie & Lee 2005 with a Poisson count)::
+
+        B(a, b+n+k)/B(a, b) Poisson(n; lam t) + 1{n+k>0} B(a+1, b+n+k-1)/B(a, b) P(Poisson(lam t) >= n)
+    """
+    n, t = np.broadcast_arrays(np.asarray(n, dtype=float), np.asarray(t, dtype=float))
+    log_b = special.betaln(a, b)
+    first = np.exp(special.betaln(a, b + n + k) - log_b) * stats.poisson.pmf(n, lam * t)
+    has = n + k > 0
+    second = np.where(has, np.exp(special.betaln(a + 1, b + np.where(has, n + k - 1, 0)) - log_b) * stats.poisson.sf(n - 1, lam * t), 0.0)
+    return first + second

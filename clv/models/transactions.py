@@ -8,17 +8,18 @@ and wraps kernel outputs as pandas objects indexed like the input.
 
 from __future__ import annotations
 
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from clv.data.rfm_checks import check_rfm, resolve_weights
+from clv.kernels import betageo_family as family
 from clv.kernels.design import Column, dot
-from clv.models.base import MLEModel
+from clv.models.base import Limit, MLEModel
 
-__all__ = ["TransactionModel", "compress"]
+__all__ = ["TransactionModel", "compress", "rate_limit"]
 
 _RFM = ("frequency", "recency", "T")
 
@@ -40,6 +41,59 @@ def compress(*columns: np.ndarray, weights: np.ndarray) -> tuple[list[np.ndarray
     first_row[inverse[::-1]] = np.arange(len(key))[::-1]
     summed = np.bincount(inverse, weights=weights, minlength=len(first))
     return [col[first_row] for col in columns], summed, inverse
+
+
+def rate_limit(k: int) -> Limit:
+    """The ``r, alpha -> inf`` limit of BG/NBD (``k = 0``) or MBG/NBD (``k = 1``): one purchase rate ``lam`` for all.
+
+    See :mod:`clv.kernels.betageo_family` (rate limit section) for the maths.
+
+    Parameters
+    ----------
+    k : int
+        0 for BG/NBD, 1 for MBG/NBD.
+
+    Returns
+    -------
+    Limit
+        The limit model, with parameters ``lam, a, b``.
+
+    Examples
+    --------
+    >>> rate_limit(0).param_names
+    ('lam', 'a', 'b')
+    """
+
+    def if_alive(t: Any, lam: float, a: float, b: float, x: Any, T: Any) -> np.ndarray:
+        return family.rate_limit_expected_if_alive(t, lam, a, b, x, T, k=k)
+
+    def alive(lam: float, a: float, b: float, x: Any, t_x: Any, T: Any) -> np.ndarray:
+        return family.rate_limit_probability_alive(lam, a, b, x, t_x, T, k=k)
+
+    def expected(t: Any, lam: float, a: float, b: float, x: Any, t_x: Any, T: Any) -> np.ndarray:
+        return if_alive(t, lam, a, b, x, T) * alive(lam, a, b, x, t_x, T)
+
+    def start(data: dict[str, Any]) -> tuple[float, ...]:
+        return (max(float(dot(data["w"], data["x"]) / max(dot(data["w"], data["T"]), 1e-12)), 1e-6), 1.0, 1.0)
+
+    kernel = SimpleNamespace(
+        loglik=lambda lam, a, b, x, t_x, T: family.rate_limit_loglik(lam, a, b, x, t_x, T, k=k),
+        probability_alive=alive,
+        purchase_rate=lambda lam, a, b, x, t_x, T: np.full(np.broadcast(np.asarray(x), np.asarray(T)).shape, float(lam)),
+        expected_purchases_if_alive=if_alive,
+        expected_purchases=expected,
+        expected_purchases_new=lambda t, lam, a, b: expected(t, lam, a, b, 0.0 * np.asarray(t), 0.0, 0.0),
+        probability_of_purchases=lambda n, t, lam, a, b: family.rate_limit_probability_of_purchases(n, t, lam, a, b, k=k),
+    )
+    return Limit(
+        kind="homogeneous_purchase_rate",
+        reason=("purchase counts vary no more than Poisson counts at one rate, so the spread of purchase rates across "
+                "customers (r, alpha -> inf with r/alpha fixed) is not identified; every customer buys at one rate lam while alive"),
+        param_names=family.RATE_LIMIT_PARAMS,
+        loglik=lambda params, data: dot(data["w"], kernel.loglik(*params, data["x"], data["t_x"], data["T"])),
+        start=start,
+        kernel=kernel,
+    )
 
 
 class TransactionModel(MLEModel):
@@ -100,10 +154,15 @@ class TransactionModel(MLEModel):
         hess = getattr(self._kernel, "loglik_hessian", None)
         return None if hess is None else hess(params, data["x_col"], data["t_x_col"], data["T_col"], data["w"])
 
+    def _predictor(self) -> Any:
+        """The kernel predictions come from: the model's own, or its limit's when the fit is at a boundary."""
+        limit = self._limit()
+        return self._kernel if limit is None else limit.kernel
+
     def loglik(self, rfm: pd.DataFrame) -> pd.Series:
         """Per-customer log-likelihood at the fitted parameters."""
         x, t_x, T = self._arrays(rfm)
-        return pd.Series(self._kernel.loglik(*self._values(), x, t_x, T), index=rfm.index, name="loglik")
+        return pd.Series(self._predictor().loglik(*self._values(), x, t_x, T), index=rfm.index, name="loglik")
 
     # -- predictions -------------------------------------------------------------
     def purchase_rate(self, rfm: pd.DataFrame) -> pd.Series:
@@ -138,7 +197,7 @@ class TransactionModel(MLEModel):
         Name: purchase_rate, dtype: float64
         """
         x, t_x, T = self._arrays(rfm)
-        return pd.Series(self._kernel.purchase_rate(*self._values(), x, t_x, T), index=rfm.index, name="purchase_rate")
+        return pd.Series(self._predictor().purchase_rate(*self._values(), x, t_x, T), index=rfm.index, name="purchase_rate")
 
     def probability_alive(self, rfm: pd.DataFrame) -> pd.Series:
         """Probability that each customer is still active at the end of observation.
@@ -170,7 +229,7 @@ class TransactionModel(MLEModel):
         Name: p_alive, dtype: float64
         """
         x, t_x, T = self._arrays(rfm)
-        return pd.Series(self._kernel.probability_alive(*self._values(), x, t_x, T), index=rfm.index, name="p_alive")
+        return pd.Series(self._predictor().probability_alive(*self._values(), x, t_x, T), index=rfm.index, name="p_alive")
 
     def expected_purchases(self, rfm: pd.DataFrame, t: float) -> pd.Series:
         """Expected purchases of each customer in the next ``t`` time units, given the history.
@@ -208,7 +267,7 @@ class TransactionModel(MLEModel):
         Name: expected_purchases, dtype: float64
         """
         x, t_x, T = self._arrays(rfm)
-        value = self._kernel.expected_purchases(t, *self._values(), x, t_x, T)
+        value = self._predictor().expected_purchases(t, *self._values(), x, t_x, T)
         return pd.Series(value, index=rfm.index, name="expected_purchases")
 
     def _alive_curve(self, x: np.ndarray, T: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -219,14 +278,14 @@ class TransactionModel(MLEModel):
         customers over many horizons fast.
         """
         (ux, uT), _, inverse = compress(x, T, weights=np.ones(len(x)))
-        curve = self._kernel.expected_purchases_if_alive(times[None, :], *self._values(), ux[:, None], uT[:, None])
+        curve = self._predictor().expected_purchases_if_alive(times[None, :], *self._values(), ux[:, None], uT[:, None])
         return curve, inverse
 
     def expected_purchases_curve(self, rfm: pd.DataFrame, times: Any) -> np.ndarray:
         """Expected cumulative purchases at each of ``times`` for each customer, shape ``(len(rfm), len(times))``."""
         x, t_x, T = self._arrays(rfm)
         curve, inverse = self._alive_curve(x, T, np.atleast_1d(np.asarray(times, dtype=float)))
-        return curve[inverse] * self._kernel.probability_alive(*self._values(), x, t_x, T)[:, None]
+        return curve[inverse] * self._predictor().probability_alive(*self._values(), x, t_x, T)[:, None]
 
     def discounted_purchases(self, rfm: pd.DataFrame, times: Any, factors: Any) -> tuple[np.ndarray, np.ndarray]:
         """Discounted and total expected purchases over periods ending at ``times``.
@@ -238,7 +297,7 @@ class TransactionModel(MLEModel):
         x, t_x, T = self._arrays(rfm)
         curve, inverse = self._alive_curve(x, T, np.atleast_1d(np.asarray(times, dtype=float)))
         increments = np.diff(curve, axis=1, prepend=0.0)
-        p_alive = self._kernel.probability_alive(*self._values(), x, t_x, T)
+        p_alive = self._predictor().probability_alive(*self._values(), x, t_x, T)
         return np.einsum("ij,j->i", increments, np.asarray(factors, dtype=float))[inverse] * p_alive, curve[inverse, -1] * p_alive
 
     def expected_purchases_new(self, t: Any) -> Any:
@@ -267,7 +326,7 @@ class TransactionModel(MLEModel):
         >>> bg.expected_purchases_new([13, 26, 39]).round(4)
         array([0.5336, 0.9013, 1.195 ])
         """
-        value = self._kernel.expected_purchases_new(np.asarray(t, dtype=float), *self._values())
+        value = self._predictor().expected_purchases_new(np.asarray(t, dtype=float), *self._values())
         return float(value) if np.ndim(value) == 0 else value
 
     def probability_of_purchases(self, n: Any, t: Any) -> Any:
@@ -299,5 +358,5 @@ class TransactionModel(MLEModel):
         >>> bg.probability_of_purchases(np.arange(4), 39).round(4)
         array([0.5743, 0.1992, 0.0853, 0.0458])
         """
-        value = self._kernel.probability_of_purchases(n, t, *self._values())
+        value = self._predictor().probability_of_purchases(n, t, *self._values())
         return float(value) if np.ndim(value) == 0 else value
