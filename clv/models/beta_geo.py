@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from clv.kernels import bgnbd
-from clv.models.transactions import TransactionModel, rate_limit
+from clv.models.transactions import TransactionModel, betageo_limits
 
 __all__ = ["BetaGeo"]
 
@@ -52,4 +52,4 @@ class BetaGeo(TransactionModel):
     param_names = bgnbd.PARAMS
     _default_start = (1.0, 1.0, 1.0, 1.0)
     _kernel = bgnbd
-    _limits = (rate_limit(0),)
+    _limits = betageo_limits(0)

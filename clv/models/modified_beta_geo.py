@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from clv.kernels import mbgnbd
-from clv.models.transactions import TransactionModel, rate_limit
+from clv.models.transactions import TransactionModel, betageo_limits
 
 __all__ = ["ModifiedBetaGeo"]
 
@@ -56,4 +56,4 @@ class ModifiedBetaGeo(TransactionModel):
     param_names = mbgnbd.PARAMS
     _default_start = (1.0, 1.0, 1.0, 1.0)
     _kernel = mbgnbd
-    _limits = (rate_limit(1),)
+    _limits = betageo_limits(1)

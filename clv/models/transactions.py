@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 
 from clv.data.rfm_checks import check_rfm, resolve_weights
-from clv.kernels import betageo_family as family
+from clv.kernels import betageo_limits as limits
 from clv.kernels.design import Column, dot
 from clv.models.base import Limit, MLEModel
 
-__all__ = ["TransactionModel", "compress", "rate_limit"]
+__all__ = ["TransactionModel", "betageo_limits", "compress"]
 
 _RFM = ("frequency", "recency", "T")
 
@@ -43,10 +43,24 @@ def compress(*columns: np.ndarray, weights: np.ndarray) -> tuple[list[np.ndarray
     return [col[first_row] for col in columns], summed, inverse
 
 
-def rate_limit(k: int) -> Limit:
-    """The ``r, alpha -> inf`` limit of BG/NBD (``k = 0``) or MBG/NBD (``k = 1``): one purchase rate ``lam`` for all.
+_LIMIT_TEXT = {
+    ("point", "beta"): ("homogeneous_purchase_rate",
+                        "purchase counts vary no more than Poisson counts at one rate, so the spread of purchase rates across "
+                        "customers (r, alpha -> inf with r/alpha fixed) is not identified; every customer buys at one rate lam while alive"),
+    ("gamma", "point"): ("homogeneous_dropout",
+                         "the data show no spread in dropout probabilities (a, b -> inf with a/(a+b) fixed); every customer drops out "
+                         "after a purchase with one probability dropout_odds/(1+dropout_odds)"),
+    ("point", "point"): ("homogeneous_rate_and_dropout",
+                         "neither purchase rates nor dropout probabilities vary across customers (r, alpha, a, b -> inf); "
+                         "one Poisson rate lam and one dropout probability dropout_odds/(1+dropout_odds) for all"),
+}
 
-    See :mod:`clv.kernels.betageo_family` (rate limit section) for the maths.
+
+def betageo_limits(k: int) -> tuple[Limit, ...]:
+    """The limits of BG/NBD (``k = 0``) or MBG/NBD (``k = 1``) at the edge of the parameter space.
+
+    Homogeneous purchase rate (``r, alpha -> inf``), homogeneous dropout
+    (``a, b -> inf``) and both; the maths is in :mod:`clv.kernels.betageo_limits`.
 
     Parameters
     ----------
@@ -55,45 +69,50 @@ def rate_limit(k: int) -> Limit:
 
     Returns
     -------
-    Limit
-        The limit model, with parameters ``lam, a, b``.
+    tuple of Limit
+        One :class:`clv.models.base.Limit` per limit.
 
     Examples
     --------
-    >>> rate_limit(0).param_names
-    ('lam', 'a', 'b')
+    >>> [(limit.kind, limit.param_names) for limit in betageo_limits(0)][:2]
+    [('homogeneous_purchase_rate', ('lam', 'a', 'b')), ('homogeneous_dropout', ('r', 'alpha', 'dropout_odds'))]
     """
+    return tuple(_betageo_limit(rate, dropout, k) for rate, dropout in _LIMIT_TEXT)
 
-    def if_alive(t: Any, lam: float, a: float, b: float, x: Any, T: Any) -> np.ndarray:
-        return family.rate_limit_expected_if_alive(t, lam, a, b, x, T, k=k)
 
-    def alive(lam: float, a: float, b: float, x: Any, t_x: Any, T: Any) -> np.ndarray:
-        return family.rate_limit_probability_alive(lam, a, b, x, t_x, T, k=k)
+def _betageo_limit(rate: str, dropout: str, k: int) -> Limit:
+    names = limits.param_names(rate, dropout)
+    opts = {"rate": rate, "k": k}
 
-    def expected(t: Any, lam: float, a: float, b: float, x: Any, t_x: Any, T: Any) -> np.ndarray:
-        return if_alive(t, lam, a, b, x, T) * alive(lam, a, b, x, t_x, T)
+    def alive(*args: Any) -> np.ndarray:
+        *params, x, t_x, T = args
+        return limits.probability_alive(tuple(params), x, t_x, T, **opts)
 
-    def start(data: dict[str, Any]) -> tuple[float, ...]:
-        return (max(float(dot(data["w"], data["x"]) / max(dot(data["w"], data["T"]), 1e-12)), 1e-6), 1.0, 1.0)
+    def if_alive(t: Any, *args: Any) -> np.ndarray:
+        *params, x, T = args
+        return limits.expected_if_alive(t, tuple(params), x, T, **opts)
+
+    def expected(t: Any, *args: Any) -> np.ndarray:
+        *params, x, t_x, T = args
+        return if_alive(t, *params, x, T) * alive(*params, x, t_x, T)
 
     kernel = SimpleNamespace(
-        loglik=lambda lam, a, b, x, t_x, T: family.rate_limit_loglik(lam, a, b, x, t_x, T, k=k),
+        loglik=lambda *args: limits.loglik(tuple(args[:-3]), *args[-3:], **opts),
         probability_alive=alive,
-        purchase_rate=lambda lam, a, b, x, t_x, T: np.full(np.broadcast(np.asarray(x), np.asarray(T)).shape, float(lam)),
+        purchase_rate=lambda *args: limits.purchase_rate(tuple(args[:-3]), *args[-3:], **opts),
         expected_purchases_if_alive=if_alive,
         expected_purchases=expected,
-        expected_purchases_new=lambda t, lam, a, b: expected(t, lam, a, b, 0.0 * np.asarray(t), 0.0, 0.0),
-        probability_of_purchases=lambda n, t, lam, a, b: family.rate_limit_probability_of_purchases(n, t, lam, a, b, k=k),
+        expected_purchases_new=lambda t, *params: expected(t, *params, 0.0 * np.asarray(t), 0.0, 0.0),
+        probability_of_purchases=lambda n, t, *params: limits.probability_of_purchases(n, t, tuple(params), **opts),
     )
-    return Limit(
-        kind="homogeneous_purchase_rate",
-        reason=("purchase counts vary no more than Poisson counts at one rate, so the spread of purchase rates across "
-                "customers (r, alpha -> inf with r/alpha fixed) is not identified; every customer buys at one rate lam while alive"),
-        param_names=family.RATE_LIMIT_PARAMS,
-        loglik=lambda params, data: dot(data["w"], kernel.loglik(*params, data["x"], data["t_x"], data["T"])),
-        start=start,
-        kernel=kernel,
-    )
+
+    def start(data: dict[str, Any]) -> tuple[float, ...]:
+        lam = max(float(dot(data["w"], data["x"]) / max(dot(data["w"], data["T"]), 1e-12)), 1e-6)
+        return (lam,) * (rate == "point") + (1.0, 1.0 / lam) * (rate == "gamma") + (1.0, 1.0) * (dropout == "beta") + (0.2,) * (dropout == "point")
+
+    kind, reason = _LIMIT_TEXT[(rate, dropout)]
+    return Limit(kind=kind, reason=reason, param_names=names, start=start, kernel=kernel,
+                 loglik=lambda params, data: dot(data["w"], limits.loglik(tuple(params), data["x"], data["t_x"], data["T"], **opts)))
 
 
 class TransactionModel(MLEModel):
