@@ -477,6 +477,9 @@ class MLEModel:
             raise ConvergenceError(f"{name} did not converge ({message}); {advice}")
         info = -hess
         try:
+            # The information must be positive definite (Cholesky); an inverse with a non-negative diagonal is not
+            # enough: draws from an indefinite "covariance" run off to infinity.
+            np.linalg.cholesky(info)
             cov = np.linalg.inv(info)
             if np.any(np.diag(cov) < 0) or not np.all(np.isfinite(cov)):
                 raise np.linalg.LinAlgError

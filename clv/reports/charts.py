@@ -44,7 +44,9 @@ def ltv_vs_cac(table: pd.DataFrame, *, ax: Any, currency: str = "") -> Any:
     hi = rows["ltv_upper"].to_numpy(dtype=float)
     ok = np.isfinite(lo) & np.isfinite(hi)
     if ok.any():
-        ax.errorbar(ltv[ok], y[ok], xerr=[ltv[ok] - lo[ok], hi[ok] - ltv[ok]], fmt="none", ecolor="black",
+        # Drawn from its own ends: an interval need not contain the point estimate (few draws, or rounding when
+        # every draw equals it), and matplotlib refuses negative error lengths.
+        ax.errorbar((lo[ok] + hi[ok]) / 2, y[ok], xerr=np.abs(hi[ok] - lo[ok]) / 2, fmt="none", ecolor="black",
                     capsize=4, lw=1.2, label="interval")
     has = np.isfinite(cac)
     ax.scatter(cac[has], y[has], marker="D", s=60, color="black", zorder=3, label="CAC")

@@ -74,3 +74,65 @@ def test_one_price_shop_fits_and_json_shows_the_boundary(tmp_path) -> None:
     spend = json.loads(result.output)["spend_model"]
     assert spend["boundary"]["kind"] in {"constant_spend", "deterministic_spend"}
     assert all(v is None or np.isfinite(v) for v in spend["params"].values())
+
+
+# -- bugs found by the pipeline harness (test_report_harness.py) --------------------------------------------------------
+
+ONE_CUSTOMER = pd.DataFrame({"customer_id": [1, 1, 1, 1], "date": ["2024-03-24", "2024-05-07", "2024-05-11", "2024-07-05"],
+                             "amount": [33.45, 10.6, 20.99, 10.17]})
+
+
+def test_harness_one_customer_indefinite_information_is_not_a_covariance() -> None:
+    """Harness finding 1: one customer with three repeat purchases gave an observed information whose inverse had a
+    zero diagonal and huge off-diagonal entries; it was taken as a covariance, parameter draws ran to inf and the
+    report's LTV interval was NaN. The information must be positive definite (Cholesky) to give standard errors."""
+    rfm = clv.rfm_summary(clv.read_transactions(ONE_CUSTOMER))
+    model = clv.BetaGeo().fit(rfm)
+    cov = model.result_.cov_log
+    if np.all(np.isfinite(cov)):
+        np.linalg.cholesky(np.linalg.inv(cov))
+        draws = model.result_.sample_params(20, seed=1).to_numpy()
+        assert np.isfinite(draws).all()
+    else:
+        assert np.isnan(cov).all()
+
+
+def test_harness_one_customer_report_has_finite_intervals(tmp_path) -> None:
+    acq = pd.DataFrame({"customer_id": [1], "channel": ["Ünïcødé ✓ 広告"], "acquired_at": ["2024-03-24"]})
+    code, out = _report(tmp_path, ONE_CUSTOMER, acq)
+    assert code == 0
+    row = pd.read_csv(out / "channels.csv").iloc[0]
+    assert np.isfinite(row[["ltv_expected", "ltv_lower", "ltv_upper", "ltv_new", "ltv_new_lower", "ltv_new_upper"]].astype(float)).all()
+
+
+def test_harness_chart_draws_an_interval_that_misses_the_point_estimate() -> None:
+    """Harness finding 2: when every draw equals the estimate, the interval's lower end can exceed it by one
+    rounding unit; matplotlib's errorbar refused the negative length and the report died with a traceback."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from clv.reports.charts import ltv_vs_cac
+
+    table = pd.DataFrame({"customers": [1, 5], "ltv_expected": [64.76052265177023, 10.0], "cac": [np.nan, 4.0],
+                          "ltv_lower": [64.76052265177024, 12.0], "ltv_upper": [64.76052265177024, 15.0]},
+                         index=pd.Index(["a", "b"], name="channel"))
+    fig, ax = plt.subplots()
+    try:
+        ltv_vs_cac(table, ax=ax)
+    finally:
+        plt.close(fig)
+
+
+def test_harness_spend_only_channel_says_no_customers(tmp_path) -> None:
+    """Harness finding 3: a channel with spend but no customers had empty figures and an empty model_source; the
+    figures are n/a by nature, and the row now says why in payback_status and model_source."""
+    acq = pd.DataFrame({"customer_id": [1], "channel": ["web"], "acquired_at": ["2024-03-24"]})
+    spend = pd.DataFrame({"channel": ["web", "<b>print</b>"], "period": ["2024-03", "2024-03"], "spend": [100.0, 250.0]})
+    spend.to_csv(tmp_path / "spend.csv", index=False)
+    code, out = _report(tmp_path, ONE_CUSTOMER, acq, "-s", str(tmp_path / "spend.csv"))
+    assert code == 0
+    table = pd.read_csv(out / "channels.csv").set_index("channel")
+    assert table.loc["<b>print</b>", "payback_status"] == "no customers"
+    assert table.loc["<b>print</b>", "model_source"] == "none (no customers)"
