@@ -144,7 +144,8 @@ class GammaGamma(MLEModel):
             "w": w[keep],
             "n_obs": float(w[keep].sum()),
             "n_unique": int(keep.sum()),
-            "extra": {"exclusions": exclusions},
+            # Parameter draws are conditioned on q > 1, where the population mean spend p v / (q - 1) is finite.
+            "extra": {"exclusions": exclusions, "draw_floor": {"q": 1.0}},
         }
 
     def _fit_prepared(self, data: dict[str, Any]) -> Any:

@@ -136,3 +136,19 @@ def test_harness_spend_only_channel_says_no_customers(tmp_path) -> None:
     table = pd.read_csv(out / "channels.csv").set_index("channel")
     assert table.loc["<b>print</b>", "payback_status"] == "no customers"
     assert table.loc["<b>print</b>", "model_source"] == "none (no customers)"
+
+
+def test_harness_gamma_gamma_draws_keep_a_finite_mean_spend() -> None:
+    """Harness finding 4: with three customers a parametric-bootstrap draw of Gamma-Gamma had q < 1, an infinite
+    population mean spend, so ltv_new_upper was inf - inf = NaN. Draws are now conditioned on q > 1."""
+    tx = pd.DataFrame({"customer_id": [1] * 9 + [2] * 5 + [3] * 2,
+                       "date": ["2024-11-02", "2024-12-08", "2025-01-15", "2025-02-21", "2025-03-04", "2025-03-09", "2025-04-27",
+                                "2025-05-14", "2025-07-03", "2024-11-29", "2025-01-07", "2025-01-14", "2025-01-15", "2025-01-23",
+                                "2024-02-19", "2024-04-09"],
+                       "amount": [23.19, 26.97, 62.1, 44.52, 56.26, 98.59, 149.7, -148.36, 16.29, 100.63, 111.59, 35.92, 5.56,
+                                  132.24, 24.16, 29.17]})
+    rfm = clv.rfm_summary(clv.read_transactions(tx), observation_end="2025-05-24")
+    gg = clv.GammaGamma().fit(rfm)
+    draws = gg.result_.sample_params(2000, seed=3)
+    assert (draws["q"] > 1).all()
+    assert all(np.isfinite(gg.with_params(row).population_mean_spend()) for row in draws.to_numpy()[:50])
