@@ -17,8 +17,10 @@ Every expression of the family splits into a rate part and a dropout part::
 (Fader, Hardie & Lee 2005, eq. 6 with ``k = 0``; Batislam et al. 2007, eq. 4
 with ``k = 1``), so one set of functions serves the three limits: ``rate``
 is ``"gamma"`` (parameters ``r, alpha``) or ``"point"`` (``lam``), ``dropout``
-is ``"beta"`` (``a, b``) or ``"point"`` (``dropout_odds = pi / (1 - pi)``,
-positive like every other parameter).
+is ``"beta"`` (``a, b``), ``"point"`` (``dropout_odds = pi / (1 - pi)``,
+positive like every other parameter) or ``"none"`` (no parameter: ``b -> inf``
+or ``a -> 0`` puts the beta's mass at ``p = 0``, nobody drops out, and the
+model is the NBD of Ehrenberg (1959)).
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(48)
 
 def param_names(rate: str, dropout: str) -> tuple[str, ...]:
     """Parameter names of a limit model, rate part first."""
-    return (("r", "alpha") if rate == "gamma" else ("lam",)) + (("a", "b") if dropout == "beta" else ("dropout_odds",))
+    return (("r", "alpha") if rate == "gamma" else ("lam",)) + {"beta": ("a", "b"), "point": ("dropout_odds",), "none": ()}[dropout]
 
 
 def _split(params: tuple[float, ...], rate: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
@@ -63,6 +65,8 @@ def _log_rate(rate_params: tuple[float, ...], x: NDArray, u: NDArray) -> NDArray
 def _log_dropout(drop_params: tuple[float, ...], n: NDArray) -> tuple[NDArray, NDArray]:
     """``ln E[(1-p)^n]`` and ``ln E[p (1-p)^(n-1)]`` (the second only where ``n > 0``)."""
     has = n > 0
+    if not drop_params:  # nobody drops out
+        return np.zeros_like(n), np.full_like(n, -np.inf)
     if len(drop_params) == 2:
         a, b = drop_params
         log_b = special.betaln(a, b)
@@ -112,6 +116,7 @@ def expected_if_alive(t: ArrayLike, params: tuple[float, ...], x: ArrayLike, T: 
     With rate ``lam`` and dropout probability ``p`` after each purchase, a
     customer alive at ``T`` expects ``(1 - e^(-lam p t)) / p`` purchases.
 
+    * no dropout: the posterior mean rate times ``t``;
     * point rate, point dropout: that value at ``pi``;
     * gamma rate (posterior Gamma(r+x, alpha+T)), point dropout:
       ``(1 - ((alpha+T) / (alpha+T+pi t))^(r+x)) / pi``;
@@ -125,6 +130,9 @@ def expected_if_alive(t: ArrayLike, params: tuple[float, ...], x: ArrayLike, T: 
     rate_params, drop_params = _split(params, rate)
     shape = np.broadcast(t, x).shape
     t_b, x_b, T_b = np.broadcast_arrays(t, x, T)
+    if not drop_params:  # alive for ever: the posterior mean rate times t
+        mean_rate = rate_params[0] if rate == "point" else (rate_params[0] + x_b) / (rate_params[1] + T_b)
+        return np.reshape(mean_rate * t_b, shape)
     if len(drop_params) == 1:
         pi = drop_params[0] / (1.0 + drop_params[0])
         if rate == "point":
@@ -154,5 +162,5 @@ def probability_of_purchases(n: ArrayLike, t: ArrayLike, params: tuple[float, ..
     else:
         count = stats.poisson(rate_params[0] * t)
     stay, drop = _log_dropout(drop_params, n + k)
-    second = np.where(n + k > 0, np.exp(drop) * count.sf(n - 1), 0.0)
+    second = np.where((n + k > 0) & np.isfinite(drop), np.exp(drop) * count.sf(n - 1), 0.0)
     return np.exp(stay) * count.pmf(n) + second

@@ -50,6 +50,10 @@ _LIMIT_TEXT = {
     ("gamma", "point"): ("homogeneous_dropout",
                          "the data show no spread in dropout probabilities (a, b -> inf with a/(a+b) fixed); every customer drops out "
                          "after a purchase with one probability dropout_odds/(1+dropout_odds)"),
+    ("gamma", "none"): ("no_dropout",
+                        "the data show no dropout (b -> inf or a -> 0): every customer stays active, purchases follow the NBD"),
+    ("point", "none"): ("poisson_no_dropout",
+                        "neither spread in purchase rates nor dropout (r, alpha, b -> inf): every customer buys at one Poisson rate lam"),
     ("point", "point"): ("homogeneous_rate_and_dropout",
                          "neither purchase rates nor dropout probabilities vary across customers (r, alpha, a, b -> inf); "
                          "one Poisson rate lam and one dropout probability dropout_odds/(1+dropout_odds) for all"),
@@ -60,7 +64,8 @@ def betageo_limits(k: int) -> tuple[Limit, ...]:
     """The limits of BG/NBD (``k = 0``) or MBG/NBD (``k = 1``) at the edge of the parameter space.
 
     Homogeneous purchase rate (``r, alpha -> inf``), homogeneous dropout
-    (``a, b -> inf``) and both; the maths is in :mod:`clv.kernels.betageo_limits`.
+    (``a, b -> inf``), no dropout (``b -> inf``) and their combinations; the
+    maths is in :mod:`clv.kernels.betageo_limits`.
 
     Parameters
     ----------
@@ -108,7 +113,8 @@ def _betageo_limit(rate: str, dropout: str, k: int) -> Limit:
 
     def start(data: dict[str, Any]) -> tuple[float, ...]:
         lam = max(float(dot(data["w"], data["x"]) / max(dot(data["w"], data["T"]), 1e-12)), 1e-6)
-        return (lam,) * (rate == "point") + (1.0, 1.0 / lam) * (rate == "gamma") + (1.0, 1.0) * (dropout == "beta") + (0.2,) * (dropout == "point")
+        rate_start = (lam,) if rate == "point" else (1.0, 1.0 / lam)
+        return rate_start + {"beta": (1.0, 1.0), "point": (0.2,), "none": ()}[dropout]
 
     kind, reason = _LIMIT_TEXT[(rate, dropout)]
     return Limit(kind=kind, reason=reason, param_names=names, start=start, kernel=kernel,
