@@ -22,7 +22,7 @@ import numpy as np
 import clv
 from clv.data import data_path
 from clv.errors import ClvError, DataError
-from clv.output import atomic_file
+from clv.output import atomic_file, csv_line_end
 from clv.pipeline import ReportConfig, read_rfm, run_report
 
 __all__ = ["main"]
@@ -95,7 +95,7 @@ def _valuation_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def _write_csv_atomic(frame: Any, out: Path) -> None:
     with atomic_file(out) as tmp:
-        frame.to_csv(tmp)
+        frame.to_csv(tmp, lineterminator=csv_line_end(frame))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})

@@ -16,7 +16,7 @@ from typing import Any
 
 from clv.channels import ChannelReport
 from clv.errors import DataError
-from clv.output import atomic_directory, jsonable
+from clv.output import atomic_directory, csv_line_end, jsonable
 from clv.reports.html import page
 from clv.reports.sections import ReportContext, Section, default_sections
 
@@ -98,7 +98,7 @@ def write_report(
                 name = f"{stem}.csv"
                 if (tmp / name).exists():
                     raise DataError(f"two report sections write {name}")
-                frame.to_csv(tmp / name, index=False)
+                frame.to_csv(tmp / name, index=False, lineterminator=csv_line_end(frame))
                 files.append(name)
         (tmp / "index.html").write_text(render_html(ctx, sections), encoding="utf-8")
         (tmp / "summary.md").write_text(render_markdown(ctx, sections), encoding="utf-8")

@@ -152,3 +152,18 @@ def test_harness_gamma_gamma_draws_keep_a_finite_mean_spend() -> None:
     draws = gg.result_.sample_params(2000, seed=3)
     assert (draws["q"] > 1).all()
     assert all(np.isfinite(gg.with_params(row).population_mean_spend()) for row in draws.to_numpy()[:50])
+
+
+def test_harness_carriage_return_in_a_channel_name_keeps_the_csv_readable(tmp_path) -> None:
+    """Harness finding 5: a channel name with a bare carriage return was written unquoted to channels.csv and
+    customers.csv (pandas quotes only the characters of its line end, "\\n"), so every reader split the row there."""
+    acq = pd.DataFrame({"customer_id": [1], "channel": ["cr\rhere"], "acquired_at": ["2024-03-24"]})
+    acq.to_parquet(tmp_path / "acq.parquet")  # a format that keeps the name intact on the way in
+    ONE_CUSTOMER.to_csv(tmp_path / "tx.csv", index=False)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["report", "-t", str(tmp_path / "tx.csv"), "-a", str(tmp_path / "acq.parquet"), "--out", str(tmp_path / "out"),
+              "--n-draws", "4", "--quiet"])
+    assert exit_info.value.code == 0
+    channels = pd.read_csv(tmp_path / "out" / "channels.csv")
+    customers = pd.read_csv(tmp_path / "out" / "customers.csv")
+    assert channels["channel"].tolist() == ["cr\rhere"] and customers["channel"].tolist() == ["cr\rhere"]
