@@ -30,6 +30,7 @@ __all__ = ["FORMAT_VERSION", "Limit", "MLEModel", "boundary_note"]
 FORMAT_VERSION = 1
 _LOG_BOUND = 25.0  # box for the optimiser on log-parameters
 _RUNAWAY = 15.0  # |log theta| beyond this (3e-7 or 3e6) means the estimate ran off to 0 or infinity
+_SE_LOG_MAX = 10.0  # a larger standard error of a log-parameter means the parameter is not identified
 
 
 @dataclass(frozen=True)
@@ -242,7 +243,8 @@ class MLEModel:
             if best is not None:
                 return best
         if singular:
-            warnings.warn(f"{type(self).__name__}: observed information is not positive definite; standard errors are not available",
+            warnings.warn(f"{type(self).__name__}: observed information is not positive definite (or a parameter is not identified); "
+                          "standard errors are not available",
                           ClvWarning, stacklevel=4)
         return result
 
@@ -481,7 +483,9 @@ class MLEModel:
             # enough: draws from an indefinite "covariance" run off to infinity.
             np.linalg.cholesky(info)
             cov = np.linalg.inv(info)
-            if np.any(np.diag(cov) < 0) or not np.all(np.isfinite(cov)):
+            # A log-parameter standard error above 10 (an interval spanning a factor e^40) means the data do not
+            # identify that parameter (the likelihood is flat along it): no usable standard errors either.
+            if np.any(np.diag(cov) < 0) or np.any(np.diag(cov) > _SE_LOG_MAX**2) or not np.all(np.isfinite(cov)):
                 raise np.linalg.LinAlgError
         except np.linalg.LinAlgError:
             cov = np.full_like(info, np.nan)  # the caller warns, unless a limit model replaces this fit

@@ -97,12 +97,25 @@ def test_harness_one_customer_indefinite_information_is_not_a_covariance() -> No
         assert np.isnan(cov).all()
 
 
-def test_harness_one_customer_report_has_finite_intervals(tmp_path) -> None:
+def test_harness_one_customer_report_keeps_the_contract(tmp_path) -> None:
+    """The report on that customer either succeeds with finite figures or exits 2 with one line and no output."""
+    from tests.pipeline.report_inputs import Case
+    from tests.pipeline.test_report_harness import check_outcome, run_report
+
     acq = pd.DataFrame({"customer_id": [1], "channel": ["Ünïcødé ✓ 広告"], "acquired_at": ["2024-03-24"]})
-    code, out = _report(tmp_path, ONE_CUSTOMER, acq)
-    assert code == 0
-    row = pd.read_csv(out / "channels.csv").iloc[0]
-    assert np.isfinite(row[["ltv_expected", "ltv_lower", "ltv_upper", "ltv_new", "ltv_new_lower", "ltv_new_upper"]].astype(float)).all()
+    case = Case(ONE_CUSTOMER, acq, None)
+    code, stderr, out = run_report(case, tmp_path)
+    check_outcome(code, stderr, out, case)
+
+
+def test_harness_flat_likelihood_gives_no_standard_errors() -> None:
+    """Harness finding 6: one customer with one repeat purchase on the last day leaves the dropout parameters of the
+    homogeneous-rate limit unidentified (a = b = 1, the start, with log-scale standard errors of 1,096). That
+    "covariance" passed the positive-definiteness check; its draws were 0 and 1e218 and the intervals NaN.
+    A log-parameter standard error above 10 now means no standard errors."""
+    tx = pd.DataFrame({"customer_id": [1, 1], "date": ["2024-05-04", "2024-05-18"], "amount": [57.17, 25.08]})
+    model = clv.BetaGeo().fit(clv.rfm_summary(clv.read_transactions(tx)))
+    assert np.isnan(model.result_.cov_log).all()
 
 
 def test_harness_chart_draws_an_interval_that_misses_the_point_estimate() -> None:

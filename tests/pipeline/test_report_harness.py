@@ -32,6 +32,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 
 from clv.cli import main
+from clv.output import csv_line_end
 from tests.pipeline.report_inputs import Case, cases
 
 EXAMPLES = int(os.environ.get("CLV_HARNESS_EXAMPLES", "25"))
@@ -47,12 +48,13 @@ MONEY = {"ltv_realized", "ltv_expected", "ltv_lower", "ltv_upper", "ltv_new", "l
 
 def run_report(case: Case, folder: Path) -> tuple[int, str, Path]:
     """Write the case's files, run ``clv report`` and return (exit code, stderr, output directory)."""
+    # Inputs are written unambiguously (a bare carriage return in a channel name gets quoted): see csv_line_end.
     case.transactions.to_csv(folder / "tx.csv", index=False)
-    case.acquisitions.to_csv(folder / "acq.csv", index=False)
+    case.acquisitions.to_csv(folder / "acq.csv", index=False, lineterminator=csv_line_end(case.acquisitions))
     args = ["report", "-t", str(folder / "tx.csv"), "-a", str(folder / "acq.csv"), "--out", str(folder / "out"),
             "--n-draws", "4", "--quiet", *case.options]
     if case.spend is not None:
-        case.spend.to_csv(folder / "spend.csv", index=False)
+        case.spend.to_csv(folder / "spend.csv", index=False, lineterminator=csv_line_end(case.spend))
         args += ["-s", str(folder / "spend.csv")]
     err = io.StringIO()
     code = 0
