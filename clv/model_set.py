@@ -40,7 +40,7 @@ import pandas as pd
 from clv.checks import require_seed
 from clv.errors import ConvergenceError, DataError
 from clv.models import BetaGeo, GammaGamma
-from clv.models.base import boundary_note
+from clv.models.limits import boundary_note
 
 __all__ = [
     "POOLED",

@@ -12,7 +12,8 @@ from clv.data.rfm_checks import check_rfm, resolve_weights
 from clv.errors import DataError
 from clv.kernels import gammagamma
 from clv.kernels.design import dot
-from clv.models.base import Limit, MLEModel
+from clv.models.base import MLEModel
+from clv.models.limits import Limit
 from clv.models.results import FitResult
 
 __all__ = ["GammaGamma"]

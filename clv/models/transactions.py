@@ -17,7 +17,8 @@ import pandas as pd
 from clv.data.rfm_checks import check_rfm, resolve_weights
 from clv.kernels import betageo_limits as limits
 from clv.kernels.design import Column, dot
-from clv.models.base import Limit, MLEModel
+from clv.models.base import MLEModel
+from clv.models.limits import Limit
 
 __all__ = ["TransactionModel", "betageo_limits", "compress"]
 
