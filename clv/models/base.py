@@ -36,10 +36,11 @@ _SE_LOG_MAX = 10.0  # a larger standard error of a log-parameter means the param
 class _Edge(ConvergenceError):
     """The optimum ran off to the edge of the parameter space (parameters ``names``; log-likelihood there ``ll``)."""
 
-    def __init__(self, message: str, names: list[str], ll: float) -> None:
+    def __init__(self, message: str, names: list[str], ll: float, extent: float = 0.0) -> None:
         super().__init__(message)
         self.names = names
         self.ll = ll
+        self.extent = extent  # largest |log parameter| where the optimiser stopped
 
 
 class MLEModel:
@@ -186,7 +187,10 @@ class MLEModel:
         try:
             result = self._optimise(data)
         except _Edge as edge:
-            best = self._best_limit(data, edge.names, edge.ll, 1e-4)
+            # Beyond e^20 the full likelihood is a difference of log-gamma values near 1e10 or more and carries no
+            # digits (0.0 was seen for a one-customer log): only the limits' own likelihoods are compared then.
+            slack = np.inf if edge.extent > 20 else 1e-4
+            best = self._best_limit(data, edge.names, edge.ll, slack)
             if best is None:
                 raise
             return best
@@ -225,7 +229,7 @@ class MLEModel:
                 continue
             if best is None or result.log_likelihood > best[0]:
                 best = (result.log_likelihood, limit, result)
-        if best is None or best[0] < ll - slack * max(1.0, abs(ll)):
+        if best is None or (np.isfinite(slack) and best[0] < ll - slack * max(1.0, abs(ll))):
             return None
         _, limit, result = best
         boundary = {"kind": limit.kind, "reason": limit.reason, "runaway": list(runaway), "log_likelihood_interior": float(ll)}
@@ -425,7 +429,7 @@ class MLEModel:
             values = {p: float(np.exp(v)) for p, v in zip(self.param_names, log_params)}
             raise _Edge(
                 f"{name}: parameter(s) {runaway} ran off to the edge ({values}); the data cannot identify them; {advice}",
-                runaway, float(ll),
+                runaway, float(ll), float(np.abs(log_params).max()),
             )
         grad_mean = np.abs(self._objective(log_params, data)[1])
         if not converged and grad_mean.max() > 1e-4:

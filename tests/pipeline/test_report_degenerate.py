@@ -180,3 +180,19 @@ def test_harness_carriage_return_in_a_channel_name_keeps_the_csv_readable(tmp_pa
     channels = pd.read_csv(tmp_path / "out" / "channels.csv")
     customers = pd.read_csv(tmp_path / "out" / "customers.csv")
     assert channels["channel"].tolist() == ["cr\rhere"] and customers["channel"].tolist() == ["cr\rhere"]
+
+
+def test_harness_runaway_far_beyond_rounding_still_finds_the_limit() -> None:
+    """Harness finding 7: one customer with five repeat purchases sent BG/NBD's r and alpha to 6e19 and 3e20, where
+    the full log-likelihood (differences of log-gamma values near 1e21) came out as exactly 0.0 and beat every limit
+    model, so the fit raised. Beyond e^20 only the limits' own likelihoods are compared now."""
+    tx = pd.DataFrame({"customer_id": [1] * 6,
+                       "date": ["2024-06-16", "2024-08-13", "2024-08-28", "2024-10-18", "2024-11-17", "2024-12-18"],
+                       "amount": [2.66, 9.99, 59.87, 58.26, 16.16, 3.32]})
+    rfm = clv.rfm_summary(clv.read_transactions(tx))
+    model = clv.BetaGeo().fit(rfm)
+    assert model.boundary_["kind"] in {"poisson_no_dropout", "homogeneous_purchase_rate"}
+    assert np.isfinite(model.expected_purchases(rfm, 52)).all()
+    # By hand: with no dropout and one rate, the MLE of the rate is purchases over time observed (5 in 26.4 weeks).
+    if model.boundary_["kind"] == "poisson_no_dropout":
+        assert model.params_["lam"] == pytest.approx(5 / rfm["T"].iloc[0])
