@@ -50,7 +50,7 @@ from clv.segments import (
     value_tiers,
 )
 from clv.validation import Tracking, ValidationResult, compare_models, tracking, validate
-from clv.valuation import customer_value
+from clv.valuation import customer_value, purchase_forecast
 
 __version__ = "0.1.0"
 
@@ -95,6 +95,7 @@ __all__ = [
     "period_transactions",
     "plotting",
     "probability_alive_matrix",
+    "purchase_forecast",
     "read_acquisitions",
     "read_channel_spend",
     "read_transactions",

@@ -42,11 +42,11 @@ import pandas as pd
 
 from clv.channels.new_customer import new_customer_curve
 from clv.checks import check_draw_settings, check_margin
-from clv.data.summary import time_unit_days
+from clv.data.summary import rfm_in_time_unit, time_unit_days
 from clv.errors import ClvWarning, DataError
 from clv.model_set import POOLED, MLEModelSet, ModelPair, ModelSet, PosteriorModelSet, is_posterior
 from clv.models.transactions import compress
-from clv.valuation import discount_factors, period_edges
+from clv.valuation import DEFAULT_MARGIN, discount_factors, in_time_unit, period_edges, valuation_time_unit
 
 __all__ = ["forecast_base", "max_cac", "new_customer_value"]
 
@@ -130,16 +130,6 @@ def _quantiles(draws: np.ndarray, interval: float) -> tuple[np.ndarray, np.ndarr
 
 
 # -- forecast of the existing base --------------------------------------------------
-def _time_unit_of(rfm: pd.DataFrame, time_unit: str | None) -> str:
-    recorded = rfm.attrs.get("time_unit")
-    if time_unit is None:
-        return str(recorded or "W")
-    time_unit_days(time_unit)
-    if recorded is not None and recorded != time_unit:
-        raise DataError(f"time_unit {time_unit!r} differs from the RFM frame's time unit {recorded!r}")
-    return time_unit
-
-
 def _anchor(rfm: pd.DataFrame) -> pd.Timestamp | None:
     """Calendar date at which ``T`` is measured (the end of the calibration or observation period)."""
     stamp = rfm.attrs.get("calibration_end", rfm.attrs.get("observation_end"))
@@ -206,7 +196,7 @@ def forecast_base(
     periods: int,
     period_length: float,
     discount_rate: float,
-    margin: float = 1.0,
+    margin: float = DEFAULT_MARGIN,
     basis: Basis = "conditional",
     time_unit: str | None = None,
     interval: float | None = None,
@@ -268,7 +258,10 @@ def forecast_base(
     basis : {"conditional", "unconditional"}
         See above.
     time_unit : {"W", "D", "M"}, optional
-        Defaults to the RFM frame's own (``rfm.attrs["time_unit"]``), else weeks.
+        Unit of ``period_length``. Defaults to the unit the model was fitted
+        in (``time_unit_``), else the RFM frame's own
+        (``rfm.attrs["time_unit"]``), else weeks. Another unit is converted
+        (model rates and RFM durations rescaled), never mixed.
     interval : float, optional
         Adds ``<column>_lower`` and ``<column>_upper`` for every value column
         from a parametric bootstrap of both models (``n_draws`` draws; needs
@@ -316,13 +309,15 @@ def forecast_base(
     if not np.isfinite(period_length) or period_length <= 0:
         raise DataError(f"period_length must be positive (time units per period), got {period_length}")
     posterior = is_posterior(model)
+    unit = valuation_time_unit(time_unit, (model,), rfm)
+    model = in_time_unit(model, unit, "forecast_base")  # MLE models convert; a posterior in another unit is refused
     if posterior:
         interval = 0.9 if interval is None else interval
         sets = _Chosen([], _posterior_set(model, spend_model, "forecast_base"))
     else:
         sets = _Chosen(["all"], MLEModelSet({"all": model}, {"all": spend_model}))
     check_draw_settings(interval, seed, n_draws)
-    unit = _time_unit_of(rfm, time_unit)
+    rfm = rfm_in_time_unit(rfm, unit)
     edges = period_edges(float(periods) * float(period_length), float(period_length))
     factors = discount_factors(edges, discount_rate, unit)
 
@@ -404,9 +399,27 @@ def _per_group(value: Any, name: str, what: str) -> Any:
     return value
 
 
-def _channel_models(model: Any, spend_model: Any, group: str | Sequence[str] | None, function: str) -> _Chosen:
-    """The models of each group to value: a model set, per-channel MLE fits, one MLE pair, or a grouped posterior."""
+def _channel_models(model: Any, spend_model: Any, group: str | Sequence[str] | None, function: str,
+                    time_unit: str | None) -> tuple[_Chosen, str]:
+    """The models of each group to value (a model set, per-channel MLE fits, one MLE pair, or a grouped posterior) and the time unit.
+
+    The time unit defaults to the one the transaction models were fitted in;
+    MLE models are converted to it when each is evaluated (:func:`_figures`),
+    and a posterior fitted in another unit is refused.
+    """
     _reject_unusable(model, function)
+    chosen = _chosen_models(model, spend_model, group, function)
+    models = chosen.models
+    recorded = (list(models.transaction_models.values()) if isinstance(models, MLEModelSet)
+                else [getattr(models, "transaction_model", None)])
+    unit = valuation_time_unit(time_unit, recorded)
+    for tm in recorded:
+        in_time_unit(tm, unit, function)
+    return chosen, unit
+
+
+def _chosen_models(model: Any, spend_model: Any, group: str | Sequence[str] | None, function: str) -> _Chosen:
+    """The models of each group to value: a model set, per-channel MLE fits, one MLE pair, or a grouped posterior."""
     if isinstance(model, ModelSet):  # clv.ChannelModels, clv.PosteriorChannelModels
         if spend_model is not None:
             raise DataError(f"{function}: a {type(model).__name__} carries its spend models; pass spend_model=None")
@@ -444,6 +457,7 @@ def _figures(tm: Any, sm: Any, edges: np.ndarray, rates: tuple[float, str], marg
     replaces that term.
     """
     discount_rate, time_unit = rates
+    tm = in_time_unit(tm, time_unit, "new_customer_value")  # rates per time_unit, whatever unit tm was fitted in
     spend = sm.population_mean_spend()
     curve = new_customer_curve(tm, sm, edges, discount_rate=discount_rate, margin=margin, time_unit=time_unit)
     if first is not None:
@@ -492,9 +506,9 @@ def new_customer_value(
     horizon: float,
     discount_rate: float,
     group: str | Sequence[str] | None = None,
-    margin: float = 1.0,
+    margin: float = DEFAULT_MARGIN,
     first_purchase_value: float | Mapping[str, float] | None = None,
-    time_unit: str = "W",
+    time_unit: str | None = None,
     period: float = 1.0,
     interval: float | None = None,
     n_draws: int = 200,
@@ -536,8 +550,11 @@ def new_customer_value(
     first_purchase_value : float or dict, optional
         Revenue of the acquisition purchase. Defaults to the spend model's
         population mean spend; 0 values repeat purchases only.
-    time_unit : {"W", "D", "M"}
-        Unit of the models' rates, ``horizon`` and ``period``.
+    time_unit : {"W", "D", "M"}, optional
+        Unit of ``horizon`` and ``period``. Defaults to the unit the models
+        were fitted in (``time_unit_``, else weeks); another unit is
+        converted by rescaling the models' rates (a weekly fit valued with
+        ``time_unit="M"`` and ``horizon=12`` gives the value of 12 months).
     period : float
         Length of a discounting period in time units.
     interval : float, optional
@@ -574,8 +591,7 @@ def new_customer_value(
     Name: ltv, dtype: float64
     """
     margin = check_margin(margin)
-    time_unit_days(time_unit)
-    sets = _channel_models(model, spend_model, group, "new_customer_value")
+    sets, time_unit = _channel_models(model, spend_model, group, "new_customer_value", time_unit)
     if sets.posterior:
         interval = 0.9 if interval is None else interval
     check_draw_settings(interval, seed, n_draws)
@@ -616,9 +632,9 @@ def max_cac(
     horizon: float | None = None,
     payback: float | None = None,
     group: str | Sequence[str] | None = None,
-    margin: float = 1.0,
+    margin: float = DEFAULT_MARGIN,
     first_purchase_value: float | Mapping[str, float] | None = None,
-    time_unit: str = "W",
+    time_unit: str | None = None,
     period: float = 1.0,
     interval: float | None = None,
     n_draws: int = 200,
@@ -681,8 +697,7 @@ def max_cac(
     if target_ratio is not None and horizon is None:
         raise DataError("target_ratio needs horizon (the LTV horizon in time units)")
     margin = check_margin(margin)
-    time_unit_days(time_unit)
-    sets = _channel_models(model, spend_model, group, "max_cac")
+    sets, time_unit = _channel_models(model, spend_model, group, "max_cac", time_unit)
     if sets.posterior:
         interval = 0.9 if interval is None else interval
     check_draw_settings(interval, seed, n_draws)

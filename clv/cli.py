@@ -21,9 +21,11 @@ import numpy as np
 
 import clv
 from clv.data import data_path
+from clv.data.validation import table_columns
 from clv.errors import ClvError, DataError
 from clv.output import atomic_file, csv_line_end
 from clv.pipeline import ReportConfig, read_rfm, run_report
+from clv.valuation import DEFAULT_MARGIN
 
 __all__ = ["main"]
 
@@ -67,6 +69,14 @@ def _common(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option("--transactions", "-t", required=True, type=click.Path(),
                      help="Transaction log CSV/Parquet with customer_id, date, amount (a Parquet directory with --engine spark)."),
+        click.option("--customer-column", default="customer_id", show_default=True, help="Customer column of the transaction log."),
+        click.option("--date-column", default="date", show_default=True, help="Date column of the transaction log."),
+        click.option("--amount-column", default=None,
+                     help="Amount column of the transaction log [default: amount; fit and score model purchases only when "
+                          "the log has no 'amount' column]."),
+        click.option("--date-format", default=None,
+                     help="strftime pattern of the transaction dates, e.g. %d/%m/%Y (default: ISO 8601, or day/month order "
+                          "decided once from the values)."),
         click.option("--observation-end", default=None, help="Last observed day (default: last transaction day)."),
         click.option("--time-unit", type=click.Choice(["W", "D", "M"]), default="W", show_default=True,
                      help="Time unit of rates and horizons: weeks, days or months."),
@@ -82,15 +92,59 @@ def _common(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def _check_rate(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    """Refuse a rate the valuation would refuse (e.g. 10 typed for 10%) before any file is read."""
+    try:
+        clv.valuation.discount_factors([1.0], value, "W")
+    except DataError as exc:
+        _fail(f"--discount-rate: {exc}")
+    return value
+
+
 def _valuation_options(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option("--horizon", type=float, default=52.0, show_default=True, help="Forecast horizon in time units."),
-        click.option("--discount-rate", type=float, default=0.1, show_default=True, help="Annual discount rate."),
-        click.option("--margin", type=float, default=0.3, show_default=True, help="Share of revenue kept as margin."),
+        click.option("--discount-rate", type=float, default=0.1, show_default=True, callback=_check_rate,
+                     help="Annual discount rate as a fraction (0.1 = 10%; above 1 is refused)."),
+        click.option("--margin", type=float, default=DEFAULT_MARGIN, show_default=True,
+                     help="Share of revenue kept as margin (1 = revenue; the Python API has the same default)."),
     ]
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def _report_input_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Column names and date formats of the acquisition and spend files."""
+    options = [
+        click.option("--acquisitions-customer-column", default=None,
+                     help="Customer column of the acquisition table [default: --customer-column]."),
+        click.option("--channel-column", default="channel", show_default=True, help="Channel column of the acquisition table."),
+        click.option("--acquired-at-column", default="acquired_at", show_default=True,
+                     help="Acquisition date column of the acquisition table."),
+        click.option("--cost-column", default=None, help="Per-customer cost column of the acquisition table [default: cost, if present]."),
+        click.option("--acquired-at-format", default=None, help="strftime pattern of the acquisition dates."),
+        click.option("--spend-channel-column", default=None, help="Channel column of the spend table [default: --channel-column]."),
+        click.option("--period-column", default="period", show_default=True, help="Period column of the spend table."),
+        click.option("--spend-column", default="spend", show_default=True, help="Spend column of the spend table."),
+        click.option("--period-format", default=None, help="strftime pattern of the dates inside spend periods."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _transaction_columns(transactions: str, customer_column: str = "customer_id", date_column: str = "date",
+                         amount_column: str | None = None, date_format: str | None = None) -> dict[str, Any]:
+    """Keyword arguments of :func:`clv.read_transactions` for ``clv fit`` and ``clv score``.
+
+    Without --amount-column, a log with no ``amount`` column is read as
+    purchase-only (``amount=None``); a named amount column must exist.
+    """
+    amount = amount_column
+    if amount is None:
+        amount = "amount" if "amount" in table_columns(transactions, "transactions") else None
+    return {"customer": customer_column, "date": date_column, "amount": amount, "date_format": date_format}
 
 
 def _write_csv_atomic(frame: Any, out: Path) -> None:
@@ -115,7 +169,30 @@ def main() -> None:
 def _run_report(*, quiet: bool, **settings: Any) -> None:
     """Run :func:`clv.run_report` with progress lines on stderr unless quiet."""
     say = _Progress(quiet)
-    run_report(ReportConfig(**settings, progress=say, sampler_progress=not quiet))
+    columns = {k: settings.pop(k) for k in list(settings) if k in _COLUMN_OPTIONS}
+    tx, acq, spend = _report_columns(**columns)
+    run_report(ReportConfig(**settings, transaction_columns=tx, acquisition_columns=acq, spend_columns=spend,
+                            progress=say, sampler_progress=not quiet))
+
+
+_COLUMN_OPTIONS = ("customer_column", "date_column", "amount_column", "date_format", "acquisitions_customer_column",
+                   "channel_column", "acquired_at_column", "cost_column", "acquired_at_format", "spend_channel_column",
+                   "period_column", "spend_column", "period_format")
+
+
+def _report_columns(*, customer_column: str = "customer_id", date_column: str = "date", amount_column: str | None = None,
+                    date_format: str | None = None, acquisitions_customer_column: str | None = None,
+                    channel_column: str = "channel", acquired_at_column: str = "acquired_at", cost_column: str | None = None,
+                    acquired_at_format: str | None = None, spend_channel_column: str | None = None,
+                    period_column: str = "period", spend_column: str = "spend",
+                    period_format: str | None = None) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Reader keyword arguments of the transaction, acquisition and spend files (the report needs amounts)."""
+    tx = {"customer": customer_column, "date": date_column, "amount": amount_column or "amount", "date_format": date_format}
+    acq = {"customer": acquisitions_customer_column or customer_column, "channel": channel_column,
+           "acquired_at": acquired_at_column, "cost": cost_column, "date_format": acquired_at_format}
+    spend = {"channel": spend_channel_column or channel_column, "period": period_column, "spend": spend_column,
+             "date_format": period_format}
+    return tx, acq, spend
 
 
 @main.command()
@@ -124,6 +201,7 @@ def _run_report(*, quiet: bool, **settings: Any) -> None:
               help="Acquisition table: customer_id, channel, acquired_at[, cost].")
 @click.option("--spend", "-s", default=None, type=click.Path(dir_okay=False),
               help="Channel spend: channel, period (2024-03 or 2024-03-04/2024-03-17), spend.")
+@_report_input_options
 @click.option("--out", "-o", required=True, type=click.Path(file_okay=False), help="Report directory to write.")
 @_valuation_options
 @click.option("--n-draws", type=int, default=100, show_default=True, help="Parameter draws for intervals and P(LTV > CAC).")
@@ -170,12 +248,22 @@ def demo(out: str, seed: int, n_draws: int, quiet: bool) -> None:
 
 
 def _fit_pooled(command: str, transactions: str, observation_end: str | None, time_unit: str, model_kind: str,
-                transaction_model: str, say: _Progress) -> tuple[Any, Any, Any]:
-    """Read the log and fit one purchase model and one spend model on every customer."""
+                transaction_model: str, say: _Progress, **columns: Any) -> tuple[Any, Any, Any]:
+    """Read the log and fit one purchase model and one spend model on every customer.
+
+    A log without amounts (no ``amount`` column and no --amount-column) gets
+    the purchase model only: the spend model is ``None``, and one line on
+    stderr says so.
+    """
     if model_kind == "bayes":
         raise DataError(f"clv {command} --model bayes is not available yet; use --model mle (or clv.bayes from Python)")
-    _, rfm = read_rfm(transactions, observation_end, time_unit, say)
+    read = _transaction_columns(transactions, **columns)
+    _, rfm = read_rfm(transactions, observation_end, time_unit, say, columns=read)
     cls = clv.models.transaction_model_class(transaction_model)
+    if read["amount"] is None:
+        click.echo(f"clv: no 'amount' column in {transactions}: fitting the purchase model ({cls.__name__}) only, "
+                   f"no spend model and no money columns (name one with --amount-column)", err=True)
+        return rfm, cls().fit(rfm), None
     say(f"fitting {cls.__name__} and GammaGamma")
     return rfm, cls().fit(rfm), clv.GammaGamma().fit(rfm)
 
@@ -207,24 +295,26 @@ def _finite_or_none(value: float) -> float | None:
 @click.option("--save", default=None, type=click.Path(dir_okay=False), help="Also save the transaction model as JSON.")
 @_guarded
 def fit(transactions: str, observation_end: str | None, time_unit: str, model_kind: str, transaction_model: str,
-        seed: int, quiet: bool, as_json: bool, save: str | None) -> None:
+        seed: int, quiet: bool, as_json: bool, save: str | None, **columns: Any) -> None:
     """Fit the purchase model and the Gamma-Gamma spend model; print parameters and fit statistics.
 
     \b
     Examples:
       clv fit -t tx.csv --json > fit.json
       clv fit -t tx.csv --transaction-model paretonbd --observation-end 2025-06-30
+      clv fit -t export.csv --customer-column user_id --date-column order_date --amount-column revenue
     """
     say = _Progress(quiet)
-    rfm, tm, sm = _fit_pooled("fit", transactions, observation_end, time_unit, model_kind, transaction_model, say)
+    rfm, tm, sm = _fit_pooled("fit", transactions, observation_end, time_unit, model_kind, transaction_model, say, **columns)
     if save:
         tm.save(save)
     payload = {"customers": len(rfm), "observation_end": rfm.attrs["observation_end"], "time_unit": time_unit,
-               "rfm_exclusions": rfm.attrs["exclusions"], "transaction_model": _model_json(tm), "spend_model": _model_json(sm)}
+               "rfm_exclusions": rfm.attrs["exclusions"], "transaction_model": _model_json(tm),
+               "spend_model": None if sm is None else _model_json(sm)}
     if as_json:
         click.echo(json.dumps(payload, indent=2))
         return
-    for m in (tm, sm):
+    for m in (tm, sm) if sm is not None else (tm,):
         click.echo(m.summary().to_string())
         click.echo(f"log-likelihood {m.log_likelihood_:.2f}\n")
 
@@ -236,7 +326,8 @@ def fit(transactions: str, observation_end: str | None, time_unit: str, model_ki
 @click.option("--interval", type=float, default=None, help="Add clv_lower/clv_upper at this level, e.g. 0.9.")
 @_guarded
 def score(transactions: str, observation_end: str | None, time_unit: str, model_kind: str, transaction_model: str,
-          seed: int, quiet: bool, out: str, horizon: float, discount_rate: float, margin: float, interval: float | None) -> None:
+          seed: int, quiet: bool, out: str, horizon: float, discount_rate: float, margin: float, interval: float | None,
+          **columns: Any) -> None:
     """Score every customer: P(alive), expected purchases and spend, discounted CLV.
 
     \b
@@ -245,10 +336,13 @@ def score(transactions: str, observation_end: str | None, time_unit: str, model_
       clv score -t tx.csv --out scores.csv --horizon 26 --interval 0.9 --seed 3
     """
     say = _Progress(quiet)
-    rfm, tm, sm = _fit_pooled("score", transactions, observation_end, time_unit, model_kind, transaction_model, say)
+    rfm, tm, sm = _fit_pooled("score", transactions, observation_end, time_unit, model_kind, transaction_model, say, **columns)
     say("scoring")
-    scores = clv.customer_value(tm, sm, rfm, horizon=horizon, discount_rate=discount_rate, margin=margin,
-                                time_unit=time_unit, interval=interval, seed=seed)
+    if sm is None:
+        scores = clv.purchase_forecast(tm, rfm, horizon=horizon, time_unit=time_unit)
+    else:
+        scores = clv.customer_value(tm, sm, rfm, horizon=horizon, discount_rate=discount_rate, margin=margin,
+                                    time_unit=time_unit, interval=interval, seed=seed)
     _write_csv_atomic(rfm.join(scores), Path(out))
     say(f"wrote {len(scores):,} rows to {out}")
 

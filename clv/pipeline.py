@@ -12,7 +12,7 @@ writes the report atomically. The CLI only parses arguments into a
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ import pandas as pd
 from clv.channels import PosteriorChannelModels, channel_report, fit_channel_models
 from clv.data import read_acquisitions, read_channel_spend, read_transactions, rfm_summary
 from clv.errors import DataError
+from clv.valuation import DEFAULT_MARGIN
 
 __all__ = ["UNATTRIBUTED", "ReportConfig", "channel_of", "read_rfm", "run_report"]
 
@@ -38,7 +39,11 @@ def _silent(message: str) -> None:
 class ReportConfig:
     """Everything :func:`run_report` needs: input files, valuation settings, model and output.
 
-    The defaults are those of ``clv report``. ``progress`` receives one short
+    The defaults are those of ``clv report``. ``transaction_columns``,
+    ``acquisition_columns`` and ``spend_columns`` are keyword arguments of
+    :func:`clv.read_transactions`, :func:`clv.read_acquisitions` and
+    :func:`clv.read_channel_spend` (column names, ``date_format``); the
+    report needs amounts. ``progress`` receives one short
     text per step (the CLI prints them to stderr; the library never prints);
     ``sampler_progress`` shows the Bayesian sampler's own progress bar.
     """
@@ -50,7 +55,7 @@ class ReportConfig:
     horizon: float = 52.0
     time_unit: str = "W"
     discount_rate: float = 0.1
-    margin: float = 0.3
+    margin: float = DEFAULT_MARGIN
     model_kind: str = "mle"
     transaction_model: str = "bgnbd"
     seed: int = 1
@@ -62,14 +67,18 @@ class ReportConfig:
     chains: int = 2
     engine: str = "pandas"
     spark_master: str = "local[*]"
+    transaction_columns: dict[str, Any] = field(default_factory=dict)
+    acquisition_columns: dict[str, Any] = field(default_factory=dict)
+    spend_columns: dict[str, Any] = field(default_factory=dict)
     progress: Progress = _silent
     sampler_progress: bool = False
 
 
-def read_rfm(transactions: str, observation_end: str | None, time_unit: str, progress: Progress = _silent) -> tuple[Any, Any]:
-    """Read a transaction file and summarise it: ``(transactions, rfm)``."""
+def read_rfm(transactions: str, observation_end: str | None, time_unit: str, progress: Progress = _silent,
+             columns: Mapping[str, Any] | None = None) -> tuple[Any, Any]:
+    """Read a transaction file (``columns``: keyword arguments of :func:`clv.read_transactions`) and summarise it."""
     progress(f"reading {transactions}")
-    tx = read_transactions(transactions)
+    tx = read_transactions(transactions, **dict(columns or {}))
     rfm = rfm_summary(tx, observation_end=observation_end, time_unit=time_unit)
     progress(f"{len(tx):,} transactions, {len(rfm):,} customers, observation end {rfm.attrs['observation_end']}")
     return tx, rfm
@@ -108,6 +117,8 @@ def _spark_inputs(acquisitions: Any, config: ReportConfig) -> tuple[Any, Any, An
     """Summary, per-channel fits and scores computed on Spark (clv.spark.report_inputs)."""
     if config.model_kind == "bayes":
         raise DataError("--engine spark supports --model mle only")
+    if config.transaction_columns.get("date_format") is not None:
+        raise DataError("--date-format is not supported with --engine spark (Spark reads typed dates); use --engine pandas")
     try:
         from pyspark.errors import PySparkException
 
@@ -120,6 +131,7 @@ def _spark_inputs(acquisitions: Any, config: ReportConfig) -> tuple[Any, Any, An
             config.transactions, acquisitions, master=config.spark_master, progress=config.progress,
             observation_end=config.observation_end, time_unit=config.time_unit, horizon=config.horizon,
             discount_rate=config.discount_rate, margin=config.margin, transaction_model=config.transaction_model,
+            **{k: v for k, v in config.transaction_columns.items() if k in ("customer", "date", "amount")},
         )
     except ImportError as exc:
         raise DataError(str(exc)) from None
@@ -166,8 +178,8 @@ def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
     from clv.reports.lifecycle_section import lifecycle_extra, with_lifecycle
 
     say = config.progress
-    acq = read_acquisitions(config.acquisitions)
-    sp = read_channel_spend(config.spend) if config.spend else None
+    acq = read_acquisitions(config.acquisitions, **config.acquisition_columns)
+    sp = read_channel_spend(config.spend, **config.spend_columns) if config.spend else None
     say(f"{len(acq):,} acquisitions in {acq['channel'].nunique()} channels" + (f"; {len(sp):,} spend rows" if sp is not None else ""))
     tx, rfm, models, scores = _fit_and_score(acq, config)
     report = channel_report(scores, acq, spend=sp, transactions=tx, rfm=rfm, models=models, horizon=config.horizon,
@@ -186,9 +198,13 @@ def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
 
 def _fit_and_score(acq: pd.DataFrame, config: ReportConfig) -> tuple[Any, Any, Any, Any]:
     """``(transactions, rfm, channel models, scores)`` on the chosen engine and model."""
+    if config.transaction_columns.get("amount", "amount") is None:
+        raise DataError("the report values customers, and lifetime value needs purchase amounts: name the amount column "
+                        "(--amount-column); clv fit and clv score also work without amounts")
     if config.engine == "spark":
         return _spark_inputs(acq, config)
-    tx, rfm = read_rfm(config.transactions, config.observation_end, config.time_unit, config.progress)
+    tx, rfm = read_rfm(config.transactions, config.observation_end, config.time_unit, config.progress,
+                       columns=config.transaction_columns)
     if config.model_kind == "bayes":
         models = _bayes_models(rfm, acq, config)
     else:

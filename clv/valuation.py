@@ -23,13 +23,64 @@ import numpy as np
 import pandas as pd
 
 from clv.checks import check_interval, check_margin, require_seed
-from clv.data.summary import time_unit_days
+from clv.data.summary import rfm_in_time_unit, time_unit_days
 from clv.errors import DataError
 from clv.model_set import MLEModelSet, ModelSet, is_posterior
 
-__all__ = ["customer_value", "discount_factors", "period_edges", "value_by_group"]
+__all__ = [
+    "DEFAULT_MARGIN",
+    "customer_value",
+    "discount_factors",
+    "in_time_unit",
+    "period_edges",
+    "purchase_forecast",
+    "valuation_time_unit",
+    "value_by_group",
+]
 
 DAYS_PER_YEAR = 365.25
+DEFAULT_MARGIN = 1.0
+"""Share of revenue kept as margin when none is given, in Python and on the command line alike.
+
+1.0 values revenue as it is (lifetimes' convention: no hidden cost
+assumption); pass your gross margin (``margin=0.3``, ``--margin 0.3``) for
+a profit figure. Every function that takes ``margin`` defaults to this.
+"""
+
+
+def valuation_time_unit(time_unit: str | None, models: Any = (), rfm: pd.DataFrame | None = None) -> str:
+    """The time unit a valuation runs in: ``time_unit`` when given, else the models', else the RFM frame's, else weeks.
+
+    Models record the unit of the RFM frame they were fitted on
+    (``time_unit_``); models that disagree with each other are an error.
+    """
+    if time_unit is not None:
+        time_unit_days(time_unit)
+        return time_unit
+    recorded = {getattr(m, "time_unit_", None) for m in models} - {None}
+    if len(recorded) > 1:
+        raise DataError(f"the models were fitted in different time units {sorted(recorded)}; refit them on one RFM frame")
+    if recorded:
+        return str(recorded.pop())
+    if rfm is not None and rfm.attrs.get("time_unit"):
+        return str(rfm.attrs["time_unit"])
+    return "W"
+
+
+def in_time_unit(model: Any, time_unit: str, function: str) -> Any:
+    """``model`` with its rates per ``time_unit`` (see :meth:`clv.models.base.MLEModel.in_time_unit`).
+
+    A model that records another unit but cannot convert itself is refused
+    rather than valued with rates in the wrong unit.
+    """
+    convert = getattr(model, "in_time_unit", None)
+    if callable(convert):
+        return convert(time_unit)
+    recorded = getattr(model, "time_unit_", None)
+    if recorded is not None and recorded != time_unit:
+        raise DataError(f"{function}: {type(model).__name__} was fitted with time_unit {recorded!r} and cannot be "
+                        f"converted to {time_unit!r}; pass time_unit={recorded!r}")
+    return model
 
 
 def period_edges(horizon: float, period: float) -> np.ndarray:
@@ -47,8 +98,61 @@ def discount_factors(times: np.ndarray, discount_rate: float, time_unit: str) ->
     """``(1 + discount_rate) ** -(times in years)`` for times in ``time_unit``."""
     if not np.isfinite(discount_rate) or discount_rate <= -1:
         raise DataError(f"discount_rate must be an annual rate above -1, got {discount_rate}")
+    if discount_rate > 1:
+        raise DataError(f"discount_rate {discount_rate:g} means more than 100% a year; rates are fractions "
+                        f"(0.1 = 10% a year): did you mean {discount_rate / 100:g}?")
     years = np.asarray(times, dtype=float) * time_unit_days(time_unit) / DAYS_PER_YEAR
     return (1.0 + discount_rate) ** -years
+
+
+def purchase_forecast(transactions_model: Any, rfm: pd.DataFrame, *, horizon: float, time_unit: str | None = None) -> pd.DataFrame:
+    """Per-customer purchase forecast without money: what a purchase-only log supports.
+
+    Parameters
+    ----------
+    transactions_model : fitted BetaGeo, ModifiedBetaGeo or ParetoNBD
+    rfm : pandas.DataFrame
+        Output of :func:`clv.rfm_summary` (``monetary_value`` not needed).
+    horizon : float
+        Forecast horizon in time units.
+    time_unit : {"W", "D", "M"}, optional
+        Unit of ``horizon`` and of ``purchase_rate``; defaults to the
+        model's (converted otherwise, as in :func:`customer_value`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``rfm``: ``purchase_rate`` (per time unit, while
+        alive), ``p_alive``, ``churn_probability`` and
+        ``expected_purchases`` over the horizon (Fader, Hardie & Lee 2005,
+        eqs. 10 and A.1 for BG/NBD).
+
+    Examples
+    --------
+    >>> import clv
+    >>> tx = clv.datasets.load_cdnow().drop(columns="amount")
+    >>> rfm = clv.rfm_summary(tx, observation_end="1997-09-30")
+    >>> bg = clv.BetaGeo().fit(rfm)
+    >>> clv.purchase_forecast(bg, rfm, horizon=39).head(2).round(3)
+                 purchase_rate  p_alive  churn_probability  expected_purchases
+    customer_id
+    1                    0.055    0.727              0.273               1.226
+    2                    0.166    0.212              0.788               0.203
+    """
+    time_unit = valuation_time_unit(time_unit, (transactions_model,), rfm)
+    model = in_time_unit(transactions_model, time_unit, "purchase_forecast")
+    rfm = rfm_in_time_unit(rfm, time_unit)
+    period_edges(horizon, horizon)  # validates the horizon
+    p_alive = model.probability_alive(rfm).to_numpy()
+    return pd.DataFrame(
+        {
+            "purchase_rate": model.purchase_rate(rfm).to_numpy(),
+            "p_alive": p_alive,
+            "churn_probability": 1.0 - p_alive,
+            "expected_purchases": model.expected_purchases(rfm, horizon).to_numpy(),
+        },
+        index=rfm.index,
+    )
 
 
 def customer_value(
@@ -58,8 +162,8 @@ def customer_value(
     *,
     horizon: float,
     discount_rate: float,
-    margin: float = 1.0,
-    time_unit: str = "W",
+    margin: float = DEFAULT_MARGIN,
+    time_unit: str | None = None,
     period: float = 1.0,
     interval: float | None = None,
     n_draws: int = 200,
@@ -77,15 +181,22 @@ def customer_value(
         and the result gains a ``channel`` column (see :func:`value_by_group`).
     spend_model : fitted GammaGamma, or None with channel models
     rfm : pandas.DataFrame
-        Output of :func:`clv.rfm_summary` (the same time unit as the models).
+        Output of :func:`clv.rfm_summary`, with ``monetary_value`` (a
+        purchase-only summary is refused: lifetime value needs amounts).
     horizon : float
         Forecast horizon in time units.
     discount_rate : float
-        Annual discount rate (0.1 = 10% a year).
+        Annual discount rate (0.1 = 10% a year); rates above 1 are refused
+        as a likely percentage.
     margin : float
-        Share of revenue kept as profit; CLV is a margin figure.
-    time_unit : {"W", "D", "M"}
-        Time unit of ``rfm``, ``horizon`` and ``period``.
+        Share of revenue kept as profit; CLV is a margin figure. Defaults
+        to :data:`DEFAULT_MARGIN` (1.0, revenue).
+    time_unit : {"W", "D", "M"}, optional
+        Time unit of ``horizon``, ``period`` and the ``purchase_rate``
+        column. Defaults to the unit the transaction model was fitted in
+        (``time_unit_``). Another unit is converted: the model's rates and
+        the RFM frame's durations (``rfm.attrs["time_unit"]``) are rescaled,
+        so the answer does not depend on the unit the model was fitted in.
     period : float
         Length of a discounting period in time units (see the module notes).
     interval : float, optional
@@ -123,6 +234,13 @@ def customer_value(
     if isinstance(transactions_model, ModelSet):
         return _value_of_model_set(transactions_model, spend_model, rfm, groups, horizon=horizon, discount_rate=discount_rate,
                                    margin=margin, time_unit=time_unit, period=period, n_draws=n_draws, seed=seed)
+    if spend_model is None or "monetary_value" not in rfm.columns:
+        raise DataError("customer_value: lifetime value needs purchase amounts, and this RFM frame has no 'monetary_value' "
+                        "(a purchase-only log read with amount=None); use clv.purchase_forecast, or read the log with its "
+                        "amount column")
+    time_unit = valuation_time_unit(time_unit, (transactions_model,), rfm)
+    transactions_model = in_time_unit(transactions_model, time_unit, "customer_value")
+    rfm = rfm_in_time_unit(rfm, time_unit)
     edges = period_edges(horizon, period)
     factors = discount_factors(edges, discount_rate, time_unit)
     if _is_posterior(transactions_model) or _is_posterior(spend_model):
@@ -171,8 +289,8 @@ def value_by_group(
     *,
     horizon: float,
     discount_rate: float,
-    margin: float = 1.0,
-    time_unit: str = "W",
+    margin: float = DEFAULT_MARGIN,
+    time_unit: str | None = None,
     period: float = 1.0,
     n_draws: int = 200,
     seed: int | None = None,

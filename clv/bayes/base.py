@@ -522,6 +522,7 @@ class BayesianModel:
                 "n_excluded": data["n_excluded"],
                 "n_unique": len(data["weights"]),
                 "data_hash": self.data_hash(rfm),
+                "time_unit": rfm.attrs.get("time_unit"),  # valuation refuses another unit (clv.valuation.in_time_unit)
                 "fit": {
                     "draws": draws, "tune": tune, "chains": chains, "random_seed": random_seed, "init": init,
                     "sampler": self.sampler, "time_resolution": time_resolution,
@@ -539,6 +540,7 @@ class BayesianModel:
         self.n_unique_ = int(state["n_unique"])
         self.data_hash_ = str(state["data_hash"])
         self.fit_settings_ = dict(state["fit"])
+        self.time_unit_ = state.get("time_unit")
 
     def fitted_state(self) -> dict[str, Any]:
         """Group levels and sizes, exclusions, data hash and fit settings as a JSON-ready dict (saved with the posterior)."""
@@ -548,6 +550,7 @@ class BayesianModel:
             "n_excluded": self.n_excluded_,
             "n_unique": self.n_unique_,
             "data_hash": self.data_hash_,
+            "time_unit": getattr(self, "time_unit_", None),
             "fit": self.fit_settings_,
         }
 

@@ -14,9 +14,11 @@ import numpy as np
 import pandas as pd
 
 from clv.checks import show_id
+from clv.data.summary import time_unit_days
 from clv.errors import DataError
 
 __all__ = [
+    "acquired_after_first_purchase",
     "acquired_customers",
     "allocate_costs",
     "channel_names",
@@ -97,11 +99,34 @@ def revenue_to_date(scores: pd.DataFrame, transactions: pd.DataFrame | None, end
     return revenue, int((~keep).sum())
 
 
+def acquired_after_first_purchase(acq: pd.DataFrame, rfm: pd.DataFrame | None, transactions: pd.DataFrame | None,
+                                  end: pd.Timestamp | None) -> int | None:
+    """Acquired customers whose acquisition day is after their first purchase day; ``None`` when unknown.
+
+    The first purchase comes from the transaction log, else from the RFM
+    frame (observation end minus ``T``). Such customers are kept: cohorts use
+    the acquisition date.
+    """
+    if transactions is not None:
+        first = transactions.groupby("customer_id")["date"].min().dt.normalize()
+    elif rfm is not None and end is not None and "T" in rfm.columns and rfm.attrs.get("time_unit"):
+        days = np.rint(rfm["T"].to_numpy(dtype=float) * time_unit_days(str(rfm.attrs["time_unit"])))
+        first = pd.Series(end - pd.to_timedelta(days, unit="D"), index=rfm.index)
+    else:
+        return None
+    known = first.reindex(acq["customer_id"]).to_numpy()
+    return int((acq["acquired_at"].dt.normalize().to_numpy() > known).sum())
+
+
 def acquired_customers(
     scores: pd.DataFrame, acquisitions: pd.DataFrame, spend: pd.DataFrame | None, transactions: pd.DataFrame | None,
-    end: pd.Timestamp | None, margin: float, recon: dict[str, Any],
+    end: pd.Timestamp | None, margin: float, recon: dict[str, Any], rfm: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.Index, pd.Series, list[dict[str, Any]]]:
     """One row per customer acquired by ``end``: channel, cohort, cost and the LTV parts; counts go to ``recon``.
+
+    Cohorts are months of ``acquired_at`` (``recon["cohort_date"]``);
+    ``recon["acquired_after_first_purchase"]`` counts customers acquired
+    after their first purchase (from ``transactions``, else ``rfm``).
 
     Returns the table, the scored customers without an acquisition record,
     the revenue to date per customer and the spend rows that found no customer.
@@ -120,6 +145,8 @@ def acquired_customers(
     no_tx = ~in_acq.isin(scored)
     recon["acquisitions_without_transactions"] = int(no_tx.sum())
 
+    recon["acquired_after_first_purchase"] = acquired_after_first_purchase(acq, rfm, transactions, end)
+    recon["cohort_date"] = "acquired_at"
     cost, unallocated = allocate_costs(acq, spend)
     acq["cost"] = cost
     acq["cohort"] = acq["acquired_at"].dt.to_period("M").astype(str)

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from clv.valuation import discount_factors
+from clv.valuation import DEFAULT_MARGIN, discount_factors, in_time_unit, valuation_time_unit
 
 __all__ = ["NOT_WITHIN_HORIZON", "new_customer_curve", "payback_period"]
 
@@ -24,8 +24,8 @@ def new_customer_curve(
     times: Any,
     *,
     discount_rate: float,
-    margin: float = 1.0,
-    time_unit: str = "W",
+    margin: float = DEFAULT_MARGIN,
+    time_unit: str | None = None,
 ) -> np.ndarray:
     """Cumulative discounted expected margin of a newly acquired customer.
 
@@ -52,8 +52,9 @@ def new_customer_curve(
         Annual discount rate.
     margin : float
         Share of revenue kept.
-    time_unit : {"W", "D", "M"}
-        Unit of ``times``.
+    time_unit : {"W", "D", "M"}, optional
+        Unit of ``times``; defaults to the model's (``time_unit_``, else
+        weeks). A model fitted in another unit is converted.
 
     Returns
     -------
@@ -69,6 +70,8 @@ def new_customer_curve(
     >>> bool(abs(curve[-1] - gg.population_mean_spend() * (1 + bg.expected_purchases_new(52))) < 1e-9)
     True
     """
+    time_unit = valuation_time_unit(time_unit, (transaction_model,))
+    transaction_model = in_time_unit(transaction_model, time_unit, "new_customer_curve")
     times = np.asarray(times, dtype=float)
     cumulative = np.asarray(transaction_model.expected_purchases_new(times), dtype=float)
     increments = np.diff(cumulative, prepend=0.0)

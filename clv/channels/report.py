@@ -56,8 +56,14 @@ Definitions (all money figures are margin, i.e. revenue times ``margin``)
 Everything that does not line up (customers in transactions but not in the
 acquisition table and the reverse, acquisitions after the observation end,
 spend periods or whole channels with spend but no customers, customers
-without any cost data, zero-cost channels) is counted in
+without any cost data, zero-cost channels, customers whose acquisition date
+is after their first purchase) is counted in
 :attr:`ChannelReport.reconciliation`; nothing is dropped silently.
+
+Cohorts are calendar months of the acquisition table's ``acquired_at``
+(``reconciliation["cohort_date"]``), not of the first purchase; customers
+acquired after their first purchase keep their acquisition month and are
+counted in ``acquired_after_first_purchase``.
 """
 
 from __future__ import annotations
@@ -263,7 +269,8 @@ def channel_report(
     payback_horizon = float(horizon if payback_horizon is None else payback_horizon)
     end = resolve_observation_end(rfm, transactions, observation_end)
     recon: dict[str, Any] = {}
-    acq, orphans, revenue, unallocated = acquired_customers(scores, acquisitions, spend, transactions, end, margin, recon)
+    acq, orphans, revenue, unallocated = acquired_customers(scores, acquisitions, spend, transactions, end, margin, recon,
+                                                            rfm=rfm)
     names, no_customers = channel_names(acq, spend)
     reconcile_costs(acq, acquisitions, no_customers, unallocated, recon)
     table = point_table(acq, names, unallocated, recon, with_score_intervals=models is None)

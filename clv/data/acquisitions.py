@@ -23,8 +23,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clv.data.dates import parse_date_values, parse_dates
 from clv.data.transactions import customer_ids
-from clv.data.validation import describe_row, load_table, parse_dates, parse_numbers, require_columns, require_present
+from clv.data.validation import describe_row, load_table, parse_numbers, require_columns, require_present
 from clv.errors import DataError
 
 __all__ = ["ACQUISITION_COLUMNS", "SPEND_COLUMNS", "read_acquisitions", "read_channel_spend"]
@@ -33,7 +34,6 @@ ACQUISITION_COLUMNS = ("customer_id", "channel", "acquired_at", "cost")
 SPEND_COLUMNS = ("channel", "period", "start", "end", "spend")
 
 _MONTH = re.compile(r"^\d{4}-\d{1,2}$")
-_RANGE = re.compile(r"^([^/]+)/([^/]+)$")
 
 
 def _channel_names(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -52,6 +52,7 @@ def read_acquisitions(
     channel: str = "channel",
     acquired_at: str = "acquired_at",
     cost: str | None = None,
+    date_format: str | None = None,
 ) -> pd.DataFrame:
     """Read and validate the acquisition table (one row per customer).
 
@@ -67,6 +68,9 @@ def read_acquisitions(
         called ``cost`` is used when present. Empty cells mean "cost not known
         for this customer" (the channel spend, if given, is then allocated to
         them); text, infinite or negative costs are errors.
+    date_format : str, optional
+        A strftime pattern for ``acquired_at``; without it the column is
+        read one way or refused, as in :func:`clv.read_transactions`.
 
     Returns
     -------
@@ -95,7 +99,7 @@ def read_acquisitions(
     frame = load_table(source, "acquisitions")
     if cost is None and "cost" in frame.columns:
         cost = "cost"
-    columns = {"customer_id": customer, "channel": channel, "acquired_at": acquired_at}
+    columns = {"customer": customer, "channel": channel, "acquired_at": acquired_at}
     if cost is not None:
         columns["cost"] = cost
     require_columns(frame, columns, "acquisitions")
@@ -116,7 +120,7 @@ def read_acquisitions(
         {
             "customer_id": ids,
             "channel": _channel_names(frame, channel),
-            "acquired_at": parse_dates(frame, acquired_at),
+            "acquired_at": parse_dates(frame, acquired_at, date_format=date_format),
         }
     )
     if cost is None:
@@ -143,27 +147,69 @@ def _renumber(message: str, positions: np.ndarray, frame: pd.DataFrame) -> str:
     return message[: match.start()] + f" in {describe_row(frame, full)}"
 
 
-def _parse_period(text: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-    """``(first day, last day)`` of a month or inclusive date range, ``None`` when unparseable."""
+def _split_period(text: str) -> tuple[str, str, str] | None:
+    """``(kind, first, last)`` of a period label: ``("month", "2024-03", "")``, ``("day", d, "")`` or ``("range", a, b)``.
+
+    A range is two dates joined by ``/`` (or `` to ``); with slash dates
+    (``01/03/2024/31/03/2024``) the middle slash joins them.
+    """
     text = text.strip()
-    try:
-        if _MONTH.match(text):
-            start = pd.Timestamp(text + "-01")
-            return start, start + pd.offsets.MonthEnd(0)
-        ranged = _RANGE.match(text)
-        if ranged:
-            start, end = pd.Timestamp(ranged.group(1).strip()), pd.Timestamp(ranged.group(2).strip())
-            return start.normalize(), end.normalize()
-        day = pd.Timestamp(text)
-    except (ValueError, TypeError):
-        return None
-    if day.day == 1 and day == day.normalize():
-        return day, day + pd.offsets.MonthEnd(0)
-    return None
+    if _MONTH.match(text):
+        return "month", text, ""
+    if " to " in text:
+        a, b = text.split(" to ", 1)
+        return "range", a.strip(), b.strip()
+    slashes = [i for i, ch in enumerate(text) if ch == "/"]
+    if len(slashes) % 2 == 1:
+        k = slashes[len(slashes) // 2]
+        return "range", text[:k].strip(), text[k + 1 :].strip()
+    return ("day", text, "") if text else None
+
+
+def _period_bounds(frame: pd.DataFrame, period: str, labels: pd.Series, date_format: str | None) -> tuple[list, list]:
+    """First and last day of every period; all the dates in the column are read with one convention."""
+    parts = []
+    for i, text in enumerate(labels):
+        split = _split_period(text)
+        if split is None:
+            raise DataError(
+                f"column '{period}': cannot read {text!r} as a period (use a month like 2024-03 or an inclusive "
+                f"date range like 2024-03-04/2024-03-17) in {describe_row(frame, i)}"
+            )
+        parts.append(split)
+    rows = [i for i, p in enumerate(parts) if p[0] != "month" for _ in ((p[1],) if p[0] == "day" else (p[1], p[2]))]
+    values = [v for p in parts if p[0] != "month" for v in ((p[1],) if p[0] == "day" else (p[1], p[2]))]
+    days = iter(())
+    if values:
+        parsed = parse_date_values(pd.Series(values, dtype=object), period, date_format=date_format,
+                                   describe=lambda j: describe_row(frame, rows[j]), what="a period (use a month like 2024-03 "
+                                   "or an inclusive date range like 2024-03-04/2024-03-17)")
+        days = iter(parsed.dt.normalize())
+    starts, ends = [], []
+    for i, (kind, first, _) in enumerate(parts):
+        if kind == "month":
+            start = pd.Timestamp(first + "-01")
+            bounds = (start, start + pd.offsets.MonthEnd(0))
+        elif kind == "range":
+            bounds = (next(days), next(days))
+        else:
+            day = next(days)
+            if day.day != 1:
+                raise DataError(
+                    f"column '{period}': cannot read {labels.iloc[i]!r} as a period: a single day other than the first of a "
+                    f"month does not say which days the spend covers (use a month like 2024-03 or a range like 2024-03-04/2024-03-17) "
+                    f"in {describe_row(frame, i)}"
+                )
+            bounds = (day, day + pd.offsets.MonthEnd(0))
+        if bounds[1] < bounds[0]:
+            raise DataError(f"column '{period}': range {labels.iloc[i]!r} ends before it starts in {describe_row(frame, i)}")
+        starts.append(bounds[0])
+        ends.append(bounds[1])
+    return starts, ends
 
 
 def read_channel_spend(
-    source: Any, *, channel: str = "channel", period: str = "period", spend: str = "spend"
+    source: Any, *, channel: str = "channel", period: str = "period", spend: str = "spend", date_format: str | None = None
 ) -> pd.DataFrame:
     """Read and validate acquisition spend per channel and period.
 
@@ -176,6 +222,10 @@ def read_channel_spend(
         ``2024-03-01``, the first day of the month) or an inclusive date range
         ``start/end`` (``2024-03-04/2024-03-17``). Any other single date is an
         error, because it does not say which days the spend covers.
+    date_format : str, optional
+        A strftime pattern for the dates inside the periods (months written
+        ``2024-03`` need none). Without it, all the dates of the column are
+        read with one convention, as in :func:`clv.read_transactions`.
 
     Returns
     -------
@@ -207,18 +257,7 @@ def read_channel_spend(
     names = _channel_names(frame, channel)
     require_present(frame, period)
     labels = frame[period].astype(str).str.strip()
-    starts, ends = [], []
-    for i, text in enumerate(labels):
-        bounds = _parse_period(text)
-        if bounds is None:
-            raise DataError(
-                f"column '{period}': cannot read {text!r} as a period (use a month like 2024-03 or an inclusive "
-                f"date range like 2024-03-04/2024-03-17) in {describe_row(frame, i)}"
-            )
-        if bounds[1] < bounds[0]:
-            raise DataError(f"column '{period}': range {text!r} ends before it starts in {describe_row(frame, i)}")
-        starts.append(bounds[0])
-        ends.append(bounds[1])
+    starts, ends = _period_bounds(frame, period, labels, date_format)
     out = pd.DataFrame(
         {
             "channel": names,

@@ -21,7 +21,7 @@ import pandas as pd
 
 from clv.errors import DataError
 
-__all__ = ["TIME_UNITS", "calibration_holdout", "rfm_summary", "time_unit_days"]
+__all__ = ["TIME_UNITS", "calibration_holdout", "rfm_in_time_unit", "rfm_summary", "time_unit_days"]
 
 TIME_UNITS: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 30.4375}
 EPOCH = np.datetime64("1970-01-01", "D")  # day numbers count days since this date
@@ -33,6 +33,30 @@ def time_unit_days(time_unit: str) -> float:
         return TIME_UNITS[time_unit]
     except KeyError:
         raise DataError(f"time_unit must be one of {sorted(TIME_UNITS)}, got {time_unit!r}") from None
+
+
+_DURATIONS = ("recency", "T", "duration_holdout")  # RFM columns measured in time units
+
+
+def rfm_in_time_unit(rfm: pd.DataFrame, time_unit: str) -> pd.DataFrame:
+    """The RFM frame with its durations (``recency, T, duration_holdout``) in ``time_unit``.
+
+    The conversion is exact: the summaries count whole days and divide by
+    the unit's length. A frame that does not record its unit
+    (``attrs["time_unit"]``) is taken to be in ``time_unit`` already and
+    returned as it is.
+    """
+    time_unit_days(time_unit)
+    current = rfm.attrs.get("time_unit")
+    if current is None or current == time_unit:
+        return rfm
+    factor = time_unit_days(str(current)) / time_unit_days(time_unit)
+    out = rfm.copy()
+    for column in _DURATIONS:
+        if column in out.columns:
+            out[column] = out[column].to_numpy(dtype=float) * factor
+    out.attrs = {**rfm.attrs, "time_unit": time_unit}
+    return out
 
 
 def day_number(value: Any, name: str) -> int:
@@ -70,7 +94,7 @@ def daily_purchases(tx: pd.DataFrame, end_day: int | None = None) -> DailyPurcha
     """Merge a validated transaction log to purchase days, dropping (and counting) rows after ``end_day``."""
     _check_canonical(tx)
     days = tx["date"].to_numpy().astype("datetime64[D]").astype(np.int64)
-    amount = tx["amount"].to_numpy(dtype=float)
+    amount = tx["amount"].to_numpy(dtype=float) if "amount" in tx.columns else np.zeros(len(days))
     rows = len(days)
     after = 0
     if end_day is not None:
@@ -103,10 +127,10 @@ def daily_purchases(tx: pd.DataFrame, end_day: int | None = None) -> DailyPurcha
 
 
 def _check_canonical(tx: pd.DataFrame) -> None:
-    missing = [c for c in ("customer_id", "date", "amount") if c not in tx.columns]
+    missing = [c for c in ("customer_id", "date") if c not in tx.columns]
     if missing:
         raise DataError(
-            f"column '{missing[0]}': missing; pass the output of clv.read_transactions (columns customer_id, date, amount)"
+            f"column '{missing[0]}': missing; pass the output of clv.read_transactions (columns customer_id, date[, amount])"
         )
     if not pd.api.types.is_datetime64_any_dtype(tx["date"].dtype):
         raise DataError("column 'date': not parsed as dates; pass the output of clv.read_transactions")
@@ -140,7 +164,8 @@ def rfm_summary(tx: pd.DataFrame, *, observation_end: Any = None, time_unit: str
     Parameters
     ----------
     tx : pandas.DataFrame
-        Output of :func:`clv.read_transactions` (``customer_id, date, amount``).
+        Output of :func:`clv.read_transactions` (``customer_id, date, amount``,
+        or ``customer_id, date`` for a purchase-only log).
     observation_end : date-like, optional
         Last day of observation (inclusive). Defaults to the last purchase
         day. Transactions after it are excluded and counted.
@@ -151,10 +176,13 @@ def rfm_summary(tx: pd.DataFrame, *, observation_end: Any = None, time_unit: str
     -------
     pandas.DataFrame
         Index ``customer_id``; columns ``frequency, recency, T,
-        monetary_value``. ``attrs["exclusions"]`` counts what was left out or
+        monetary_value`` (no ``monetary_value`` without an ``amount`` column).
+        ``attrs["exclusions"]`` counts what was left out or
         merged: ``rows_after_observation_end``, ``customers_after_observation_end``
         (all their purchases fell after the end), ``rows_merged_same_day`` and
-        ``non_positive_rows`` (kept as transactions).
+        ``non_positive_rows`` (kept as transactions; only with amounts).
+        ``attrs["time_unit"]`` and ``attrs["observation_end"]`` record the
+        settings; models fitted on the frame remember the time unit.
 
     Examples
     --------
@@ -183,6 +211,9 @@ def rfm_summary(tx: pd.DataFrame, *, observation_end: Any = None, time_unit: str
         "rows_merged_same_day": int(daily.rows - daily.rows_after_end - len(daily.code)),
         "non_positive_rows": daily.non_positive_rows,
     }
+    if "amount" not in tx.columns:  # a purchase-only log: no money to summarise
+        out = out.drop(columns="monetary_value")
+        del out.attrs["exclusions"]["non_positive_rows"]
     out.attrs["time_unit"] = time_unit
     out.attrs["observation_end"] = str(EPOCH + np.timedelta64(end_day, "D"))
     return out
@@ -271,6 +302,9 @@ def calibration_holdout(
         "rows_merged_same_day": int(daily.rows - daily.rows_after_end - len(daily.code)),
         "non_positive_rows": daily.non_positive_rows,
     }
+    if "amount" not in tx.columns:  # a purchase-only log: no money to summarise
+        out = out.drop(columns=["monetary_value", "holdout_monetary_value"])
+        del out.attrs["exclusions"]["non_positive_rows"]
     out.attrs["time_unit"] = time_unit
     out.attrs["calibration_end"] = str(EPOCH + np.timedelta64(cal_day, "D"))
     out.attrs["observation_end"] = str(EPOCH + np.timedelta64(end_day, "D"))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import re
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +18,7 @@ import pandas as pd
 
 from clv.errors import DataError
 
-__all__ = ["describe_row", "load_table", "parse_dates", "parse_numbers", "require_columns", "require_present"]
-
-_OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
+__all__ = ["describe_row", "load_table", "parse_numbers", "require_columns", "require_present", "table_columns"]
 
 
 def describe_row(frame: pd.DataFrame, position: int) -> str:
@@ -86,14 +83,45 @@ def load_table(source: Any, what: str) -> pd.DataFrame:
     return frame
 
 
+def table_columns(source: Any, what: str) -> list[str]:
+    """Column names of a CSV or Parquet file (or DataFrame) without reading its rows.
+
+    Used to decide how to read a file (for example, whether it has an
+    amount column) before reading it once.
+    """
+    if isinstance(source, pd.DataFrame):
+        return [str(c).strip() for c in source.columns]
+    path = Path(source)
+    if not path.exists():
+        raise DataError(f"{what} file '{path}' does not exist")
+    try:
+        if path.suffix.lower() in {".parquet", ".pq"} or path.is_dir():
+            import pyarrow.parquet as pq
+
+            return [str(c).strip() for c in pq.read_schema(path).names]
+        if path.stat().st_size == 0:
+            raise DataError(f"file '{path}' is empty: expected a header row and at least one data row")
+        opener = gzip.open if path.suffix.lower() == ".gz" else open
+        with opener(path, "rt", newline="", encoding="utf-8-sig") as handle:
+            return [name.strip() for name in next(csv.reader(io.StringIO(handle.readline())), [])]
+    except DataError:
+        raise
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"{what} file '{path}' cannot be read: {first}") from None
+
+
 def require_columns(frame: pd.DataFrame, columns: dict[str, str], what: str) -> None:
-    """Check that every user-named column in ``columns`` (canonical -> user name) exists."""
-    for canonical, name in columns.items():
+    """Check that every column in ``columns`` (reader argument -> column name) exists.
+
+    The message lists the columns found and says how to name the right one,
+    in Python (the reader's argument) and on the command line.
+    """
+    for argument, name in columns.items():
         if name not in frame.columns:
-            hint = f" (pass {canonical}='<your column>')" if canonical != name else ""
             raise DataError(
-                f"column '{name}': missing from the {what} table{hint}; columns found: {list(frame.columns)}; "
-                f"{describe_row(frame, 0)}"
+                f"column '{name}': missing from the {what} table; columns found: {list(frame.columns)}; name the right one "
+                f"with {argument}='<column>' (command line: --{argument.replace('_', '-')}-column); {describe_row(frame, 0)}"
             )
 
 
@@ -122,40 +150,3 @@ def parse_numbers(frame: pd.DataFrame, column: str, *, allow_negative: bool = Tr
         if neg.any():
             raise DataError(f"column '{column}': negative value in {describe_row(frame, int(np.argmax(neg)))}")
     return values
-
-
-def parse_dates(frame: pd.DataFrame, column: str) -> pd.Series:
-    """Parse ``column`` into naive ``datetime64[ns]`` timestamps.
-
-    Naive values are kept as they are. Values carrying a UTC offset must all
-    carry the same one; they are then read as local wall-clock time in that
-    zone (so "same day" means the same local day). Mixing offsets, or mixing
-    naive and zoned values, is an error.
-    """
-    require_present(frame, column)
-    raw = frame[column]
-    if isinstance(raw.dtype, pd.DatetimeTZDtype):
-        return raw.dt.tz_localize(None).astype("datetime64[ns]")
-    if pd.api.types.is_datetime64_any_dtype(raw.dtype):
-        return raw.astype("datetime64[ns]")
-    text = raw.astype(str).str.strip()
-    offsets = text.str.extract(_OFFSET, expand=False)
-    kinds = offsets.fillna("naive")
-    if kinds.nunique() > 1:
-        first = kinds.iloc[0]
-        j = int(np.argmax((kinds != first).to_numpy()))
-        raise DataError(
-            f"column '{column}': mixed time zones ({first} in row 1, {kinds.iloc[j]} in row {j + 1}); "
-            f"convert all dates to one zone first; {describe_row(frame, j)}"
-        )
-    if offsets.notna().any():
-        text = text.str.replace(_OFFSET, "", regex=True)
-    parsed = pd.to_datetime(text, errors="coerce", format="ISO8601")
-    bad = parsed.isna().to_numpy()
-    if bad.any():
-        parsed = pd.to_datetime(text, errors="coerce", format="mixed")
-        bad = parsed.isna().to_numpy()
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise DataError(f"column '{column}': cannot parse {raw.iloc[i]!r} as a date in {describe_row(frame, i)}")
-    return parsed.astype("datetime64[ns]")

@@ -114,4 +114,6 @@ def alive_expectation(
         # 1 - (1-z)^(a-1) F, split so that the a -> 1 limit keeps its precision.
         transformed = -np.expm1(am1 * log1mz) - np.exp(am1 * log1mz) * (f - 1.0)
         bracket = np.where(original, -np.expm1((r + x) * log1mz + np.log(np.abs(f))), transformed)
-        return np.where(t > 0, c / am1 * bracket, 0.0)
+        # An expected count cannot be negative; for tiny t with a near 1 the bracket's rounding error (1e-16)
+        # is multiplied by c / (a - 1) and could otherwise show as -1e-12.
+        return np.where(t > 0, np.maximum(c / am1 * bracket, 0.0), 0.0)

@@ -20,7 +20,8 @@ import pandas as pd
 from scipy import optimize
 from threadpoolctl import threadpool_limits
 
-from clv.errors import ClvWarning, ConvergenceError, NotFittedError
+from clv.data.summary import time_unit_days
+from clv.errors import ClvWarning, ConvergenceError, DataError, NotFittedError
 from clv.models.limits import Limit
 from clv.models.results import FitResult
 from clv.output import write_text_atomic
@@ -76,6 +77,7 @@ class MLEModel:
     _analytic_gradient: ClassVar[bool] = False  # does _loglik_grad return a gradient?
     _analytic_hessian: ClassVar[bool] = False  # does _loglik_hessian return a Hessian?
     _limits: ClassVar[tuple[Limit, ...]] = ()  # sub-models at the edge of the parameter space
+    _time_params: ClassVar[tuple[str, ...]] = ()  # parameters in time units: scale by old/new unit length
 
     def __init__(
         self,
@@ -150,6 +152,13 @@ class MLEModel:
         clv.ConvergenceError
             When the optimiser stops without a valid optimum.
 
+        Notes
+        -----
+        The time unit of ``rfm`` (``rfm.attrs["time_unit"]``, set by
+        :func:`clv.rfm_summary`) is kept as ``time_unit_`` and saved with the
+        model (``None`` for a frame that does not record it). Valuation
+        functions use it to convert to the unit they are asked for.
+
         Examples
         --------
         >>> import clv
@@ -166,6 +175,8 @@ class MLEModel:
         (1016, {'r': 0.2426, 'alpha': 4.4136, 'a': 0.7929, 'b': 2.4259})
         """
         data = self._prepare(rfm, weights)
+        unit = rfm.attrs.get("time_unit")
+        self.time_unit_ = None if unit is None else str(unit)
         # The optimiser works on vectors of 3-4 numbers; multithreaded BLAS only adds
         # thread wake-ups (measured 7 ms per L-BFGS-B step on a busy 2-core machine).
         with threadpool_limits(limits=1, user_api="blas"):
@@ -500,6 +511,7 @@ class MLEModel:
             "model": type(self).__name__,
             "settings": self.get_params(),
             "result": self.result_.to_dict(),
+            "time_unit": getattr(self, "time_unit_", None),
         }
 
     def save(self, path: str | Path) -> Path:
@@ -527,8 +539,8 @@ class MLEModel:
         >>> with tempfile.TemporaryDirectory() as folder:
         ...     path = gg.save(pathlib.Path(folder) / "gg.json")
         ...     saved = json.loads(path.read_text())
-        >>> sorted(saved), saved["model"]
-        (['clv_format', 'model', 'result', 'settings'], 'GammaGamma')
+        >>> sorted(saved), saved["model"], saved["time_unit"]
+        (['clv_format', 'model', 'result', 'settings', 'time_unit'], 'GammaGamma', 'W')
         """
         return write_text_atomic(path, json.dumps(self.to_dict(), indent=2, allow_nan=True))
 
@@ -540,16 +552,64 @@ class MLEModel:
         statistics are kept; like :meth:`from_params` it is built by
         :meth:`from_dict`, the one constructor of a model at given parameters.
         """
-        data = {"settings": self.get_params(), "result": self.result_.to_dict()}
+        data = {"settings": self.get_params(), "result": self.result_.to_dict(), "time_unit": getattr(self, "time_unit_", None)}
         data["result"]["estimates"] = [float(v) for v in np.asarray(values, dtype=float)]
         return type(self).from_dict(data)
 
+    def in_time_unit(self, time_unit: str) -> MLEModel:
+        """This model with its rates expressed per ``time_unit`` instead of per ``time_unit_``.
+
+        A unit ``c`` times as long multiplies every purchase rate by ``c``:
+        the gamma scale parameters measured in time units (``alpha`` of
+        BG/NBD and MBG/NBD, ``alpha`` and ``beta`` of Pareto/NBD) are divided
+        by ``c``; the other parameters, and the covariance of the
+        log-parameters, are unchanged (the maximum-likelihood fit on the RFM
+        frame summarised in ``time_unit`` gives the same model). Gamma-Gamma
+        has no time parameter. A model whose unit is not recorded
+        (``time_unit_`` is ``None``) is returned as it is.
+
+        Parameters
+        ----------
+        time_unit : {"W", "D", "M"}
+            The unit wanted.
+
+        Returns
+        -------
+        MLEModel
+            ``self`` when nothing changes (same unit, unknown unit, or a
+            model without time parameters), else a converted copy whose
+            ``time_unit_`` is ``time_unit``.
+
+        Examples
+        --------
+        >>> import clv
+        >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30")
+        >>> bg = clv.BetaGeo().fit(rfm)
+        >>> monthly = bg.in_time_unit("M")
+        >>> monthly.time_unit_, round(float(monthly.params_["alpha"]) * 30.4375 / 7, 4) == round(float(bg.params_["alpha"]), 4)
+        ('M', True)
+        """
+        self._check_fitted()
+        time_unit_days(time_unit)
+        current = getattr(self, "time_unit_", None)
+        if current is None or current == time_unit:
+            return self
+        if not self._time_params:
+            return self
+        factor = time_unit_days(current) / time_unit_days(time_unit)
+        # A limit model has its own parameters (result_.param_names): a rate per time unit ("lam") scales inversely.
+        scale = {**{p: factor for p in self._time_params}, "lam": 1.0 / factor}
+        model = self.with_params([v * scale.get(p, 1.0) for p, v in zip(self.result_.param_names, self._values())])
+        model.time_unit_ = time_unit
+        return model
+
     @classmethod
-    def from_params(cls, params: Mapping[str, float], **settings: Any) -> MLEModel:
+    def from_params(cls, params: Mapping[str, float], *, time_unit: str | None = None, **settings: Any) -> MLEModel:
         """A model with known parameters (e.g. published estimates or a posterior draw) and no fit behind it.
 
         Predictions work; standard errors, intervals and the log-likelihood
-        are not available (NaN).
+        are not available (NaN). ``time_unit`` records the unit the rates are
+        measured in (see :meth:`in_time_unit`); ``None`` leaves it unknown.
 
         Examples
         --------
@@ -568,7 +628,9 @@ class MLEModel:
             log_likelihood=float("nan"), n_obs=float("nan"), n_unique=0, converged=False, iterations=0,
             message="parameters given, not fitted",
         )
-        return cls.from_dict({"settings": {**cls().get_params(), **settings}, "result": result.to_dict()})
+        if time_unit is not None:
+            time_unit_days(time_unit)
+        return cls.from_dict({"settings": {**cls().get_params(), **settings}, "result": result.to_dict(), "time_unit": time_unit})
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> MLEModel:
@@ -586,6 +648,10 @@ class MLEModel:
     @classmethod
     def _from_dict(cls, data: dict[str, Any]) -> MLEModel:
         model = cls(**data["settings"])
+        unit = data.get("time_unit")
+        if unit is not None and unit not in ("W", "D", "M"):
+            raise DataError(f"model file: unknown time_unit {unit!r}")
+        model.time_unit_ = unit
         model.result_ = FitResult.from_dict(data["result"])
         model.params_ = model.result_.params
         model.log_likelihood_ = model.result_.log_likelihood

@@ -51,5 +51,6 @@ class BetaGeo(TransactionModel):
 
     param_names = bgnbd.PARAMS
     _default_start = (1.0, 1.0, 1.0, 1.0)
+    _time_params = ("alpha",)  # parameters measured in time units (rate scales)
     _kernel = bgnbd
     _limits = betageo_limits(0)

@@ -55,5 +55,6 @@ class ModifiedBetaGeo(TransactionModel):
 
     param_names = mbgnbd.PARAMS
     _default_start = (1.0, 1.0, 1.0, 1.0)
+    _time_params = ("alpha",)  # parameters measured in time units (rate scales)
     _kernel = mbgnbd
     _limits = betageo_limits(1)

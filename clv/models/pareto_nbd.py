@@ -53,4 +53,5 @@ class ParetoNBD(TransactionModel):
 
     param_names = paretonbd.PARAMS
     _default_start = (0.5, 10.0, 0.5, 10.0)
+    _time_params = ("alpha", "beta")  # parameters measured in time units (rate scales)
     _kernel = paretonbd

@@ -310,6 +310,7 @@ _RECON_TEXT = [
     ("value_of_customers_without_acquisition", "their expected future margin (not in any channel)"),
     ("acquisitions_without_transactions", "acquired customers without transactions (counted with zero value)"),
     ("acquisitions_after_observation_end", "acquisitions after the observation end (excluded)"),
+    ("acquired_after_first_purchase", "customers whose acquisition date is after their first purchase (kept; cohort = acquisition month)"),
     ("transactions_after_observation_end", "transaction rows after the observation end (excluded)"),
     ("customers_with_own_cost", "customers with their own cost in the acquisition table"),
     ("customers_without_cost", "acquired customers without any cost data (left out of CAC)"),
@@ -328,8 +329,9 @@ class ReconciliationSection(Section):
         items = []
         for key, text in _RECON_TEXT:
             value = r.get(key, 0)
-            shown = fmt_money(value) if isinstance(value, float) else fmt_int(value)
+            shown = "n/a" if value is None else fmt_money(value) if isinstance(value, float) else fmt_int(value)
             items.append(f"{text}: {shown}")
+        items.append(f"cohorts group customers by the month of: {r.get('cohort_date', 'acquired_at')} (acquisition table)")
         for key, text in (("channels_with_spend_but_no_customers", "channels with spend but no customers"),
                           ("zero_cost_channels", "zero-cost channels (LTV:CAC not applicable)"),
                           ("channels_without_cost_data", "channels without any cost data")):
@@ -346,7 +348,8 @@ class ReconciliationSection(Section):
         return "\n".join(f"- {md_escape(i)}" for i in self._items(ctx))
 
     def summary(self, ctx: ReportContext) -> dict[str, Any]:
-        return {"counts": {k: ctx.channels.reconciliation.get(k) for k, _ in _RECON_TEXT}}
+        r = ctx.channels.reconciliation
+        return {"counts": {k: r.get(k) for k, _ in _RECON_TEXT}, "cohort_date": r.get("cohort_date", "acquired_at")}
 
 
 class MethodSection(Section):

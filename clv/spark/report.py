@@ -27,6 +27,7 @@ from clv.spark.fitting import fit_channel_models
 from clv.spark.scoring import score_channels
 from clv.spark.session import get_session
 from clv.spark.summary import SparkRFM, rfm_summary
+from clv.valuation import DEFAULT_MARGIN
 
 __all__ = ["ReportInputs", "read_table", "report_inputs"]
 
@@ -152,7 +153,7 @@ def report_inputs(
     time_unit: str = "W",
     horizon: float = 52.0,
     discount_rate: float = 0.1,
-    margin: float = 0.3,
+    margin: float = DEFAULT_MARGIN,
     period: float = 1.0,
     transaction_model: str = "bgnbd",
     min_customers: int = 100,

@@ -156,7 +156,7 @@ def test_heavy_buyers_stay_finite(cdnow):
         ({"discount_rate": -2.0}, "discount_rate must be"),
         ({"interval": 0.9}, "needs an explicit seed"),
         ({"interval": 1.5, "seed": 1}, "interval must lie between 0 and 1"),
-        ({"time_unit": "D"}, "differs from the RFM frame's time unit"),
+        ({"discount_rate": 10.0}, "did you mean 0.1"),
         ({"time_unit": "Y"}, "time_unit must be one of"),
     ],
 )

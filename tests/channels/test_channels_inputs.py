@@ -39,7 +39,7 @@ CASES = [
     ("acq: header only", "acq", "customer_id,channel,acquired_at\n", "the acquisitions table has no data rows"),
     ("acq: empty file", "acq", "", "is empty: expected a header row"),
     ("spend: missing column", "spend", "channel,period,amount\nemail,2024-01,100\n", "column 'spend': missing from the channel spend table"),
-    ("spend: unreadable period", "spend", "channel,period,spend\nemail,Q1 2024,100\n", "column 'period': cannot read 'Q1 2024' as a period"),
+    ("spend: unreadable period", "spend", "channel,period,spend\nemail,Q1 2024,100\n", "column 'period': cannot parse 'Q1 2024' as a period"),
     ("spend: mid-month single date", "spend", "channel,period,spend\nemail,2024-03-15,100\n",
      "column 'period': cannot read '2024-03-15' as a period"),
     ("spend: reversed range", "spend", "channel,period,spend\nemail,2024-03-20/2024-03-01,100\n",

@@ -52,7 +52,7 @@ BAD = [
     ("acquisitions with a text cost", lambda f, d: ["-t", str(f["tx"]), "-a", str(_write(d / "a.csv",
         "customer_id,channel,acquired_at,cost\n1,search,2024-01-01,ten\n"))], "column 'cost': not a number"),
     ("spend with a bad period", lambda f, d: ["-t", str(f["tx"]), "-a", str(f["acq"]), "-s", str(_write(d / "s.csv",
-        "channel,period,spend\nsearch,last spring,5\n"))], "column 'period': cannot read 'last spring'"),
+        "channel,period,spend\nsearch,last spring,5\n"))], "column 'period': cannot parse 'last spring'"),
     ("transactions without amount", lambda f, d: ["-t", str(_write(d / "t.csv", "customer_id,date\n1,2024-01-01\n")),
         "-a", str(f["acq"])], "column 'amount': missing"),
     ("margin out of range", lambda f, d: ["-t", str(f["tx"]), "-a", str(f["acq"]), "--margin", "30"],

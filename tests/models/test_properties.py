@@ -71,3 +71,8 @@ def test_gamma_gamma_expected_spend_between_prior_and_own_mean(p, x, m):
     prior = gammagamma.population_mean_spend(*p)
     assert np.isfinite(value) and np.isfinite(gammagamma.loglik(*p, x, m))
     assert min(prior, m) * (1 - 1e-9) <= value <= max(prior, m) * (1 + 1e-9)
+
+
+def test_unconditional_expectation_not_negative_from_rounding():
+    # Found by hypothesis: t tiny and a near 1 multiplied the bracket's rounding error by c / (a - 1) = 1,534.
+    assert bgnbd.expected_purchases_new(1e-17, 32.0, 1.0, 1.01, 15.3354) >= 0.0
