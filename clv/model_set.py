@@ -85,7 +85,7 @@ def parameter_draws(model: Any, n: int, seed: int) -> list[Any]:
     if not np.all(np.isfinite(model.result_.cov_log)):
         raise DataError(
             f"{type(model).__name__}: standard errors are not available (observed information not positive definite), "
-            "so no bootstrap interval can be drawn; call without interval="
+            "so no bootstrap interval can be drawn; call without interval= (clv report: --n-draws 0 gives the figures without intervals)"
         )
     values = model.result_.sample_params(int(n), seed=int(seed)).to_numpy()
     return [model.with_params(row) for row in values]
