@@ -196,3 +196,21 @@ def test_harness_runaway_far_beyond_rounding_still_finds_the_limit() -> None:
     # By hand: with no dropout and one rate, the MLE of the rate is purchases over time observed (5 in 26.4 weeks).
     if model.boundary_["kind"] == "poisson_no_dropout":
         assert model.params_["lam"] == pytest.approx(5 / rfm["T"].iloc[0])
+
+
+def test_harness_pareto_fit_on_one_customer_finishes() -> None:
+    """Harness finding 8: Pareto/NBD on one customer (five repeat purchases, daily units) sent the optimiser where
+    SciPy's hyp2f1 fails and z is within 1e-4 of 1; the fallback series then summed up to 200,000 terms one numpy
+    call each, per likelihood evaluation, and the report ran for hours. The series now sums 2,000 terms per call."""
+    from clv.kernels.special import hyp2f1
+
+    assert float(hyp2f1(1.0, -0.99, 100.01, 0.93)) == pytest.approx(0.99079307, rel=1e-7)  # SciPy returns inf here
+    tx = pd.DataFrame({"customer_id": [1] * 8, "amount": [72.52, 28.3, 42.76, 48.67, 30.63, 34.8, 58.23, 24.74],
+                       "date": ["2024-11-12", "2025-01-01", "2025-02-17", "2025-03-01", "2025-03-27", "2025-04-24",
+                                "2025-05-20", "2025-06-06"]})
+    rfm = clv.rfm_summary(clv.read_transactions(tx), observation_end="2025-04-27", time_unit="D")
+    try:
+        model = clv.ParetoNBD().fit(rfm)
+    except clv.ConvergenceError:
+        return
+    assert np.isfinite(model.expected_purchases(rfm, 30)).all()
