@@ -35,8 +35,10 @@ from clv.diagnostics import (
     probability_alive_matrix,
 )
 from clv.errors import ClvWarning, ConvergenceError, DataError, DataWarning, NotFittedError
-from clv.models import BetaGeo, FitResult, GammaGamma, ModifiedBetaGeo, ParetoNBD, load_model
+from clv.models import BetaGeo, BetaGeoBetaBinom, FitResult, GammaGamma, ModifiedBetaGeo, ParetoNBD, ShiftedBetaGeo, load_model
+from clv.operations import ABTest, Backtest, RetentionTable, ab_test, backtest, retention_table
 from clv.pipeline import run_report
+from clv.predictive import Predictive, predictive
 from clv.segments import (
     STAGES,
     VALUE_TIERS,
@@ -57,8 +59,11 @@ __version__ = "0.1.0"
 __all__ = [
     "STAGES",
     "VALUE_TIERS",
+    "ABTest",
     "AliveHistory",
+    "Backtest",
     "BetaGeo",
+    "BetaGeoBetaBinom",
     "ChannelModels",
     "ChannelReport",
     "ClvWarning",
@@ -71,12 +76,17 @@ __all__ = [
     "NotFittedError",
     "ParetoNBD",
     "PosteriorChannelModels",
+    "Predictive",
     "RFGrid",
+    "RetentionTable",
+    "ShiftedBetaGeo",
     "Simulation",
     "Tracking",
     "ValidationResult",
     "__version__",
+    "ab_test",
     "alive_history",
+    "backtest",
     "calibration_holdout",
     "channel_report",
     "churn_watchlist",
@@ -94,11 +104,13 @@ __all__ = [
     "new_customer_value",
     "period_transactions",
     "plotting",
+    "predictive",
     "probability_alive_matrix",
     "purchase_forecast",
     "read_acquisitions",
     "read_channel_spend",
     "read_transactions",
+    "retention_table",
     "rfm_segments",
     "rfm_summary",
     "run_report",

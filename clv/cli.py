@@ -163,6 +163,7 @@ def main() -> None:
       clv report -t tx.csv -a acquisitions.csv -s spend.csv --out reports/q3 --margin 0.35
       clv fit -t tx.csv --json > fit.json
       clv score -t tx.csv --out scores.csv --horizon 52 --discount-rate 0.1
+      clv retention --contracts contracts.csv
     """
 
 
@@ -213,6 +214,8 @@ def _report_columns(*, customer_column: str = "customer_id", date_column: str = 
 @click.option("--spark-master", default="local[*]", show_default=True, help="--engine spark: the Spark master URL.")
 @click.option("--currency", default="", help="Currency label for money figures, e.g. USD.")
 @click.option("--title", default="Customer lifetime value by acquisition channel", help="Report title.")
+@click.option("--watchlist-size", type=click.IntRange(min=1), default=200, show_default=True,
+              help="Rows of watchlist.csv (declining customers ranked by value at risk).")
 @_guarded
 def report(**kwargs: Any) -> None:
     """Write the CAC vs LTV report (HTML, Markdown, CSV, JSON) to --out.
@@ -345,6 +348,96 @@ def score(transactions: str, observation_end: str | None, time_unit: str, model_
                                     time_unit=time_unit, interval=interval, seed=seed)
     _write_csv_atomic(rfm.join(scores), Path(out))
     say(f"wrote {len(scores):,} rows to {out}")
+
+
+@main.command()
+@click.option("--transactions", "-t", required=True, type=click.Path(), help="Transaction log CSV/Parquet.")
+@click.option("--arms", required=True, type=click.Path(dir_okay=False), help="Arms table: customer_id, arm[, assigned_at].")
+@click.option("--out", "-o", required=True, type=click.Path(file_okay=False), help="Report directory to write.")
+@click.option("--control", default=None, help="Control arm (default: 'control' if present, else the first arm by name).")
+@click.option("--observation-end", default=None, help="Last observed day (default: last transaction day).")
+@click.option("--transaction-model", type=click.Choice(_TRANSACTION_MODELS), default="bgnbd", show_default=True)
+@_valuation_options
+@click.option("--n-draws", type=int, default=500, show_default=True, help="Parameter draws per arm for intervals.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the parameter draws.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
+@_guarded
+def abtest(transactions: str, arms: str, out: str, control: str | None, observation_end: str | None, transaction_model: str,
+           horizon: float, discount_rate: float, margin: float, n_draws: int, seed: int, quiet: bool) -> None:
+    """Compare the arms of an experiment on purchase rate, dropout, spend and expected LTV (HTML, Markdown, CSV, JSON).
+
+    \b
+    Examples:
+      clv abtest -t tx.csv --arms arms.csv --out reports/coupon
+      clv abtest -t tx.csv --arms arms.csv --out reports/coupon --control A --horizon 26 --margin 0.35
+    """
+    from clv.operations import arm_curves, experiment_rfm
+    from clv.reports.operations_report import write_ab_report
+
+    say = _Progress(quiet)
+    tx = clv.read_transactions(transactions)
+    table = clv.data.read_arms(arms)
+    rfm = experiment_rfm(tx, table, observation_end=observation_end)
+    say(f"{len(rfm):,} customers in {rfm['arm'].nunique()} arms; fitting each arm and the pooled models")
+    model = clv.models.TRANSACTION_MODELS[transaction_model]()
+    result = clv.ab_test(rfm, control=control, model=model, horizon=horizon, discount_rate=discount_rate, margin=margin,
+                         n_draws=n_draws, seed=seed)
+    curves = arm_curves(tx, table, result, observation_end=observation_end)
+    write_ab_report(result, out, curves=curves, exclusions=rfm.attrs["exclusions"],
+                    inputs={"transactions file": str(transactions), "arms file": str(arms)})
+    click.echo(result.summary())
+    say(f"done: {Path(out) / 'index.html'}")
+
+
+@main.command()
+@click.option("--transactions", "-t", required=True, type=click.Path(), help="Transaction log CSV/Parquet.")
+@click.option("--acquisitions", "-a", default=None, type=click.Path(dir_okay=False), help="Acquisition table, for per-channel rows.")
+@click.option("--out", "-o", required=True, type=click.Path(file_okay=False), help="Directory for the CSV tables and backtest.json.")
+@click.option("--holdout", type=float, default=None, help="Holdout in time units (default: last quarter of the span, >= 13 weeks).")
+@click.option("--observation-end", default=None, help="Last observed day (default: last transaction day).")
+@click.option("--time-unit", type=click.Choice(["W", "D", "M"]), default="W", show_default=True)
+@click.option("--transaction-model", type=click.Choice(_TRANSACTION_MODELS), default="bgnbd", show_default=True)
+@click.option("--currency", default="", help="Currency label for revenue, e.g. USD.")
+@_guarded
+def backtest(transactions: str, acquisitions: str | None, out: str, holdout: float | None, observation_end: str | None,
+             time_unit: str, transaction_model: str, currency: str) -> None:
+    """Refit on all but the last --holdout, forecast it, and compare with what happened (purchases and revenue).
+
+    \b
+    Examples:
+      clv backtest -t tx.csv --out reports/backtest
+      clv backtest -t tx.csv -a acquisitions.csv --holdout 13 --out reports/backtest --currency USD
+    """
+    from clv.reports.operations_report import write_backtest
+
+    tx = clv.read_transactions(transactions)
+    acq = clv.read_acquisitions(acquisitions) if acquisitions else None
+    model = clv.models.TRANSACTION_MODELS[transaction_model]()
+    bt = clv.backtest(tx, holdout=holdout, model=model, acquisitions=acq, observation_end=observation_end, time_unit=time_unit)
+    write_backtest(bt, out, currency=currency, inputs={"transactions file": str(transactions)})
+    click.echo(bt.summary(currency=currency))
+
+
+@main.command()
+@click.option("--contracts", "-c", required=True, type=click.Path(), help="CSV/Parquet with one row per customer: renewals made and churn flag.")
+@click.option("--tenure", default="tenure", show_default=True, help="Column with the number of renewals made.")
+@click.option("--churned", default="churned", show_default=True, help="Column with the churn flag (true/false or 1/0).")
+@click.option("--weight", default=None, help="Column with the number of customers per row (aggregated data).")
+@click.option("--group", default=None, help="Column with a cohort or channel label: one fit per group as well.")
+@click.option("--periods", type=int, default=10, show_default=True, help="Projection length in periods.")
+@_guarded
+def retention(contracts: str, tenure: str, churned: str, weight: str | None, group: str | None, periods: int) -> None:
+    """Fit the shifted-beta-geometric retention model (clv.ShiftedBetaGeo); print the fit and a projection.
+
+    \b
+    Example:
+      clv retention --contracts contracts.csv --weight n --group cohort
+    """
+    model = clv.ShiftedBetaGeo().fit(contracts, weights=weight, group=group, tenure=tenure, churned=churned)
+    for label, m in [("all customers", model), *model.group_models_.items()]:
+        click.echo(f"== {label}: {m.n_obs_:,.0f} customers, log-likelihood {m.log_likelihood_:.2f}")
+        click.echo(m.summary().round(4).to_string())
+        click.echo(m.projection(periods, cohort_size=m.n_obs_).round(4).to_string() + "\n")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,5 +1,5 @@
 """Bundled data sets (``clv.datasets.load_cdnow()``)."""
 
-from clv.data.datasets import data_path, load_cdnow
+from clv.data.datasets import data_path, load_cdnow, load_donations
 
-__all__ = ["data_path", "load_cdnow"]
+__all__ = ["data_path", "load_cdnow", "load_donations"]

@@ -43,7 +43,10 @@ class ReportConfig:
     ``acquisition_columns`` and ``spend_columns`` are keyword arguments of
     :func:`clv.read_transactions`, :func:`clv.read_acquisitions` and
     :func:`clv.read_channel_spend` (column names, ``date_format``); the
-    report needs amounts. ``progress`` receives one short
+    report needs amounts. ``watchlist_size`` is the length of
+    ``watchlist.csv``; ``backtest_holdout`` the backtest's holdout in time
+    units (default: the last quarter of the span, at least 13 weeks; see
+    :func:`clv.operations.default_holdout`). ``progress`` receives one short
     text per step (the CLI prints them to stderr; the library never prints);
     ``sampler_progress`` shows the Bayesian sampler's own progress bar.
     """
@@ -67,6 +70,8 @@ class ReportConfig:
     chains: int = 2
     engine: str = "pandas"
     spark_master: str = "local[*]"
+    watchlist_size: int = 200
+    backtest_holdout: float | None = None
     transaction_columns: dict[str, Any] = field(default_factory=dict)
     acquisition_columns: dict[str, Any] = field(default_factory=dict)
     spend_columns: dict[str, Any] = field(default_factory=dict)
@@ -166,7 +171,7 @@ def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
     >>> sim.acquisitions.to_csv(folder / "acq.csv", index=False)
     >>> out = clv.run_report({"transactions": str(folder / "tx.csv"), "acquisitions": str(folder / "acq.csv"),
     ...                       "out": str(folder / "report"), "n_draws": 20})
-    >>> sorted(p.name for p in out.iterdir())[:3]
+    >>> [name for name in sorted(p.name for p in out.iterdir()) if name.startswith("c")]
     ['channels.csv', 'cohorts.csv', 'customers.csv']
     """
     if not isinstance(config, ReportConfig):
@@ -176,6 +181,7 @@ def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
         config = ReportConfig(**config)
     from clv.reports import default_sections, write_report
     from clv.reports.lifecycle_section import lifecycle_extra, with_lifecycle
+    from clv.reports.operations_sections import with_operations
 
     say = config.progress
     acq = read_acquisitions(config.acquisitions, **config.acquisition_columns)
@@ -186,14 +192,28 @@ def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
                             discount_rate=config.discount_rate, margin=config.margin, time_unit=config.time_unit,
                             n_draws=config.n_draws, seed=config.seed, progress=say)
     say("placing customers in lifecycle stages")
-    extra = lifecycle_extra(scores, rfm, models, acq.set_index("customer_id")["channel"], seed=config.seed)
+    extra = lifecycle_extra(scores, rfm, models, acq.set_index("customer_id")["channel"], seed=config.seed,
+                            top=config.watchlist_size, transactions=tx)
+    extra.update(_operations(tx, acq, models, rfm, config))
     say(f"writing the report to {config.out}")
     inputs = {"transactions file": str(config.transactions), "acquisitions file": str(config.acquisitions),
               "spend file": str(config.spend) if config.spend else "none"}
     out = write_report(report, config.out, currency=config.currency, inputs=inputs, title=config.title,
-                       sections=with_lifecycle(default_sections()), extra=extra)
+                       sections=with_operations(with_lifecycle(default_sections())), extra=extra)
     say(f"done: {Path(config.out) / 'index.html'}")
     return out
+
+
+def _operations(tx: Any, acq: pd.DataFrame, models: Any, rfm: pd.DataFrame, config: ReportConfig) -> dict[str, Any]:
+    """Retention by cohort and the backtest (:func:`clv.operations.operations_extra`); not on Spark, which keeps no log here."""
+    from clv.operations import operations_extra
+
+    if tx is None:
+        note = "not available with --engine spark (the transaction log stays on Spark)"
+        return {"retention": None, "backtest": None, "backtest_note": note}
+    tms = models.point_transaction_models(seed=config.seed)
+    return operations_extra(tx, acq, tms, observation_end=rfm.attrs["observation_end"], time_unit=config.time_unit,
+                            holdout=config.backtest_holdout, progress=config.progress)
 
 
 def _fit_and_score(acq: pd.DataFrame, config: ReportConfig) -> tuple[Any, Any, Any, Any]:

@@ -31,9 +31,11 @@ import numpy as np
 import pandas as pd
 
 from clv.data.rfm_checks import check_rfm
+from clv.data.summary import purchase_history
 from clv.errors import DataError
 
 __all__ = [
+    "DECLINE_P_ALIVE",
     "RFM_SEGMENT_RULES",
     "STAGES",
     "VALUE_TIERS",
@@ -510,9 +512,42 @@ def customer_segments(
 
 
 _WATCH_COLUMNS = (
-    "rank", "stage", "value_tier", "segment", "since_last_purchase", "frequency", "monetary_value",
-    "p_alive", "churn_probability", "activity", "expected_purchases", "clv", "value_at_risk",
+    "rank", "channel", "stage", "qualifies", "last_purchase", "purchases", "aov", "clv", "p_alive", "value_at_risk",
+    "value_tier", "segment", "since_last_purchase", "frequency", "monetary_value", "churn_probability", "activity",
+    "expected_purchases",
 )
+
+UNASSIGNED = "(unassigned)"
+"""Group of customers without a channel in mixes and on the watchlist."""
+
+DECLINE_P_ALIVE = (0.3, 0.6)
+"""Without lifecycle stages, the watchlist keeps customers with P(alive) in ``[0.3, 0.6)``: the P(alive) band of
+the ``declining`` stage at :func:`lifecycle_stage`'s default thresholds."""
+
+
+def _qualifying(table: pd.DataFrame, qualify: str, exclude_stages: tuple[str, ...] | None) -> tuple[pd.DataFrame, str]:
+    """The customers the watchlist may list, and the rule in words."""
+    has_stage = "stage" in table.columns
+    if qualify == "declining":
+        if exclude_stages is not None:
+            raise DataError("exclude_stages applies to qualify='all'; qualify='declining' lists the declining stage only")
+        if has_stage:
+            return table[table["stage"] == "declining"], "declining stage"
+        lo, hi = DECLINE_P_ALIVE
+        keep = (table["p_alive"] >= lo) & (table["p_alive"] < hi)
+        return table[keep], f"P(alive) {lo:g} to {hi:g}"
+    if qualify != "all":
+        raise DataError(f"qualify must be 'declining' or 'all', got {qualify!r}")
+    if exclude_stages is None:
+        exclude_stages = ("churned",) if has_stage else ()
+    if not exclude_stages:
+        return table, "all customers"
+    unknown = [s for s in exclude_stages if s not in STAGES]
+    if unknown:
+        raise DataError(f"exclude_stages: unknown stage {unknown[0]!r}; expected some of {STAGES}")
+    if not has_stage:
+        raise DataError("exclude_stages needs lifecycle stages: pass stages= (see clv.lifecycle_stage)")
+    return table[~table["stage"].isin(exclude_stages)], "not " + " or ".join(exclude_stages)
 
 
 def churn_watchlist(
@@ -523,15 +558,24 @@ def churn_watchlist(
     stages: Any = None,
     tier_cuts: tuple[float, float, float] = (0.05, 0.20, 0.80),
     exclude_stages: tuple[str, ...] | None = None,
+    qualify: str = "declining",
+    transactions: pd.DataFrame | None = None,
+    channel: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """Customers ranked by expected value at risk, for a retention team.
+    """Customers whose activity has dropped, ranked by expected value at risk, for a retention team.
+
+    Who qualifies (``qualify="declining"``, the default): customers in the
+    ``declining`` lifecycle stage when stages are known (``stages`` given or a
+    ``stage`` column in ``scores``): P(alive) or activity has fallen below the
+    declining thresholds but not yet to the churned ones (see
+    :func:`lifecycle_stage`). Without stages, customers with P(alive) in
+    :data:`DECLINE_P_ALIVE` (0.3 to 0.6). ``qualify="all"`` lists everyone
+    except ``exclude_stages`` (default ``("churned",)`` when stages are known).
+    The rule is in the ``qualifies`` column and in ``attrs["qualifies"]``.
 
     The ranking key is :func:`value_at_risk` (``clv * churn_probability``),
     ties broken by the order of ``scores``. Value tiers come from ``clv`` over
-    *all* customers, before any filtering. When lifecycle stages are known,
-    customers already ``churned`` are left off by default: the list is for
-    customers slipping away, to reach before they are gone (a win-back list
-    of churned customers is ``exclude_stages=()`` filtered to that stage).
+    *all* customers, before any filtering.
 
     Parameters
     ----------
@@ -539,42 +583,57 @@ def churn_watchlist(
         Output of :func:`clv.customer_value`, or of :func:`customer_segments`
         (then ``rfm`` and ``stages`` are not needed).
     top : int or None
-        Length of the list; ``None`` keeps every customer.
+        Length of the list; ``None`` keeps every qualifying customer.
     rfm : pandas.DataFrame, optional
         Adds ``since_last_purchase`` (``T - recency``, time units of the
         RFM frame), ``frequency`` and ``monetary_value``.
     stages : output of :func:`lifecycle_stage`, optional
         Adds ``stage`` (and ``activity``).
+    tier_cuts : tuple of three floats
+        Passed to :func:`value_tiers`.
     exclude_stages : tuple of str, optional
-        Stages left off the list. Default: ``("churned",)`` when stages are
-        known (``stages`` given or a ``stage`` column in ``scores``), else
-        nothing; ``()`` keeps every stage.
+        With ``qualify="all"``: stages left off the list (``()`` keeps all).
+    qualify : {"declining", "all"}
+        Which customers may be listed (see above).
+    transactions : pandas.DataFrame, optional
+        The log behind the scores: adds the CRM columns ``last_purchase``
+        (a date), ``purchases`` (first one included) and ``aov`` (average
+        order value, first purchase included) from
+        :func:`clv.data.purchase_history`, up to ``rfm.attrs["observation_end"]``
+        when known. A ``scores`` table may also carry these columns already.
+    channel : pandas.Series, optional
+        Channel of each customer (index ``customer_id``).
 
     Returns
     -------
     pandas.DataFrame
-        Index ``customer_id``, best first; columns among ``rank, stage,
-        value_tier, segment, since_last_purchase, frequency, monetary_value,
-        p_alive, churn_probability, activity, expected_purchases, clv,
-        value_at_risk`` (those the inputs provide).
+        Index ``customer_id``, highest value at risk first; columns among
+        ``rank, channel, stage, qualifies, last_purchase, purchases, aov, clv,
+        p_alive, value_at_risk, value_tier, segment, since_last_purchase,
+        frequency, monetary_value, churn_probability, activity,
+        expected_purchases`` (those the inputs provide).
 
     Examples
     --------
     >>> import pandas as pd, clv
-    >>> s = pd.DataFrame({"p_alive": [0.99, 0.5, 0.01], "churn_probability": [0.01, 0.5, 0.99],
-    ...                   "clv": [99.0, 50.0, 1.0]}, index=pd.Index(["a", "b", "c"], name="customer_id"))
-    >>> clv.churn_watchlist(s, top=2)[["rank", "value_at_risk"]]
-                 rank  value_at_risk
+    >>> s = pd.DataFrame({"p_alive": [0.99, 0.5, 0.4, 0.01], "churn_probability": [0.01, 0.5, 0.6, 0.99],
+    ...                   "clv": [99.0, 50.0, 10.0, 1.0]}, index=pd.Index(["a", "b", "c", "d"], name="customer_id"))
+    >>> clv.churn_watchlist(s, top=2)[["rank", "qualifies", "value_at_risk"]]
+                 rank            qualifies  value_at_risk
     customer_id
-    b               1          25.00
-    a               2           0.99
+    b               1  P(alive) 0.3 to 0.6           25.0
+    c               2  P(alive) 0.3 to 0.6            6.0
+    >>> clv.churn_watchlist(s, top=2, qualify="all").index.tolist()
+    ['b', 'c']
     """
     scores = _check_scores(scores)
     table = scores.copy()
     table["value_at_risk"] = value_at_risk(scores)
     if "value_tier" not in table.columns:
         table["value_tier"] = value_tiers(scores["clv"], cuts=tier_cuts)
+    end = None
     if rfm is not None:
+        end = rfm.attrs.get("observation_end")
         rfm = _align(check_rfm(rfm, ("frequency", "recency", "T", "monetary_value")), scores.index, "RFM frame")
         for col in ("frequency", "monetary_value"):
             table[col] = rfm[col].to_numpy(dtype=float)
@@ -586,21 +645,24 @@ def churn_watchlist(
         table["stage"] = stage
         if isinstance(stages, pd.DataFrame) and "activity" in stages.columns:
             table["activity"] = stages["activity"].reindex(scores.index)
-    if exclude_stages is None:
-        exclude_stages = ("churned",) if "stage" in table.columns else ()
-    if exclude_stages:
-        unknown = [s for s in exclude_stages if s not in STAGES]
-        if unknown:
-            raise DataError(f"exclude_stages: unknown stage {unknown[0]!r}; expected some of {STAGES}")
-        if "stage" not in table.columns:
-            raise DataError("exclude_stages needs lifecycle stages: pass stages= (see clv.lifecycle_stage)")
-        table = table[~table["stage"].isin(exclude_stages)]
+    if transactions is not None:
+        history = purchase_history(transactions, observation_end=end).reindex(scores.index)
+        for col in ("last_purchase", "purchases", "aov"):
+            table[col] = history[col].to_numpy()
+    if channel is not None:
+        table["channel"] = channel.reindex(scores.index).to_numpy()
+    if "channel" in table.columns:
+        table["channel"] = table["channel"].astype(object).where(table["channel"].notna(), UNASSIGNED)
+    table, rule = _qualifying(table, qualify, exclude_stages)
     if top is not None and (not isinstance(top, (int, np.integer)) or top < 1):
         raise DataError(f"top must be a positive whole number or None, got {top!r}")
     order = np.lexsort((np.arange(len(table)), -table["value_at_risk"].to_numpy(dtype=float)))
     table = table.iloc[order[:top] if top is not None else order].copy()
     table["rank"] = np.arange(1, len(table) + 1)
-    return table[[c for c in _WATCH_COLUMNS if c in table.columns]]
+    table["qualifies"] = rule
+    out = table[[c for c in _WATCH_COLUMNS if c in table.columns]]
+    out.attrs["qualifies"] = rule
+    return out
 
 
 # -- validation view and mixes ----------------------------------------------------
@@ -746,7 +808,7 @@ def lifecycle_mix(segments: pd.DataFrame, by: Any = None) -> pd.DataFrame:
     else:
         raise DataError(f"by must be a column name, a pandas Series or None, got {type(by).__name__}")
     name = group.name if group.name is not None else "group"
-    group = group.astype(object).where(group.notna(), "(unassigned)").astype(str)
+    group = group.astype(object).where(group.notna(), UNASSIGNED).astype(str)
 
     parts = [pd.get_dummies(stage).reindex(columns=list(STAGES), fill_value=0).astype(float)]
     if "value_tier" in segments.columns:

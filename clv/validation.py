@@ -31,7 +31,7 @@ day gives 4,165.7, none of which match.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -39,7 +39,7 @@ import pandas as pd
 from clv.data.summary import EPOCH, daily_purchases, day_number, time_unit_days
 from clv.errors import DataError
 
-__all__ = ["Tracking", "ValidationResult", "bucket_index", "compare_models", "frequency_buckets", "tracking", "validate"]
+__all__ = ["Tracking", "ValidationResult", "bucket_index", "compare_models", "frequency_buckets", "group_totals", "tracking", "validate"]
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,11 @@ class ValidationResult:
         The tracking series when :func:`validate` was given the transactions.
     model : str
         Class name of the validated model.
+    by_group : pandas.DataFrame or None
+        With ``groups``: per group (index ``group``) ``n_customers``,
+        ``actual_purchases``, ``predicted_purchases``, ``purchases_relative_bias``
+        and, with a spend model, ``actual_revenue``, ``predicted_revenue``,
+        ``revenue_relative_bias``; a last row ``"total"``.
 
     Examples
     --------
@@ -130,6 +135,7 @@ class ValidationResult:
     by_frequency: pd.DataFrame
     tracking: Tracking | None
     model: str
+    by_group: pd.DataFrame | None = None
 
 
 def _check_transaction_model(model: Any) -> None:
@@ -311,14 +317,17 @@ def tracking(
 
 
 def validate(
-    model: Any, cal_holdout: pd.DataFrame, *, transactions: pd.DataFrame | None = None, max_frequency: int = 7
+    model: Any, cal_holdout: pd.DataFrame, *, transactions: pd.DataFrame | None = None, max_frequency: int = 7,
+    spend_model: Any = None, groups: pd.Series | None = None,
 ) -> ValidationResult:
     """Compare a fitted model's holdout predictions with what customers actually did.
 
     Parameters
     ----------
-    model : fitted BetaGeo, ModifiedBetaGeo or ParetoNBD
-        Fitted on the calibration columns of ``cal_holdout``.
+    model : fitted BetaGeo, ModifiedBetaGeo or ParetoNBD, or a mapping
+        Fitted on the calibration columns of ``cal_holdout``; or
+        ``{group: model}`` with ``groups=`` (one model per channel, the one
+        under ``"*"`` for customers of other groups).
     cal_holdout : pandas.DataFrame
         Output of :func:`clv.calibration_holdout`.
     transactions : pandas.DataFrame, optional
@@ -328,6 +337,16 @@ def validate(
         ``cal_holdout.attrs``).
     max_frequency : int
         Last calibration-frequency bucket (``"7+"``).
+    spend_model : fitted GammaGamma or mapping, optional
+        Adds revenue: per customer ``actual_revenue`` (the holdout purchase
+        days' totals, ``holdout_frequency * holdout_monetary_value``) and
+        ``predicted_revenue`` (predicted purchases times the spend model's
+        conditional expected spend at calibration), and the metrics
+        ``actual_revenue_total, predicted_revenue_total, revenue_relative_bias``.
+    groups : pandas.Series, optional
+        Group (channel) of each customer, indexed by customer id; customers
+        missing from it form the group ``"(no group)"``. Fills
+        :attr:`ValidationResult.by_group`.
 
     Returns
     -------
@@ -341,38 +360,144 @@ def validate(
     >>> res = clv.validate(clv.BetaGeo().fit(ch), ch)
     >>> res.metrics[["actual_total", "predicted_total", "relative_bias"]].round(3).to_dict()
     {'actual_total': 1882.0, 'predicted_total': 1653.409, 'relative_bias': -0.121}
+
+    In money, with the Gamma-Gamma spend model:
+
+    >>> res = clv.validate(clv.BetaGeo().fit(ch), ch, spend_model=clv.GammaGamma().fit(ch))
+    >>> res.metrics[["actual_revenue_total", "predicted_revenue_total"]].round(0).to_dict()
+    {'actual_revenue_total': 70976.0, 'predicted_revenue_total': 59932.0}
     """
-    _check_transaction_model(model)
     _check_holdout_frame(cal_holdout)
-    predicted = _holdout_predictions(model, cal_holdout).to_numpy()
+    parts = _model_parts(model, groups, cal_holdout.index)
+    predicted = np.empty(len(cal_holdout))
+    spend = np.empty(len(cal_holdout))
+    for rows, tm in parts:
+        predicted[rows] = _holdout_predictions(tm, cal_holdout.iloc[rows]).to_numpy()
     actual = cal_holdout["holdout_frequency"].to_numpy(dtype=float)
     frequency = cal_holdout["frequency"].to_numpy(dtype=float)
     customers = pd.DataFrame(
         {"frequency": frequency, "actual": actual, "predicted": predicted, "error": predicted - actual},
         index=cal_holdout.index,
     )
-    track = None
-    if transactions is not None:
-        attrs = cal_holdout.attrs
-        missing = [k for k in ("calibration_end", "observation_end") if k not in attrs]
-        if missing:
-            raise DataError(f"cal_holdout.attrs lacks {missing}: build it with clv.calibration_holdout to get tracking")
-        track = tracking(
-            model, transactions, calibration_end=attrs["calibration_end"], observation_end=attrs["observation_end"],
-            time_unit=attrs.get("time_unit", "W"),
-        )
-        if track.n_customers != len(cal_holdout):
-            raise DataError(
-                f"transactions hold {track.n_customers} cohort customers but cal_holdout has {len(cal_holdout)} rows: "
-                "pass the log cal_holdout was built from"
-            )
+    metrics = _error_metrics(actual, predicted)
+    if spend_model is not None:
+        for rows, sm in _model_parts(spend_model, groups, cal_holdout.index, check=False):
+            if not hasattr(sm, "expected_spend"):
+                raise TypeError(f"spend_model must be a fitted GammaGamma (or a mapping of them), got {type(sm).__name__}")
+            spend[rows] = sm.expected_spend(cal_holdout.iloc[rows]).to_numpy(dtype=float)
+        customers["actual_revenue"] = actual * cal_holdout["holdout_monetary_value"].to_numpy(dtype=float)
+        customers["predicted_revenue"] = predicted * spend
+        a_rev, p_rev = customers["actual_revenue"].sum(), customers["predicted_revenue"].sum()
+        metrics.update(actual_revenue_total=float(a_rev), predicted_revenue_total=float(p_rev),
+                       revenue_relative_bias=float(p_rev / a_rev - 1.0) if a_rev > 0 else np.nan)
+    by_group = None if groups is None else group_totals(customers, groups)
+    track = None if transactions is None else _grouped_tracking(parts, cal_holdout, transactions)
+    name = type(parts[0][1]).__name__
     return ValidationResult(
         customers=customers,
-        metrics=pd.Series(_error_metrics(actual, predicted), name=type(model).__name__),
+        metrics=pd.Series(metrics, name=name),
         by_frequency=frequency_buckets(frequency, actual, predicted, max_frequency=max_frequency),
         tracking=track,
-        model=type(model).__name__,
+        model=name,
+        by_group=by_group,
     )
+
+
+NO_GROUP = "(no group)"
+
+
+def _model_parts(model: Any, groups: pd.Series | None, index: pd.Index, *, check: bool = True) -> list[tuple[np.ndarray, Any]]:
+    """``(row positions, model)`` per group: one model for all, or ``{group: model}`` with ``"*"`` as fallback.
+
+    ``check`` verifies transaction models (spend models are checked by the caller).
+    """
+    if not isinstance(model, Mapping):
+        if check:
+            _check_transaction_model(model)
+        return [(np.arange(len(index)), model)]
+    if groups is None:
+        raise DataError("a mapping of models needs groups= (the group of each customer)")
+    label = groups.reindex(index).astype(object).where(lambda g: g.notna(), NO_GROUP).to_numpy()
+    out = []
+    for name in pd.unique(label):
+        fitted = model.get(name, model.get("*"))
+        if fitted is None:
+            raise DataError(f"no model for group {name!r} and no pooled model under '*'")
+        if check:
+            _check_transaction_model(fitted)
+        out.append((np.flatnonzero(label == name), fitted))
+    return out
+
+
+def _grouped_tracking(parts: list[tuple[np.ndarray, Any]], cal_holdout: pd.DataFrame, transactions: pd.DataFrame) -> Tracking:
+    """:func:`tracking` of each group with its own model, on one calendar grid, summed."""
+    attrs = cal_holdout.attrs
+    missing = [k for k in ("calibration_end", "observation_end") if k not in attrs]
+    if missing:
+        raise DataError(f"cal_holdout.attrs lacks {missing}: build it with clv.calibration_holdout to get tracking")
+    settings = {"calibration_end": attrs["calibration_end"], "observation_end": attrs["observation_end"],
+                "time_unit": attrs.get("time_unit", "W")}
+    if len(parts) == 1:
+        tracks = [tracking(parts[0][1], transactions, **settings)]
+    else:
+        start = transactions["date"].min()
+        customer = transactions["customer_id"].to_numpy()
+        tracks = [tracking(tm, transactions[np.isin(customer, cal_holdout.index[rows])], start=start, **settings)
+                  for rows, tm in parts]
+    n = sum(t.n_customers for t in tracks)
+    if n != len(cal_holdout):
+        raise DataError(f"transactions hold {n} cohort customers but cal_holdout has {len(cal_holdout)} rows: "
+                        "pass the log cal_holdout was built from")
+    if len(tracks) == 1:
+        return tracks[0]
+    table = tracks[0].table.copy()
+    for col in ("actual", "expected"):
+        table[col] = sum(t.table[col] for t in tracks)
+        table[f"{col}_cumulative"] = table[col].cumsum()
+    return Tracking(table=table, calibration_periods=tracks[0].calibration_periods, time_unit=tracks[0].time_unit, n_customers=n)
+
+
+def group_totals(customers: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
+    """Holdout purchases (and revenue) per group, actual against predicted, with a ``"total"`` row.
+
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        :attr:`ValidationResult.customers` (``actual``, ``predicted`` and
+        optionally ``actual_revenue``, ``predicted_revenue``).
+    groups : pandas.Series
+        Group of each customer, indexed by customer id; missing customers
+        form the group ``"(no group)"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        See :attr:`ValidationResult.by_group`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> cust = pd.DataFrame({"actual": [1.0, 0.0, 2.0], "predicted": [0.5, 0.5, 1.0]}, index=[1, 2, 3])
+    >>> group_totals(cust, pd.Series({1: "a", 2: "a"}))[["n_customers", "actual_purchases", "predicted_purchases"]]
+                n_customers  actual_purchases  predicted_purchases
+    group
+    a                     2               1.0                  1.0
+    (no group)            1               2.0                  1.0
+    total                 3               3.0                  2.0
+    """
+    group = groups.reindex(customers.index).astype(object).where(lambda g: g.notna(), "(no group)").rename("group")
+    cols = {"actual": "actual_purchases", "predicted": "predicted_purchases"}
+    if "actual_revenue" in customers.columns:
+        cols.update(actual_revenue="actual_revenue", predicted_revenue="predicted_revenue")
+    sums = customers[list(cols)].rename(columns=cols).groupby(group, sort=False).sum()
+    sums.insert(0, "n_customers", group.groupby(group, sort=False).size())
+    sums.loc["total"] = sums.sum()
+    sums["n_customers"] = sums["n_customers"].astype(int)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sums["purchases_relative_bias"] = sums["predicted_purchases"] / sums["actual_purchases"] - 1.0
+        if "actual_revenue" in sums.columns:
+            sums["revenue_relative_bias"] = sums["predicted_revenue"] / sums["actual_revenue"] - 1.0
+    return sums.replace([np.inf, -np.inf], np.nan)
 
 
 def compare_models(models: Sequence[Any], cal_holdout: pd.DataFrame, *, names: Sequence[str] | None = None) -> pd.DataFrame:

@@ -13,10 +13,27 @@ With ``period=1`` and weeks this is weekly discounting; lifetimes'
 ``customer_lifetime_value`` is the special case of monthly periods
 (``period=4.345`` weeks, its month) with its monthly rate
 ``(1 + d) ** (1/12) - 1``.
+
+Lifetime horizon (``horizon=None``)
+-----------------------------------
+Value over the whole remaining lifetime uses continuous discounting: a
+purchase at time ``t`` after the observation end is discounted by
+``exp(-delta t)`` with ``delta = ln(1 + d) / (time units per year)``, the same
+annual rate compounded continuously, so ``exp(-delta t) = (1 + d) ** -years``
+exactly at every ``t``. Then::
+
+    CLV = margin * spend * DERT,   DERT = int_0^inf exp(-delta t) dE[Y(t)]
+
+(discounted expected residual transactions, Fader, Hardie & Lee 2005, "RFM
+and CLV", eq. 2; see :meth:`clv.BetaGeo.discounted_expected_transactions`).
+It is the limit of the finite-horizon value as ``horizon`` grows and
+``period`` shrinks (end-of-period discounting values a period's purchases
+at most ``(1 + d) ** (period / units_per_year) - 1`` lower).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -29,6 +46,7 @@ from clv.model_set import MLEModelSet, ModelSet, is_posterior
 
 __all__ = [
     "DEFAULT_MARGIN",
+    "continuous_rate",
     "customer_value",
     "discount_factors",
     "in_time_unit",
@@ -105,6 +123,14 @@ def discount_factors(times: np.ndarray, discount_rate: float, time_unit: str) ->
     return (1.0 + discount_rate) ** -years
 
 
+def continuous_rate(discount_rate: float, time_unit: str) -> float:
+    """``delta = ln(1 + discount_rate) / (time units per year)``: the continuous rate equivalent to an annual rate."""
+    discount_factors(np.zeros(1), discount_rate, time_unit)  # the finite horizon's checks (a fraction, not a percentage)
+    if discount_rate <= 0:
+        raise DataError(f"discount_rate must be a positive annual rate for a lifetime horizon, got {discount_rate}")
+    return float(np.log1p(discount_rate) * time_unit_days(time_unit) / DAYS_PER_YEAR)
+
+
 def purchase_forecast(transactions_model: Any, rfm: pd.DataFrame, *, horizon: float, time_unit: str | None = None) -> pd.DataFrame:
     """Per-customer purchase forecast without money: what a purchase-only log supports.
 
@@ -160,7 +186,7 @@ def customer_value(
     spend_model: Any,
     rfm: pd.DataFrame,
     *,
-    horizon: float,
+    horizon: float | None,
     discount_rate: float,
     margin: float = DEFAULT_MARGIN,
     time_unit: str | None = None,
@@ -183,8 +209,12 @@ def customer_value(
     rfm : pandas.DataFrame
         Output of :func:`clv.rfm_summary`, with ``monetary_value`` (a
         purchase-only summary is refused: lifetime value needs amounts).
-    horizon : float
-        Forecast horizon in time units.
+    horizon : float or None
+        Forecast horizon in time units; ``None`` values the whole remaining
+        lifetime with continuous discounting (DERT, see the module notes):
+        the columns ``expected_purchases`` and ``expected_revenue`` are then
+        replaced by ``dert`` (discounted expected residual transactions).
+        Maximum-likelihood models only.
     discount_rate : float
         Annual discount rate (0.1 = 10% a year); rates above 1 are refused
         as a likely percentage.
@@ -231,6 +261,8 @@ def customer_value(
     ['purchase_rate', 'p_alive', 'churn_probability', 'expected_purchases', 'expected_spend', 'expected_revenue', 'clv']
     """
     margin = check_margin(margin)
+    if horizon is None and (isinstance(transactions_model, ModelSet) or _is_posterior(transactions_model) or _is_posterior(spend_model)):
+        raise DataError("customer_value(horizon=None) needs maximum-likelihood models; give a finite horizon for Bayesian or channel models")
     if isinstance(transactions_model, ModelSet):
         return _value_of_model_set(transactions_model, spend_model, rfm, groups, horizon=horizon, discount_rate=discount_rate,
                                    margin=margin, time_unit=time_unit, period=period, n_draws=n_draws, seed=seed)
@@ -241,6 +273,8 @@ def customer_value(
     time_unit = valuation_time_unit(time_unit, (transactions_model,), rfm)
     transactions_model = in_time_unit(transactions_model, time_unit, "customer_value")
     rfm = rfm_in_time_unit(rfm, time_unit)
+    if horizon is None:
+        return _lifetime_value(transactions_model, spend_model, rfm, discount_rate, margin, time_unit, interval, n_draws, seed)
     edges = period_edges(horizon, period)
     factors = discount_factors(edges, discount_rate, time_unit)
     if _is_posterior(transactions_model) or _is_posterior(spend_model):
@@ -261,13 +295,33 @@ def customer_value(
         index=rfm.index,
     )
     if interval is not None:
-        lower, upper = _bootstrap_interval(transactions_model, spend_model, rfm, edges, factors, margin, interval, n_draws, seed)
+        lower, upper = _bootstrap_interval(transactions_model, spend_model, rfm, lambda m: m.discounted_purchases(rfm, edges, factors)[0],
+                                           margin, interval, n_draws, seed)
+        out["clv_lower"], out["clv_upper"] = lower, upper
+    return out
+
+
+def _lifetime_value(tm: Any, sm: Any, rfm: pd.DataFrame, discount_rate: float, margin: float, time_unit: str,
+                    interval: float | None, n_draws: int, seed: int | None) -> pd.DataFrame:
+    """``customer_value(horizon=None)``: margin * spend * DERT at the continuous equivalent of ``discount_rate``."""
+    delta = continuous_rate(discount_rate, time_unit)
+    p_alive = tm.probability_alive(rfm).to_numpy()
+    dert = tm.discounted_expected_transactions(rfm, delta).to_numpy()
+    spend = sm.expected_spend(rfm).to_numpy()
+    out = pd.DataFrame(
+        {"purchase_rate": tm.purchase_rate(rfm).to_numpy(), "p_alive": p_alive, "churn_probability": 1.0 - p_alive,
+         "dert": dert, "expected_spend": spend, "clv": margin * spend * dert},
+        index=rfm.index,
+    )
+    if interval is not None:
+        lower, upper = _bootstrap_interval(tm, sm, rfm, lambda m: m.discounted_expected_transactions(rfm, delta).to_numpy(),
+                                           margin, interval, n_draws, seed)
         out["clv_lower"], out["clv_upper"] = lower, upper
     return out
 
 
 def _bootstrap_interval(
-    tm: Any, sm: Any, rfm: pd.DataFrame, edges: np.ndarray, factors: np.ndarray,
+    tm: Any, sm: Any, rfm: pd.DataFrame, discounted: Callable[[Any], np.ndarray],
     margin: float, interval: float, n_draws: int, seed: int | None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Quantiles of CLV over parameter draws of both models (the model set's parametric bootstrap)."""
@@ -276,8 +330,7 @@ def _bootstrap_interval(
     values = np.empty((len(runs), len(rfm)))
     for i, run in enumerate(runs):
         t_draw, s_draw = run["all"]
-        disc, _ = t_draw.discounted_purchases(rfm, edges, factors)
-        values[i] = margin * s_draw.expected_spend(rfm).to_numpy() * disc
+        values[i] = margin * s_draw.expected_spend(rfm).to_numpy() * discounted(t_draw)
     tail = (1 - interval) / 2
     return np.quantile(values, tail, axis=0), np.quantile(values, 1 - tail, axis=0)
 

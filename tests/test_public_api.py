@@ -36,6 +36,9 @@ MODEL_METHODS = {
     "ParetoNBD": ("fit", "purchase_rate", "probability_alive", "expected_purchases", "expected_purchases_new",
                   "probability_of_purchases", "summary", "save"),
     "GammaGamma": ("fit", "expected_spend", "summary", "save"),
+    "ShiftedBetaGeo": ("fit", "survival", "retention_rate", "projection", "expected_residual_lifetime", "derl", "summary", "save"),
+    "BetaGeoBetaBinom": ("fit", "probability_alive", "expected_purchases", "conditional_pmf", "probability_no_purchase",
+                         "probability_of_purchases", "expected_purchases_new", "discounted_expected_transactions", "summary", "save"),
 }
 
 # Examples that cannot run in a doctest, with the reason; all their example lines carry ``+SKIP``.

@@ -4,9 +4,10 @@ This package is the only place that checks user input.
 """
 
 from clv.data.acquisitions import read_acquisitions, read_channel_spend
+from clv.data.arms import read_arms
 from clv.data.datasets import data_path, load_cdnow
 from clv.data.simulate import Simulation, simulate
-from clv.data.summary import TIME_UNITS, calibration_holdout, rfm_summary, time_unit_days
+from clv.data.summary import TIME_UNITS, calibration_holdout, purchase_history, rfm_summary, time_unit_days
 from clv.data.transactions import read_transactions
 
 __all__ = [
@@ -15,7 +16,9 @@ __all__ = [
     "calibration_holdout",
     "data_path",
     "load_cdnow",
+    "purchase_history",
     "read_acquisitions",
+    "read_arms",
     "read_channel_spend",
     "read_transactions",
     "rfm_summary",

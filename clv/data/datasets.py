@@ -1,4 +1,4 @@
-"""Bundled data sets: the CDNOW sample and the demo business."""
+"""Bundled data sets: the CDNOW sample, the donations data (BG/BB) and the demo business."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 
 from clv.data.transactions import read_transactions
 
-__all__ = ["data_path", "load_cdnow"]
+__all__ = ["data_path", "load_cdnow", "load_donations"]
 
 
 def data_path(name: str) -> Path:
@@ -69,3 +69,26 @@ def load_cdnow() -> pd.DataFrame:
     1            1 1997-01-18   29.73
     """
     return read_transactions(data_path("cdnow_sample.csv"))
+
+
+def load_donations() -> pd.DataFrame:
+    """The donations data of Fader, Hardie & Shang (2010): 11,104 first-time donors, 6 annual opportunities (1996-2001).
+
+    Aggregated to one row per distinct history, in the layout lifetimes
+    0.11.3 ships (``lifetimes/datasets/donations.csv``); fit it with
+    ``clv.BetaGeoBetaBinom().fit(frame, weights="weights")``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        22 rows: ``frequency, recency, n_periods, weights`` (integers).
+
+    Examples
+    --------
+    >>> import clv
+    >>> donations = clv.datasets.load_donations()
+    >>> len(donations), int(donations["weights"].sum())
+    (22, 11104)
+    """
+    frame = pd.read_csv(data_path("donations.csv"))
+    return frame.rename(columns={"periods": "n_periods"})

@@ -21,7 +21,7 @@ import pandas as pd
 
 from clv.errors import DataError
 
-__all__ = ["TIME_UNITS", "calibration_holdout", "rfm_in_time_unit", "rfm_summary", "time_unit_days"]
+__all__ = ["TIME_UNITS", "calibration_holdout", "purchase_history", "rfm_in_time_unit", "rfm_summary", "time_unit_days"]
 
 TIME_UNITS: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 30.4375}
 EPOCH = np.datetime64("1970-01-01", "D")  # day numbers count days since this date
@@ -309,3 +309,51 @@ def calibration_holdout(
     out.attrs["calibration_end"] = str(EPOCH + np.timedelta64(cal_day, "D"))
     out.attrs["observation_end"] = str(EPOCH + np.timedelta64(end_day, "D"))
     return out
+
+
+def purchase_history(tx: pd.DataFrame, *, observation_end: Any = None) -> pd.DataFrame:
+    """What a CRM team reads about each customer: purchase dates, purchases, revenue, average order value.
+
+    Parameters
+    ----------
+    tx : pandas.DataFrame
+        Output of :func:`clv.read_transactions`.
+    observation_end : date-like, optional
+        Transactions after this day are left out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``customer_id``; ``first_purchase`` and ``last_purchase``
+        (dates), ``purchases`` (purchase days, the first one included, as in
+        :func:`rfm_summary`), ``revenue`` (sum of amounts) and ``aov``
+        (average order value, ``revenue / purchases``, first purchase included,
+        unlike ``monetary_value``).
+
+    Examples
+    --------
+    >>> import pandas as pd, clv
+    >>> tx = clv.read_transactions(pd.DataFrame({"customer_id": [1, 1, 1, 2], "amount": [10.0, 5.0, 21.0, 8.0],
+    ...     "date": ["2024-01-01", "2024-01-01", "2024-01-15", "2024-01-08"]}))
+    >>> clv.data.purchase_history(tx)
+                first_purchase last_purchase  purchases  revenue   aov
+    customer_id
+    1               2024-01-01    2024-01-15          2     36.0  18.0
+    2               2024-01-08    2024-01-08          1      8.0   8.0
+    """
+    end_day = None if observation_end is None else day_number(observation_end, "observation_end")
+    daily = daily_purchases(tx, end_day)
+    starts = np.flatnonzero(np.r_[True, daily.code[1:] != daily.code[:-1]])
+    ends = np.r_[starts[1:], len(daily.code)] - 1
+    revenue = np.add.reduceat(daily.amount, starts) if len(starts) else np.empty(0)
+    purchases = ends - starts + 1
+    return pd.DataFrame(
+        {
+            "first_purchase": pd.to_datetime(EPOCH + daily.day[starts].astype("timedelta64[D]")),
+            "last_purchase": pd.to_datetime(EPOCH + daily.day[ends].astype("timedelta64[D]")),
+            "purchases": purchases,
+            "revenue": revenue,
+            "aov": revenue / np.maximum(purchases, 1),
+        },
+        index=daily.ids,
+    )

@@ -22,15 +22,20 @@ from scipy import special, stats
 
 from clv.kernels.backend import NUMPY, Backend
 from clv.kernels.design import Column, dot
-from clv.kernels.special import alive_expectation
+from clv.kernels.special import alive_expectation, exp_sinh_rule, hyp2f1, log_hyp2f1
 
 __all__ = [
+    "alive_at",
+    "conditional_pmf_if_alive",
     "derivatives",
+    "dert_if_alive",
     "expected_purchases_if_alive",
     "log_dropout_odds",
     "loglik",
     "probability_of_purchases",
+    "probability_purchase_between",
     "purchase_rate",
+    "simulate_future",
 ]
 
 
@@ -118,6 +123,35 @@ def probability_of_purchases(n: ArrayLike, t: ArrayLike, r: float, alpha: float,
     return first + second
 
 
+def probability_purchase_between(t0: ArrayLike, t1: ArrayLike, r: float, alpha: float, a: float, b: float, *, k: int) -> NDArray[np.float64]:
+    """P(a new customer makes at least one repeat purchase in ``(t0, t1]``), ``0 <= t0 <= t1``.
+
+    Given ``lambda`` and ``p`` the customer is alive at ``t0`` with probability
+    ``(1-p)**k exp(-lambda p t0)`` (dropout is a Poisson(lambda p) event;
+    Fader, Hardie & Lee 2005, section 3) and then buys in the interval with
+    probability ``1 - exp(-lambda (t1 - t0))``. Integrating over
+    ``lambda ~ Gamma(r, alpha)`` gives ``(alpha/(alpha+u))**r`` factors, and
+    over ``p ~ Beta(a, b)`` Euler's integral with Pfaff's transformation
+    (Abramowitz & Stegun 15.3.1, 15.3.5)::
+
+        P = w [G(t0) - G(t1)],  G(u) = (alpha/(alpha+u))**r 2F1(r, b+k; a+b+k; t0/(alpha+u))
+
+    with ``w = 1`` (BG/NBD) or ``b/(a+b)`` (MBG/NBD). At ``t0 = 0`` this is
+    ``w (1 - (alpha/(alpha+t1))**r)``, one minus eq. 8's ``P(X(t1) = 0)``.
+    """
+    t0, t1 = np.broadcast_arrays(np.asarray(t0, dtype=float), np.asarray(t1, dtype=float))
+    c, bk = a + b + k, b + k
+
+    def log_g(u: NDArray[np.float64]) -> NDArray[np.float64]:
+        return r * (np.log(alpha) - np.log(alpha + u)) + log_hyp2f1(r, bk, c, t0 / (alpha + u))
+
+    weight = 1.0 if k == 0 else b / (a + b)
+    g0 = log_g(t0)
+    # G(t0) - G(t1) = G(t0) (1 - exp(log G(t1) - log G(t0))), kept positive in log space
+    value = weight * np.exp(g0) * -np.expm1(np.minimum(log_g(t1) - g0, 0.0))
+    return np.where(t1 > t0, np.clip(value, 0.0, 1.0), 0.0)
+
+
 def derivatives(
     params: NDArray[np.float64], x: Column, t_x: Column, T: Column, weights: NDArray[np.float64], *, k: int,
     hessian: bool = False,
@@ -199,3 +233,91 @@ def derivatives(
     hess[3, 3] += dot(vx, inv_bxk**2)
     hess = np.triu(hess) + np.triu(hess, 1).T
     return float(ll), grad, hess
+
+
+def dert_if_alive(delta: float, r: float, alpha: float, a: float, b: float, x: ArrayLike, T: ArrayLike, *, k: int) -> NDArray[np.float64]:
+    """Discounted expected residual transactions of a customer alive at ``T``, continuous discounting at ``delta`` per time unit.
+
+    Alive at ``T``, the purchase rate is Gamma(r+x, alpha+T) and the dropout
+    probability Beta(a, b+x+k). A customer with ``(lambda, p)`` is still
+    active ``t`` later with probability ``exp(-p lambda t)``, so the purchase
+    rate at ``T + t`` is ``lambda exp(-p lambda t)`` and::
+
+        DERT = int_0^inf exp(-delta t) E[lambda exp(-p lambda t)] dt
+             = (r+x)/(alpha+T) int_0^inf exp(-delta t) phi(t) dt,
+        phi(t) = E_p[((alpha+T)/(alpha+T+p t))**(r+x+1)]
+               = (1-w)**a 2F1(a+b+k-r-1, a; a+b+x+k; w),  w = t/(alpha+T+t)
+
+    (Pfaff's transformation, so no parameter grows with ``x``). The integral
+    has no closed form; with ``t = s/delta`` it is
+    ``int exp(-s) phi(s/delta) ds``, evaluated with the exp-sinh rule of
+    :func:`clv.kernels.special.exp_sinh_rule` (125 nodes shared by every
+    customer; ``phi`` is completely monotone and bounded by 1). Measured
+    against adaptive quadrature: relative error below 1e-9 for parameters
+    from 0.05 to 200, ``delta`` from 1e-5 to 0.5 and ``x`` up to 3,000.
+    Customers are evaluated per distinct ``(x, T)`` pair.
+    """
+    x, T = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(T, dtype=float))
+    pairs, inverse = np.unique(np.stack([x.ravel(), T.ravel()]), axis=1, return_inverse=True)
+    ux, uT = pairs
+    nodes, weights = exp_sinh_rule()
+    c = alpha + uT
+    t = nodes[:, None] / delta
+    w = t / (c + t)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        phi = np.exp(a * np.log1p(-w)) * hyp2f1(a + b + k - r - 1.0, a, a + b + ux + k, w)
+    phi = np.where(np.isfinite(phi), phi, 0.0)  # only at w rounding to 1, where exp(-s) is below 1e-26
+    value = (r + ux) / (c * delta) * np.einsum("j,jn->n", weights, phi)
+    return value[inverse.ravel()].reshape(x.shape)
+
+
+def alive_at(t: ArrayLike, r: float, alpha: float, a: float, b: float, x: ArrayLike, T: ArrayLike, *, k: int) -> NDArray[np.float64]:
+    """P(still alive at ``T + t`` | alive at ``T``), closed form.
+
+    A customer with ``(lambda, p)`` survives the purchases of ``(T, T+t]``
+    with probability ``exp(-p lambda t)``; with ``lambda ~ Gamma(r+x,
+    alpha+T)`` and ``p ~ Beta(a, b+x+k)`` (the posterior given survival to
+    ``T``) and Pfaff's transformation::
+
+        E[((alpha+T)/(alpha+T+p t))**(r+x)] = (1-w)**a 2F1(a+b+k-r, a; a+b+x+k; w),  w = t/(alpha+T+t)
+    """
+    t, x, T = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (t, x, T)))
+    w = t / (alpha + T + t)
+    with np.errstate(divide="ignore"):
+        return np.exp(a * np.log1p(-w)) * hyp2f1(a + b + k - r, a, a + b + x + k, w)
+
+
+def conditional_pmf_if_alive(n: ArrayLike, t: ArrayLike, r: float, alpha: float, a: float, b: float, x: ArrayLike, T: ArrayLike,
+                             *, k: int) -> NDArray[np.float64]:
+    """P(Y(T, T+t] = n | alive at ``T``): eq. 8 of Fader, Hardie & Lee (2005) with the posterior parameters.
+
+    Alive at ``T`` the customer is a new customer with ``r + x, alpha + T``
+    and dropout Beta(a, b + x + k), so::
+
+        P(n) = B(a, b'+n)/B(a, b') NB(n; r+x, (alpha+T)/(alpha+T+t))
+               + 1{n>0} B(a+1, b'+n-1)/B(a, b') P(NB >= n),   b' = b + x + k
+    """
+    n, t, x, T = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (n, t, x, T)))
+    bp = b + x + k
+    prob = (alpha + T) / (alpha + T + t)
+    log_b = special.betaln(a, bp)
+    first = np.exp(special.betaln(a, bp + n) - log_b + stats.nbinom.logpmf(n, r + x, prob))
+    pos = n > 0
+    second = np.where(pos, np.exp(special.betaln(a + 1.0, bp + np.where(pos, n - 1.0, 0.0)) - log_b) * stats.nbinom.sf(n - 1, r + x, prob), 0.0)
+    return first + second
+
+
+def simulate_future(rng: np.random.Generator, t: float, r: float, alpha: float, a: float, b: float, x: NDArray, t_x: NDArray, T: NDArray,
+                    *, k: int, size: int = 1) -> NDArray[np.float64]:
+    """``size`` draws per row (shape ``(size, len(x))``) of the purchases in ``(T, T+t]`` from the posterior predictive distribution.
+
+    Alive at ``T`` with probability P(alive); if alive, ``lambda ~ Gamma(r+x,
+    alpha+T)`` and ``p ~ Beta(a, b+x+k)`` (the posterior given survival to
+    ``T``); then ``M ~ Poisson(lambda t)`` purchase opportunities and a
+    dropout after purchase ``K ~ Geometric(p)``, so ``min(M, K)`` purchases.
+    """
+    shape = (size, *x.shape)
+    alive = rng.random(shape) < special.expit(-log_dropout_odds(r, alpha, a, b, x, t_x, T, k=k))
+    lam = rng.gamma(np.broadcast_to(r + x, shape)) / (alpha + T)
+    p = rng.beta(a, np.broadcast_to(b + x + k, shape))
+    return np.where(alive, np.minimum(rng.poisson(lam * t), rng.geometric(np.maximum(p, 1e-300))), 0.0)

@@ -24,6 +24,8 @@ PARAMS = ("r", "alpha", "a", "b")
 
 __all__ = [
     "PARAMS",
+    "conditional_pmf",
+    "dert",
     "expected_purchases",
     "expected_purchases_if_alive",
     "expected_purchases_new",
@@ -31,8 +33,11 @@ __all__ = [
     "loglik_grad",
     "loglik_hessian",
     "probability_alive",
+    "probability_alive_at",
     "probability_of_purchases",
+    "probability_purchase_between",
     "purchase_rate",
+    "simulate_future",
 ]
 
 
@@ -89,3 +94,47 @@ def expected_purchases_new(t: ArrayLike, r: float, alpha: float, a: float, b: fl
 def probability_of_purchases(n: ArrayLike, t: ArrayLike, r: float, alpha: float, a: float, b: float) -> NDArray[np.float64]:
     """P(X(t) = n) for a new customer, Fader, Hardie & Lee (2005), eq. 8."""
     return family.probability_of_purchases(n, t, r, alpha, a, b, k=0)
+
+
+def probability_purchase_between(t0: ArrayLike, t1: ArrayLike, r: float, alpha: float, a: float, b: float) -> NDArray[np.float64]:
+    """P(a new customer makes at least one repeat purchase in ``(t0, t1]``) under Fader, Hardie & Lee (2005)'s model.
+
+    See :func:`clv.kernels.betageo_family.probability_purchase_between`.
+    """
+    return family.probability_purchase_between(t0, t1, r, alpha, a, b, k=0)
+
+
+def dert(delta: float, r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> NDArray[np.float64]:
+    """Discounted expected residual transactions, continuous discounting at ``delta`` per time unit (Fader, Hardie & Lee (2005) model).
+
+    ``P(alive) * int_0^inf exp(-delta t) dE[Y(t) | alive]``; see
+    :func:`clv.kernels.betageo_family.dert_if_alive` for the integral.
+    """
+    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+    return family.dert_if_alive(delta, r, alpha, a, b, x, T, k=0) * probability_alive(r, alpha, a, b, x, t_x, T)
+
+
+def probability_alive_at(t: ArrayLike, r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> NDArray[np.float64]:
+    """P(alive at ``T + t`` | x, t_x, T), closed form (Fader, Hardie & Lee (2005) model).
+
+    P(alive at T) times :func:`clv.kernels.betageo_family.alive_at`.
+    """
+    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+    return family.alive_at(t, r, alpha, a, b, x, T, k=0) * probability_alive(r, alpha, a, b, x, t_x, T)
+
+
+def conditional_pmf(n: ArrayLike, t: ArrayLike, r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike,
+                    T: ArrayLike) -> NDArray[np.float64]:
+    """P(Y(T, T+t] = n | x, t_x, T) in closed form: ``1{n=0} (1 - P(alive)) + P(alive) P(n | alive)`` (see
+    :func:`clv.kernels.betageo_family.conditional_pmf_if_alive`)."""
+    n = np.asarray(n, dtype=float)
+    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+    p_alive = probability_alive(r, alpha, a, b, x, t_x, T)
+    return np.where(n == 0, 1.0 - p_alive, 0.0) + p_alive * family.conditional_pmf_if_alive(n, t, r, alpha, a, b, x, T, k=0)
+
+
+def simulate_future(rng: np.random.Generator, t: float, r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike,
+                    T: ArrayLike, *, size: int = 1) -> NDArray[np.float64]:
+    """``size`` posterior-predictive draws per row of the purchases in ``(T, T+t]`` (see :func:`clv.kernels.betageo_family.simulate_future`)."""
+    x, t_x, T = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x, t_x, T)))
+    return family.simulate_future(rng, t, r, alpha, a, b, x, t_x, T, k=0, size=size)

@@ -34,6 +34,7 @@ __all__ = [
     "loglik_homogeneous",
     "population_mean_spend",
     "population_mean_spend_deterministic",
+    "simulate_revenue",
 ]
 
 
@@ -209,3 +210,18 @@ def expected_spend_deterministic(q: float, kappa: float, x: ArrayLike, m: ArrayL
 def population_mean_spend_deterministic(q: float, kappa: float) -> float:
     """Mean of the inverse-gamma(q, kappa) mean spend, ``kappa / (q - 1)`` (infinite when ``q <= 1``)."""
     return float(kappa / (q - 1.0)) if q > 1 else float("inf")
+
+
+def simulate_revenue(rng: np.random.Generator, p: float, q: float, v: float, x: NDArray, m: NDArray, purchases: NDArray) -> NDArray[np.float64]:
+    """One draw of the total value of ``purchases`` future transactions per entry (``purchases`` may be ``(sims, rows)``).
+
+    The customer's ``nu`` is drawn from its posterior ``Gamma(p x + q, v + x m)``
+    (Fader & Hardie 2013; the prior ``Gamma(q, v)`` when ``x = 0``); the sum of
+    ``n`` transactions, each Gamma(p, nu), is ``Gamma(p n, nu)``.
+    """
+    n = np.asarray(purchases, dtype=float)
+    nu = rng.gamma(np.broadcast_to(p * x + q, n.shape)) / (v + x * m)
+    buys = n > 0
+    out = np.zeros(n.shape)
+    out[buys] = rng.gamma(p * n[buys]) / nu[buys]
+    return out

@@ -20,20 +20,25 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
-from clv.kernels.special import hyp2f1, log1mexp, log_hyp2f1
+from clv.kernels.special import gamma_inverse_moment, hyp2f1, log1mexp, log_hyp2f1
 
 PARAMS = ("r", "alpha", "s", "beta")
 
 __all__ = [
     "PARAMS",
+    "conditional_pmf",
     "conditional_probability_of_purchases",
+    "dert",
     "expected_purchases",
     "expected_purchases_if_alive",
     "expected_purchases_new",
     "loglik",
     "probability_alive",
+    "probability_alive_at",
     "probability_of_purchases",
+    "probability_purchase_between",
     "purchase_rate",
+    "simulate_future",
 ]
 
 
@@ -160,3 +165,90 @@ def probability_of_purchases(n: ArrayLike, t: ArrayLike, r: float, alpha: float,
     for idx in np.ndindex(n.shape):
         out[idx] = conditional_probability_of_purchases(int(n[idx]), float(t[idx]), r, alpha, s, beta, 0.0, 0.0, 0.0)
     return out
+
+
+_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(48)
+
+
+def probability_purchase_between(t0: ArrayLike, t1: ArrayLike, r: float, alpha: float, s: float, beta: float) -> NDArray[np.float64]:
+    """P(a new customer makes at least one purchase in ``(t0, t1]``), ``0 <= t0 <= t1``.
+
+    Given ``lambda`` and ``mu`` the first purchase after ``t0`` falls at
+    ``t0 + u`` with density ``lambda exp(-lambda u)`` and finds the customer
+    alive with probability ``exp(-mu (t0 + u))`` (Fader & Hardie 2005,
+    section 2), so::
+
+        P = int_0^(t1-t0) E[lambda exp(-lambda u)] E[exp(-mu (t0 + u))] du
+          = int_0^(t1-t0) r alpha**r (alpha+u)**-(r+1) (beta/(beta+t0+u))**s du
+
+    evaluated by 48-point Gauss-Legendre quadrature in ``v = ln(alpha + u)``,
+    where the integrand is smooth. At ``t0 = 0`` it equals one minus
+    :func:`probability_of_purchases` at ``n = 0``.
+    """
+    t0, t1 = np.broadcast_arrays(np.asarray(t0, dtype=float), np.asarray(t1, dtype=float))
+    lo = np.log(alpha)
+    hi = np.log(alpha + np.maximum(t1 - t0, 0.0))
+    half = (hi - lo) / 2.0
+    v = lo + half[..., None] * (_NODES + 1.0)  # ln(alpha + u) at the nodes
+    u = np.exp(v) - alpha
+    log_f = np.log(r) + r * (lo - v) + s * (np.log(beta) - np.log(beta + t0[..., None] + u))
+    value = half * (np.exp(log_f) @ _WEIGHTS)
+    return np.where(t1 > t0, np.clip(value, 0.0, 1.0), 0.0)
+
+
+def dert(delta: float, r: float, alpha: float, s: float, beta: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> NDArray[np.float64]:
+    """Discounted expected residual transactions with continuous discounting at rate ``delta`` per time unit.
+
+    Fader, Hardie & Lee (2005), "RFM and CLV: using iso-value curves for
+    customer base analysis", eq. 2::
+
+        DERT = int_0^inf exp(-delta t) dE[Y(t)] = P(alive) (r+x)/(alpha+T) E[1/(delta + mu)],  mu ~ Gamma(s, beta+T)
+             = P(alive) (r+x)/(alpha+T) (beta+T) H_s(delta (beta+T))
+
+    with ``H_s(z) = z**(s-1) U(s, s, z)`` (their ``delta**(s-1) Psi(s, s;
+    delta(beta+T))`` form), computed by :func:`clv.kernels.special.gamma_inverse_moment`.
+    """
+    x, t_x, T = _as_arrays(x, t_x, T)
+    rate_term = (r + x) / (alpha + T) * (beta + T) * gamma_inverse_moment(s, delta * (beta + T))
+    return probability_alive(r, alpha, s, beta, x, t_x, T) * rate_term
+
+
+def probability_alive_at(
+    t: ArrayLike, r: float, alpha: float, s: float, beta: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike
+) -> NDArray[np.float64]:
+    """P(alive at ``T + t`` | x, t_x, T) = P(alive at T) ((beta+T)/(beta+T+t))**s.
+
+    Alive at ``T`` the dropout rate is Gamma(s, beta+T) and the remaining
+    lifetime exponential, so survival for ``t`` more is the Laplace
+    transform of that gamma at ``t``.
+    """
+    t, x, t_x, T = _as_arrays(t, x, t_x, T)
+    return probability_alive(r, alpha, s, beta, x, t_x, T) * np.exp(-s * (np.log(beta + T + t) - np.log(beta + T)))
+
+
+def conditional_pmf(n: ArrayLike, t: ArrayLike, r: float, alpha: float, s: float, beta: float, x: ArrayLike, t_x: ArrayLike,
+                    T: ArrayLike) -> NDArray[np.float64]:
+    """P(Y(T, T+t] = n | x, t_x, T) for arrays of ``n`` and ``t`` (see :func:`conditional_probability_of_purchases`)."""
+    n, t, x, t_x, T = np.broadcast_arrays(*_as_arrays(n, t, x, t_x, T))
+    out = np.empty(n.shape)
+    for nn in np.unique(n):
+        for tt in np.unique(t[n == nn]):
+            rows = (n == nn) & (t == tt)
+            out[rows] = conditional_probability_of_purchases(int(nn), float(tt), r, alpha, s, beta, x[rows], t_x[rows], T[rows])
+    return out
+
+
+def simulate_future(rng: np.random.Generator, t: float, r: float, alpha: float, s: float, beta: float, x: ArrayLike, t_x: ArrayLike,
+                    T: ArrayLike, *, size: int = 1) -> NDArray[np.float64]:
+    """``size`` draws per row (shape ``(size, len(x))``) of the purchases in ``(T, T+t]`` from the posterior predictive distribution.
+
+    Alive at ``T`` with probability P(alive); if alive, ``lambda ~ Gamma(r+x,
+    alpha+T)`` and ``mu ~ Gamma(s, beta+T)``, the remaining lifetime is
+    Exponential(mu) and the purchases Poisson(lambda * min(lifetime, t)).
+    """
+    x, t_x, T = np.broadcast_arrays(*_as_arrays(x, t_x, T))
+    shape = (size, *x.shape)
+    alive = rng.random(shape) < probability_alive(r, alpha, s, beta, x, t_x, T)
+    lam = rng.gamma(np.broadcast_to(r + x, shape)) / (alpha + T)
+    life = rng.exponential(size=shape) * (beta + T) / rng.gamma(s, size=shape)
+    return np.where(alive, rng.poisson(lam * np.minimum(life, t)), 0.0)

@@ -1,4 +1,4 @@
-"""Maximum-likelihood models: BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma."""
+"""Maximum-likelihood models: BG/NBD, MBG/NBD, Pareto/NBD, BG/BB, sBG and Gamma-Gamma."""
 
 from __future__ import annotations
 
@@ -8,21 +8,25 @@ from pathlib import Path
 from clv.errors import DataError
 from clv.models.base import FORMAT_VERSION, MLEModel
 from clv.models.beta_geo import BetaGeo
+from clv.models.beta_geo_beta_binom import BetaGeoBetaBinom
 from clv.models.gamma_gamma import GammaGamma
 from clv.models.modified_beta_geo import ModifiedBetaGeo
 from clv.models.pareto_nbd import ParetoNBD
 from clv.models.results import FitResult
+from clv.models.shifted_beta_geo import ShiftedBetaGeo
 from clv.models.transactions import TransactionModel
 
 __all__ = [
     "MODELS",
     "TRANSACTION_MODELS",
     "BetaGeo",
+    "BetaGeoBetaBinom",
     "FitResult",
     "GammaGamma",
     "MLEModel",
     "ModifiedBetaGeo",
     "ParetoNBD",
+    "ShiftedBetaGeo",
     "TransactionModel",
     "load_model",
     "transaction_model_class",
@@ -32,7 +36,7 @@ __all__ = [
 TRANSACTION_MODELS: dict[str, type[TransactionModel]] = {"bgnbd": BetaGeo, "mbgnbd": ModifiedBetaGeo, "paretonbd": ParetoNBD}
 """Short names of the purchase models (the CLI's ``--transaction-model``, ``fit_channel_models(transaction_model=)``)."""
 
-MODELS: dict[str, type[MLEModel]] = {m.__name__: m for m in (*TRANSACTION_MODELS.values(), GammaGamma)}
+MODELS: dict[str, type[MLEModel]] = {m.__name__: m for m in (*TRANSACTION_MODELS.values(), GammaGamma, BetaGeoBetaBinom, ShiftedBetaGeo)}
 """Every maximum-likelihood model by class name (the ``model`` field of a saved model file)."""
 
 

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from clv.data.rfm_checks import check_rfm, resolve_weights
+from clv.errors import DataError
 from clv.kernels import betageo_limits as limits
 from clv.kernels.design import Column, dot
 from clv.models.base import MLEModel
@@ -122,6 +123,20 @@ def _betageo_limit(rate: str, dropout: str, k: int) -> Limit:
                  loglik=lambda params, data: dot(data["w"], limits.loglik(tuple(params), data["x"], data["t_x"], data["T"], **opts)))
 
 
+class _LimitPredictions:
+    """A limit model's prediction kernel; a prediction it does not provide is a one-line :class:`clv.DataError`."""
+
+    def __init__(self, model: str, limit: Limit) -> None:
+        self._model, self._limit = model, limit
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return getattr(self._limit.kernel, name)
+        except AttributeError:
+            raise DataError(f"{self._model}: the fit is the limit model {self._limit.kind!r} (see boundary_); "
+                            f"{name} is not available for limit models yet") from None
+
+
 class TransactionModel(MLEModel):
     """Base class of BG/NBD, MBG/NBD and Pareto/NBD."""
 
@@ -133,6 +148,11 @@ class TransactionModel(MLEModel):
         if kernel is not None:
             cls._analytic_gradient = hasattr(kernel, "loglik_grad")
             cls._analytic_hessian = hasattr(kernel, "loglik_hessian")
+
+    @property
+    def kernel(self) -> ModuleType:
+        """The model's kernel module (:mod:`clv.kernels.bgnbd`, ...): its array functions take ``*params_, x, t_x, T``."""
+        return self._kernel
 
     # -- data --------------------------------------------------------------------
     @staticmethod
@@ -183,7 +203,7 @@ class TransactionModel(MLEModel):
     def _predictor(self) -> Any:
         """The kernel predictions come from: the model's own, or its limit's when the fit is at a boundary."""
         limit = self._limit()
-        return self._kernel if limit is None else limit.kernel
+        return self._kernel if limit is None else _LimitPredictions(type(self).__name__, limit)
 
     def loglik(self, rfm: pd.DataFrame) -> pd.Series:
         """Per-customer log-likelihood at the fitted parameters."""
@@ -225,17 +245,22 @@ class TransactionModel(MLEModel):
         x, t_x, T = self._arrays(rfm)
         return pd.Series(self._predictor().purchase_rate(*self._values(), x, t_x, T), index=rfm.index, name="purchase_rate")
 
-    def probability_alive(self, rfm: pd.DataFrame) -> pd.Series:
-        """Probability that each customer is still active at the end of observation.
+    def probability_alive(self, rfm: pd.DataFrame, *, at: float = 0.0) -> pd.Series:
+        """Probability that each customer is still active at the end of observation, or ``at`` time units later.
 
         BG/NBD: Fader, Hardie & Lee (2005), eq. A.1 (MBG/NBD: the same with the
         extra dropout opportunity at time 0); Pareto/NBD: Fader & Hardie (2005),
-        eq. 18.
+        eq. 18. For ``at > 0`` the survival over ``(T, T + at]`` is in closed
+        form too: ``((beta+T)/(beta+T+at))**s`` (Pareto/NBD) and a Gauss
+        hypergeometric function (BG/NBD, MBG/NBD; see
+        :func:`clv.kernels.betageo_family.alive_at`).
 
         Parameters
         ----------
         rfm : pandas.DataFrame
             Columns ``frequency, recency, T`` in the model's time unit.
+        at : float
+            Time units after the observation end (0: at the end).
 
         Returns
         -------
@@ -253,9 +278,80 @@ class TransactionModel(MLEModel):
         2    0.2124
         3    1.0000
         Name: p_alive, dtype: float64
+
+        Alive a year (52 weeks) after the end of observation:
+
+        >>> bg.probability_alive(rfm, at=52).head(3).round(4).tolist()
+        [0.5317, 0.1706, 0.944]
         """
         x, t_x, T = self._arrays(rfm)
+        if not (np.isfinite(at) and at >= 0):
+            raise DataError(f"at must be a time >= 0 after the observation end, got {at}")
+        if at > 0:
+            return pd.Series(self._predictor().probability_alive_at(at, *self._values(), x, t_x, T), index=rfm.index, name="p_alive")
         return pd.Series(self._predictor().probability_alive(*self._values(), x, t_x, T), index=rfm.index, name="p_alive")
+
+    def conditional_pmf(self, rfm: pd.DataFrame, n: int, t: float) -> pd.Series:
+        """P(exactly ``n`` purchases in the next ``t`` time units | history), ``P(Y(T, T+t] = n | x, t_x, T)``.
+
+        Closed forms: BG/NBD and MBG/NBD, ``1{n=0} (1 - P(alive)) + P(alive)``
+        times eq. 8 of Fader, Hardie & Lee (2005) at the posterior parameters;
+        Pareto/NBD, Fader, Hardie & Shang (2010), note 028, eq. 16.
+
+        Parameters
+        ----------
+        rfm : pandas.DataFrame
+            Columns ``frequency, recency, T`` in the model's time unit.
+        n : int
+            Number of purchases (>= 0).
+        t : float
+            Forecast horizon in time units after ``T``.
+
+        Returns
+        -------
+        pandas.Series
+            Probabilities per customer, indexed like ``rfm``.
+
+        Examples
+        --------
+        >>> import clv
+        >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30")
+        >>> bg = clv.BetaGeo().fit(rfm)
+        >>> bg.conditional_pmf(rfm, 1, 39).head(3).round(3).tolist()
+        [0.239, 0.068, 0.11]
+        """
+        if not (np.isscalar(n) and float(n) == round(float(n)) and n >= 0):
+            raise DataError(f"n must be a whole number of purchases >= 0, got {n!r}")
+        if not (np.isfinite(t) and t >= 0):
+            raise DataError(f"t must be a horizon >= 0, got {t}")
+        x, t_x, T = self._arrays(rfm)
+        value = self._predictor().conditional_pmf(float(n), float(t), *self._values(), x, t_x, T)
+        return pd.Series(value, index=rfm.index, name="probability")
+
+    def probability_no_purchase(self, rfm: pd.DataFrame, t: float) -> pd.Series:
+        """P(no purchase in the next ``t`` time units | history): :meth:`conditional_pmf` at 0.
+
+        Parameters
+        ----------
+        rfm : pandas.DataFrame
+            Columns ``frequency, recency, T`` in the model's time unit.
+        t : float
+            Horizon in time units after ``T``.
+
+        Returns
+        -------
+        pandas.Series
+            ``p_no_purchase`` per customer, indexed like ``rfm``.
+
+        Examples
+        --------
+        >>> import clv
+        >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30")
+        >>> pnbd = clv.ParetoNBD().fit(rfm)
+        >>> pnbd.probability_no_purchase(rfm, 39).head(3).round(3).tolist()
+        [0.408, 0.913, 0.931]
+        """
+        return self.conditional_pmf(rfm, 0, t).rename("p_no_purchase")
 
     def expected_purchases(self, rfm: pd.DataFrame, t: float) -> pd.Series:
         """Expected purchases of each customer in the next ``t`` time units, given the history.
@@ -326,6 +422,40 @@ class TransactionModel(MLEModel):
         p_alive = self._predictor().probability_alive(*self._values(), x, t_x, T)
         return np.einsum("ij,j->i", increments, np.asarray(factors, dtype=float))[inverse] * p_alive, curve[inverse, -1] * p_alive
 
+    def discounted_expected_transactions(self, rfm: pd.DataFrame, delta: float) -> pd.Series:
+        """DERT: expected purchases over the whole remaining lifetime, discounted continuously at ``delta`` per time unit.
+
+        ``int_0^inf exp(-delta t) dE[Y(T, T+t] | history]``: Fader, Hardie &
+        Lee (2005), "RFM and CLV", eq. 2 (Pareto/NBD, closed form); for BG/NBD
+        and MBG/NBD the same integral evaluated by a double-exponential rule
+        to a relative error below 1e-9 (see :func:`clv.kernels.betageo_family.dert_if_alive`).
+        An annual discount rate ``d`` corresponds to ``delta = ln(1 + d) / (time units per year)``.
+
+        Parameters
+        ----------
+        rfm : pandas.DataFrame
+            Columns ``frequency, recency, T`` in the model's time unit.
+        delta : float
+            Continuous discount rate per time unit (> 0).
+
+        Returns
+        -------
+        pandas.Series
+            ``dert`` per customer, indexed like ``rfm``.
+
+        Examples
+        --------
+        >>> import numpy as np, clv
+        >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30")
+        >>> pnbd = clv.ParetoNBD().fit(rfm)
+        >>> pnbd.discounted_expected_transactions(rfm, np.log(1.1) / 52).head(3).round(3).tolist()
+        [8.156, 0.959, 0.6]
+        """
+        if not (np.isfinite(delta) and delta > 0):
+            raise DataError(f"delta must be a positive continuous discount rate per time unit, got {delta}")
+        x, t_x, T = self._arrays(rfm)
+        return pd.Series(self._predictor().dert(delta, *self._values(), x, t_x, T), index=rfm.index, name="dert")
+
     def expected_purchases_new(self, t: Any) -> Any:
         """Expected repeat purchases of a newly acquired customer in ``(0, t]``.
 
@@ -385,4 +515,40 @@ class TransactionModel(MLEModel):
         array([0.5743, 0.1992, 0.0853, 0.0458])
         """
         value = self._predictor().probability_of_purchases(n, t, *self._values())
+        return float(value) if np.ndim(value) == 0 else value
+
+    def probability_purchase_between(self, start: Any, end: Any) -> Any:
+        """P(a newly acquired customer makes at least one repeat purchase in ``(start, end]``).
+
+        The building block of cohort retention tables: the share of a cohort
+        expected to buy in period ``k`` after acquisition. BG/NBD and MBG/NBD:
+        closed form (:func:`clv.kernels.betageo_family.probability_purchase_between`);
+        Pareto/NBD: a one-dimensional integral
+        (:func:`clv.kernels.paretonbd.probability_purchase_between`). With
+        ``start = 0`` it is ``1 - P(X(end) = 0)`` (:meth:`probability_of_purchases`).
+
+        Parameters
+        ----------
+        start, end : float or array-like
+            Time units since the first purchase, ``0 <= start <= end``; broadcast together.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            A float when both are scalars, otherwise the broadcast array.
+
+        Examples
+        --------
+        >>> import clv
+        >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30")
+        >>> bg = clv.BetaGeo().fit(rfm)
+        >>> round(bg.probability_purchase_between(0, 39), 4), round(1 - bg.probability_of_purchases(0, 39), 4)
+        (0.4257, 0.4257)
+        >>> bg.probability_purchase_between([0, 4, 8], [4, 8, 12]).round(4)
+        array([0.1449, 0.1221, 0.1075])
+        """
+        start, end = np.broadcast_arrays(np.asarray(start, dtype=float), np.asarray(end, dtype=float))
+        if np.any(start < 0) or np.any(end < start):
+            raise ValueError("need 0 <= start <= end")
+        value = self._predictor().probability_purchase_between(start, end, *self._values())
         return float(value) if np.ndim(value) == 0 else value

@@ -15,7 +15,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["cohort_heatmap", "label", "ltv_vs_cac", "p_alive_mix", "payback_curves", "value_distribution"]
+__all__ = [
+    "arm_curves",
+    "cohort_heatmap",
+    "label",
+    "ltv_vs_cac",
+    "p_alive_mix",
+    "payback_curves",
+    "retention_curves",
+    "retention_heatmap",
+    "value_distribution",
+]
 
 PAYS = "#2e7d32"
 FAILS = "#c62828"
@@ -144,4 +154,82 @@ def p_alive_mix(shares: pd.DataFrame, *, ax: Any) -> Any:
     ax.set_xlabel("share of customers")
     ax.set_title("P(alive) mix by channel")
     ax.legend(title="P(alive)", fontsize=8, ncol=len(shares.columns), loc="upper center", bbox_to_anchor=(0.5, -0.18))
+    return ax
+
+
+def arm_curves(curves: pd.DataFrame, *, ax: Any, time_unit: str = "W", min_exposed: float = 0.25) -> Any:
+    """Cumulative purchases per customer by time since assignment: observed (solid) and each arm's model (dashed).
+
+    ``curves`` is :func:`clv.operations.arm_curves` (columns ``arm, age,
+    exposed, observed, expected``). The observed line stops where fewer than
+    ``min_exposed`` of the arm's customers (or fewer than 100) have been
+    observed that long: beyond, it is the average of a few early assignees.
+    """
+    import matplotlib as mpl
+
+    colours = mpl.colormaps["tab10"]
+    for i, (name, part) in enumerate(curves.groupby("arm", sort=False)):
+        colour = colours(i % 10)
+        enough = part["exposed"] >= max(100.0, min_exposed * float(part["exposed"].max()))
+        ax.plot(part["age"][enough], part["observed"][enough], color=colour, lw=2, label=f"{label(name)} observed")
+        ax.plot(part["age"], part["expected"], color=colour, lw=1.5, ls="--", label=f"{label(name)} model")
+    unit = {"W": "weeks", "D": "days", "M": "months"}.get(time_unit, time_unit)
+    ax.set_xlabel(f"{unit} since assignment")
+    ax.set_ylabel("cumulative purchases per customer")
+    ax.set_title("Purchases per customer since assignment: observed (solid) vs each arm's model (dashed)")
+    ax.legend(fontsize=8, loc="upper left")
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def retention_heatmap(matrix: pd.DataFrame, *, ax: Any, title: str = "Share of each cohort buying in each month since acquisition",
+                      period_name: str = "month") -> Any:
+    """Triangle of a cohort x period-since-acquisition matrix of shares (:meth:`clv.operations.RetentionTable.matrix`).
+
+    Cells past the end of observation are blank; each cell shows its value in percent.
+    """
+    import matplotlib as mpl
+
+    values = matrix.to_numpy(dtype=float)
+    cmap = mpl.colormaps["YlGnBu"].with_extremes(bad="#ffffff")
+    finite = values[np.isfinite(values)]
+    top = float(np.quantile(finite, 0.98)) if finite.size else 1.0
+    image = ax.imshow(np.ma.masked_invalid(values), aspect="auto", cmap=cmap, vmin=0.0, vmax=max(top, 1e-9))
+    if values.size <= 400:
+        for (i, j), v in np.ndenumerate(values):
+            if np.isfinite(v):
+                ax.text(j, i, f"{100 * v:.0f}", ha="center", va="center", fontsize=7,
+                        color="white" if v > 0.6 * top else "black")
+    ax.set_yticks(np.arange(len(matrix.index)), [label(c) for c in matrix.index])
+    ax.set_xticks(np.arange(len(matrix.columns)), [str(c) for c in matrix.columns])
+    ax.set_xlabel(f"{period_name}s since acquisition (0 = the rest of the acquisition {period_name})")
+    ax.set_ylabel("acquisition cohort")
+    ax.set_title(title)
+    ax.figure.colorbar(image, ax=ax, label="share of the cohort with a purchase (%)",
+                       format=mpl.ticker.FuncFormatter(lambda v, _: f"{100 * v:.0f}"))
+    return ax
+
+
+def retention_curves(curves: pd.DataFrame, *, ax: Any, period_name: str = "month") -> Any:
+    """Share buying in each period since acquisition per group: observed (solid, dots) and the model (dashed).
+
+    ``curves`` is :meth:`clv.operations.RetentionTable.curves` (index ``group,
+    period``; columns ``share`` and ``expected_share``).
+    """
+    import matplotlib as mpl
+
+    colours = mpl.colormaps["tab10"]
+    for i, (name, part) in enumerate(curves.groupby(level=0, sort=False)):
+        colour = colours(i % 10)
+        k = part.index.get_level_values(1)
+        ax.plot(k, part["share"], color=colour, lw=2, marker="o", ms=3, label=f"{label(name)} observed")
+        if "expected_share" in part.columns:
+            ax.plot(k, part["expected_share"], color=colour, lw=1.3, ls="--")
+    ax.plot([], [], color="grey", ls="--", label="model (each colour)")
+    ax.set_xlabel(f"{period_name}s since acquisition")
+    ax.set_ylabel(f"share buying in the {period_name}")
+    ax.yaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0))
+    ax.set_title(f"Retention by {period_name} since acquisition: observed (solid) vs model (dashed)")
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    ax.grid(alpha=0.3)
     return ax

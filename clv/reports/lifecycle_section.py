@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clv.data.summary import purchase_history
 from clv.errors import DataError
 from clv.model_set import is_model_set, transactions_at_point
 from clv.reports import charts
@@ -50,6 +51,7 @@ def lifecycle_extra(
     top: int = 200,
     n_draws: int = 50,
     seed: int = 0,
+    transactions: pd.DataFrame | None = None,
     **stage_options: Any,
 ) -> dict[str, Any]:
     """What :class:`LifecycleSection` needs, for ``write_report(extra=...)``.
@@ -65,7 +67,13 @@ def lifecycle_extra(
     channel_of : pandas.Series, optional
         Channel of each customer (index ``customer_id``); needed with channel models.
     top : int
-        Length of ``watchlist.csv``.
+        Length of ``watchlist.csv`` (the CLI's ``--watchlist-size``).
+    n_draws, seed : int
+        Posterior draws (and their seed) for posterior channel models.
+    transactions : pandas.DataFrame, optional
+        The log behind ``scores``: adds the CRM columns ``last_purchase``,
+        ``purchases`` and ``aov`` (:func:`clv.data.purchase_history`, up to
+        ``rfm.attrs["observation_end"]``).
     stage_options
         Thresholds passed to :func:`clv.lifecycle_stage`.
 
@@ -87,6 +95,12 @@ def lifecycle_extra(
     table = customer_segments(scores, rfm, tm, groups=groups, **stage_options)
     if channel_of is not None:
         table.insert(0, "channel", channel_of.reindex(table.index).to_numpy())
+    if transactions is not None:
+        history = purchase_history(transactions, observation_end=rfm.attrs.get("observation_end")).reindex(table.index)
+        for col in ("last_purchase", "purchases", "aov"):
+            table[col] = history[col].to_numpy()
+    if not isinstance(top, (int, np.integer)) or top < 1:
+        raise DataError(f"watchlist size must be a positive whole number, got {top!r}")
     return {"segments": table, "lifecycle_options": {**_STAGE_DEFAULTS, **stage_options}, "watchlist_top": int(top)}
 
 
@@ -124,8 +138,9 @@ def _rule_text(options: dict[str, Any], unit: str) -> list[str]:
         f"growing: otherwise fewer than {o['mature_frequency']:g} repeat purchases{' or a shorter tenure' if tenure else ''}.",
         f"mature: everyone else ({o['mature_frequency']:g} or more repeat purchases{tenure}).",
         "Value tiers by expected CLV: high-value top 5%, potential next 15%, regular middle 60%, low-value bottom 20%.",
-        "Watchlist: customers not churned, ranked by value at risk = CLV x (1 - P(alive)): valuable customers the "
-        "model is unsure about come first; safe customers and those almost surely gone come last.",
+        "Watchlist: only customers in the declining stage (their activity has dropped, they are not yet churned), "
+        "ranked by value at risk = CLV x (1 - P(alive)): valuable customers the model is unsure about come first. "
+        "AOV is the average order value with the first purchase included; purchases count purchase days.",
     ]
 
 
@@ -149,15 +164,13 @@ class LifecycleSection(Section):
         else:
             mix = lifecycle_mix(table)
         watch = churn_watchlist(table, top=ctx.extra.get("watchlist_top", 200))
-        if "channel" in table:
-            watch.insert(1, "channel", table.loc[watch.index, "channel"].to_numpy())
         return mix, watch
 
     def _watch_columns(self, ctx: ReportContext) -> list[tuple[str, str, Any]]:
-        return [("rank", "rank", fmt_int), ("channel", "channel", fmt_text), ("stage", "stage", fmt_text),
-                ("value_tier", "tier", fmt_text), ("since_last_purchase", f"{ctx.unit} since last purchase",
-                                                    lambda v: fmt_number(v, 1)),
-                ("frequency", "repeat purchases", fmt_int), ("monetary_value", "mean spend", fmt_money),
+        return [("rank", "rank", fmt_int), ("channel", "channel", fmt_text), ("value_tier", "tier", fmt_text),
+                ("last_purchase", "last purchase", lambda v: fmt_text(pd.Timestamp(v).date()) if pd.notna(v) else ""),
+                ("since_last_purchase", f"{ctx.unit} since last purchase", lambda v: fmt_number(v, 1)),
+                ("purchases", "purchases", fmt_int), ("aov", "AOV", fmt_money),
                 ("p_alive", "P(alive)", fmt_pct), ("clv", "CLV", fmt_money), ("value_at_risk", "value at risk", fmt_money)]
 
     def html(self, ctx: ReportContext) -> str:
@@ -173,7 +186,7 @@ class LifecycleSection(Section):
             img_tag(png, "Share of customers in each lifecycle stage per channel")
             + table_html(mix, _MIX_COLUMNS, index=("channel", "channel"))
             + f"<p>How stages are assigned (from the fitted model, first match wins):</p><ul>{rule}</ul>"
-            + f"<h3>Top {esc(min(self.html_rows, len(watch)))} of the churn-risk watchlist</h3>"
+            + f"<h3>Top {esc(min(self.html_rows, len(watch)))} of the churn-risk watchlist (declining customers)</h3>"
             + table_html(watch.head(self.html_rows), cols, index=("customer", "channel"))
             + f'<p class="note">The first {esc(fmt_int(len(watch)))} customers of the watchlist are in watchlist.csv; '
             "the stage and tier mix per channel in lifecycle_mix.csv. Shares count scored customers (those with "
@@ -210,7 +223,8 @@ class LifecycleSection(Section):
             "options": ctx.extra["lifecycle_options"],
             "stages": {s: int(stage.get(s, 0)) for s in STAGES},
             "value_tiers": {t: int(tier.get(t, 0)) for t in VALUE_TIERS},
-            "watchlist_rows": int(min(ctx.extra.get("watchlist_top", 200), (table["stage"] != "churned").sum())),
+            "watchlist_rows": int(min(ctx.extra.get("watchlist_top", 200), (table["stage"] == "declining").sum())),
+            "watchlist_qualifies": "declining stage",
         }
 
 

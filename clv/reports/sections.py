@@ -149,15 +149,19 @@ class SummarySection(Section):
         items = "".join(f'<li><span class="{k}">{esc(name)}</span> {esc(text)}</li>' for k, name, text in self._lines(ctx))
         totals = (f"{fmt_int(t['customers'].sum())} acquired customers in {fmt_int((t['customers'] > 0).sum())} channels, "
                   f"acquisition spend {fmt_money(np.nansum(t['spend']))} {ctx.currency}".strip())
+        backtest = ctx.extra.get("backtest")
+        track = f'<p class="verdict">Track record: {esc(backtest.summary(currency=ctx.currency))}</p>' if backtest else ""
         return (
             f'<p class="note">{esc(totals)}. Observation end {esc(s["observation_end"])}; horizon '
             f'{esc(fmt_number(s["horizon"], 0))} {esc(ctx.unit)}; annual discount rate {esc(fmt_pct(s["discount_rate"]))}; '
             f'margin {esc(fmt_pct(s["margin"]))}. Channels ranked by LTV:CAC.</p>'
-            f'<ul class="verdict">{items}</ul>'
+            f'<ul class="verdict">{items}</ul>{track}'
         )
 
     def markdown(self, ctx: ReportContext) -> str:
-        return "\n".join(f"- **{md_escape(name)}** {md_escape(text)}" for _, name, text in self._lines(ctx))
+        lines = "\n".join(f"- **{md_escape(name)}** {md_escape(text)}" for _, name, text in self._lines(ctx))
+        backtest = ctx.extra.get("backtest")
+        return lines + (f"\n\nTrack record: {md_escape(backtest.summary(currency=ctx.currency))}" if backtest else "")
 
     def summary(self, ctx: ReportContext) -> dict[str, Any]:
         return _verdicts(ctx.channels.table)

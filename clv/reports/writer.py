@@ -20,7 +20,7 @@ from clv.output import atomic_directory, csv_line_end, jsonable
 from clv.reports.html import page
 from clv.reports.sections import ReportContext, Section, default_sections
 
-__all__ = ["MARKER", "render_html", "render_markdown", "write_report"]
+__all__ = ["MARKER", "check_destination", "render_html", "render_markdown", "write_report"]
 
 MARKER = "summary.json"  # a directory holding this file is a clv report and may be replaced
 
@@ -44,12 +44,13 @@ def render_markdown(ctx: ReportContext, sections: Sequence[Section]) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def _check_destination(out: Path) -> None:
+def check_destination(out: Path, marker: str = MARKER) -> None:
+    """Refuse an output that is a file, or a non-empty directory without ``marker`` (an earlier output of the same kind)."""
     if out.exists():
         if not out.is_dir():
             raise DataError(f"output '{out}' exists and is not a directory")
-        if any(out.iterdir()) and not (out / MARKER).is_file():
-            raise DataError(f"output directory '{out}' is not empty and holds no clv report; choose another --out")
+        if any(out.iterdir()) and not (out / marker).is_file():
+            raise DataError(f"output directory '{out}' is not empty and holds no clv report ({marker}); choose another --out")
 
 
 def write_report(
@@ -89,7 +90,7 @@ def write_report(
     keys = [s.key for s in sections]
     if len(set(keys)) != len(keys):
         raise DataError(f"report sections need distinct keys, got {keys}")
-    _check_destination(out)
+    check_destination(out)
     ctx = ReportContext(report, title=title, currency=currency, inputs=dict(inputs or {}), extra=dict(extra or {}))
     with atomic_directory(out) as tmp:
         files = []

@@ -33,7 +33,7 @@ def business():
     channel_of = acq.set_index("customer_id")["channel"]
     scores = models.score(rfm, channel_of, horizon=52, discount_rate=0.1, margin=0.3)
     report = channel_report(scores, acq, spend=spend, transactions=tx, rfm=rfm, models=models, n_draws=0, margin=0.3)
-    return {"rfm": rfm, "models": models, "channel_of": channel_of, "scores": scores, "report": report}
+    return {"tx": tx, "rfm": rfm, "models": models, "channel_of": channel_of, "scores": scores, "report": report}
 
 
 def test_per_channel_stages_use_each_channels_model(business):
@@ -54,7 +54,8 @@ def test_per_channel_stages_use_each_channels_model(business):
 
 
 def test_report_files_and_contents(business, tmp_path):
-    extra = lifecycle_extra(business["scores"], business["rfm"], business["models"], business["channel_of"], top=50)
+    extra = lifecycle_extra(business["scores"], business["rfm"], business["models"], business["channel_of"], top=50,
+                            transactions=business["tx"])
     out = write_report(business["report"], tmp_path / "report", sections=with_lifecycle(default_sections()), extra=extra)
     summary = json.loads((out / "summary.json").read_text())
     assert {"lifecycle_mix.csv", "watchlist.csv"} <= set(summary["files"])
@@ -72,10 +73,12 @@ def test_report_files_and_contents(business, tmp_path):
     watch = pd.read_csv(out / "watchlist.csv")
     assert len(watch) == 50 and watch["rank"].tolist() == list(range(1, 51))
     assert watch["value_at_risk"].is_monotonic_decreasing
-    assert "churned" not in set(watch["stage"])
-    for col in ("customer_id", "channel", "stage", "value_tier", "since_last_purchase", "frequency", "monetary_value",
-                "p_alive", "clv", "value_at_risk"):
+    assert set(watch["stage"]) == {"declining"} and set(watch["qualifies"]) == {"declining stage"}
+    for col in ("customer_id", "channel", "stage", "qualifies", "last_purchase", "purchases", "aov", "value_tier",
+                "since_last_purchase", "frequency", "monetary_value", "p_alive", "clv", "value_at_risk"):
         assert col in watch.columns
+    assert pd.to_datetime(watch["last_purchase"]).max() <= pd.Timestamp("2025-06-30")
+    assert (watch["purchases"] == watch["frequency"] + 1).all()
 
     html = (out / "index.html").read_text()
     assert EVIL not in html and "&lt;script&gt;" in html

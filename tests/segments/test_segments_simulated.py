@@ -86,7 +86,7 @@ def test_dead_share_rises_across_stages(sim_frequent):
 
 def _list_score(case) -> np.ndarray:
     """Position on the full watchlist as a score (first = highest); customers left off score lowest."""
-    listed = churn_watchlist(case.table, top=None)
+    listed = churn_watchlist(case.table, top=None, qualify="all")
     score = pd.Series(-np.inf, index=case.table.index)
     score[listed.index] = -listed["rank"].to_numpy(dtype=float)
     return score.to_numpy()
@@ -104,9 +104,22 @@ def test_watchlist_ranks_alive_high_value_above_dead(sim_cdnow_like, sim_frequen
 
 
 def test_top_of_watchlist_is_valuable_and_not_churned(sim_frequent):
-    top = churn_watchlist(sim_frequent.table, top=200)
+    top = churn_watchlist(sim_frequent.table, top=200, qualify="all")
     assert "churned" not in set(top["stage"])
     truth = sim_frequent.truth
     value = (truth["purchase_rate"] * truth["mean_spend"]).rank(pct=True)
     assert value[top.index].mean() > 0.75
     assert truth.loc[top.index, "alive_at_end"].mean() > truth["alive_at_end"].mean()
+
+
+def test_default_watchlist_is_the_declining_customers(sim_frequent):
+    """The default list holds customers whose activity has dropped: more of them truly dead than mature customers,
+    fewer than churned ones, and valued above the median."""
+    truth, table = sim_frequent.truth, sim_frequent.table
+    top = churn_watchlist(table, top=200)
+    assert set(top["stage"]) == {"declining"}
+    dead = ~truth["alive_at_end"]
+    by_stage = dead.groupby(table["stage"], observed=True).mean()
+    assert by_stage["mature"] < dead[top.index].mean() < by_stage["churned"]
+    value = (truth["purchase_rate"] * truth["mean_spend"]).rank(pct=True)
+    assert value[top.index].mean() > 0.5

@@ -27,11 +27,12 @@ def test_watchlist_order_and_columns(table):
     assert len(top) == 25 and top["rank"].tolist() == list(range(1, 26))
     assert top["value_at_risk"].is_monotonic_decreasing
     assert list(top.columns) == [
-        "rank", "stage", "value_tier", "segment", "since_last_purchase", "frequency", "monetary_value",
-        "p_alive", "churn_probability", "activity", "expected_purchases", "clv", "value_at_risk",
+        "rank", "stage", "qualifies", "clv", "p_alive", "value_at_risk", "value_tier", "segment", "since_last_purchase",
+        "frequency", "monetary_value", "churn_probability", "activity", "expected_purchases",
     ]
-    assert "churned" not in set(top["stage"])  # left off by default when stages are known
-    rest = table[table["stage"] != "churned"]
+    assert set(top["stage"]) == {"declining"}  # only customers whose activity has dropped, by default
+    assert set(top["qualifies"]) == {"declining stage"} and top.attrs["qualifies"] == "declining stage"
+    rest = table[table["stage"] == "declining"]
     assert top["value_at_risk"].iloc[-1] >= rest["value_at_risk"].drop(top.index).max()
 
 
@@ -44,19 +45,25 @@ def test_watchlist_from_scores_rfm_and_stages(cdnow_split, table):
 
 
 def test_watchlist_from_scores_alone(cdnow_split):
-    top = clv.churn_watchlist(cdnow_split.scores, top=10)
+    top = clv.churn_watchlist(cdnow_split.scores, top=10, qualify="all")
     assert "stage" not in top.columns and "value_tier" in top.columns
-    everyone = clv.churn_watchlist(cdnow_split.scores, top=None)
+    everyone = clv.churn_watchlist(cdnow_split.scores, top=None, qualify="all")
     assert len(everyone) == len(cdnow_split.scores)  # nothing excluded without stages
     assert top.index.equals(everyone.index[:10])
+    # without stages the default keeps the declining P(alive) band
+    band = clv.churn_watchlist(cdnow_split.scores, top=None)
+    assert band["p_alive"].between(0.3, 0.6, inclusive="left").all()
+    assert len(band) == cdnow_split.scores["p_alive"].between(0.3, 0.6, inclusive="left").sum()
 
 
 def test_watchlist_stage_filters(table):
-    keep_all = clv.churn_watchlist(table, top=None, exclude_stages=())
+    keep_all = clv.churn_watchlist(table, top=None, qualify="all", exclude_stages=())
     assert len(keep_all) == len(table)
     default = clv.churn_watchlist(table, top=None)
-    assert len(default) == (table["stage"] != "churned").sum()
-    no_decline = clv.churn_watchlist(table, top=None, exclude_stages=("churned", "declining"))
+    assert len(default) == (table["stage"] == "declining").sum()
+    not_churned = clv.churn_watchlist(table, top=None, qualify="all")
+    assert len(not_churned) == (table["stage"] != "churned").sum()
+    no_decline = clv.churn_watchlist(table, top=None, qualify="all", exclude_stages=("churned", "declining"))
     assert set(no_decline["stage"]) <= {"new", "growing", "mature"}
     # tiers are computed over all customers, before filtering
     assert (default["value_tier"] == table.loc[default.index, "value_tier"]).all()
@@ -68,14 +75,35 @@ def test_watchlist_ties_keep_input_order():
     assert clv.churn_watchlist(scores, top=None).index.tolist() == ["c", "a", "d", "b"]
 
 
+def test_watchlist_crm_columns():
+    tx = clv.read_transactions(pd.DataFrame({
+        "customer_id": [1, 1, 1, 2, 2, 3], "amount": [10.0, 30.0, 20.0, 5.0, 7.0, 100.0],
+        "date": ["2024-01-01", "2024-02-01", "2024-02-01", "2024-01-10", "2024-03-01", "2024-03-05"]}))
+    rfm = clv.rfm_summary(tx, observation_end="2024-03-31")
+    scores = pd.DataFrame({"p_alive": [0.5, 0.4, 0.9], "churn_probability": [0.5, 0.6, 0.1], "clv": [40.0, 10.0, 80.0]},
+                          index=rfm.index)
+    watch = clv.churn_watchlist(scores, rfm=rfm, transactions=tx, channel=pd.Series({1: "email", 2: "search"}))
+    assert watch.index.tolist() == [1, 2]  # customer 3 (P(alive) 0.9) does not qualify
+    assert watch.loc[1, "last_purchase"] == pd.Timestamp("2024-02-01") and watch.loc[1, "purchases"] == 2
+    assert watch.loc[1, "aov"] == 30.0  # (10 + 30 + 20) / 2 purchase days, the first purchase included
+    assert watch.loc[1, "monetary_value"] == 50.0  # repeat purchases only
+    assert watch["channel"].tolist() == ["email", "search"]
+    assert list(watch.columns[:10]) == ["rank", "channel", "qualifies", "last_purchase", "purchases", "aov", "clv", "p_alive",
+                                        "value_at_risk", "value_tier"]
+
+
 def test_watchlist_bad_arguments(cdnow_split):
     scores = cdnow_split.scores
     with pytest.raises(clv.DataError, match="top must be a positive whole number"):
         clv.churn_watchlist(scores, top=0)
     with pytest.raises(clv.DataError, match="exclude_stages needs lifecycle stages"):
+        clv.churn_watchlist(scores, qualify="all", exclude_stages=("churned",))
+    with pytest.raises(clv.DataError, match="exclude_stages applies to qualify='all'"):
         clv.churn_watchlist(scores, exclude_stages=("churned",))
+    with pytest.raises(clv.DataError, match="qualify must be"):
+        clv.churn_watchlist(scores, qualify="some")
     with pytest.raises(clv.DataError, match="unknown stage 'gone'"):
-        clv.churn_watchlist(scores, stages=cdnow_split.stages, exclude_stages=("gone",))
+        clv.churn_watchlist(scores, stages=cdnow_split.stages, qualify="all", exclude_stages=("gone",))
     with pytest.raises(clv.DataError, match="column 'clv': missing from the score table"):
         clv.churn_watchlist(scores.drop(columns="clv"))
 

@@ -1,0 +1,589 @@
+"""A/B tests of operations campaigns judged on lifetime value.
+
+Each arm gets its own purchase model (BG/NBD by default) and spend model
+(Gamma-Gamma); the arms are compared on what those models say about a
+customer of each arm, with parameter uncertainty from a parametric bootstrap.
+
+Time since assignment
+---------------------
+Every customer's clock starts at their assignment (time 0), not at a calendar
+date. :func:`experiment_rfm` builds the RFM frame this way: ``T`` is the time
+from assignment to the end of observation, and only purchases on days after
+the assignment day count. Arms (or customers) assigned on different dates
+therefore enter the likelihood with their own exposure ``T``: a customer
+assigned two weeks before the end is not read as a customer who bought
+nothing in a year, and every comparison is between model quantities of a
+customer *at the same time since assignment* (population rates, and the LTV
+of a customer over ``horizon`` from assignment). Comparing raw purchases per
+customer would favour the arm assigned earlier. When arms have no
+``assigned_at``, the first purchase is the assignment (acquisition
+experiments such as an onboarding flow) and the frame is
+:func:`clv.rfm_summary`'s.
+
+The purchase model treats each customer as active at assignment, as BG/NBD
+treats a new customer at the first purchase. For a campaign aimed at lapsed
+customers the fitted parameters then describe the arm's behaviour after
+assignment (which is what is compared), not the customers' lifetime.
+
+Tests
+-----
+* Likelihood-ratio test of "same parameters in every arm" against
+  "arm-specific parameters" (Wilks: chi-square with ``(arms - 1) * k``
+  degrees of freedom), for the purchase model and, separately, for the spend
+  model.
+* Per metric: the control and treatment values at the estimates, the
+  difference and the ratio with percentile intervals from ``n_draws``
+  parameter draws of each arm's fit (the arms' fits are independent), a
+  two-sided Wald p-value from the draws' standard deviation of the
+  difference, and the share of draws in which the treatment is better.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from clv.data.summary import EPOCH, daily_purchases, day_number, time_unit_days
+from clv.errors import DataError
+from clv.model_set import parameter_draws
+from clv.valuation import discount_factors, period_edges
+
+__all__ = ["METRICS", "ABTest", "ab_test", "ab_test_bayes", "arm_curves", "arm_metrics", "experiment_rfm"]
+
+METRICS = {
+    "purchase_rate": ("purchases per time unit while active (population mean)", "higher"),
+    "dropout": ("mean dropout (probability per purchase, or rate per time unit for Pareto/NBD)", "lower"),
+    "p_alive": ("mean P(alive) of the arm's customers at observation end", "higher"),
+    "spend": ("mean spend per purchase (population mean)", "higher"),
+    "ltv": ("expected discounted margin per customer over the horizon from assignment", "higher"),
+}
+
+
+@dataclass(frozen=True)
+class ABTest:
+    """Outcome of :func:`ab_test`.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per treatment arm and metric (``purchase_rate, dropout,
+        p_alive, spend, ltv``; see :data:`METRICS`): ``arm, metric, control,
+        treatment, difference, difference_lower, difference_upper, ratio,
+        ratio_lower, ratio_upper, p_value, p_treatment_better, better``.
+    tests : pandas.DataFrame
+        Likelihood-ratio tests, index ``purchase_model`` and ``spend_model``:
+        ``statistic, df, p_value, loglik_pooled, loglik_arms``.
+    arms : pandas.DataFrame
+        Per arm: ``n_customers, repeat_buyers, purchases, mean_T`` (time since
+        assignment) and the fitted parameters.
+    models : dict
+        ``{arm: (transaction model, spend model)}``; ``"*"`` holds the pooled fit.
+    settings : dict
+        The arguments that shaped the result.
+
+    Examples
+    --------
+    >>> import clv
+    >>> arms = {"control": {"share": 0.5}, "treatment": {"share": 0.5, "params": {"r": 0.243, "alpha": 3.0, "a": 0.793, "b": 2.426}}}
+    >>> sim = clv.simulate(4000, seed=2, start="2024-01-01", end="2025-01-01", acquisition_end="2024-02-01", channels=arms)
+    >>> rfm = clv.rfm_summary(sim.transactions, observation_end="2024-12-31").join(sim.customers["channel"].rename("arm"))
+    >>> res = clv.ab_test(rfm, control="control", horizon=52, discount_rate=0.1, margin=0.3, n_draws=200, seed=1)
+    >>> res.table.set_index("metric").loc["purchase_rate", ["control", "treatment"]].round(3).tolist()
+    [0.055, 0.082]
+    >>> bool(res.tests.loc["purchase_model", "p_value"] < 0.001)
+    True
+    """
+
+    table: pd.DataFrame
+    tests: pd.DataFrame
+    arms: pd.DataFrame
+    models: dict[str, tuple[Any, Any]]
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """One sentence per treatment arm on expected LTV and the purchase-model test.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> import clv
+        >>> sim = clv.simulate(2000, seed=5, start="2024-01-01", end="2025-01-01", channels={"a": {}, "b": {}})
+        >>> rfm = clv.rfm_summary(sim.transactions).join(sim.customers["channel"].rename("arm"))
+        >>> clv.ab_test(rfm, control="a", n_draws=100, seed=1).summary().startswith("Arm b against a: expected LTV")
+        True
+        """
+        out = []
+        level = f"{self.settings.get('interval', 0.9):.0%}"
+        lr = self.tests.loc["purchase_model"]
+        for arm, rows in self.table.groupby("arm", sort=False):
+            ltv = rows.set_index("metric").loc["ltv"]
+            out.append(
+                f"Arm {arm} against {self.settings['control']}: expected LTV {ltv['treatment']:,.2f} vs {ltv['control']:,.2f} "
+                f"per customer (difference {ltv['difference']:+,.2f}, {level} interval {ltv['difference_lower']:+,.2f} to "
+                f"{ltv['difference_upper']:+,.2f}; treatment better in {ltv['p_treatment_better']:.0%} of parameter draws); "
+                f"purchase model differs between arms: likelihood-ratio p = {lr['p_value']:.3g}."
+            )
+        return " ".join(out)
+
+
+@dataclass(frozen=True)
+class _Exposure:
+    """Customers of the arms with their assignment day, and their purchase days after it."""
+
+    arms: pd.DataFrame  # index customer_id; column arm; rows in customer order
+    start: np.ndarray  # assignment day per customer (days since EPOCH)
+    end_day: int
+    who: np.ndarray  # customer position per purchase day after assignment
+    day: np.ndarray
+    amount: np.ndarray
+    exclusions: dict[str, int]
+
+
+def _exposure(tx: pd.DataFrame, arms: pd.DataFrame, observation_end: Any) -> _Exposure:
+    missing = [c for c in ("customer_id", "arm") if c not in arms.columns]
+    if missing:
+        raise DataError(f"column '{missing[0]}': missing from the arms table (columns customer_id, arm[, assigned_at])")
+    arm = arms.drop_duplicates("customer_id").set_index("customer_id")
+    end_day = None if observation_end is None else day_number(observation_end, "observation_end")
+    in_arms = tx["customer_id"].isin(arm.index).to_numpy()
+    daily = daily_purchases(tx[in_arms], end_day)
+    if daily.code.size == 0:
+        raise DataError("no transaction of a customer in the arms table on or before observation_end")
+    end_day = int(daily.day.max()) if end_day is None else end_day
+    exclusions = {"transactions_not_in_arms": int((~in_arms).sum()), "rows_after_observation_end": daily.rows_after_end}
+    if "assigned_at" in arm.columns:
+        start = arm["assigned_at"].to_numpy().astype("datetime64[D]").astype(np.int64)
+        late = start > end_day
+        exclusions["customers_assigned_after_observation_end"] = int(late.sum())
+    else:  # the first purchase is the assignment
+        is_first = np.r_[True, daily.code[1:] != daily.code[:-1]]
+        first = pd.Series(daily.day[is_first], index=daily.ids[daily.code[is_first]]).reindex(arm.index)
+        late = first.isna().to_numpy()
+        start = first.fillna(0).to_numpy(dtype=np.int64)
+        exclusions["customers_without_purchases"] = int(late.sum())
+    arm, start = arm[~late], start[~late]
+    pos = pd.Index(arm.index).get_indexer(daily.ids)[daily.code]
+    after = (pos >= 0) & (daily.day > start[np.maximum(pos, 0)])
+    return _Exposure(arm[["arm"]], start, end_day, pos[after], daily.day[after], daily.amount[after], exclusions)
+
+
+def experiment_rfm(tx: pd.DataFrame, arms: pd.DataFrame, *, observation_end: Any = None, time_unit: str = "W") -> pd.DataFrame:
+    """RFM frame of an experiment with each customer's clock started at assignment.
+
+    Parameters
+    ----------
+    tx : pandas.DataFrame
+        Output of :func:`clv.read_transactions`.
+    arms : pandas.DataFrame
+        ``customer_id, arm`` and optionally ``assigned_at`` (dates). Without
+        ``assigned_at`` the first purchase is the assignment and the result
+        equals :func:`clv.rfm_summary` for those customers.
+    observation_end : date-like, optional
+        Defaults to the last purchase day of the arms' customers.
+    time_unit : {"W", "D", "M"}
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``customer_id`` (customers of ``arms`` only); ``frequency``
+        (purchase days after the assignment day), ``recency``, ``T`` (time
+        from assignment to ``observation_end``), ``monetary_value`` (mean of
+        those days' totals), ``arm``. ``attrs["exclusions"]`` counts
+        customers assigned after ``observation_end`` (or, without
+        ``assigned_at``, never buying) and transactions of customers not in ``arms``.
+
+    Examples
+    --------
+    >>> import pandas as pd, clv
+    >>> tx = clv.read_transactions(pd.DataFrame({"customer_id": [1, 1, 1, 2], "amount": [5.0, 8.0, 4.0, 3.0],
+    ...     "date": ["2024-01-01", "2024-02-05", "2024-02-19", "2024-01-10"]}))
+    >>> arms = pd.DataFrame({"customer_id": [1, 2], "arm": ["A", "B"], "assigned_at": pd.to_datetime(["2024-01-29", "2024-02-12"])})
+    >>> experiment_rfm(tx, arms, observation_end="2024-02-26")
+                 frequency  recency    T  monetary_value arm
+    customer_id
+    1                  2.0      3.0  4.0             6.0   A
+    2                  0.0      0.0  2.0             0.0   B
+    """
+    ex = _exposure(tx, arms, observation_end)
+    unit = time_unit_days(time_unit)
+    n = len(ex.arms)
+    x = np.bincount(ex.who, minlength=n).astype(float)
+    last = np.full(n, -1)
+    np.maximum.at(last, ex.who, ex.day)
+    total = np.bincount(ex.who, weights=ex.amount, minlength=n)
+    out = pd.DataFrame({
+        "frequency": x,
+        "recency": np.where(x > 0, (last - ex.start) / unit, 0.0),
+        "T": (ex.end_day - ex.start) / unit,
+        "monetary_value": np.divide(total, x, out=np.zeros(n), where=x > 0),
+        "arm": ex.arms["arm"].to_numpy(),
+    }, index=pd.Index(ex.arms.index, name="customer_id"))
+    out.attrs["exclusions"] = ex.exclusions
+    out.attrs["time_unit"] = time_unit
+    out.attrs["observation_end"] = str(EPOCH + np.timedelta64(ex.end_day, "D"))
+    return out
+
+
+def arm_curves(tx: pd.DataFrame, arms: pd.DataFrame, result: ABTest, *, observation_end: Any = None,
+               time_unit: str = "W") -> pd.DataFrame:
+    """Cumulative purchases per customer by time since assignment, observed and expected by each arm's model.
+
+    The observed value at age ``t`` is the mean, over the customers observed
+    for at least ``t`` (``T >= t``), of their purchases after assignment up
+    to age ``t``; so customers assigned late do not pull the curve down. The
+    expected value is the arm model's ``E[X(t)]`` for a customer starting at
+    assignment (Fader, Hardie & Lee 2005, eq. 7 for BG/NBD).
+
+    Parameters
+    ----------
+    tx, arms, observation_end, time_unit
+        As given to :func:`experiment_rfm`.
+    result : ABTest
+        The test run on that frame (for the arm models).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``arm, age`` (0, 1, ... time units), ``exposed`` (customers
+        with ``T >= age``), ``observed``, ``expected``.
+
+    Examples
+    --------
+    >>> import clv
+    >>> from clv.operations import arm_curves
+    >>> sim = clv.simulate(2000, seed=5, start="2024-01-01", end="2025-01-01", channels={"a": {}, "b": {}})
+    >>> arms = sim.customers["channel"].rename("arm").reset_index()
+    >>> rfm = clv.operations.experiment_rfm(sim.transactions, arms)
+    >>> curves = arm_curves(sim.transactions, arms, clv.ab_test(rfm, control="a", n_draws=50, seed=1))
+    >>> curves.columns.tolist()
+    ['arm', 'age', 'exposed', 'observed', 'expected']
+    """
+    ex = _exposure(tx, arms, observation_end)
+    unit = time_unit_days(time_unit)
+    T = (ex.end_day - ex.start) / unit
+    age = (ex.day - ex.start[ex.who]) / unit
+    grid = np.arange(0, int(np.floor(T.max())) + 1)
+    parts = []
+    names = ex.arms["arm"].to_numpy()
+    for name in pd.unique(names):
+        if name not in result.models:
+            raise DataError(f"arm {name!r} is not in the A/B test result; run clv.ab_test on the same arms")
+        mine = names == name
+        exposed = len(grid) - np.searchsorted(np.sort(T[mine]), grid, side="left")
+        buy = mine[ex.who]
+        lo = np.ceil(age[buy] - 1e-9).astype(int)
+        hi = np.floor(T[ex.who[buy]] + 1e-9).astype(int)
+        counts = np.cumsum(np.bincount(lo, minlength=len(grid) + 1)[: len(grid) + 1]
+                           - np.bincount(hi + 1, minlength=len(grid) + 1)[: len(grid) + 1])[: len(grid)]
+        exposed = np.array([(T[mine] >= g - 1e-9).sum() for g in grid])
+        expected = np.asarray(result.models[name][0].expected_purchases_new(grid.astype(float)), dtype=float)
+        parts.append(pd.DataFrame({"arm": name, "age": grid, "exposed": exposed,
+                                   "observed": np.divide(counts, exposed, out=np.full(len(grid), np.nan), where=exposed > 0),
+                                   "expected": expected}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def arm_metrics(transaction_model: Any, spend_model: Any, rfm: pd.DataFrame, *, edges: np.ndarray, factors: np.ndarray,
+                margin: float, weights: np.ndarray | None = None) -> dict[str, float]:
+    """The compared quantities of one arm, from its fitted models (see :data:`METRICS`).
+
+    ``ltv`` is :func:`clv.new_customer_value` without the acquisition
+    purchase: ``margin * spend * sum_k factors[k] (E[X(t_k)] - E[X(t_{k-1})])``
+    with ``t_k = edges``, time 0 being the assignment.
+
+    Parameters
+    ----------
+    transaction_model, spend_model : fitted models
+    rfm : pandas.DataFrame
+        The arm's customers (for ``p_alive``).
+    edges, factors : numpy.ndarray
+        Period ends and their discount factors (:func:`clv.valuation.period_edges`,
+        :func:`clv.valuation.discount_factors`).
+    margin : float
+    weights : numpy.ndarray, optional
+        Customers per row of ``rfm`` (for a frame of distinct histories).
+
+    Returns
+    -------
+    dict
+
+    Examples
+    --------
+    >>> import numpy as np, clv
+    >>> bg = clv.BetaGeo.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+    >>> gg = clv.GammaGamma.from_params({"p": 6.25, "q": 3.74, "v": 15.44})
+    >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30")
+    >>> m = arm_metrics(bg, gg, rfm, edges=np.arange(1.0, 53.0), factors=np.ones(52), margin=1.0)
+    >>> {k: round(v, 3) for k, v in m.items()}
+    {'purchase_rate': 0.055, 'dropout': 0.246, 'p_alive': 0.813, 'spend': 35.219, 'ltv': 50.928}
+    """
+    p = transaction_model.params_
+    dropout = p["a"] / (p["a"] + p["b"]) if "a" in p else p["s"] / p["beta"]
+    spend = float(spend_model.population_mean_spend())
+    curve = np.asarray(transaction_model.expected_purchases_new(edges), dtype=float)
+    return {
+        "purchase_rate": float(p["r"] / p["alpha"]),
+        "dropout": float(dropout),
+        "p_alive": float(np.average(transaction_model.probability_alive(rfm).to_numpy(), weights=weights)),
+        "spend": spend,
+        "ltv": float(margin * spend * np.diff(curve, prepend=0.0) @ factors),
+    }
+
+
+def _lr_test(template: Any, rfm: pd.DataFrame, groups: list[pd.DataFrame], fits: list[Any]) -> tuple[Any, dict[str, float]]:
+    pooled = _clone(template).fit(rfm)
+    ll_arms = float(sum(m.log_likelihood_ for m in fits))
+    stat = max(2.0 * (ll_arms - float(pooled.log_likelihood_)), 0.0)
+    df = (len(groups) - 1) * len(pooled.params_)
+    return pooled, {"statistic": stat, "df": df, "p_value": float(stats.chi2.sf(stat, df)),
+                    "loglik_pooled": float(pooled.log_likelihood_), "loglik_arms": ll_arms}
+
+
+def _clone(model: Any) -> Any:
+    return type(model)(**model.get_params())
+
+
+def _check(rfm: Any, arm: str, control: Any) -> tuple[list[Any], Any]:
+    if not isinstance(rfm, pd.DataFrame):
+        raise DataError(f"rfm must be a DataFrame (clv.rfm_summary or clv.operations.experiment_rfm), got {type(rfm).__name__}")
+    for col in ("frequency", "recency", "T", "monetary_value", arm):
+        if col not in rfm.columns:
+            raise DataError(f"column '{col}': missing from rfm; join the arm of each customer as column '{arm}'")
+    if rfm[arm].isna().any():
+        who = rfm.index[rfm[arm].isna().to_numpy()][0]
+        raise DataError(f"column '{arm}': customer {who!r} has no arm; drop unassigned customers first")
+    names = list(pd.unique(rfm[arm]))
+    if len(names) < 2:
+        raise DataError(f"column '{arm}': need at least two arms, found {names}")
+    if control is None:
+        control = "control" if "control" in names else sorted(names, key=str)[0]
+    if control not in names:
+        raise DataError(f"control={control!r} is not an arm; arms are {names}")
+    return [control] + [n for n in names if n != control], control
+
+
+def ab_test(
+    rfm: pd.DataFrame,
+    arm: str = "arm",
+    control: Any = None,
+    model: Any = None,
+    spend_model: Any = None,
+    horizon: float = 52.0,
+    discount_rate: float = 0.1,
+    margin: float = 1.0,
+    seed: int = 0,
+    *,
+    time_unit: str = "W",
+    n_draws: int = 500,
+    interval: float = 0.9,
+) -> ABTest:
+    """Compare the arms of an experiment on purchase rate, dropout, P(alive), spend and expected LTV.
+
+    Parameters
+    ----------
+    rfm : pandas.DataFrame
+        ``frequency, recency, T, monetary_value`` per customer with their arm
+        in column ``arm``; build it with :func:`experiment_rfm` so that time
+        runs from assignment (see the module notes).
+    arm : str
+        Column holding the arm.
+    control : optional
+        The control arm; default ``"control"`` when present, else the first
+        arm in sorted order. Every other arm is compared with it.
+    model, spend_model : unfitted models, optional
+        Templates fitted per arm and pooled (fresh copies with the same
+        settings): default ``BetaGeo()`` and ``GammaGamma()``.
+    horizon : float
+        LTV horizon in time units after assignment.
+    discount_rate : float
+        Annual discount rate.
+    margin : float
+        Share of revenue kept as margin.
+    seed : int
+        Seed of the parameter draws.
+    time_unit : {"W", "D", "M"}
+    n_draws : int
+        Parameter draws per arm for intervals and P(treatment better).
+    interval : float
+        Level of the intervals.
+
+    Returns
+    -------
+    ABTest
+
+    Examples
+    --------
+    >>> import clv
+    >>> sim = clv.simulate(2000, seed=5, start="2024-01-01", end="2025-01-01", channels={"a": {}, "b": {}})
+    >>> rfm = clv.rfm_summary(sim.transactions).join(sim.customers["channel"].rename("arm"))
+    >>> res = clv.ab_test(rfm, control="a", margin=0.3, n_draws=100, seed=1)
+    >>> res.table["metric"].tolist()
+    ['purchase_rate', 'dropout', 'p_alive', 'spend', 'ltv']
+    >>> res.tests.columns.tolist()
+    ['statistic', 'df', 'p_value', 'loglik_pooled', 'loglik_arms']
+    """
+    from clv.models import BetaGeo, GammaGamma
+
+    names, control = _check(rfm, arm, control)
+    if not 0 < interval < 1:
+        raise DataError(f"interval must lie between 0 and 1, got {interval}")
+    if n_draws < 20:
+        raise DataError(f"n_draws must be at least 20, got {n_draws}")
+    tm_template = model if model is not None else BetaGeo()
+    sm_template = spend_model if spend_model is not None else GammaGamma()
+    groups = [rfm[rfm[arm] == n] for n in names]
+    tms = [_clone(tm_template).fit(g) for g in groups]
+    sms = [_clone(sm_template).fit(g) for g in groups]
+    tm_pooled, lr_tm = _lr_test(tm_template, rfm, groups, tms)
+    sm_pooled, lr_sm = _lr_test(sm_template, rfm, groups, sms)
+
+    edges = period_edges(float(horizon), 1.0)
+    factors = discount_factors(edges, discount_rate, time_unit)
+    at = {"edges": edges, "factors": factors, "margin": margin}
+    histories = [g[["frequency", "recency", "T"]].value_counts(sort=False) for g in groups]  # distinct (x, t_x, T)
+    uniq = [(h.index.to_frame(index=False), h.to_numpy(dtype=float)) for h in histories]
+    point = [arm_metrics(t, s, u, weights=w, **at) for t, s, (u, w) in zip(tms, sms, uniq)]
+    draws = []
+    for i, (t, s, (u, w)) in enumerate(zip(tms, sms, uniq)):
+        td = parameter_draws(t, n_draws, seed=seed + 2 * i)
+        sd = parameter_draws(s, n_draws, seed=seed + 2 * i + 1)
+        draws.append(pd.DataFrame([arm_metrics(a, b, u, weights=w, **at) for a, b in zip(td, sd)]))
+    rows = []
+    for j in range(1, len(names)):
+        for metric, (_, better) in METRICS.items():
+            rows.append({"arm": names[j], "metric": metric, **_compare(point[0][metric], point[j][metric],
+                         draws[0][metric].to_numpy(), draws[j][metric].to_numpy(), better, interval)})
+    arms_table = pd.DataFrame({
+        "n_customers": [len(g) for g in groups],
+        "repeat_buyers": [int((g["frequency"] > 0).sum()) for g in groups],
+        "purchases": [float(g["frequency"].sum()) for g in groups],
+        "mean_T": [float(g["T"].mean()) for g in groups],
+    }, index=pd.Index(names, name="arm"))
+    params = pd.DataFrame([{**t.params_, **s.params_} for t, s in zip(tms, sms)], index=arms_table.index)
+    settings = {"arm": arm, "control": control, "horizon": float(horizon), "discount_rate": discount_rate, "margin": margin,
+                "time_unit": time_unit, "n_draws": n_draws, "interval": interval, "seed": seed,
+                "model": type(tm_template).__name__, "spend_model": type(sm_template).__name__}
+    return ABTest(
+        table=pd.DataFrame(rows),
+        tests=pd.DataFrame([lr_tm, lr_sm], index=pd.Index(["purchase_model", "spend_model"], name="test")),
+        arms=arms_table.join(params),
+        models={**{n: (t, s) for n, t, s in zip(names, tms, sms)}, "*": (tm_pooled, sm_pooled)},
+        settings=settings,
+    )
+
+
+def _compare(control: float, treatment: float, c_draws: np.ndarray, t_draws: np.ndarray, better: str,
+             interval: float) -> dict[str, Any]:
+    """Difference and ratio at the estimates, percentile intervals and Wald p-value from the draws."""
+    lo, hi = (1 - interval) / 2, (1 + interval) / 2
+    diff = t_draws - c_draws
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = t_draws / c_draws
+        point_ratio = treatment / control if control != 0 else np.nan
+    se = float(np.std(diff, ddof=1))
+    d = treatment - control
+    wins = diff > 0 if better == "higher" else diff < 0
+    return {
+        "control": control, "treatment": treatment,
+        "difference": d, "difference_lower": float(np.quantile(diff, lo)), "difference_upper": float(np.quantile(diff, hi)),
+        "ratio": point_ratio, "ratio_lower": float(np.nanquantile(ratio, lo)), "ratio_upper": float(np.nanquantile(ratio, hi)),
+        "p_value": float(2 * stats.norm.sf(abs(d) / se)) if se > 0 else np.nan,
+        "p_treatment_better": float(wins.mean()), "better": better,
+    }
+
+
+def ab_test_bayes(
+    rfm: pd.DataFrame,
+    arm: str = "arm",
+    control: Any = None,
+    horizon: float = 52.0,
+    discount_rate: float = 0.1,
+    margin: float = 1.0,
+    seed: int = 0,
+    *,
+    time_unit: str = "W",
+    draws: int = 500,
+    chains: int = 2,
+    interval: float = 0.9,
+    progressbar: bool = False,
+) -> pd.DataFrame:
+    """Bayesian comparison of arms: :mod:`clv.bayes` with ``group=arm``, P(treatment better) from the posterior.
+
+    Fits :class:`clv.bayes.HierarchicalBetaGeo` and
+    :class:`clv.bayes.HierarchicalGammaGamma` with the arm as group (the arms
+    share a population prior, which pulls them towards each other: with two
+    groups this makes the comparison conservative), and evaluates
+    :func:`arm_metrics` at every posterior draw.
+
+    Parameters
+    ----------
+    rfm, arm, control, horizon, discount_rate, margin, time_unit, interval
+        As for :func:`ab_test`.
+    seed : int
+        Seed of the samplers.
+    draws, chains : int
+        Posterior draws per chain (and as many tuning steps) and chains.
+    progressbar : bool
+        Show the sampler's progress bar.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per treatment arm and metric: ``arm, metric, control,
+        treatment`` (posterior means), ``difference`` (posterior mean),
+        ``difference_lower``, ``difference_upper`` (equal-tailed credible
+        interval), ``ratio`` (posterior mean), ``p_treatment_better``
+        (posterior probability) and ``better``.
+
+    Examples
+    --------
+    >>> import clv
+    >>> sim = clv.simulate(600, seed=5, start="2024-01-01", end="2025-01-01", channels={"a": {}, "b": {}})
+    >>> rfm = clv.rfm_summary(sim.transactions).join(sim.customers["channel"].rename("arm"))
+    >>> table = clv.operations.ab_test_bayes(rfm, control="a", draws=100, chains=1, seed=1)  # doctest: +SKIP
+    >>> table.columns.tolist()  # doctest: +SKIP
+    ['arm', 'metric', 'control', 'treatment', 'difference', 'difference_lower', 'difference_upper', 'ratio', 'p_treatment_better', 'better']
+    """
+    from clv import bayes
+    from clv.models import BetaGeo, GammaGamma
+
+    names, control = _check(rfm, arm, control)
+    grouped = rfm.assign(**{arm: rfm[arm].astype(str)})
+    names = [str(n) for n in names]
+    settings = {"draws": draws, "tune": draws, "chains": chains, "random_seed": seed}
+    tm = bayes.HierarchicalBetaGeo(group=arm, progressbar=progressbar).fit(grouped, **settings)
+    sm = bayes.HierarchicalGammaGamma(group=arm, progressbar=progressbar).fit(grouped, **settings)
+    n = draws * chains
+    t_draws, s_draws = tm.group_param_draws(n, seed=seed), sm.group_param_draws(n, seed=seed)
+    edges = period_edges(float(horizon), 1.0)
+    at = {"edges": edges, "factors": discount_factors(edges, discount_rate, time_unit), "margin": margin}
+    values = {}
+    for name in names:
+        g = grouped[grouped[arm] == name]
+        hist = g[["frequency", "recency", "T"]].value_counts(sort=False)
+        u, w = hist.index.to_frame(index=False), hist.to_numpy(dtype=float)
+        tp = t_draws[t_draws["group"] == name].set_index("draw")[list(BetaGeo.param_names)]
+        sp = s_draws[s_draws["group"] == name].set_index("draw")[list(GammaGamma.param_names)]
+        values[name] = pd.DataFrame([
+            arm_metrics(BetaGeo.from_params(dict(zip(tp.columns, row_t))), GammaGamma.from_params(dict(zip(sp.columns, row_s))),
+                        u, weights=w, **at)
+            for row_t, row_s in zip(tp.to_numpy(), sp.to_numpy())
+        ])
+    lo, hi = (1 - interval) / 2, (1 + interval) / 2
+    rows = []
+    for name in names[1:]:
+        for metric, (_, better) in METRICS.items():
+            c, t = values[control if control in values else names[0]][metric].to_numpy(), values[name][metric].to_numpy()
+            diff = t - c
+            rows.append({"arm": name, "metric": metric, "control": float(c.mean()), "treatment": float(t.mean()),
+                         "difference": float(diff.mean()), "difference_lower": float(np.quantile(diff, lo)),
+                         "difference_upper": float(np.quantile(diff, hi)), "ratio": float(np.mean(t / c)),
+                         "p_treatment_better": float(np.mean(diff > 0 if better == "higher" else diff < 0)), "better": better})
+    return pd.DataFrame(rows)
