@@ -214,3 +214,17 @@ def test_harness_pareto_fit_on_one_customer_finishes() -> None:
     except clv.ConvergenceError:
         return
     assert np.isfinite(model.expected_purchases(rfm, 30)).all()
+
+
+@pytest.mark.slow
+def test_report_with_a_limit_purchase_model_finishes(tmp_path) -> None:
+    """Found after merging the retention section: the pooled MBG/NBD at its homogeneous-rate limit lacked
+    probability_purchase_between and the report exited 2; the retention's expected columns are now n/a instead."""
+    sim = clv.simulate(1500, seed=5, start="2024-01-01", end="2025-12-31",
+                       params={"r": 1e5, "alpha": 1e5 / 0.3, "a": 0.8, "b": 2.5})
+    code, out = _report(tmp_path, sim.transactions, sim.acquisitions, "--observation-end", "2025-12-31",
+                        "--transaction-model", "mbgnbd")
+    assert code == 0
+    row = pd.read_csv(out / "channels.csv").iloc[0]
+    assert "ModifiedBetaGeo: homogeneous_purchase_rate" in row["model_source"]
+    assert np.isfinite(row[["ltv_expected", "ltv_lower", "ltv_upper", "ltv_new"]].astype(float)).all()
