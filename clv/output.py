@@ -153,6 +153,7 @@ def csv_line_end(frame: Any) -> str:
     """
     columns = [frame.iloc[:, i] for i in range(frame.shape[1])] + [frame.index.to_series()]
     for values in columns:
-        if not pd.api.types.is_numeric_dtype(values) and values.map(lambda v: isinstance(v, str) and "\r" in v).any():
+        if (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)) and any(
+                isinstance(v, str) and "\r" in v for v in values):
             return "\r\n"
     return "\n"
