@@ -17,13 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import click
+import numpy as np
 
 import clv
 from clv.data import data_path
 from clv.data.sql import check_source, source_label
 from clv.data.validation import table_columns
 from clv.errors import ClvError, DataError
-from clv.output import atomic_file
+from clv.output import atomic_file, csv_line_end
 from clv.pipeline import ReportConfig, read_rfm, run_report
 from clv.valuation import DEFAULT_MARGIN
 
@@ -166,7 +167,7 @@ def _transaction_columns(transactions: str, customer_column: str = "customer_id"
 
 def _write_csv_atomic(frame: Any, out: Path) -> None:
     with atomic_file(out) as tmp:
-        frame.to_csv(tmp)
+        frame.to_csv(tmp, lineterminator=csv_line_end(frame))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
@@ -363,12 +364,13 @@ def _model_json(model: Any) -> dict[str, Any]:
     return {
         "model": type(model).__name__,
         "params": {k: float(v) for k, v in result.params.items()},
-        "std_err": {k: (float(v) if v == v else None) for k, v in result.std_err.items()},
-        "log_likelihood": float(result.log_likelihood),
-        "aic": float(result.aic),
-        "bic": float(result.bic),
+        "std_err": {k: _finite_or_none(v) for k, v in result.std_err.items()},
+        "log_likelihood": _finite_or_none(result.log_likelihood),
+        "aic": _finite_or_none(result.aic),
+        "bic": _finite_or_none(result.bic),
         "n_obs": float(result.n_obs),
         "converged": bool(result.converged),
+        "boundary": model.boundary_,
         **({"exclusions": result.extra["exclusions"]} if "exclusions" in result.extra else {}),
     }
 
@@ -376,6 +378,11 @@ def _model_json(model: Any) -> dict[str, Any]:
 _ENGINE = click.option("--engine", type=click.Choice(["pandas", "duckdb"]), default="pandas", show_default=True,
                        help="pandas in memory, or embedded DuckDB (larger than memory: the fit sees the distinct tuples, "
                             "scores are written chunk by chunk).")
+
+
+def _finite_or_none(value: float) -> float | None:
+    """JSON has no NaN or infinity: a degenerate likelihood (a limit model's point mass) is written as null."""
+    return float(value) if np.isfinite(value) else None
 
 
 @main.command()

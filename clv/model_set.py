@@ -40,6 +40,7 @@ import pandas as pd
 from clv.checks import require_seed
 from clv.errors import ConvergenceError, DataError
 from clv.models import BetaGeo, GammaGamma
+from clv.models.limits import boundary_note
 
 __all__ = [
     "POOLED",
@@ -84,7 +85,7 @@ def parameter_draws(model: Any, n: int, seed: int) -> list[Any]:
     if not np.all(np.isfinite(model.result_.cov_log)):
         raise DataError(
             f"{type(model).__name__}: standard errors are not available (observed information not positive definite), "
-            "so no bootstrap interval can be drawn; call without interval="
+            "so no bootstrap interval can be drawn; call without interval= (clv report: --n-draws 0 gives the figures without intervals)"
         )
     values = model.result_.sample_params(int(n), seed=int(seed)).to_numpy()
     return [model.with_params(row) for row in values]
@@ -103,9 +104,9 @@ def fallback_reason(model: Any) -> str | None:
     >>> fallback_reason(clv.BetaGeo.from_params({"r": 0.24, "alpha": 4.4, "a": 0.79, "b": 2.4}))
     'no standard errors (observed information not positive definite)'
     """
-    boundary = getattr(model, "boundary_", None)
-    if boundary:
-        return f"fit at the boundary: {boundary}"
+    note = boundary_note(model)
+    if note:
+        return f"fit at a boundary: {note}"
     result = getattr(model, "result_", None)
     if result is not None and not np.all(np.isfinite(result.cov_log)):
         return "no standard errors (observed information not positive definite)"
@@ -401,7 +402,8 @@ def fit_groups(
     """
     _say(progress, f"fitting pooled {label} on {n_all:,} customers")
     tm, sm = fit_pair(None)
-    t_models, s_models, sources = {POOLED: tm}, {POOLED: sm}, {POOLED: "pooled MLE"}
+    pooled_note = boundary_note(tm, sm)  # a pooled limit model is used, and said
+    t_models, s_models, sources = {POOLED: tm}, {POOLED: sm}, {POOLED: f"pooled MLE ({pooled_note})" if pooled_note else "pooled MLE"}
     for name in names:
         size = int(sizes.get(name, 0))
         if size < min_customers:

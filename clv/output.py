@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["atomic_directory", "atomic_file", "jsonable", "records", "write_text_atomic"]
+__all__ = ["atomic_directory", "atomic_file", "csv_line_end", "jsonable", "records", "write_text_atomic"]
 
 
 @contextmanager
@@ -122,3 +122,38 @@ def jsonable(value: Any) -> Any:
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """The rows of ``frame`` as JSON-safe dicts (see :func:`jsonable`)."""
     return [jsonable(r) for r in frame.to_dict("records")]
+
+
+def csv_line_end(frame: Any) -> str:
+    r"""Line end for writing ``frame`` as CSV: ``"\n"``, or RFC 4180's ``"\r\n"`` when a text cell holds a carriage return.
+
+    Python's CSV writer quotes a field only if it contains the delimiter, the
+    quote character or a character of the line end; pandas' line end is
+    ``"\n"``, so a channel name with a bare ``"\r"`` was written unquoted and
+    every reader split the row there. With ``"\r\n"`` such fields are quoted.
+    Ordinary files keep ``"\n"`` and stay byte-identical.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table about to be written (its index included).
+
+    Returns
+    -------
+    str
+        The ``lineterminator`` to pass to :meth:`pandas.DataFrame.to_csv`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> csv_line_end(pd.DataFrame({"channel": ["web", "cr\rlf"]})) == "\r\n"
+    True
+    >>> csv_line_end(pd.DataFrame({"channel": ["web"]}))
+    '\n'
+    """
+    columns = [frame.iloc[:, i] for i in range(frame.shape[1])] + [frame.index.to_series()]
+    for values in columns:
+        if (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)) and any(
+                isinstance(v, str) and "\r" in v for v in values):
+            return "\r\n"
+    return "\n"

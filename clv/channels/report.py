@@ -440,6 +440,7 @@ def model_columns(
 def finish_statuses(table: pd.DataFrame) -> pd.DataFrame:
     """Payback statuses of channels without customers, or without cost and model."""
     table.loc[table["customers"] == 0, ["payback_status"]] = "no customers"
+    table.loc[table["customers"] == 0, ["model_source"]] = "none (no customers)"
     table.loc[(table["customers"] > 0) & (table["cac"] == 0) & (table["payback_status"] == "no channel model"),
               "payback_status"] = "no acquisition cost"
     return table

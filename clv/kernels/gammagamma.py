@@ -11,14 +11,33 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import special
+from scipy import optimize, special
 
 from clv.kernels.backend import NUMPY, Backend
 from clv.kernels.design import Column, dot
 
 PARAMS = ("p", "q", "v")
 
-__all__ = ["PARAMS", "expected_spend", "loglik", "loglik_grad", "loglik_hessian", "population_mean_spend", "row_derivatives", "simulate_revenue"]
+__all__ = [
+    "DETERMINISTIC_PARAMS",
+    "HOMOGENEOUS_PARAMS",
+    "PARAMS",
+    "expected_spend",
+    "expected_spend_deterministic",
+    "expected_spend_homogeneous",
+    "fit_deterministic",
+    "fit_homogeneous",
+    "gamma_shape_mle",
+    "loglik",
+    "loglik_deterministic",
+    "loglik_grad",
+    "loglik_hessian",
+    "loglik_homogeneous",
+    "population_mean_spend",
+    "population_mean_spend_deterministic",
+    "row_derivatives",
+    "simulate_revenue",
+]
 
 
 def loglik(p: Any, q: Any, v: Any, x: Any, m: Any, *, backend: Backend = NUMPY) -> Any:
@@ -123,6 +142,129 @@ def expected_spend(p: float, q: float, v: ArrayLike, x: ArrayLike, m: ArrayLike)
 def population_mean_spend(p: float, q: float, v: float) -> float:
     """Mean transaction value in the population, ``p v / (q - 1)`` (infinite when ``q <= 1``)."""
     return float(p * v / (q - 1.0)) if q > 1 else float("inf")
+
+
+# -- limits of the model at the edge of its parameter space ---------------------------------------------------------
+#
+# When the customers' mean spends show no heterogeneity beyond what the per-transaction noise explains, the
+# maximum of eq. 3 lies at infinity. Two directions have a finite limit, each a model of its own:
+#
+# * ``q, v -> inf`` with ``q / v = nu`` fixed: the mixing distribution Gamma(q, v) of ``nu`` (mean q/v, variance
+#   q/v^2) collapses to a point mass, so every customer shares one transaction-value distribution Gamma(p, nu)
+#   with mean ``mu = p / nu``. The mean of ``x`` transactions is then Gamma(p x, p x / mu) (rate ``x nu``).
+# * ``p -> inf`` with ``p v = kappa`` fixed: a customer's mean transaction value ``zeta = p / nu`` is inverse-gamma
+#   (q, kappa) while the spread of a transaction around it vanishes, so the mean spend ``m`` equals ``zeta``
+#   whatever ``x`` is, and the density of ``m`` tends to the inverse-gamma density.
+#
+# Both limits are densities of ``m`` with respect to the same measure as eq. 3, so their log-likelihoods compare
+# with the full model's. When both hold (every mean spend equal), the density is degenerate: the spend is one
+# constant.
+
+HOMOGENEOUS_PARAMS = ("p", "mean_spend")
+DETERMINISTIC_PARAMS = ("q", "kappa")
+
+
+def loglik_homogeneous(p: Any, mean_spend: Any, x: Any, m: Any) -> Any:
+    """Log density of the mean spend in the ``q, v -> inf`` limit: ``m ~ Gamma(p x, rate p x / mean_spend)``::
+
+        p x ln(p x / mu) + (p x - 1) ln m - p x m / mu - ln G(p x)
+
+    the limit of eq. 3 (Fader & Hardie 2013) as the Gamma(q, v) mixing of ``nu`` tends to a point mass at
+    ``p / mu``.
+    """
+    px = p * x
+    return px * (np.log(px) - np.log(mean_spend)) + (px - 1) * np.log(m) - px * m / mean_spend - special.gammaln(px)
+
+
+def loglik_deterministic(q: Any, kappa: Any, x: Any, m: Any) -> Any:
+    """Log density of the mean spend in the ``p -> inf, p v = kappa`` limit: ``m ~ InverseGamma(q, kappa)``::
+
+        q ln kappa - ln G(q) - (q + 1) ln m - kappa / m
+
+    ``x`` does not enter: each customer's transactions all equal their own mean ``p / nu``.
+    """
+    return q * np.log(kappa) - special.gammaln(q) - (q + 1) * np.log(m) - kappa / m + 0.0 * x
+
+
+def _log_root(score: Any) -> float:
+    """Root of a decreasing function of ``ln s`` on ``s`` in ``[e^-30, e^30]`` (the upper end when it stays positive)."""
+    lo, hi = -30.0, 30.0
+    if score(hi) > 0:
+        return float(np.exp(hi))
+    return float(np.exp(optimize.brentq(score, lo, hi, xtol=1e-14, rtol=1e-15)))
+
+
+def gamma_shape_mle(log_mean_gap: float) -> float:
+    """Shape ``s`` solving ``ln s - digamma(s) = log_mean_gap`` (the gamma-shape likelihood equation).
+
+    ``log_mean_gap`` is ``ln(weighted mean) - weighted mean of logs`` of the
+    observations, positive unless they are all equal (then the shape is
+    infinite). ``ln s - digamma(s)`` falls from infinity to 0, so the root is
+    unique.
+    """
+    if not log_mean_gap > 0:
+        return float("inf")
+    return _log_root(lambda log_s: float(np.log(np.exp(log_s)) - special.digamma(np.exp(log_s)) - log_mean_gap))
+
+
+def fit_homogeneous(x: NDArray[np.float64], m: NDArray[np.float64], weights: NDArray[np.float64]) -> tuple[float, float]:
+    """Maximum-likelihood ``(p, mean_spend)`` of :func:`loglik_homogeneous`.
+
+    ``mean_spend`` is the transaction-weighted mean ``sum w x m / sum w x``;
+    with it, the score equation of ``p`` reads
+    ``sum w x [ln(p x) - digamma(p x)] = sum w x [ln mu - ln m]``, whose left
+    side falls in ``p``; the right side is positive unless every mean spend is
+    equal (Jensen), in which case ``p`` is infinite.
+    """
+    wx = weights * x
+    mu = float(dot(wx, m) / wx.sum())
+    rhs = float(dot(wx, np.log(mu) - np.log(m)))
+    if not rhs > 0:
+        return float("inf"), mu
+
+    def score(log_p: float) -> float:
+        px = np.exp(log_p) * x
+        return float(dot(wx, np.log(px) - special.digamma(px))) - rhs
+
+    return _log_root(score), mu
+
+
+def fit_deterministic(m: NDArray[np.float64], weights: NDArray[np.float64]) -> tuple[float, float]:
+    """Maximum-likelihood ``(q, kappa)`` of :func:`loglik_deterministic`: ``1 / m`` is Gamma(q, rate kappa).
+
+    ``kappa = q / mean(1/m)`` and ``q`` solves the gamma-shape equation
+    (:func:`gamma_shape_mle`) on the customers' ``1 / m`` (weighted).
+    """
+    y = 1.0 / m
+    total = weights.sum()
+    mean_y = float(dot(weights, y) / total)
+    q = gamma_shape_mle(np.log(mean_y) - float(dot(weights, np.log(y)) / total))
+    return q, q / mean_y
+
+
+def expected_spend_homogeneous(p: float, mean_spend: float, x: ArrayLike, m: ArrayLike) -> NDArray[np.float64]:
+    """Expected transaction value in the ``q, v -> inf`` limit: ``mean_spend`` for everyone.
+
+    The limit of eq. 5: ``p (v + x m) / (p x + q - 1) -> p v / q = p / nu``;
+    a customer's own history carries no information on a value all share.
+    """
+    return np.full(np.broadcast(np.asarray(x, dtype=float), np.asarray(m, dtype=float)).shape, float(mean_spend))
+
+
+def expected_spend_deterministic(q: float, kappa: float, x: ArrayLike, m: ArrayLike) -> NDArray[np.float64]:
+    """Expected transaction value in the ``p -> inf`` limit: the customer's own mean ``m`` when ``x > 0``.
+
+    The limit of eq. 5, ``(kappa + p x m) / (p x + q - 1) -> m``; customers
+    without repeat purchases get the population mean ``kappa / (q - 1)``.
+    """
+    x = np.asarray(x, dtype=float)
+    m = np.asarray(m, dtype=float)
+    return np.where(x > 0, m, population_mean_spend_deterministic(q, kappa))
+
+
+def population_mean_spend_deterministic(q: float, kappa: float) -> float:
+    """Mean of the inverse-gamma(q, kappa) mean spend, ``kappa / (q - 1)`` (infinite when ``q <= 1``)."""
+    return float(kappa / (q - 1.0)) if q > 1 else float("inf")
 
 
 def simulate_revenue(rng: np.random.Generator, p: float, q: float, v: float, x: NDArray, m: NDArray, purchases: NDArray) -> NDArray[np.float64]:

@@ -9,6 +9,7 @@ checks, and JSON persistence.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import warnings
 from pathlib import Path
@@ -22,6 +23,7 @@ from threadpoolctl import threadpool_limits
 from clv.data.summary import time_unit_days
 from clv.errors import ClvWarning, ConvergenceError, DataError, NotFittedError
 from clv.models.covariate_links import CovariateSupport
+from clv.models.limits import Limit
 from clv.models.results import FitResult
 from clv.output import write_text_atomic
 
@@ -30,6 +32,17 @@ __all__ = ["FORMAT_VERSION", "MLEModel"]
 FORMAT_VERSION = 1
 _LOG_BOUND = 25.0  # box for the optimiser on log-parameters
 _RUNAWAY = 15.0  # |log theta| beyond this (3e-7 or 3e6) means the estimate ran off to 0 or infinity
+_SE_LOG_MAX = 10.0  # a larger standard error of a log-parameter means the parameter is not identified
+
+
+class _Edge(ConvergenceError):
+    """The optimum ran off to the edge of the parameter space (parameters ``names``; log-likelihood there ``ll``)."""
+
+    def __init__(self, message: str, names: list[str], ll: float, extent: float = 0.0) -> None:
+        super().__init__(message)
+        self.names = names
+        self.ll = ll
+        self.extent = extent  # largest |log parameter| where the optimiser stopped
 
 
 class MLEModel(CovariateSupport):
@@ -47,12 +60,24 @@ class MLEModel(CovariateSupport):
         Iteration limit of the optimiser.
     tol : float
         Gradient tolerance of the optimiser (on the mean log-likelihood).
+
+    Attributes
+    ----------
+    boundary_ : dict or None
+        ``None`` for an ordinary fit. When the maximum likelihood lies at the
+        edge of the parameter space and the model declares the limit there
+        (:class:`Limit`), the fitted model is that limit model: ``params_``
+        holds the limit's own parameters and ``boundary_`` says which limit,
+        why (``kind``, ``reason``), which parameters ran off (``runaway``)
+        and the full model's log-likelihood where the optimiser stopped
+        (``log_likelihood_interior``). Saved and loaded with the model.
     """
 
     param_names: ClassVar[tuple[str, ...]] = ()
     _default_start: ClassVar[tuple[float, ...]] = ()
     _analytic_gradient: ClassVar[bool] = False  # does _loglik_grad return a gradient?
     _analytic_hessian: ClassVar[bool] = False  # does _loglik_hessian return a Hessian?
+    _limits: ClassVar[tuple[Limit, ...]] = ()  # sub-models at the edge of the parameter space
     _time_params: ClassVar[tuple[str, ...]] = ()  # parameters in time units: scale by old/new unit length
 
     def __init__(
@@ -157,11 +182,90 @@ class MLEModel(CovariateSupport):
         # The optimiser works on vectors of 3-4 numbers; multithreaded BLAS only adds
         # thread wake-ups (measured 7 ms per L-BFGS-B step on a busy 2-core machine).
         with threadpool_limits(limits=1, user_api="blas"):
-            self.result_ = self._optimise(data)
+            self.result_ = self._fit_prepared(data)
         self.params_ = self.result_.params
         self.log_likelihood_ = self.result_.log_likelihood
         self.n_obs_ = self.result_.n_obs
         return self
+
+    def _fit_prepared(self, data: dict[str, Any]) -> FitResult:
+        """The full fit, or the best limit model when the full optimum lies at the edge.
+
+        The limits are fitted when the optimiser runs off (a parameter beyond
+        e^15), and also when it stops far out (beyond e^10) or where the
+        observed information is not positive definite: there the likelihood
+        may still be rising towards a limit, and the limit is kept only if its
+        likelihood is higher.
+        """
+        try:
+            result = self._optimise(data)
+        except _Edge as edge:
+            if "Z" in data:  # limits are sub-models without covariates
+                raise
+            # Beyond e^20 the full likelihood is a difference of log-gamma values near 1e10 or more and carries no
+            # digits (0.0 was seen for a one-customer log): only the limits' own likelihoods are compared then.
+            slack = np.inf if edge.extent > 20 else 1e-4
+            best = self._best_limit(data, edge.names, edge.ll, slack)
+            if best is None:
+                raise
+            return best
+        far = [p for p, v in zip(self.param_names, np.log(result.estimates[: len(self.param_names)])) if abs(v) > 10]
+        singular = not np.all(np.isfinite(result.cov_log))
+        if self._limits and "Z" not in data and (far or singular):
+            best = self._best_limit(data, far, result.log_likelihood, -1e-12)
+            if best is not None:
+                return best
+        if singular:
+            warnings.warn(f"{type(self).__name__}: observed information is not positive definite (or a parameter is not identified); "
+                          "standard errors are not available",
+                          ClvWarning, stacklevel=4)
+        return result
+
+    def _best_limit(self, data: dict[str, Any], runaway: list[str], ll: float, slack: float) -> FitResult | None:
+        """Fit every declared limit and keep the one with the largest log-likelihood, if it beats ``ll``.
+
+        The full likelihood rises towards a limit's along the runaway
+        direction, so a limit is accepted only if its likelihood is at least
+        ``ll``, the full model's where the optimiser stopped, less a relative
+        ``slack``. After a runaway the slack is 1e-4: far out on the edge the
+        full likelihood is a sum of differences of log-gamma functions of
+        arguments near 1e9-1e10, whose rounding was measured at up to 2e-5 of
+        the total. After an ordinary stop the limit must be strictly better.
+        """
+        best: tuple[float, Limit, FitResult] | None = None
+        for limit in self._limits:
+            start = np.asarray(limit.start(data), dtype=float)
+            if not (np.all(np.isfinite(start)) and np.all(start > 0)):
+                continue
+            sub = _LimitModel(limit, start, max_iter=self.max_iter, tol=self.tol)
+            try:
+                result = sub._optimise(data)
+            except ConvergenceError:
+                continue
+            if best is None or result.log_likelihood > best[0]:
+                best = (result.log_likelihood, limit, result)
+        if best is None or (np.isfinite(slack) and best[0] < ll - slack * max(1.0, abs(ll))):
+            return None
+        _, limit, result = best
+        boundary = {"kind": limit.kind, "reason": limit.reason, "runaway": list(runaway), "log_likelihood_interior": float(ll)}
+        return dataclasses.replace(result, model=type(self).__name__, extra={**result.extra, "boundary": boundary})
+
+    @property
+    def boundary_(self) -> dict[str, Any] | None:
+        """Which limit model the fit returned, and why; ``None`` for an interior fit (see the class Attributes)."""
+        self._check_fitted()
+        boundary = self.result_.extra.get("boundary")
+        return dict(boundary) if boundary else None
+
+    def _limit(self) -> Limit | None:
+        """The :class:`Limit` this fitted model is, or ``None``."""
+        boundary = self.boundary_
+        if boundary is None:
+            return None
+        for limit in self._limits:
+            if limit.kind == boundary["kind"]:
+                return limit
+        raise ValueError(f"{type(self).__name__}: unknown limit {boundary['kind']!r} in the saved model")
 
     # -- coordinates ---------------------------------------------------------------
     # The optimiser works in u = (log theta, g): the model parameters on the log scale, then the
@@ -392,8 +496,9 @@ class MLEModel(CovariateSupport):
         runaway = [p for p, v in zip(names, log_params) if abs(v) > _RUNAWAY]
         if runaway:
             values = dict(zip(names, self._natural(log_params).tolist()))
-            raise ConvergenceError(
-                f"{name}: parameter(s) {runaway} ran off to the edge ({values}); the data cannot identify them; {advice}"
+            raise _Edge(
+                f"{name}: parameter(s) {runaway} ran off to the edge ({values}); the data cannot identify them; {advice}",
+                runaway, float(ll), float(np.abs(log_params[: len(self.param_names)]).max()),
             )
         grad_mean = np.abs(self._objective(log_params, data)[1])
         if not converged and grad_mean.max() > 1e-4:
@@ -401,16 +506,16 @@ class MLEModel(CovariateSupport):
             raise ConvergenceError(f"{name} did not converge ({message}); {advice}")
         info = -hess
         try:
+            # The information must be positive definite (Cholesky); an inverse with a non-negative diagonal is not
+            # enough: draws from an indefinite "covariance" run off to infinity.
+            np.linalg.cholesky(info)
             cov = np.linalg.inv(info)
-            if np.any(np.diag(cov) < 0) or not np.all(np.isfinite(cov)):
+            # A log-parameter standard error above 10 (an interval spanning a factor e^40) means the data do not
+            # identify that parameter (the likelihood is flat along it): no usable standard errors either.
+            if np.any(np.diag(cov) < 0) or np.any(np.diag(cov) > _SE_LOG_MAX**2) or not np.all(np.isfinite(cov)):
                 raise np.linalg.LinAlgError
         except np.linalg.LinAlgError:
-            warnings.warn(
-                f"{name}: observed information is not positive definite; standard errors are not available",
-                ClvWarning,
-                stacklevel=3,
-            )
-            cov = np.full_like(info, np.nan)
+            cov = np.full_like(info, np.nan)  # the caller warns, unless a limit model replaces this fit
         return FitResult(
             model=name,
             param_names=names,
@@ -598,9 +703,10 @@ class MLEModel(CovariateSupport):
         if not self._time_params:
             return self
         factor = time_unit_days(current) / time_unit_days(time_unit)
-        values = self._values()
-        base = [v * factor if p in self._time_params else v for p, v in zip(self.param_names, values)]
-        model = self.with_params(base + list(values[len(self.param_names):]))  # covariate coefficients carry no unit
+        # A limit model has its own parameters (result_.param_names): a rate per time unit ("lam") scales inversely;
+        # covariate coefficients carry no unit.
+        scale = {**{p: factor for p in self._time_params}, "lam": 1.0 / factor}
+        model = self.with_params([v * scale.get(p, 1.0) for p, v in zip(self.result_.param_names, self._values())])
         model.time_unit_ = time_unit
         return model
 
@@ -659,3 +765,15 @@ class MLEModel(CovariateSupport):
         model.log_likelihood_ = model.result_.log_likelihood
         model.n_obs_ = model.result_.n_obs
         return model
+
+
+class _LimitModel(MLEModel):
+    """A :class:`Limit` fitted as a model of its own, on the parent model's prepared data."""
+
+    def __init__(self, limit: Limit, start: np.ndarray, *, max_iter: int = 2000, tol: float = 1e-9) -> None:
+        super().__init__(initial_params=dict(zip(limit.param_names, start)), max_iter=max_iter, tol=tol)
+        self.limit = limit
+        self.param_names = limit.param_names  # type: ignore[misc]
+
+    def _loglik(self, params: np.ndarray, data: dict[str, Any]) -> float:
+        return float(self.limit.loglik(params, data))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from clv.kernels import bgnbd
-from clv.models.transactions import TransactionModel
+from clv.models.transactions import TransactionModel, betageo_limits
 
 __all__ = ["BetaGeo"]
 
@@ -54,3 +54,4 @@ class BetaGeo(TransactionModel):
     _default_start = (1.0, 1.0, 1.0, 1.0)
     _time_params = ("alpha",)  # parameters measured in time units (rate scales)
     _kernel = bgnbd
+    _limits = betageo_limits(0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -13,8 +14,40 @@ from clv.kernels import gammagamma
 from clv.kernels.design import dot
 from clv.models.base import MLEModel
 from clv.models.covariate_links import Group
+from clv.models.limits import Limit
+from clv.models.results import FitResult
 
 __all__ = ["GammaGamma"]
+
+_HOMOGENEOUS = Limit(
+    kind="homogeneous_spend",
+    reason=("customers' mean spends vary no more than single transactions do, so the spread of spend across customers "
+            "(q, v -> inf with q/v fixed) is not identified; every customer's expected spend is one population value"),
+    param_names=gammagamma.HOMOGENEOUS_PARAMS,
+    loglik=lambda params, data: dot(data["w"], gammagamma.loglik_homogeneous(*params, data["x"], data["m"])),
+    start=lambda data: gammagamma.fit_homogeneous(data["x"], data["m"], data["w"]),
+    kernel=SimpleNamespace(expected_spend=gammagamma.expected_spend_homogeneous,
+                           population_mean_spend=lambda p, mean_spend: float(mean_spend)),
+)
+_DETERMINISTIC = Limit(
+    kind="deterministic_spend",
+    reason=("each customer's transactions show no spread around their own mean (p -> inf with p v fixed), so each "
+            "customer's expected spend is their own mean spend"),
+    param_names=gammagamma.DETERMINISTIC_PARAMS,
+    loglik=lambda params, data: dot(data["w"], gammagamma.loglik_deterministic(*params, data["x"], data["m"])),
+    start=lambda data: gammagamma.fit_deterministic(data["m"], data["w"]),
+    kernel=SimpleNamespace(expected_spend=gammagamma.expected_spend_deterministic,
+                           population_mean_spend=gammagamma.population_mean_spend_deterministic),
+)
+_CONSTANT = Limit(
+    kind="constant_spend",
+    reason="every customer's mean spend is the same value, so expected spend is that value for everyone",
+    param_names=("mean_spend",),
+    loglik=lambda params, data: float("nan"),  # a point mass: the density is degenerate
+    start=lambda data: (float("nan"),),  # never fitted: recognised directly from the data
+    kernel=SimpleNamespace(expected_spend=lambda mean_spend, x, m: gammagamma.expected_spend_homogeneous(1.0, mean_spend, x, m),
+                           population_mean_spend=lambda mean_spend: float(mean_spend)),
+)
 
 
 class GammaGamma(MLEModel):
@@ -59,6 +92,16 @@ class GammaGamma(MLEModel):
     exclusions_ : dict
         Customers left out of the fit: ``customers_without_repeat_purchases``
         and ``customers_with_non_positive_spend``.
+    boundary_ : dict or None
+        ``None`` for an ordinary fit. When spend shows no heterogeneity the
+        maximum likelihood lies at the edge of the parameter space and the
+        fit returns the limit model there (:mod:`clv.kernels.gammagamma`):
+        ``"homogeneous_spend"`` (``q, v -> inf``: one spend distribution for
+        all, ``params_`` = ``p, mean_spend``), ``"deterministic_spend"``
+        (``p -> inf``: each customer always spends their own mean,
+        ``params_`` = ``q, kappa``) or ``"constant_spend"`` (every mean spend
+        equal, ``params_`` = ``mean_spend``). The limit is chosen by
+        likelihood; ``boundary_["reason"]`` says why.
 
     Examples
     --------
@@ -67,6 +110,21 @@ class GammaGamma(MLEModel):
     >>> gg = clv.GammaGamma().fit(rfm)
     >>> gg.params_.round(3).to_dict()
     {'p': 6.25, 'q': 3.744, 'v': 15.444}
+    >>> gg.boundary_ is None
+    True
+
+    Spend drawn i.i.d. for every customer has no heterogeneity to estimate;
+    the fit is the homogeneous limit, one expected spend for all:
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.integers(1, 6, 2000)
+    >>> homogeneous = pd.DataFrame({"frequency": x, "monetary_value": rng.gamma(6.0 * x, 35 / 6 / x)})
+    >>> gg = clv.GammaGamma().fit(homogeneous)
+    >>> gg.boundary_["kind"], gg.params_.round(2).to_dict()
+    ('homogeneous_spend', {'p': 5.87, 'mean_spend': 35.32})
+    >>> gg.expected_spend(homogeneous).round(2).unique().tolist()
+    [35.32]
     """
 
     param_names = gammagamma.PARAMS
@@ -92,6 +150,7 @@ class GammaGamma(MLEModel):
 
     def _covariate_groups(self) -> list[Group]:
         return [("spend", tuple(self.spend_covariates), (("v", 1),))]
+    _limits = (_HOMOGENEOUS, _DETERMINISTIC, _CONSTANT)
 
     def _prepare(self, rfm: pd.DataFrame, weights: Any) -> dict[str, Any]:
         check_rfm(rfm, ("frequency", "monetary_value"))
@@ -116,9 +175,17 @@ class GammaGamma(MLEModel):
             "w": w[keep],
             "n_obs": float(w[keep].sum()),
             "n_unique": int(keep.sum()),
-            "extra": {"exclusions": exclusions},
+            # Parameter draws are conditioned on q > 1, where the population mean spend p v / (q - 1) is finite.
+            "extra": {"exclusions": exclusions, "draw_floor": {"q": 1.0}},
             **({} if Z is None else self._covariate_fit_data(Z[keep])),
         }
+
+    def _fit_prepared(self, data: dict[str, Any]) -> Any:
+        """Every mean spend equal: the constant-spend limit directly (its density is a point mass); else the MLE."""
+        m = data["m"]
+        if "Z" in data or m.max() - m.min() > 1e-12 * m.max():
+            return super()._fit_prepared(data)
+        return _constant_result(type(self).__name__, float(np.average(m, weights=data["w"])), data)
 
     def _loglik(self, params: np.ndarray, data: dict[str, Any]) -> float:
         values = self._rows(params, data) if "Z" in data else params
@@ -181,15 +248,15 @@ class GammaGamma(MLEModel):
         35.17
         """
         check_rfm(rfm, ("frequency", "monetary_value"))
-        p, q, v = self._spend_params(rfm)
+        params = self._spend_params(rfm)
         x = rfm["frequency"].to_numpy(dtype=float)
         m = rfm["monetary_value"].to_numpy(dtype=float)
         usable = (x > 0) & (m > 0)
-        value = gammagamma.expected_spend(p, q, v, np.where(usable, x, 0.0), np.where(usable, m, 0.0))
+        value = self._spend_kernel().expected_spend(*params, np.where(usable, x, 0.0), np.where(usable, m, 0.0))
         return pd.Series(value, index=rfm.index, name="expected_spend")
 
     def population_mean_spend(self, *, covariates: Any = None) -> float:
-        """Mean spend per transaction across the population, ``p v / (q - 1)``.
+        """Mean spend per transaction across the population, ``p v / (q - 1)`` (or its limit, see ``boundary_``).
 
         Parameters
         ----------
@@ -200,7 +267,7 @@ class GammaGamma(MLEModel):
         Returns
         -------
         float
-            Infinite when ``q <= 1``.
+            Infinite when the mixing distribution has no mean (``q <= 1``).
 
         Examples
         --------
@@ -209,4 +276,18 @@ class GammaGamma(MLEModel):
         >>> round(clv.GammaGamma().fit(rfm).population_mean_spend(), 2)
         35.17
         """
-        return gammagamma.population_mean_spend(*self._profile_params(covariates))
+        return float(self._spend_kernel().population_mean_spend(*self._profile_params(covariates)))
+
+    def _spend_kernel(self) -> Any:
+        limit = self._limit()
+        return gammagamma if limit is None else limit.kernel
+
+
+def _constant_result(name: str, mean_spend: float, data: dict[str, Any]) -> FitResult:
+    """Fit result of the constant-spend limit: the one mean spend, known exactly (zero covariance)."""
+    boundary = {"kind": _CONSTANT.kind, "reason": _CONSTANT.reason, "runaway": ["p", "q", "v"],
+                "log_likelihood_interior": float("nan")}
+    return FitResult(model=name, param_names=_CONSTANT.param_names, estimates=np.array([mean_spend]), cov_log=np.zeros((1, 1)),
+                     log_likelihood=float("nan"), n_obs=float(data["n_obs"]), n_unique=int(data["n_unique"]), converged=True,
+                     iterations=0, message="every mean spend is equal: constant-spend limit",
+                     extra={**data.get("extra", {}), "boundary": boundary})

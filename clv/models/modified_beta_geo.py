@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from clv.kernels import mbgnbd
-from clv.models.transactions import TransactionModel
+from clv.models.transactions import TransactionModel, betageo_limits
 
 __all__ = ["ModifiedBetaGeo"]
 
@@ -58,3 +58,4 @@ class ModifiedBetaGeo(TransactionModel):
     _default_start = (1.0, 1.0, 1.0, 1.0)
     _time_params = ("alpha",)  # parameters measured in time units (rate scales)
     _kernel = mbgnbd
+    _limits = betageo_limits(1)

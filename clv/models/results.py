@@ -153,11 +153,27 @@ class FitResult:
     def sample_params(self, n: int, *, seed: int) -> pd.DataFrame:
         """Draw parameter sets from the asymptotic normal of the log-parameters.
 
-        Used for parametric-bootstrap intervals of derived quantities.
+        Used for parametric-bootstrap intervals of derived quantities. A
+        model may set floors in ``extra["draw_floor"]`` (Gamma-Gamma: ``q > 1``,
+        where the mean spend is finite); draws at or below a floor are
+        redrawn, so the draws follow the normal conditioned on that region.
         """
         rng = np.random.default_rng(seed)
-        draws = rng.multivariate_normal(self._to_coords(self.estimates), self.cov_log, size=n, method="eigh")
-        return pd.DataFrame(self._from_coords(draws), columns=list(self.param_names))
+        mean = self._to_coords(self.estimates)
+        draws = self._from_coords(rng.multivariate_normal(mean, self.cov_log, size=n, method="eigh"))
+        floors = {k: v for k, v in self.extra.get("draw_floor", {}).items() if k in self.param_names}
+        if floors:
+            # Draws at or below a parameter's floor (e.g. Gamma-Gamma's q <= 1, an infinite mean spend) are redrawn:
+            # the draws are conditioned on the region where the model's predictions are finite.
+            cols = [self.param_names.index(k) for k in floors]
+            limit = np.array(list(floors.values()))
+            for _ in range(100):
+                bad = np.any(draws[:, cols] <= limit, axis=1)
+                if not bad.any():
+                    break
+                draws[bad] = self._from_coords(rng.multivariate_normal(mean, self.cov_log, size=int(bad.sum()), method="eigh"))
+            draws[:, cols] = np.maximum(draws[:, cols], limit * (1 + 1e-9))
+        return pd.DataFrame(draws, columns=list(self.param_names))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready representation (floats round-trip exactly through :mod:`json`)."""

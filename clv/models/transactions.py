@@ -8,7 +8,7 @@ and wraps kernel outputs as pandas objects indexed like the input.
 
 from __future__ import annotations
 
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Any, ClassVar, Mapping, Sequence
 
 import numpy as np
@@ -16,11 +16,13 @@ import pandas as pd
 
 from clv.data.rfm_checks import check_rfm, resolve_weights
 from clv.errors import DataError
+from clv.kernels import betageo_limits as limits
 from clv.kernels.design import Column, dot
 from clv.models.base import MLEModel
 from clv.models.covariate_links import Group
+from clv.models.limits import Limit
 
-__all__ = ["TransactionModel", "compress"]
+__all__ = ["TransactionModel", "betageo_limits", "compress"]
 
 _RFM = ("frequency", "recency", "T")
 
@@ -42,6 +44,98 @@ def compress(*columns: np.ndarray, weights: np.ndarray) -> tuple[list[np.ndarray
     first_row[inverse[::-1]] = np.arange(len(key))[::-1]
     summed = np.bincount(inverse, weights=weights, minlength=len(first))
     return [col[first_row] for col in columns], summed, inverse
+
+
+_LIMIT_TEXT = {
+    ("point", "beta"): ("homogeneous_purchase_rate",
+                        "purchase counts vary no more than Poisson counts at one rate, so the spread of purchase rates across "
+                        "customers (r, alpha -> inf with r/alpha fixed) is not identified; every customer buys at one rate lam while alive"),
+    ("gamma", "point"): ("homogeneous_dropout",
+                         "the data show no spread in dropout probabilities (a, b -> inf with a/(a+b) fixed); every customer drops out "
+                         "after a purchase with one probability dropout_odds/(1+dropout_odds)"),
+    ("gamma", "none"): ("no_dropout",
+                        "the data show no dropout (b -> inf or a -> 0): every customer stays active, purchases follow the NBD"),
+    ("point", "none"): ("poisson_no_dropout",
+                        "neither spread in purchase rates nor dropout (r, alpha, b -> inf): every customer buys at one Poisson rate lam"),
+    ("point", "point"): ("homogeneous_rate_and_dropout",
+                         "neither purchase rates nor dropout probabilities vary across customers (r, alpha, a, b -> inf); "
+                         "one Poisson rate lam and one dropout probability dropout_odds/(1+dropout_odds) for all"),
+}
+
+
+def betageo_limits(k: int) -> tuple[Limit, ...]:
+    """The limits of BG/NBD (``k = 0``) or MBG/NBD (``k = 1``) at the edge of the parameter space.
+
+    Homogeneous purchase rate (``r, alpha -> inf``), homogeneous dropout
+    (``a, b -> inf``), no dropout (``b -> inf``) and their combinations; the
+    maths is in :mod:`clv.kernels.betageo_limits`.
+
+    Parameters
+    ----------
+    k : int
+        0 for BG/NBD, 1 for MBG/NBD.
+
+    Returns
+    -------
+    tuple of Limit
+        One :class:`clv.models.base.Limit` per limit.
+
+    Examples
+    --------
+    >>> [(limit.kind, limit.param_names) for limit in betageo_limits(0)][:2]
+    [('homogeneous_purchase_rate', ('lam', 'a', 'b')), ('homogeneous_dropout', ('r', 'alpha', 'dropout_odds'))]
+    """
+    return tuple(_betageo_limit(rate, dropout, k) for rate, dropout in _LIMIT_TEXT)
+
+
+def _betageo_limit(rate: str, dropout: str, k: int) -> Limit:
+    names = limits.param_names(rate, dropout)
+    opts = {"rate": rate, "k": k}
+
+    def alive(*args: Any) -> np.ndarray:
+        *params, x, t_x, T = args
+        return limits.probability_alive(tuple(params), x, t_x, T, **opts)
+
+    def if_alive(t: Any, *args: Any) -> np.ndarray:
+        *params, x, T = args
+        return limits.expected_if_alive(t, tuple(params), x, T, **opts)
+
+    def expected(t: Any, *args: Any) -> np.ndarray:
+        *params, x, t_x, T = args
+        return if_alive(t, *params, x, T) * alive(*params, x, t_x, T)
+
+    kernel = SimpleNamespace(
+        loglik=lambda *args: limits.loglik(tuple(args[:-3]), *args[-3:], **opts),
+        probability_alive=alive,
+        purchase_rate=lambda *args: limits.purchase_rate(tuple(args[:-3]), *args[-3:], **opts),
+        expected_purchases_if_alive=if_alive,
+        expected_purchases=expected,
+        expected_purchases_new=lambda t, *params: expected(t, *params, 0.0 * np.asarray(t), 0.0, 0.0),
+        probability_of_purchases=lambda n, t, *params: limits.probability_of_purchases(n, t, tuple(params), **opts),
+    )
+
+    def start(data: dict[str, Any]) -> tuple[float, ...]:
+        lam = max(float(dot(data["w"], data["x"]) / max(dot(data["w"], data["T"]), 1e-12)), 1e-6)
+        rate_start = (lam,) if rate == "point" else (1.0, 1.0 / lam)
+        return rate_start + {"beta": (1.0, 1.0), "point": (0.2,), "none": ()}[dropout]
+
+    kind, reason = _LIMIT_TEXT[(rate, dropout)]
+    return Limit(kind=kind, reason=reason, param_names=names, start=start, kernel=kernel,
+                 loglik=lambda params, data: dot(data["w"], limits.loglik(tuple(params), data["x"], data["t_x"], data["T"], **opts)))
+
+
+class _LimitPredictions:
+    """A limit model's prediction kernel; a prediction it does not provide is a one-line :class:`clv.DataError`."""
+
+    def __init__(self, model: str, limit: Limit) -> None:
+        self._model, self._limit = model, limit
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return getattr(self._limit.kernel, name)
+        except AttributeError:
+            raise DataError(f"{self._model}: the fit is the limit model {self._limit.kind!r} (see boundary_); "
+                            f"{name} is not available for limit models yet") from None
 
 
 class TransactionModel(MLEModel):
@@ -168,10 +262,15 @@ class TransactionModel(MLEModel):
         hess = getattr(self._kernel, "loglik_hessian", None)
         return None if hess is None else hess(params, data["x_col"], data["t_x_col"], data["T_col"], data["w"])
 
+    def _predictor(self) -> Any:
+        """The kernel predictions come from: the model's own, or its limit's when the fit is at a boundary."""
+        limit = self._limit()
+        return self._kernel if limit is None else _LimitPredictions(type(self).__name__, limit)
+
     def loglik(self, rfm: pd.DataFrame) -> pd.Series:
         """Per-customer log-likelihood at the fitted parameters."""
         x, t_x, T = self._arrays(rfm)
-        return pd.Series(self._kernel.loglik(*self._customer_params(rfm), x, t_x, T), index=rfm.index, name="loglik")
+        return pd.Series(self._predictor().loglik(*self._customer_params(rfm), x, t_x, T), index=rfm.index, name="loglik")
 
     def _by_profile(self, rfm: pd.DataFrame, compute: Any) -> np.ndarray:
         """``compute(params, x, t_x, T)`` for kernels that need scalar parameters: once per distinct covariate profile."""
@@ -229,7 +328,7 @@ class TransactionModel(MLEModel):
         Name: purchase_rate, dtype: float64
         """
         x, t_x, T = self._arrays(rfm)
-        return pd.Series(self._kernel.purchase_rate(*self._customer_params(rfm), x, t_x, T), index=rfm.index, name="purchase_rate")
+        return pd.Series(self._predictor().purchase_rate(*self._customer_params(rfm), x, t_x, T), index=rfm.index, name="purchase_rate")
 
     def probability_alive(self, rfm: pd.DataFrame, *, at: float = 0.0) -> pd.Series:
         """Probability that each customer is still active at the end of observation, or ``at`` time units later.
@@ -274,8 +373,8 @@ class TransactionModel(MLEModel):
         if not (np.isfinite(at) and at >= 0):
             raise DataError(f"at must be a time >= 0 after the observation end, got {at}")
         if at > 0:
-            return pd.Series(self._kernel.probability_alive_at(at, *self._customer_params(rfm), x, t_x, T), index=rfm.index, name="p_alive")
-        return pd.Series(self._kernel.probability_alive(*self._customer_params(rfm), x, t_x, T), index=rfm.index, name="p_alive")
+            return pd.Series(self._predictor().probability_alive_at(at, *self._customer_params(rfm), x, t_x, T), index=rfm.index, name="p_alive")
+        return pd.Series(self._predictor().probability_alive(*self._customer_params(rfm), x, t_x, T), index=rfm.index, name="p_alive")
 
     def conditional_pmf(self, rfm: pd.DataFrame, n: int, t: float) -> pd.Series:
         """P(exactly ``n`` purchases in the next ``t`` time units | history), ``P(Y(T, T+t] = n | x, t_x, T)``.
@@ -310,7 +409,7 @@ class TransactionModel(MLEModel):
             raise DataError(f"n must be a whole number of purchases >= 0, got {n!r}")
         if not (np.isfinite(t) and t >= 0):
             raise DataError(f"t must be a horizon >= 0, got {t}")
-        value = self._by_profile(rfm, lambda params, x, t_x, T: self._kernel.conditional_pmf(float(n), float(t), *params, x, t_x, T))
+        value = self._by_profile(rfm, lambda params, x, t_x, T: self._predictor().conditional_pmf(float(n), float(t), *params, x, t_x, T))
         return pd.Series(value, index=rfm.index, name="probability")
 
     def probability_no_purchase(self, rfm: pd.DataFrame, t: float) -> pd.Series:
@@ -374,7 +473,7 @@ class TransactionModel(MLEModel):
         Name: expected_purchases, dtype: float64
         """
         x, t_x, T = self._arrays(rfm)
-        value = self._kernel.expected_purchases(t, *self._customer_params(rfm), x, t_x, T)
+        value = self._predictor().expected_purchases(t, *self._customer_params(rfm), x, t_x, T)
         return pd.Series(value, index=rfm.index, name="expected_purchases")
 
     def _alive_curve(self, rfm: pd.DataFrame, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -392,8 +491,8 @@ class TransactionModel(MLEModel):
         first = np.zeros(len(ux), dtype=np.int64)
         first[inverse[::-1]] = np.arange(len(x))[::-1]
         unique = [v if np.ndim(v) == 0 else v[first][:, None] for v in params]
-        curve = self._kernel.expected_purchases_if_alive(times[None, :], *unique, ux[:, None], uT[:, None])
-        return curve, inverse, self._kernel.probability_alive(*params, x, t_x, T)
+        curve = self._predictor().expected_purchases_if_alive(times[None, :], *unique, ux[:, None], uT[:, None])
+        return curve, inverse, self._predictor().probability_alive(*params, x, t_x, T)
 
     def expected_purchases_curve(self, rfm: pd.DataFrame, times: Any) -> np.ndarray:
         """Expected cumulative purchases at each of ``times`` for each customer, shape ``(len(rfm), len(times))``."""
@@ -442,7 +541,7 @@ class TransactionModel(MLEModel):
         """
         if not (np.isfinite(delta) and delta > 0):
             raise DataError(f"delta must be a positive continuous discount rate per time unit, got {delta}")
-        value = self._by_profile(rfm, lambda params, x, t_x, T: self._kernel.dert(delta, *params, x, t_x, T))
+        value = self._by_profile(rfm, lambda params, x, t_x, T: self._predictor().dert(delta, *params, x, t_x, T))
         return pd.Series(value, index=rfm.index, name="dert")
 
     def expected_purchases_new(self, t: Any, *, covariates: Any = None) -> Any:
@@ -474,7 +573,7 @@ class TransactionModel(MLEModel):
         >>> bg.expected_purchases_new([13, 26, 39]).round(4)
         array([0.5336, 0.9013, 1.195 ])
         """
-        value = self._kernel.expected_purchases_new(np.asarray(t, dtype=float), *self._profile_params(covariates))
+        value = self._predictor().expected_purchases_new(np.asarray(t, dtype=float), *self._profile_params(covariates))
         return float(value) if np.ndim(value) == 0 else value
 
     def probability_of_purchases(self, n: Any, t: Any, *, covariates: Any = None) -> Any:
@@ -508,7 +607,7 @@ class TransactionModel(MLEModel):
         >>> bg.probability_of_purchases(np.arange(4), 39).round(4)
         array([0.5743, 0.1992, 0.0853, 0.0458])
         """
-        value = self._kernel.probability_of_purchases(n, t, *self._profile_params(covariates))
+        value = self._predictor().probability_of_purchases(n, t, *self._profile_params(covariates))
         return float(value) if np.ndim(value) == 0 else value
 
     def probability_purchase_between(self, start: Any, end: Any, *, covariates: Any = None) -> Any:
@@ -546,5 +645,5 @@ class TransactionModel(MLEModel):
         start, end = np.broadcast_arrays(np.asarray(start, dtype=float), np.asarray(end, dtype=float))
         if np.any(start < 0) or np.any(end < start):
             raise ValueError("need 0 <= start <= end")
-        value = self._kernel.probability_purchase_between(start, end, *self._profile_params(covariates))
+        value = self._predictor().probability_purchase_between(start, end, *self._profile_params(covariates))
         return float(value) if np.ndim(value) == 0 else value

@@ -304,8 +304,12 @@ def _expected(model: Any, table: pd.DataFrame, cust: pd.DataFrame, cohort: np.nd
         last = np.minimum((spans.end_time.normalize().to_numpy().astype("datetime64[D]") - EPOCH).astype(np.int64), end_day)
         t0 = np.maximum(first[None, :] - 1 - days[:, None], 0.0) / unit
         t1 = np.maximum(last[None, :] - days[:, None], 0.0) / unit
-        p = fitted.probability_purchase_between(t0, t1)
-        q = fitted.probability_purchase_between(np.zeros_like(t1), t1)
+        try:
+            p = fitted.probability_purchase_between(t0, t1)
+            q = fitted.probability_purchase_between(np.zeros_like(t1), t1)
+        except DataError:  # a limit model (boundary_) without this prediction yet: the expected columns are n/a
+            share[rows], cum[rows] = np.nan, np.nan
+            continue
         share[rows] = w @ p / w.sum()
         cum[rows] = w @ q / w.sum()
     return share, cum

@@ -58,9 +58,10 @@ def ltv_vs_cac(table: pd.DataFrame, *, ax: Any, currency: str = "") -> Any:
     lo = rows[low].to_numpy(dtype=float)
     hi = rows[high].to_numpy(dtype=float)
     ok = np.isfinite(lo) & np.isfinite(hi)
-    if ok.any():  # with few draws the point can fall outside its interval: draw no whisker on that side
-        whiskers = [np.maximum(ltv[ok] - lo[ok], 0.0), np.maximum(hi[ok] - ltv[ok], 0.0)]
-        ax.errorbar(ltv[ok], y[ok], xerr=whiskers, fmt="none", ecolor="black",
+    if ok.any():
+        # Drawn from its own ends: an interval need not contain the point estimate (few draws, or rounding when
+        # every draw equals it), and matplotlib refuses negative error lengths.
+        ax.errorbar((lo[ok] + hi[ok]) / 2, y[ok], xerr=np.abs(hi[ok] - lo[ok]) / 2, fmt="none", ecolor="black",
                     capsize=4, lw=1.2, label="interval")
     has = np.isfinite(cac)
     ax.scatter(cac[has], y[has], marker="D", s=60, color="black", zorder=3, label="CAC")

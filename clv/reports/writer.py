@@ -16,7 +16,7 @@ from typing import Any
 
 from clv.channels import ChannelReport
 from clv.errors import DataError
-from clv.output import atomic_directory, jsonable
+from clv.output import atomic_directory, csv_line_end, jsonable
 from clv.reports.html import page
 from clv.reports.sections import ReconciliationSection, ReportContext, Section, SummarySection, default_sections, value_totals_frame
 from clv.reports.workbook import round_money, write_workbook
@@ -118,7 +118,7 @@ def write_report(
                 name = f"{stem}.csv"
                 if (tmp / name).exists():
                     raise DataError(f"two report sections write {name}")
-                round_money(frame).to_csv(tmp / name, index=False)
+                round_money(frame).to_csv(tmp / name, index=False, lineterminator=csv_line_end(frame))
                 files.append(name)
                 tables[stem] = frame
         _workbook(tmp / WORKBOOK, ctx, sections, tables)
