@@ -8,7 +8,7 @@ and wraps kernel outputs as pandas objects indexed like the input.
 
 from __future__ import annotations
 
-from types import ModuleType, SimpleNamespace
+from types import ModuleType
 from typing import Any, ClassVar, Mapping, Sequence
 
 import numpy as np
@@ -16,13 +16,12 @@ import pandas as pd
 
 from clv.data.rfm_checks import check_rfm, resolve_weights
 from clv.errors import DataError
-from clv.kernels import betageo_limits as limits
 from clv.kernels.design import Column, dot
 from clv.models.base import MLEModel
 from clv.models.covariate_links import Group
-from clv.models.limits import Limit
+from clv.models.limits import LimitPredictions, betageo_limits
 
-__all__ = ["TransactionModel", "betageo_limits", "compress"]
+__all__ = ["TransactionModel", "betageo_limits", "compress"]  # betageo_limits re-exported from clv.models.limits
 
 _RFM = ("frequency", "recency", "T")
 
@@ -44,98 +43,6 @@ def compress(*columns: np.ndarray, weights: np.ndarray) -> tuple[list[np.ndarray
     first_row[inverse[::-1]] = np.arange(len(key))[::-1]
     summed = np.bincount(inverse, weights=weights, minlength=len(first))
     return [col[first_row] for col in columns], summed, inverse
-
-
-_LIMIT_TEXT = {
-    ("point", "beta"): ("homogeneous_purchase_rate",
-                        "purchase counts vary no more than Poisson counts at one rate, so the spread of purchase rates across "
-                        "customers (r, alpha -> inf with r/alpha fixed) is not identified; every customer buys at one rate lam while alive"),
-    ("gamma", "point"): ("homogeneous_dropout",
-                         "the data show no spread in dropout probabilities (a, b -> inf with a/(a+b) fixed); every customer drops out "
-                         "after a purchase with one probability dropout_odds/(1+dropout_odds)"),
-    ("gamma", "none"): ("no_dropout",
-                        "the data show no dropout (b -> inf or a -> 0): every customer stays active, purchases follow the NBD"),
-    ("point", "none"): ("poisson_no_dropout",
-                        "neither spread in purchase rates nor dropout (r, alpha, b -> inf): every customer buys at one Poisson rate lam"),
-    ("point", "point"): ("homogeneous_rate_and_dropout",
-                         "neither purchase rates nor dropout probabilities vary across customers (r, alpha, a, b -> inf); "
-                         "one Poisson rate lam and one dropout probability dropout_odds/(1+dropout_odds) for all"),
-}
-
-
-def betageo_limits(k: int) -> tuple[Limit, ...]:
-    """The limits of BG/NBD (``k = 0``) or MBG/NBD (``k = 1``) at the edge of the parameter space.
-
-    Homogeneous purchase rate (``r, alpha -> inf``), homogeneous dropout
-    (``a, b -> inf``), no dropout (``b -> inf``) and their combinations; the
-    maths is in :mod:`clv.kernels.betageo_limits`.
-
-    Parameters
-    ----------
-    k : int
-        0 for BG/NBD, 1 for MBG/NBD.
-
-    Returns
-    -------
-    tuple of Limit
-        One :class:`clv.models.base.Limit` per limit.
-
-    Examples
-    --------
-    >>> [(limit.kind, limit.param_names) for limit in betageo_limits(0)][:2]
-    [('homogeneous_purchase_rate', ('lam', 'a', 'b')), ('homogeneous_dropout', ('r', 'alpha', 'dropout_odds'))]
-    """
-    return tuple(_betageo_limit(rate, dropout, k) for rate, dropout in _LIMIT_TEXT)
-
-
-def _betageo_limit(rate: str, dropout: str, k: int) -> Limit:
-    names = limits.param_names(rate, dropout)
-    opts = {"rate": rate, "k": k}
-
-    def alive(*args: Any) -> np.ndarray:
-        *params, x, t_x, T = args
-        return limits.probability_alive(tuple(params), x, t_x, T, **opts)
-
-    def if_alive(t: Any, *args: Any) -> np.ndarray:
-        *params, x, T = args
-        return limits.expected_if_alive(t, tuple(params), x, T, **opts)
-
-    def expected(t: Any, *args: Any) -> np.ndarray:
-        *params, x, t_x, T = args
-        return if_alive(t, *params, x, T) * alive(*params, x, t_x, T)
-
-    kernel = SimpleNamespace(
-        loglik=lambda *args: limits.loglik(tuple(args[:-3]), *args[-3:], **opts),
-        probability_alive=alive,
-        purchase_rate=lambda *args: limits.purchase_rate(tuple(args[:-3]), *args[-3:], **opts),
-        expected_purchases_if_alive=if_alive,
-        expected_purchases=expected,
-        expected_purchases_new=lambda t, *params: expected(t, *params, 0.0 * np.asarray(t), 0.0, 0.0),
-        probability_of_purchases=lambda n, t, *params: limits.probability_of_purchases(n, t, tuple(params), **opts),
-    )
-
-    def start(data: dict[str, Any]) -> tuple[float, ...]:
-        lam = max(float(dot(data["w"], data["x"]) / max(dot(data["w"], data["T"]), 1e-12)), 1e-6)
-        rate_start = (lam,) if rate == "point" else (1.0, 1.0 / lam)
-        return rate_start + {"beta": (1.0, 1.0), "point": (0.2,), "none": ()}[dropout]
-
-    kind, reason = _LIMIT_TEXT[(rate, dropout)]
-    return Limit(kind=kind, reason=reason, param_names=names, start=start, kernel=kernel,
-                 loglik=lambda params, data: dot(data["w"], limits.loglik(tuple(params), data["x"], data["t_x"], data["T"], **opts)))
-
-
-class _LimitPredictions:
-    """A limit model's prediction kernel; a prediction it does not provide is a one-line :class:`clv.DataError`."""
-
-    def __init__(self, model: str, limit: Limit) -> None:
-        self._model, self._limit = model, limit
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return getattr(self._limit.kernel, name)
-        except AttributeError:
-            raise DataError(f"{self._model}: the fit is the limit model {self._limit.kind!r} (see boundary_); "
-                            f"{name} is not available for limit models yet") from None
 
 
 class TransactionModel(MLEModel):
@@ -265,7 +172,7 @@ class TransactionModel(MLEModel):
     def _predictor(self) -> Any:
         """The kernel predictions come from: the model's own, or its limit's when the fit is at a boundary."""
         limit = self._limit()
-        return self._kernel if limit is None else _LimitPredictions(type(self).__name__, limit)
+        return self._kernel if limit is None else LimitPredictions(type(self).__name__, limit)
 
     def loglik(self, rfm: pd.DataFrame) -> pd.Series:
         """Per-customer log-likelihood at the fitted parameters."""

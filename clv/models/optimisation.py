@@ -1,0 +1,305 @@
+"""The optimiser behind every maximum-likelihood model: coordinates, objective, gradients, Newton polish, information.
+
+:class:`LikelihoodOptimiser` is a mixin of :class:`clv.models.base.MLEModel`:
+it maximises the log-likelihood a model declares (``_loglik``, optionally
+``_loglik_grad`` and ``_loglik_hessian``) over ``u = (log theta, g)`` (the
+model parameters on the log scale, then any covariate coefficients), polishes
+the optimum with Newton steps, and turns the observed information into the
+covariance of a :class:`clv.FitResult`. An optimum at the edge of the parameter
+space raises :class:`EdgeOfParameterSpace`, which the base class answers with
+its limit models.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy import optimize
+
+from clv.errors import ConvergenceError
+from clv.models.results import FitResult
+
+__all__ = ["EdgeOfParameterSpace", "LikelihoodOptimiser"]
+
+_LOG_BOUND = 25.0  # box for the optimiser on log-parameters
+_RUNAWAY = 15.0  # |log theta| beyond this (3e-7 or 3e6) means the estimate ran off to 0 or infinity
+_SE_LOG_MAX = 10.0  # a larger standard error of a log-parameter means the parameter is not identified
+
+
+class EdgeOfParameterSpace(ConvergenceError):
+    """The optimum ran off to the edge of the parameter space (parameters ``names``; log-likelihood there ``ll``)."""
+
+    def __init__(self, message: str, names: list[str], ll: float, extent: float = 0.0) -> None:
+        super().__init__(message)
+        self.names = names
+        self.ll = ll
+        self.extent = extent  # largest |log parameter| where the optimiser stopped
+
+
+class LikelihoodOptimiser:
+    """Maximum likelihood over log-parameters (and covariate coefficients): the methods :class:`MLEModel` fits with."""
+
+    # -- coordinates ---------------------------------------------------------------
+    # The optimiser works in u = (log theta, g): the model parameters on the log scale, then the
+    # covariate coefficients (if any) as they are.
+    def _names(self) -> tuple[str, ...]:
+        """All estimated quantities: ``param_names`` then the covariate coefficients."""
+        return tuple(self.param_names) + tuple(getattr(self, "coef_names_", ()))
+
+    def _natural(self, u: np.ndarray) -> np.ndarray:
+        k = len(self.param_names)
+        return np.exp(u) if len(u) == k else np.concatenate([np.exp(u[:k]), u[k:]])
+
+    def _jacobian(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """First and second derivatives of the natural values in ``u``, element by element."""
+        k = len(self.param_names)
+        if len(theta) == k:
+            return theta, theta
+        return np.concatenate([theta[:k], np.ones(len(theta) - k)]), np.concatenate([theta[:k], np.zeros(len(theta) - k)])
+
+    def _u_derivatives(self, u: np.ndarray, data: dict[str, Any], hessian: bool = False) -> tuple[float, np.ndarray, np.ndarray | None] | None:
+        """Total log-likelihood with its gradient (and Hessian) in ``u``; ``None`` without analytic derivatives."""
+        theta = self._natural(u)
+        if "Z" in data:
+            return self._covariate_derivatives(theta, data, hessian)
+        jac, curv = self._jacobian(theta)
+        if hessian:
+            analytic = self._loglik_hessian(theta, data)
+            if analytic is None:
+                return None
+            ll, grad, hess_nat = analytic
+            return ll, grad * jac, np.outer(jac, jac) * hess_nat + np.diag(curv * grad)
+        analytic_grad = self._loglik_grad(theta, data)
+        if analytic_grad is None:
+            return None
+        return analytic_grad[0], analytic_grad[1] * jac, None
+
+    def _penalty_gradient(self, u: np.ndarray) -> np.ndarray:
+        """Gradient in ``u`` of ``sum(theta**2)``, halved."""
+        k = len(self.param_names)
+        return np.exp(2 * u) if len(u) == k else np.concatenate([np.exp(2 * u[:k]), u[k:]])
+
+    def _penalty_curvature(self, u: np.ndarray) -> np.ndarray:
+        """Diagonal of the Hessian in ``u`` of ``sum(theta**2)``, halved (``2 theta**2`` on the log scale, 1 for coefficients)."""
+        k = len(self.param_names)
+        return np.concatenate([2 * np.exp(2 * u[:k]), np.ones(len(u) - k)])
+
+    def _objective(self, log_params: np.ndarray, data: dict[str, Any]) -> tuple[float, np.ndarray]:
+        """Mean negative log-likelihood (plus penalty) and gradient in ``u`` (log-parameters, then coefficients)."""
+        params = self._natural(log_params)
+        n = data["n_obs"]
+        analytic = self._u_derivatives(log_params, data)
+        if analytic is not None:
+            ll, g_log, _ = analytic
+        else:
+            ll = self._loglik(params, data)
+            g_log = self._numeric_gradient(log_params, data)
+        value = -ll / n + self.penalizer * float(params @ params)
+        gradient = -g_log / n + 2 * self.penalizer * (params * params if len(params) == len(self.param_names) else self._penalty_gradient(log_params))
+        if not np.isfinite(value):
+            return 1e100, np.zeros_like(log_params)
+        return value, gradient
+
+    def _log_ll(self, log_params: np.ndarray, data: dict[str, Any]) -> float:
+        return self._loglik(self._natural(log_params), data)
+
+    def _numeric_gradient(self, log_params: np.ndarray, data: dict[str, Any], h: float = 1e-6) -> np.ndarray:
+        grad = np.empty_like(log_params)
+        for i in range(len(log_params)):
+            step = np.zeros_like(log_params)
+            step[i] = h
+            grad[i] = (self._log_ll(log_params + step, data) - self._log_ll(log_params - step, data)) / (2 * h)
+        return grad
+
+    def _log_gradient(self, log_params: np.ndarray, data: dict[str, Any]) -> np.ndarray:
+        """Gradient of the total log-likelihood in ``u``."""
+        analytic = self._u_derivatives(log_params, data)
+        if analytic is not None:
+            return analytic[1]
+        return self._numeric_gradient(log_params, data)
+
+    def _hessian(self, log_params: np.ndarray, data: dict[str, Any]) -> np.ndarray:
+        """Hessian of the total log-likelihood in ``u``: analytic, else central differences of the gradient."""
+        analytic = self._u_derivatives(log_params, data, hessian=True)
+        if analytic is not None:
+            return analytic[2]  # type: ignore[return-value]
+        k = len(log_params)
+        h = 1e-4
+        hess = np.empty((k, k))
+        for i in range(k):
+            step = np.zeros(k)
+            step[i] = h
+            hess[i] = (self._log_gradient(log_params + step, data) - self._log_gradient(log_params - step, data)) / (2 * h)
+        return (hess + hess.T) / 2
+
+    def _start(self) -> np.ndarray:
+        if self.initial_params:
+            missing = [p for p in self.param_names if p not in self.initial_params]
+            if missing:
+                raise ValueError(f"initial_params lacks {missing}")
+            start = np.log([float(self.initial_params[p]) for p in self.param_names])
+        else:
+            start = np.log(np.asarray(self._default_start, dtype=float))
+        coefs = self._names()[len(self.param_names):]
+        if coefs:
+            given = self.initial_params or {}
+            return np.concatenate([start, [float(given.get(name, 0.0)) for name in coefs]])
+        return start
+
+    def _polish(self, log_params: np.ndarray, hess: np.ndarray, data: dict[str, Any]) -> np.ndarray:
+        """Newton steps with a fixed Hessian, from where L-BFGS-B stopped.
+
+        L-BFGS-B often stops on its relative-reduction test a little short of
+        the optimum; a few steps with the observed information (computed once)
+        reach it to full precision. A step is kept only if it does not worsen
+        the objective.
+        """
+        n, pen = data["n_obs"], self.penalizer
+        hess = hess - 2 * pen * n * np.diag(self._penalty_curvature(log_params))
+        if not np.all(np.isfinite(hess)):
+            return log_params
+        current, g_obj = self._objective(log_params, data)
+        for _ in range(6):
+            grad = self._log_gradient(log_params, data) - 2 * pen * n * self._penalty_gradient(log_params)
+            try:
+                step = np.linalg.solve(hess, grad)
+            except np.linalg.LinAlgError:
+                break
+            trial = log_params - step
+            if not np.all(np.isfinite(trial)):
+                break
+            value, g_trial = self._objective(trial, data)
+            # Near the optimum the objective is flat to rounding, so a step is also kept when it
+            # shrinks the gradient without worsening the objective beyond rounding.
+            tolerance = 1e-13 * max(1.0, abs(current))
+            if value > current + tolerance or (value > current and np.abs(g_trial).max() >= np.abs(g_obj).max()):
+                break
+            log_params, current, g_obj = trial, value, g_trial
+            if np.max(np.abs(step)) < 1e-12:
+                break
+        return log_params
+
+    def _newton(self, start: np.ndarray, data: dict[str, Any]) -> tuple[np.ndarray, int, bool]:
+        """Damped Newton iterations on the penalised mean objective, using the analytic Hessian.
+
+        The Hessian is made positive definite by flooring its eigenvalues, and
+        each step is shortened until it satisfies the Armijo condition.
+        Returns the end point, the iteration count and whether the gradient
+        fell below ``tol``.
+        """
+        n, pen = data["n_obs"], self.penalizer
+
+        def evaluate(log_params: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+            theta = self._natural(log_params)
+            ll, g, h = self._u_derivatives(log_params, data, hessian=True)  # type: ignore[misc]
+            value = -ll / n + pen * float(theta @ theta)
+            grad = -g / n + 2 * pen * self._penalty_gradient(log_params)
+            hess = -h / n + np.diag(2 * pen * self._penalty_curvature(log_params))
+            return value, grad, hess
+
+        x = start
+        f, g, h = evaluate(x)
+        for it in range(1, 101):
+            if not (np.isfinite(f) and np.all(np.isfinite(g)) and np.all(np.isfinite(h))):
+                return x, it, False
+            vals, vecs = np.linalg.eigh(h)
+            vals = np.maximum(vals, 1e-8 * max(1.0, float(np.abs(vals).max())))
+            step = vecs @ ((vecs.T @ g) / vals)
+            step *= min(1.0, 2.0 / max(float(np.abs(step).max()), 1e-300))  # at most a factor e^2 per step
+            t = 1.0
+            while True:
+                trial = np.clip(x - t * step, -_LOG_BOUND, _LOG_BOUND)
+                f_new, g_new, h_new = evaluate(trial)
+                if np.isfinite(f_new) and f_new <= f - 1e-4 * t * float(g @ step):
+                    break
+                t /= 4
+                if t < 1e-10:
+                    return x, it, bool(np.abs(g).max() < self.tol)
+            x, f, g, h = trial, f_new, g_new, h_new
+            if np.abs(g).max() < self.tol:
+                return x, it, True
+        return x, 100, False
+
+    def _warm_start(self, data: dict[str, Any]) -> np.ndarray | None:
+        """Starting log-parameters near the optimum (e.g. from a subsample fit), or ``None``."""
+        return None
+
+    def _minimise(self, start: np.ndarray, data: dict[str, Any]) -> optimize.OptimizeResult:
+        return optimize.minimize(
+            self._objective,
+            start,
+            args=(data,),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(-_LOG_BOUND, _LOG_BOUND)] * len(start),
+            options={"maxiter": self.max_iter, "gtol": self.tol, "ftol": 1e-15, "maxcor": 20},
+        )
+
+    def _optimise(self, data: dict[str, Any]) -> FitResult:
+        name = type(self).__name__
+        advice = (
+            "check that the RFM frame uses the intended time unit and observation end, "
+            "try penalizer=0.001, or pass initial_params near a plausible answer"
+        )
+        # Newton's method is quick from near the optimum but can wander from a poor start,
+        # so it is used only after a warm start; otherwise L-BFGS-B leads and Newton polishes.
+        # A warm start pays only when Newton's method follows; L-BFGS-B gains little from a better start.
+        warm = self._warm_start(data) if self._analytic_hessian else None
+        start = self._start() if warm is None else warm
+        res = None
+        converged = reuse = False
+        if self._analytic_hessian and warm is not None:
+            log_params, iterations, converged = self._newton(start, data)
+        if not converged:
+            res = self._minimise(start, data)
+            log_params, iterations, converged = res.x, int(res.nit), bool(res.success)
+            if self._analytic_gradient:
+                hess = self._hessian(log_params, data)
+                polished = self._polish(log_params, hess, data)
+                # A Hessian by differences costs two gradients per parameter: keep it when the polish barely moved.
+                reuse = not self._analytic_hessian and np.abs(polished - log_params).max() < 1e-6
+                log_params = polished
+        if not reuse:
+            hess = self._hessian(log_params, data)
+        names = self._names()
+        ll = self._loglik(self._natural(log_params), data)
+        if not np.isfinite(ll):
+            raise ConvergenceError(f"{name}: log-likelihood is not finite at the optimum; {advice}")
+        runaway = [p for p, v in zip(names, log_params) if abs(v) > _RUNAWAY]
+        if runaway:
+            values = dict(zip(names, self._natural(log_params).tolist()))
+            raise EdgeOfParameterSpace(
+                f"{name}: parameter(s) {runaway} ran off to the edge ({values}); the data cannot identify them; {advice}",
+                runaway, float(ll), float(np.abs(log_params[: len(self.param_names)]).max()),
+            )
+        grad_mean = np.abs(self._objective(log_params, data)[1])
+        if not converged and grad_mean.max() > 1e-4:
+            message = res.message if res is not None else "Newton iterations stalled"
+            raise ConvergenceError(f"{name} did not converge ({message}); {advice}")
+        info = -hess
+        try:
+            # The information must be positive definite (Cholesky); an inverse with a non-negative diagonal is not
+            # enough: draws from an indefinite "covariance" run off to infinity.
+            np.linalg.cholesky(info)
+            cov = np.linalg.inv(info)
+            # A log-parameter standard error above 10 (an interval spanning a factor e^40) means the data do not
+            # identify that parameter (the likelihood is flat along it): no usable standard errors either.
+            if np.any(np.diag(cov) < 0) or np.any(np.diag(cov) > _SE_LOG_MAX**2) or not np.all(np.isfinite(cov)):
+                raise np.linalg.LinAlgError
+        except np.linalg.LinAlgError:
+            cov = np.full_like(info, np.nan)  # the caller warns, unless a limit model replaces this fit
+        return FitResult(
+            model=name,
+            param_names=names,
+            estimates=self._natural(log_params),
+            cov_log=cov,
+            log_likelihood=float(ll),
+            n_obs=float(data["n_obs"]),
+            n_unique=int(data["n_unique"]),
+            converged=True,
+            iterations=int(iterations),
+            message="converged" if converged else f"stopped with max |gradient| {grad_mean.max():.2e}",
+            extra=dict(data.get("extra", {})),
+            linear=names[len(self.param_names):],
+        )
