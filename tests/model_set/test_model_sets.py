@@ -84,9 +84,9 @@ def test_fallback_policy_names_the_reason(shop):
     assert "no standard errors" in fallback_reason(bare)
 
     class Boundary:
-        boundary_ = "q, v -> inf (no spend heterogeneity)"
+        boundary_ = {"kind": "homogeneous_spend", "reason": "q, v -> inf (no spend heterogeneity)"}
 
-    assert fallback_reason(Boundary()).startswith("fit at the boundary")
+    assert fallback_reason(Boundary()) == "fit at a boundary: Boundary: homogeneous_spend"
 
     def fit(name):
         if name == "broken":
@@ -101,7 +101,7 @@ def test_fallback_policy_names_the_reason(shop):
         "*": "pooled MLE",
         "small": "pooled MLE (3 customers < 100)",
         "broken": "pooled MLE (channel fit failed: did not converge)",
-        "edge": "pooled MLE (channel fit at the boundary: q, v -> inf (no spend heterogeneity))",
+        "edge": "pooled MLE (channel fit at a boundary: Boundary: homogeneous_spend)",
         "fine": "channel MLE",
     }
     assert got.names == ["*", "fine"]

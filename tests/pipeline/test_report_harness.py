@@ -39,7 +39,10 @@ EXAMPLES = int(os.environ.get("CLV_HARNESS_EXAMPLES", "25"))
 
 # Columns that may be empty, and when: each has a companion saying why.
 MAY_BE_EMPTY = {
-    "channels.csv": {"spend", "cac", "ltv_to_cac", "prob_ltv_exceeds_cac", "payback_period"},
+    # The headline columns (ltv_new_to_cac, its probability, the payback interval) are n/a exactly when their
+    # siblings are: no CAC, or no payback within the horizon (payback_status says which).
+    "channels.csv": {"spend", "cac", "ltv_to_cac", "prob_ltv_exceeds_cac", "payback_period",
+                     "ltv_new_to_cac", "prob_ltv_new_exceeds_cac", "payback_lower", "payback_upper"},
     "customers.csv": {"cost", "acquired_at", "cohort", "ltv_expected", "clv", "p_alive"},
 }
 MONEY = {"ltv_realized", "ltv_expected", "ltv_lower", "ltv_upper", "ltv_new", "ltv_new_lower", "ltv_new_upper", "clv",
