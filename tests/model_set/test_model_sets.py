@@ -84,7 +84,8 @@ def test_fallback_policy_names_the_reason(shop):
     assert "no standard errors" in fallback_reason(bare)
 
     class Boundary:
-        boundary_ = {"kind": "homogeneous_spend", "reason": "q, v -> inf (no spend heterogeneity)"}
+        def __init__(self) -> None:
+            self.boundary_ = {"kind": "homogeneous_spend", "reason": "q, v -> inf (no spend heterogeneity)"}
 
     assert fallback_reason(Boundary()) == "fit at a boundary: Boundary: homogeneous_spend"
 
