@@ -152,6 +152,31 @@ def _report_input_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def _split_columns(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str]:
+    """``"region,first_order_value"`` -> ``["region", "first_order_value"]``."""
+    return [c.strip() for c in (value or "").split(",") if c.strip()]
+
+
+def _covariate_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The covariate file and the columns it feeds into each process (docs/covariates.md)."""
+    options = [
+        click.option("--covariates", default=None, type=click.Path(dir_okay=False),
+                     help="Per-customer covariate table (CSV/Parquet): customer_id and trait columns; every customer of the "
+                          "transactions needs a row."),
+        click.option("--covariates-customer-column", default="customer_id", show_default=True,
+                     help="Customer column of the covariate table."),
+        click.option("--purchase-covariates", default=None, callback=_split_columns,
+                     help="Comma-separated covariate columns that move the purchase rate, e.g. region,first_order_value."),
+        click.option("--dropout-covariates", default=None, callback=_split_columns,
+                     help="Comma-separated covariate columns that move the dropout."),
+        click.option("--spend-covariates", default=None, callback=_split_columns,
+                     help="Comma-separated covariate columns that move the spend per purchase."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def _transaction_columns(transactions: str, customer_column: str = "customer_id", date_column: str = "date",
                          amount_column: str | None = None, date_format: str | None = None) -> dict[str, Any]:
     """Keyword arguments of :func:`clv.read_transactions` for ``clv fit`` and ``clv score``.
@@ -235,6 +260,7 @@ def _report_columns(*, customer_column: str = "customer_id", date_column: str = 
 @click.option("--title", default="Customer lifetime value by acquisition channel", help="Report title.")
 @click.option("--watchlist-size", type=click.IntRange(min=1), default=200, show_default=True,
               help="Rows of watchlist.csv (declining customers ranked by value at risk).")
+@_covariate_options
 @_guarded
 def report(**kwargs: Any) -> None:
     """Write the CAC vs LTV report (HTML, Markdown, CSV, JSON) to --out.
@@ -246,6 +272,8 @@ def report(**kwargs: Any) -> None:
       clv report -t tx.csv -a acq.csv -s spend.csv --out reports/q3 --model bayes --chains 4 --bayes-draws 1000
       clv report --engine duckdb -t 'lake/tx-*.parquet' -a acq.csv -s spend.csv --out reports/q3
       clv report --engine spark --spark-master local[*] -t lake/tx.parquet -a acq.csv -s spend.csv --out reports/q3
+      clv report -t tx.csv -a acq.csv -s spend.csv --out reports/q3 --covariates customers.csv \\
+        --purchase-covariates region,first_order_value --dropout-covariates region --spend-covariates first_order_value
       clv report --engine duckdb --database-url postgresql://clv@db/shop -a acq.csv --out reports/q3 \\
         --transactions-sql "SELECT customer_id, order_date AS date, revenue AS amount FROM orders"
     """

@@ -9,7 +9,7 @@ fitting data into coefficient names, the link map and per-customer parameters.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Sequence
 
 import numpy as np
@@ -53,6 +53,11 @@ class CovariateLinks:
         names = self.encoding.names
         where = self._design_columns()
         return tuple(f"{group}:{names[c]}" for group, cols, _ in self.groups for col in cols for c in where[col])
+
+    def coef_columns(self) -> list[int]:
+        """The design column of each coefficient, in the order of :attr:`coef_names`."""
+        where = self._design_columns()
+        return [c for _, cols, _ in self.groups for col in cols for c in where[col]]
 
     def link_map(self) -> np.ndarray:
         """The map ``M`` of :func:`clv.kernels.covariates.link_map` for these groups."""
@@ -115,6 +120,36 @@ class CovariateSupport:
         """Covariate design of ``rfm`` (``None`` without covariates)."""
         links = getattr(self, "links_", None)
         return None if links is None else links.design(rfm)
+
+    def _fit_design_matrix(self, rfm: pd.DataFrame) -> np.ndarray | None:
+        """The design the optimiser sees: each numeric column divided by its standard deviation over ``rfm``.
+
+        Coefficients of a column in the hundreds (an order value) are then of
+        the same order as the others, so the optimiser's steps do not overflow
+        ``exp(g z)``; :meth:`_unscale_result` maps the optimum and its
+        covariance back to the columns as given. Indicator columns keep their
+        0/1 values. ``_coef_scale`` holds the factor of each coefficient.
+        """
+        Z = self._design_matrix(rfm)
+        if Z is None:
+            self._coef_scale = None
+            return None
+        spread = Z.std(axis=0) if len(Z) > 1 else np.ones(Z.shape[1])
+        binary = np.all((Z == 0) | (Z == 1), axis=0)
+        scale = np.where(binary | ~(spread > 0) | ~np.isfinite(spread), 1.0, spread)
+        self._coef_scale = scale[self.links_.coef_columns()]  # type: ignore[union-attr]
+        return Z / scale
+
+    def _unscale_result(self, result: Any) -> Any:
+        """The fit on the scaled design (:meth:`_fit_design_matrix`) in the units of the columns as given."""
+        scale = getattr(self, "_coef_scale", None)
+        if scale is None or np.all(scale == 1.0):
+            return result
+        k = len(self.param_names)
+        factor = np.r_[np.ones(k), 1.0 / scale]
+        estimates = np.asarray(result.estimates, dtype=float).copy()
+        estimates[k:] = estimates[k:] * factor[k:]
+        return replace(result, estimates=estimates, cov_log=result.cov_log * np.outer(factor, factor))
 
     def _covariate_fit_data(self, Z: np.ndarray) -> dict[str, Any]:
         assert self.links_ is not None
