@@ -25,7 +25,7 @@ from clv.data.sql import check_source, source_label
 from clv.data.validation import table_columns
 from clv.errors import ClvError, DataError
 from clv.output import atomic_file, csv_line_end
-from clv.pipeline import ReportConfig, read_rfm, run_report
+from clv.pipeline import ReportConfig, read_rfm, run_report, with_covariate_file
 from clv.valuation import DEFAULT_MARGIN
 
 __all__ = ["main"]
@@ -219,6 +219,7 @@ def _run_report(*, quiet: bool, **settings: Any) -> None:
                             progress=say, sampler_progress=not quiet))
 
 
+_COVARIATE_OPTIONS = ("covariates", "covariates_customer_column", "purchase_covariates", "dropout_covariates", "spend_covariates")
 _COLUMN_OPTIONS = ("customer_column", "date_column", "amount_column", "date_format", "acquisitions_customer_column",
                    "channel_column", "acquired_at_column", "cost_column", "acquired_at_format", "spend_channel_column",
                    "period_column", "spend_column", "period_format")
@@ -303,7 +304,7 @@ def demo(out: str, seed: int, n_draws: int, quiet: bool) -> None:
 def _fit_pooled(command: str, transactions: str | None, observation_end: str | None, time_unit: str, model_kind: str,
                 transaction_model: str, say: _Progress, *, engine: str = "pandas", query: str | None = None,
                 url: str | None = None, seed: int = 1, bayes_draws: int = 500, chains: int = 2,
-                **columns: Any) -> tuple[Any, Any, Any]:
+                covariates: dict[str, Any] | None = None, **columns: Any) -> tuple[Any, Any, Any]:
     """Read the log (file or SQL query) and fit one purchase model and one spend model on every customer (MLE or Bayesian).
 
     A log without amounts (no ``amount`` column and no --amount-column) gets
@@ -313,6 +314,12 @@ def _fit_pooled(command: str, transactions: str | None, observation_end: str | N
     only the distinct tuples with counts.
     """
     check_source(transactions, query, "transactions", "-t")
+    covariates = covariates or {}
+    groups = {k: covariates.get(f"{k}_covariates") or [] for k in ("purchase", "dropout", "spend")}
+    if any(groups.values()) != bool(covariates.get("covariates")):
+        raise DataError("--covariates FILE and --purchase-covariates/--dropout-covariates/--spend-covariates go together")
+    if covariates.get("covariates") and (model_kind != "mle" or engine != "pandas"):
+        raise DataError("--covariates works with --engine pandas and --model mle only for now")
     if model_kind == "bayes":
         return _fit_posterior(command, transactions, observation_end, time_unit, transaction_model, say, engine=engine,
                               query=query, url=url, seed=seed, bayes_draws=bayes_draws, chains=chains, **columns)
@@ -325,12 +332,17 @@ def _fit_pooled(command: str, transactions: str | None, observation_end: str | N
         read = {"customer": columns.get("customer_column", "customer_id"), "date": columns.get("date_column", "date"),
                 "amount": columns.get("amount_column") or "amount", "date_format": columns.get("date_format")}
     _, rfm = read_rfm(transactions, observation_end, time_unit, say, columns=read, query=query, url=url)
+    t_args = {f"{k}_covariates": groups[k] for k in ("purchase", "dropout") if groups[k]}
+    s_args = {"spend_covariates": groups["spend"]} if groups["spend"] else {}
+    if covariates.get("covariates"):
+        rfm = with_covariate_file(rfm, covariates["covariates"], groups, customer=covariates.get("covariates_customer_column") or "customer_id",
+                                  progress=say)
     if read["amount"] is None:
         click.echo(f"clv: no 'amount' column in {transactions}: fitting the purchase model ({cls.__name__}) only, "
                    f"no spend model and no money columns (name one with --amount-column)", err=True)
-        return rfm, cls().fit(rfm), None
+        return rfm, cls(**t_args).fit(rfm), None
     say(f"fitting {cls.__name__} and GammaGamma")
-    return rfm, cls().fit(rfm), clv.GammaGamma().fit(rfm)
+    return rfm, cls(**t_args).fit(rfm), clv.GammaGamma(**s_args).fit(rfm)
 
 
 def _duck_pooled(cls: type, transactions: str | None, query: str | None, url: str | None, observation_end: str | None,
@@ -420,6 +432,7 @@ def _finite_or_none(value: float) -> float | None:
               help="Also save the transaction model (JSON; netCDF with --model bayes).")
 @_ENGINE
 @_bayes_options
+@_covariate_options
 @_guarded
 def fit(transactions: str | None, observation_end: str | None, time_unit: str, model_kind: str, transaction_model: str,
         seed: int, quiet: bool, as_json: bool, save: str | None, bayes_draws: int, chains: int, engine: str = "pandas",
@@ -433,11 +446,13 @@ def fit(transactions: str | None, observation_end: str | None, time_unit: str, m
       clv fit -t export.csv --customer-column user_id --date-column order_date --amount-column revenue
       clv fit --engine duckdb -t 'lake/*.parquet' --json > fit.json
       clv fit -t tx.csv --model bayes --chains 4 --json > posterior.json
+      clv fit -t tx.csv --covariates customers.csv --purchase-covariates region,first_order_value --json
     """
     say = _Progress(quiet)
+    covariates = {k: columns.pop(k) for k in _COVARIATE_OPTIONS}
     rfm, tm, sm = _fit_pooled("fit", transactions, observation_end, time_unit, model_kind, transaction_model, say,
                               engine=engine, query=transactions_sql, url=database_url, seed=seed, bayes_draws=bayes_draws,
-                              chains=chains, **columns)
+                              chains=chains, covariates=covariates, **columns)
     if save:
         tm.save(save)
     customers = rfm.customers if engine == "duckdb" else len(rfm)

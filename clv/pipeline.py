@@ -329,15 +329,26 @@ def _check_covariate_settings(config: ReportConfig) -> None:
 
 
 def _with_covariates(rfm: pd.DataFrame, config: ReportConfig) -> pd.DataFrame:
-    """``rfm`` with the covariate columns joined; customers without a covariate row are refused, extra rows counted."""
+    return with_covariate_file(rfm, config.covariates, config.covariate_groups(), customer=config.covariates_customer_column,
+                               progress=config.progress)
+
+
+def with_covariate_file(rfm: pd.DataFrame, path: Any, groups: Mapping[str, list[str]], *, customer: str = "customer_id",
+                        progress: Progress = _silent) -> pd.DataFrame:
+    """``rfm`` with the covariate columns of ``groups`` read from ``path`` and joined (``clv report`` and ``clv fit``).
+
+    Customers of ``rfm`` without a covariate row are refused (a
+    :class:`clv.DataError` counting them); rows of customers without
+    transactions are counted in ``attrs["covariates"]`` and not used.
+    """
     from clv.data.covariates import attach_covariates, read_covariates
 
-    columns = list(dict.fromkeys(c for cols in config.covariate_groups().values() for c in cols))
-    config.progress(f"reading covariates {', '.join(columns)} from {config.covariates}")
-    table = read_covariates(config.covariates, customer=config.covariates_customer_column, columns=columns)
+    columns = list(dict.fromkeys(c for cols in groups.values() for c in cols))
+    progress(f"reading covariates {', '.join(columns)} from {path}")
+    table = read_covariates(path, customer=customer, columns=columns)
     out = attach_covariates(rfm, table)
     extra = int((~table.index.isin(rfm.index)).sum())
     out.attrs = {**rfm.attrs, "covariates": {"customers": len(out), "rows_without_transactions": extra}}
     if extra:
-        config.progress(f"{extra:,} covariate rows of customers without transactions: not used")
+        progress(f"{extra:,} covariate rows of customers without transactions: not used")
     return out

@@ -298,8 +298,9 @@ def attach_covariates(rfm: pd.DataFrame, customers: pd.DataFrame, *, columns: Se
     absent = ~rfm.index.isin(table.index)
     if absent.any():
         raise DataError(
-            f"{int(absent.sum())} customer(s) of the RFM frame have no covariate row, e.g. customer id "
-            f"{rfm.index[np.argmax(absent)]!r}; add them to the covariate table or drop them from the RFM frame"
+            f"column 'customer_id': {int(absent.sum())} customer(s) of the RFM frame (the transactions) have no covariate row, "
+            f"e.g. customer id {_plain(rfm.index[np.argmax(absent)])!r}; add a row for each (an 'unknown' level for a categorical "
+            "covariate) or drop them from the RFM frame"
         )
     return rfm.join(table, how="left")
 
@@ -417,5 +418,5 @@ def typical_profile(frame: pd.DataFrame, columns: Sequence[str]) -> dict[str, An
             counts = series.astype(object).map(_plain).value_counts()
             out[col] = sorted(counts.index[counts == counts.max()])[0]
         else:
-            out[col] = float(series.median())
+            out[col] = float(f"{float(series.median()):.6g}")
     return out

@@ -23,7 +23,7 @@ import pandas as pd
 from clv.model_set import POOLED
 from clv.models.covariate_effects import DROPOUT_PURCHASES, coefficient_effects
 from clv.output import jsonable, records
-from clv.reports.html import esc, fmt_number, fmt_text, table_html
+from clv.reports.html import esc, fmt_text, table_html
 from clv.reports.markdown import md_escape, md_table
 from clv.reports.sections import ReportContext, Section
 
@@ -92,9 +92,15 @@ def covariates_extra(models: Any, rfm: pd.DataFrame, *, level: float = 0.9, coun
 
 
 def _effect_text(row: pd.Series) -> str:
+    """``1.07x (1.05-1.09)`` with a non-breaking space and hyphen, so the cell does not wrap."""
     if not np.isfinite(row["effect_lower"]):
         return f"{row['effect']:.2f}x"
-    return f"{row['effect']:.2f}x ({row['effect_lower']:.2f}-{row['effect_upper']:.2f})"
+    return f"{row['effect']:.2f}x\u00a0({row['effect_lower']:.2f}\u2011{row['effect_upper']:.2f})"
+
+
+def _sig(value: Any) -> str:
+    """Three significant figures (coefficients of numeric columns are small)."""
+    return "n/a" if value is None or not np.isfinite(value) else f"{float(value):.3g}"
 
 
 class CovariateSection(Section):
@@ -103,8 +109,8 @@ class CovariateSection(Section):
     key = "covariates"
     title = "Customer covariates"
     _COLUMNS: ClassVar[list[tuple[str, str, Any]]] = [
-        ("coefficient", "coefficient", fmt_text), ("estimate", "estimate", lambda v: fmt_number(v, 3)),
-        ("std_err", "std. error", lambda v: fmt_number(v, 3)), ("effect_text", "effect (interval)", fmt_text),
+        ("coefficient", "coefficient", fmt_text), ("estimate", "estimate", _sig),
+        ("std_err", "std. error", _sig), ("effect_text", "effect (interval)", fmt_text),
         ("meaning", "what this means", fmt_text)]
 
     def _intro(self, data: dict[str, Any]) -> list[str]:
@@ -116,8 +122,8 @@ class CovariateSection(Section):
             "consistent with no effect. Dropout effects under BG/NBD compare the chance of having dropped out by the "
             f"{DROPOUT_PURCHASES}th repeat purchase."]
         if counts:
-            lines.append(f"Covariate file: {counts.get('customers', 0):,} customers matched; "
-                         f"{counts.get('rows_without_transactions', 0):,} rows of customers without transactions not used.")
+            lines.append(f"Covariate file: {counts.get('customers', 0):,} customers matched (every customer of the transactions "
+                         f"has a row); {counts.get('rows_without_transactions', 0):,} rows for customers without transactions, not used.")
         if data["profiles"]:
             shown = "; ".join(f"{g}: " + ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in p.items())
                               for g, p in data["profiles"].items())
