@@ -152,26 +152,16 @@ def _report_input_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def _split_columns(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str]:
-    """``"region,first_order_value"`` -> ``["region", "first_order_value"]``."""
-    return [c.strip() for c in (value or "").split(",") if c.strip()]
-
-
 def _covariate_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """The covariate file and the columns it feeds into each process (docs/covariates.md)."""
-    options = [
-        click.option("--covariates", default=None, type=click.Path(dir_okay=False),
-                     help="Per-customer covariate table (CSV/Parquet): customer_id and trait columns; every customer of the "
-                          "transactions needs a row."),
-        click.option("--covariates-customer-column", default="customer_id", show_default=True,
-                     help="Customer column of the covariate table."),
-        click.option("--purchase-covariates", default=None, callback=_split_columns,
-                     help="Comma-separated covariate columns that move the purchase rate, e.g. region,first_order_value."),
-        click.option("--dropout-covariates", default=None, callback=_split_columns,
-                     help="Comma-separated covariate columns that move the dropout."),
-        click.option("--spend-covariates", default=None, callback=_split_columns,
-                     help="Comma-separated covariate columns that move the spend per purchase."),
-    ]
+    split = lambda ctx, param, value: [c.strip() for c in (value or "").split(",") if c.strip()]  # noqa: E731
+    options = [click.option("--covariates", default=None, type=click.Path(dir_okay=False),
+                            help="Per-customer covariate table (CSV/Parquet); every customer of the transactions needs a row."),
+               click.option("--covariates-customer-column", default="customer_id", show_default=True,
+                            help="Customer column of the covariate table.")]
+    options += [click.option(f"--{what}-covariates", default=None, callback=split,
+                             help=f"Comma-separated covariate columns that move the {what}, e.g. region,first_order_value.")
+                for what in ("purchase", "dropout", "spend")]
     for option in reversed(options):
         func = option(func)
     return func
