@@ -119,8 +119,9 @@ class CovariateSection(Section):
             "Static customer traits from the covariate file move the purchase rate, the dropout and the spend per purchase "
             "(Fader & Hardie 2007). Each effect compares customers who differ in one trait, other traits equal; "
             f"the {level:.0%} intervals carry the coefficient's uncertainty only. An interval that contains 1.00x is "
-            "consistent with no effect. Dropout effects under BG/NBD compare the chance of having dropped out by the "
-            f"{DROPOUT_PURCHASES}th repeat purchase."]
+            f"consistent with no effect; with many coefficients, about {1 - level:.0%} of the intervals of coefficients "
+            "without a real effect exclude 1.00x by chance alone. "
+            f"Dropout effects under BG/NBD compare the chance of having dropped out by the {DROPOUT_PURCHASES}th repeat purchase."]
         if counts:
             lines.append(f"Covariate file: {counts.get('customers', 0):,} customers matched (every customer of the transactions "
                          f"has a row); {counts.get('rows_without_transactions', 0):,} rows for customers without transactions, not used.")
