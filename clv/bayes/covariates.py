@@ -31,7 +31,7 @@ from clv.bayes.likelihood import GroupedLogLike
 from clv.errors import DataError
 from clv.kernels import covariates as link
 from clv.kernels.design import Column, Groups
-from clv.models.covariate_links import CovariateLinks, Group
+from clv.models.covariate_links import CovariateLinks, Group, design_scale
 
 __all__ = ["COEFFICIENT_PRIOR", "CovariateLogLike", "customer_params", "learn_links", "profile_data"]
 
@@ -45,10 +45,7 @@ def learn_links(param_names: Sequence[str], groups: Sequence[Group], rfm: pd.Dat
     if not groups:
         return None, None
     links = CovariateLinks.learn(param_names, groups, rfm)
-    Z = links.design(rfm)
-    spread = Z.std(axis=0) if len(Z) > 1 else np.ones(Z.shape[1])
-    binary = np.all((Z == 0) | (Z == 1), axis=0)
-    return links, np.where(binary | ~(spread > 0), 1.0, spread)
+    return links, design_scale(links.design(rfm))
 
 
 def profile_data(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

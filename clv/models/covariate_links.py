@@ -19,9 +19,18 @@ from clv.data.covariates import CovariateEncoding
 from clv.kernels import covariates as link
 from clv.kernels.design import Column, Groups
 
-__all__ = ["CovariateLinks", "Group"]
+__all__ = ["CovariateLinks", "Group", "design_scale"]
 
 Group = tuple[str, tuple[str, ...], tuple[tuple[str, int], ...]]  # (name, columns, ((parameter, sign), ...))
+
+
+def design_scale(Z: np.ndarray) -> np.ndarray:
+    """Scale of each design column as the optimiser and the sampler see it: 1 for a 0/1 indicator, else its standard deviation."""
+    binary = np.all((Z == 0) | (Z == 1), axis=0)
+    spread = np.ones(Z.shape[1])
+    if len(Z) > 1 and not binary.all():
+        spread[~binary] = Z[:, ~binary].std(axis=0)
+    return np.where(binary | ~(spread > 0) | ~np.isfinite(spread), 1.0, spread)
 
 
 @dataclass(frozen=True)
@@ -134,9 +143,7 @@ class CovariateSupport:
         if Z is None:
             self._coef_scale = None
             return None
-        spread = Z.std(axis=0) if len(Z) > 1 else np.ones(Z.shape[1])
-        binary = np.all((Z == 0) | (Z == 1), axis=0)
-        scale = np.where(binary | ~(spread > 0) | ~np.isfinite(spread), 1.0, spread)
+        scale = design_scale(Z)
         self._coef_scale = scale[self.links_.coef_columns()]  # type: ignore[union-attr]
         return Z / scale
 
@@ -165,8 +172,10 @@ class CovariateSupport:
         raise NotImplementedError
 
     def _rows(self, theta: np.ndarray, data: dict[str, Any]) -> list[Any]:
+        """Each row's parameters: computed once per covariate profile (``Z1``), then looked up by the row's profile."""
         assert self.links_ is not None
-        return self.links_.row_params(theta, data["Z"], data["M"])
+        per_profile = self.links_.row_params(theta, data["Z1"][:, 1:], data["M"])
+        return [v[data["profile"]] if isinstance(v, np.ndarray) else v for v in per_profile]
 
     def _covariate_derivatives(self, theta: np.ndarray, data: dict[str, Any], hessian: bool) -> tuple[float, np.ndarray, np.ndarray | None] | None:
         """Total log-likelihood, gradient and Hessian in ``u = (log theta, g)`` by the chain rule."""
