@@ -72,6 +72,7 @@ class BetaGeoBetaBinom(MLEModel, CustomerPredictions):
 
     param_names = bgbb.PARAMS
     _default_start = (1.0, 1.0, 1.0, 1.0)
+    _kernel = bgbb
 
     def _prepare(self, rfm: pd.DataFrame, weights: Any) -> dict[str, Any]:
         x, t_x, n = check_discrete_rfm(rfm)
@@ -87,12 +88,6 @@ class BetaGeoBetaBinom(MLEModel, CustomerPredictions):
     def _arrays(self, rfm: pd.DataFrame) -> tuple[np.ndarray, ...]:
         """``frequency, recency, n_periods``, checked as a discrete-time history (:func:`clv.data.discrete.check_discrete_rfm`)."""
         return check_discrete_rfm(rfm)
-
-    def _prediction_kernel(self) -> Any:
-        return bgbb
-
-    def _customer_params(self, rfm: pd.DataFrame) -> list[Any]:
-        return list(self._values())
 
     def probability_alive(self, rfm: pd.DataFrame, *, at: int = 0) -> pd.Series:
         """P(alive at opportunity ``n_periods + at`` | history), Fader, Hardie & Shang (2010), eq. 11 and eq. A10.

@@ -129,6 +129,7 @@ class GammaGamma(MLEModel, SpendPredictions):
     """
 
     param_names = gammagamma.PARAMS
+    _kernel = gammagamma
     _default_start = (1.0, 1.0, 1.0)
     _analytic_gradient = True
     _analytic_hessian = True
@@ -201,12 +202,6 @@ class GammaGamma(MLEModel, SpendPredictions):
     def _row_derivatives(self, rows: list[Any], data: dict[str, Any], hessian: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         return gammagamma.row_derivatives(*rows, data["x"], data["m"], hessian=hessian)
 
-    def _customer_params(self, rfm: pd.DataFrame) -> list[Any]:
-        """``p, q, v`` for each customer of ``rfm`` (``v`` an array when spend covariates act)."""
-        if getattr(self, "links_", None) is None:
-            return list(self._values())
-        return self.links_.row_params(self.result_.estimates, self._design_matrix(rfm))  # type: ignore[union-attr]
-
     @classmethod
     def _from_dict(cls, data: dict[str, Any]) -> GammaGamma:
         model = super()._from_dict(data)
@@ -235,11 +230,6 @@ class GammaGamma(MLEModel, SpendPredictions):
         35.17
         """
         return float(self._prediction_kernel().population_mean_spend(*self._profile_params(covariates)))
-
-    def _prediction_kernel(self) -> Any:
-        """The spend kernel: :mod:`clv.kernels.gammagamma`, or the limit model's when the fit is at a boundary."""
-        limit = self._limit()
-        return gammagamma if limit is None else limit.kernel
 
 
 def _constant_result(name: str, mean_spend: float, data: dict[str, Any]) -> FitResult:

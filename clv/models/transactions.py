@@ -22,7 +22,7 @@ from clv.kernels.design import Column, dot
 from clv.models.base import MLEModel
 from clv.models.covariate_links import Group
 from clv.models.customer_predictions import TransactionPredictions, compress
-from clv.models.limits import LimitPredictions, betageo_limits
+from clv.models.limits import betageo_limits
 
 # betageo_limits and compress are re-exported from clv.models.limits and clv.models.customer_predictions
 __all__ = ["TransactionModel", "betageo_limits", "compress"]
@@ -146,23 +146,6 @@ class TransactionModel(MLEModel, TransactionPredictions):
     def _loglik_hessian(self, params: np.ndarray, data: dict[str, Any]) -> tuple[float, np.ndarray, np.ndarray] | None:
         hess = getattr(self._kernel, "loglik_hessian", None)
         return None if hess is None else hess(params, data["x_col"], data["t_x_col"], data["T_col"], data["w"])
-
-    # -- what the predictions need (clv.models.customer_predictions) ------------------
-    def _prediction_kernel(self) -> Any:
-        """The kernel predictions come from: the model's own, or its limit's when the fit is at a boundary."""
-        limit = self._limit()
-        return self._kernel if limit is None else LimitPredictions(type(self).__name__, limit)
-
-    def _customer_params(self, rfm: pd.DataFrame) -> list[Any]:
-        """The parameters of each customer of ``rfm``: floats without covariates, per-customer arrays where covariates act."""
-        Z = self._design_matrix(rfm)
-        if Z is None:
-            return list(self._values())
-        return self.links_.row_params(self.result_.estimates, Z)  # type: ignore[union-attr]
-
-    def _profiles(self, rfm: pd.DataFrame) -> np.ndarray | None:
-        """The covariate design: customers with equal covariates have equal parameters (``None`` without covariates)."""
-        return self._design_matrix(rfm)
 
     # -- new customers -------------------------------------------------------------
 
