@@ -10,8 +10,11 @@ the ``(draws, customers)`` array never exists.
 
 :class:`PosteriorDrawBetaGeo` and :class:`PosteriorDrawGammaGamma` are the
 fitted-model protocol of :mod:`clv.models` at one posterior draw (one
-parameter set per group); :func:`clv.customer_value` discounts each draw with
-the same scheme as for the MLE models.
+parameter set per group); they predict through the same pandas wrappers as
+the MLE models (:mod:`clv.models.customer_predictions`), declaring only their
+kernel and each customer's parameters (its group's), and
+:func:`clv.customer_value` discounts each draw with the same scheme as for
+the MLE models.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ __all__ = [
     "PosteriorDrawBetaGeo",
     "PosteriorDrawGammaGamma",
     "group_codes",
+    "group_values",
     "summarize",
     "thin_indices",
 ]
@@ -39,6 +43,17 @@ __all__ = [
 _CHUNK_ELEMENTS = 2_000_000
 #: Largest ``(chain, draw, customer_id)`` array returned without ``interval`` (bytes).
 MAX_PREDICTION_BYTES = 2 * 1024**3
+
+
+def group_values(rfm: pd.DataFrame, group: str) -> pd.Series:
+    """The ``group`` column of ``rfm``; :class:`clv.DataError` when the column or a value is missing."""
+    if group not in rfm.columns:
+        raise DataError(f"column '{group}': group column missing from the RFM frame; columns found: {list(rfm.columns)}")
+    values = rfm[group]
+    missing = values.isna().to_numpy()
+    if missing.any():
+        raise DataError(f"column '{group}': missing group in {describe_row(rfm, int(np.argmax(missing)))}")
+    return values
 
 
 def group_codes(rfm: pd.DataFrame, group: str | None, levels: Sequence[str]) -> np.ndarray:
@@ -49,12 +64,7 @@ def group_codes(rfm: pd.DataFrame, group: str | None, levels: Sequence[str]) -> 
     """
     if group is None:
         return np.zeros(len(rfm), dtype=np.int64)
-    if group not in rfm.columns:
-        raise DataError(f"column '{group}': group column missing from the RFM frame; columns found: {list(rfm.columns)}")
-    values = rfm[group]
-    missing = values.isna().to_numpy()
-    if missing.any():
-        raise DataError(f"column '{group}': missing group in {describe_row(rfm, int(np.argmax(missing)))}")
+    values = group_values(rfm, group)
     codes = pd.Index(list(levels)).get_indexer(values.astype(str))
     unknown = codes < 0
     if unknown.any():
