@@ -257,7 +257,7 @@ def demo(out: str, seed: int, n_draws: int, quiet: bool) -> None:
                 n_draws=n_draws, currency="USD", quiet=quiet, title="Demo shop: customer lifetime value by acquisition channel")
 
 
-def _fit_pooled(transactions: str | None, observation_end: str | None, time_unit: str, model_kind: str, transaction_model: str,
+def _pooled_models(transactions: str | None, observation_end: str | None, time_unit: str, model_kind: str, transaction_model: str,
                 say: _Progress, *, customer_column: str = "customer_id", date_column: str = "date", amount_column: str | None = None,
                 date_format: str | None = None, **options: Any) -> tuple[Any, Any, Any]:
     """:func:`clv.pipeline.fit_pooled` with the command's options; a log without amounts gets one line on stderr."""
@@ -334,7 +334,7 @@ def fit(transactions: str | None, observation_end: str | None, time_unit: str, m
       clv fit -t tx.csv --model bayes --chains 4 --json > posterior.json
     """
     say = _Progress(quiet)
-    rfm, tm, sm = _fit_pooled(transactions, observation_end, time_unit, model_kind, transaction_model, say, engine=engine,
+    rfm, tm, sm = _pooled_models(transactions, observation_end, time_unit, model_kind, transaction_model, say, engine=engine,
                               query=transactions_sql, url=database_url, seed=seed, bayes_draws=bayes_draws, chains=chains, **columns)
     if save:
         tm.save(save)
@@ -376,7 +376,7 @@ def score(transactions: str | None, observation_end: str | None, time_unit: str,
       clv score -t tx.csv --out scores.csv --model bayes   (posterior means, 90% intervals)
     """
     say = _Progress(quiet)
-    rfm, tm, sm = _fit_pooled(transactions, observation_end, time_unit, model_kind, transaction_model, say, engine=engine,
+    rfm, tm, sm = _pooled_models(transactions, observation_end, time_unit, model_kind, transaction_model, say, engine=engine,
                               query=transactions_sql, url=database_url, seed=seed, bayes_draws=bayes_draws, chains=chains, **columns)
     say("scoring")
     if engine == "duckdb":
