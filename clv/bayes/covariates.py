@@ -223,8 +223,7 @@ class CovariateBayes:
     def restore_state(self, idata: Any, state: Mapping[str, Any]) -> None:
         super().restore_state(idata, state)  # type: ignore[misc]
         saved = state.get("covariates")
-        if saved is None:
-            self.links_, self._scale = None, None
+        if saved is None:  # fit passes its own state (the covariates were learnt in _prepare); a file without covariates has none
             return
         from clv.data.covariates import CovariateEncoding
 
