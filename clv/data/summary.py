@@ -144,11 +144,13 @@ def daily_purchases(tx: pd.DataFrame, end_day: int | None = None) -> DailyPurcha
         return DailyPurchases(pd.Index(customers[:0]), np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0), rows, after, 0)
     lo = int(days.min())
     span = int(days.max()) - lo + 1
-    codes, ids = _customer_codes(customers)
-    key = codes * span + (days - lo)  # one int64 per row: customer first, then day
+    key, n_codes, ids = _customer_codes(customers)
+    key *= span  # one int64 per row: customer code first, then day (built in place: logs are large)
+    key += days
+    key -= lo
     ordered = amount
     if not _non_decreasing(key):  # logs exported by customer and date skip the sort
-        key, ordered = _sort_rows(key, amount, int(codes.max()) + 1, span)
+        key, ordered = _sort_rows(key, amount, n_codes, span)
     new = np.empty(len(key), bool)
     new[0] = True
     np.not_equal(key[1:], key[:-1], out=new[1:])
@@ -183,8 +185,8 @@ def _non_decreasing(values: np.ndarray) -> bool:
     return bool(len(values) < 2 or (values[1:] >= values[:-1]).all())
 
 
-def _customer_codes(customers: np.ndarray) -> tuple[np.ndarray, Any]:
-    """Non-negative int64 codes that sort as the ids do, and the function from codes back to ids.
+def _customer_codes(customers: np.ndarray) -> tuple[np.ndarray, int, Any]:
+    """Non-negative int64 codes (a new array) that sort as the ids do, their bound, and the function from codes back to ids.
 
     Integer ids within a moderate range are their own codes (offset by the smallest), which skips
     hashing; other ids go through ``pd.factorize(sort=True)``.
@@ -193,9 +195,11 @@ def _customer_codes(customers: np.ndarray) -> tuple[np.ndarray, Any]:
         low, high = int(customers.min()), int(customers.max())
         if high - low < 4 * len(customers) + 1_000_000:
             dtype = customers.dtype
-            return customers.astype(np.int64) - low, lambda c: (c + low).astype(dtype)
+            codes = customers.astype(np.int64)
+            codes -= low
+            return codes, high - low + 1, lambda c: (c + low).astype(dtype)
     codes, uniques = pd.factorize(customers, sort=True)
-    return codes.astype(np.int64, copy=False), lambda c: uniques[c]
+    return codes.astype(np.int64), len(uniques), lambda c: uniques[c]
 
 
 def _sort_rows(key: np.ndarray, amount: np.ndarray, n_codes: int, span: int) -> tuple[np.ndarray, np.ndarray]:
@@ -206,7 +210,8 @@ def _sort_rows(key: np.ndarray, amount: np.ndarray, n_codes: int, span: int) -> 
     """
     rows = len(key)
     if n_codes * span * rows < 2**63:
-        combined = key * rows
+        combined = key  # ``key`` is this function's to overwrite
+        combined *= rows
         combined += np.arange(rows, dtype=np.int64)
         combined.sort()
         return combined // rows, amount[combined % rows]

@@ -156,7 +156,8 @@ class LifecycleSection(Section):
         table = ctx.extra.get("segments")
         if table is None:
             return None
-        order = [c for c in ctx.channels.table.index if c in set(table["channel"].dropna())] if "channel" in table else []
+        present = set(pd.unique(table["channel"].dropna())) if "channel" in table else set()  # once: the table has a row per customer
+        order = [c for c in ctx.channels.table.index if c in present]
         if "channel" in table:
             mix = lifecycle_mix(table, by="channel")
             rest = [g for g in mix.index if g not in order and g != "all"]
