@@ -153,6 +153,13 @@ class LifecycleSection(Section):
     markdown_rows = 10
 
     def _data(self, ctx: ReportContext) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+        cached = getattr(self, "_cached", None)
+        if cached is not None and cached[0] is ctx:  # html, markdown and tables of one report share the per-customer work
+            return cached[1]
+        self._cached = (ctx, self._compute(ctx))
+        return self._cached[1]
+
+    def _compute(self, ctx: ReportContext) -> tuple[pd.DataFrame, pd.DataFrame] | None:
         table = ctx.extra.get("segments")
         if table is None:
             return None
