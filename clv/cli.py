@@ -315,10 +315,15 @@ def _duck_pooled(cls: type, transactions: str | None, query: str | None, url: st
         raise DataError("--date-format is not supported with --engine duckdb (it reads typed or ISO dates); use --engine pandas")
     con = duck.connect()
     source = duck.source_of(con, transactions, query, url, say)
+    amount = amount_column or ("amount" if "amount" in duck.source_columns(con, source) else None)
     say(f"summarising {source_label(transactions, query, url)} in DuckDB")
     drfm = duck.rfm_summary(source, observation_end=observation_end, time_unit=time_unit, con=con, customer=customer_column,
-                            date=date_column, amount=amount_column or "amount")
+                            date=date_column, amount=amount)
     say(f"{drfm.customers:,} customers, observation end {drfm.observation_end}; exclusions {drfm.exclusions}")
+    if amount is None:
+        click.echo(f"clv: no 'amount' column in {source_label(transactions, query, url)}: fitting the purchase model "
+                   f"({cls.__name__}) only, no spend model and no money columns (name one with --amount-column)", err=True)
+        return drfm, duck.fit(cls(), drfm), None
     say(f"fitting {cls.__name__} and GammaGamma on the distinct (x, t_x, T) tuples")
     return drfm, duck.fit(cls(), drfm), duck.fit(clv.GammaGamma(), drfm)
 

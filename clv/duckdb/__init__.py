@@ -27,7 +27,7 @@ from clv.duckdb.channels import channel_aggregates
 from clv.duckdb.fitting import acquisitions_view, fit, fit_channel_models, sufficient_statistics
 from clv.duckdb.report import DuckInputs, report_inputs
 from clv.duckdb.scoring import score, score_channels
-from clv.duckdb.session import connect, duckdb_module, load_sql, quote, read_source, source_of
+from clv.duckdb.session import connect, duckdb_module, load_sql, quote, read_source, source_columns, source_of
 from clv.duckdb.summary import DuckRFM, calibration_holdout, rfm_summary
 
 __all__ = [
@@ -47,6 +47,7 @@ __all__ = [
     "rfm_summary",
     "score",
     "score_channels",
+    "source_columns",
     "source_of",
     "sufficient_statistics",
 ]
