@@ -258,12 +258,35 @@ def _operations(tx: Any, acq: pd.DataFrame, models: Any, rfm: pd.DataFrame, conf
     """Retention by cohort and the backtest (:func:`clv.operations.operations_extra`); not on Spark or DuckDB, which keep no log here."""
     from clv.operations import operations_extra
 
+    if tx is None and config.engine == "duckdb":
+        tx = _duckdb_log(config)
     if tx is None:
-        note = f"not available with --engine {config.engine} (the transaction log stays in the engine)"
-        return {"retention": None, "backtest": None, "backtest_note": note}
+        note = _engine_note(config.engine)
+        return {"retention": None, "retention_note": note, "backtest": None, "backtest_note": note}
     tms = models.point_transaction_models(seed=config.seed)
     return operations_extra(tx, acq, tms, observation_end=rfm.attrs["observation_end"], time_unit=config.time_unit,
                             holdout=config.backtest_holdout, progress=config.progress)
+
+
+def _engine_note(engine: str) -> str:
+    """Why retention and the backtest are missing from an engine's report."""
+    if engine == "duckdb":
+        from clv.duckdb import MAX_COLLECTED_ROWS
+
+        return (f"not computed with --engine duckdb for a log of more than {MAX_COLLECTED_ROWS:,} rows: retention by cohort "
+                "and the backtest's refit read every purchase in memory, which the engine avoids; run them on a sample "
+                "or with --engine pandas")
+    return f"not available with --engine {engine} (the transaction log stays in the engine)"
+
+
+def _duckdb_log(config: ReportConfig) -> pd.DataFrame | None:
+    """The log read back from DuckDB for retention and the backtest when it is small enough (else ``None``)."""
+    from clv import duckdb as duck
+
+    con = duck.connect()
+    source = duck.source_of(con, config.transactions, config.transactions_sql, config.database_url)
+    columns = {k: v for k, v in config.transaction_columns.items() if k in ("customer", "date", "amount")}
+    return duck.collect_transactions(source, con=con, **columns)
 
 
 def _fit_and_score(acq: pd.DataFrame, config: ReportConfig) -> tuple[Any, Any, Any, Any]:
