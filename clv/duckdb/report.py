@@ -27,8 +27,8 @@ from clv.duckdb.summary import DuckRFM, canonical_view, rfm_summary
 
 __all__ = ["MAX_COLLECTED_ROWS", "DuckInputs", "collect_transactions", "report_inputs"]
 
-MAX_COLLECTED_ROWS = 20_000_000
-"""Largest log :func:`collect_transactions` brings into memory (about 0.5 GB as a pandas frame)."""
+MAX_COLLECTED_ROWS = 5_000_000
+"""Largest log :func:`collect_transactions` brings into memory (about 120 MB as a pandas frame, more in the sections that use it)."""
 
 
 @dataclass

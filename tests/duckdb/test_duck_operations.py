@@ -40,7 +40,7 @@ def test_demo_retention_and_backtest_equal_pandas():
 
 def test_large_logs_stay_in_the_engine_and_the_report_says_why():
     assert clv.duckdb.collect_transactions(data_path("cdnow_sample.csv"), max_rows=1000) is None
-    note = "not computed with --engine duckdb for a log of more than 20,000,000 rows: ..."
+    note = "not computed with --engine duckdb for a log of more than 5,000,000 rows: ..."
     ctx = ReportContext(channels=None, extra={"retention": None, "retention_note": note, "backtest": None, "backtest_note": note})
     assert note in RetentionSection().html(ctx).replace("&#x27;", "'") and note in RetentionSection().markdown(ctx)
     assert RetentionSection().summary(ctx) == {"computed": False, "note": note}
