@@ -229,6 +229,7 @@ def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
                     lambda source: read_channel_spend(source, **config.spend_columns)) if has_spend else None
     say(f"{len(acq):,} acquisitions in {acq['channel'].nunique()} channels" + (f"; {len(sp):,} spend rows" if sp is not None else ""))
     tx, rfm, models, scores = _fit_and_score(acq, config)
+    log = _duckdb_log(config) if tx is None and config.engine == "duckdb" else tx  # small logs: every section, as pandas
     report = channel_report(scores, acq, spend=sp, transactions=tx, rfm=rfm, models=models, horizon=config.horizon,
                             discount_rate=config.discount_rate, margin=config.margin, time_unit=config.time_unit,
                             n_draws=config.n_draws, seed=config.seed, progress=say)
@@ -236,8 +237,8 @@ def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
         "given" if config.observation_end else "the last transaction day, the default of clv report and clv demo")
     say("placing customers in lifecycle stages")
     extra = lifecycle_extra(scores, rfm, models, acq.set_index("customer_id")["channel"], seed=config.seed,
-                            top=config.watchlist_size, transactions=tx)
-    extra.update(_operations(tx, acq, models, rfm, config))
+                            top=config.watchlist_size, transactions=log)
+    extra.update(_operations(log, acq, models, rfm, config))
     sections = with_operations(with_lifecycle(default_sections()))
     if config.model_kind == "bayes" and config.engine != "spark":
         from clv.reports.sampler_section import sampler_extra, with_sampler
@@ -255,11 +256,9 @@ def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
 
 
 def _operations(tx: Any, acq: pd.DataFrame, models: Any, rfm: pd.DataFrame, config: ReportConfig) -> dict[str, Any]:
-    """Retention by cohort and the backtest (:func:`clv.operations.operations_extra`); not on Spark or DuckDB, which keep no log here."""
+    """Retention by cohort and the backtest (:func:`clv.operations.operations_extra`); a note instead when the engine keeps the log."""
     from clv.operations import operations_extra
 
-    if tx is None and config.engine == "duckdb":
-        tx = _duckdb_log(config)
     if tx is None:
         note = _engine_note(config.engine)
         return {"retention": None, "retention_note": note, "backtest": None, "backtest_note": note}
@@ -280,13 +279,16 @@ def _engine_note(engine: str) -> str:
 
 
 def _duckdb_log(config: ReportConfig) -> pd.DataFrame | None:
-    """The log read back from DuckDB for retention and the backtest when it is small enough (else ``None``)."""
+    """The log read back from DuckDB for retention, the backtest and the watchlist's purchase history when small enough (else ``None``)."""
     from clv import duckdb as duck
 
     con = duck.connect()
     source = duck.source_of(con, config.transactions, config.transactions_sql, config.database_url)
     columns = {k: v for k, v in config.transaction_columns.items() if k in ("customer", "date", "amount")}
-    return duck.collect_transactions(source, con=con, **columns)
+    log = duck.collect_transactions(source, con=con, **columns)
+    config.progress("read the log back from DuckDB for retention, the backtest and purchase histories" if log is not None
+                    else f"log over {duck.MAX_COLLECTED_ROWS:,} rows: retention, the backtest and purchase histories left out")
+    return log
 
 
 def _fit_and_score(acq: pd.DataFrame, config: ReportConfig) -> tuple[Any, Any, Any, Any]:

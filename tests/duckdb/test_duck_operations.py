@@ -45,3 +45,21 @@ def test_large_logs_stay_in_the_engine_and_the_report_says_why():
     assert note in RetentionSection().html(ctx).replace("&#x27;", "'") and note in RetentionSection().markdown(ctx)
     assert RetentionSection().summary(ctx) == {"computed": False, "note": note}
     assert "Backtest skipped: " + note in BacktestSection().markdown(ctx)
+
+
+@pytest.mark.slow
+def test_small_duckdb_report_has_the_pandas_sections(tmp_path):
+    """End to end: a DuckDB report of a small log writes retention, backtest and watchlist files equal to pandas'."""
+    sim = clv.simulate(1500, seed=4, start="2024-01-01", end="2025-06-30",
+                       channels={"email": {"share": 0.6}, "search": {"share": 0.4}})
+    sim.transactions.to_csv(tmp_path / "tx.csv", index=False)
+    sim.acquisitions.to_csv(tmp_path / "acq.csv", index=False)
+    files = ("retention.csv", "backtest_channels.csv", "backtest_deciles.csv", "backtest_tracking.csv", "watchlist.csv",
+             "lifecycle_mix.csv", "customers.csv")
+    outputs = {}
+    for engine in ("pandas", "duckdb"):
+        out = clv.run_report({"transactions": str(tmp_path / "tx.csv"), "acquisitions": str(tmp_path / "acq.csv"),
+                              "out": str(tmp_path / engine), "n_draws": 0, "engine": engine})
+        outputs[engine] = {name: (out / name).read_bytes() for name in files}
+    for name in files:
+        assert outputs["duckdb"][name] == outputs["pandas"][name], name
