@@ -121,7 +121,7 @@ def _draw(setup: Setup, tuples: Tuples, rows: slice, rng: np.random.Generator) -
 
 def _block(setup: Setup, tuples: Tuples, rows: slice, seed: int, block: int) -> dict[str, Any]:
     """Per-tuple statistics, per-spend revenue statistics and group totals of one block of purchase tuples."""
-    d = _draw(setup, tuples, rows, np.random.default_rng([seed, block]))
+    d = _draw(setup, tuples, rows, np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(block,))))
     onehot = np.zeros((rows.stop - rows.start, setup.n_groups))
     onehot[np.arange(onehot.shape[0]), tuples.group[rows]] = 1.0
     w = tuples.w[rows]
