@@ -29,6 +29,7 @@ from clv.data.rfm_checks import check_rfm
 from clv.errors import DataError
 from clv.models.transactions import compress
 from clv.predictive_engine import CHUNK, Setup, Tuples, run_blocks
+from clv.predictive_params import source
 
 __all__ = ["Predictive", "predictive"]
 
@@ -214,25 +215,18 @@ class _Collector:
                           checkpoints=edges, cumulative=None if edges is None else self.totals)
 
 
-def _parameter_sets(model: Any, n: int, seed: int, uncertainty: bool) -> np.ndarray:
-    estimates = np.asarray(model.result_.estimates, dtype=float)
-    if not uncertainty or not np.all(np.isfinite(model.result_.cov_log)):
-        return estimates[None, :]
-    return model.result_.sample_params(n, seed=seed).to_numpy()
-
-
-def _tuples(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, m: np.ndarray, codes: np.ndarray, profile: np.ndarray
+def _tuples(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, m: np.ndarray, codes: np.ndarray, profiles: tuple[np.ndarray, np.ndarray]
             ) -> tuple[Tuples, np.ndarray, np.ndarray]:
     """Purchase tuples and distinct spends (see :mod:`clv.predictive_engine`), with each customer's tuple and spend index."""
     sx = np.where(m > 0, x, 0.0)
-    (ux, ut, uT, usx, ug, _), w, inverse = compress(x, t_x, T, sx, codes, profile, weights=np.ones(len(x)))
+    (ux, ut, uT, usx, ug, tp, sp), w, inverse = compress(x, t_x, T, sx, codes, *profiles, weights=np.ones(len(x)))
     (f_tuple, f_m), _, f_inverse = compress(inverse.astype(float), m, weights=np.ones(len(x)))
     order = np.argsort(f_tuple, kind="stable")
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
     tuples = Tuples(x=ux, t_x=ut, T=uT, sx=usx, group=ug.astype(np.int64), w=w,
                     m_sum=np.bincount(inverse, weights=m, minlength=len(w)), m_sq=np.bincount(inverse, weights=m * m, minlength=len(w)),
-                    f_tuple=f_tuple[order].astype(np.int64), f_m=f_m[order])
+                    f_tuple=f_tuple[order].astype(np.int64), f_m=f_m[order], t_profile=tp, s_profile=sp)
     return tuples, inverse, rank[f_inverse]
 
 
@@ -257,8 +251,12 @@ def predictive(
 
     Parameters
     ----------
-    model : fitted BetaGeo, ModifiedBetaGeo or ParetoNBD
-    spend_model : fitted GammaGamma or None
+    model : fitted BetaGeo, ModifiedBetaGeo or ParetoNBD (with or without covariates), or clv.bayes.HierarchicalBetaGeo
+        Where the parameter sets come from: the MLE's asymptotic normal
+        (covariate coefficients included; each customer gets its profile's
+        parameters) or the posterior draws (each customer gets its group's);
+        see :mod:`clv.predictive_params`.
+    spend_model : fitted GammaGamma or clv.bayes.HierarchicalGammaGamma, or None
         Without it only purchases are simulated.
     rfm : pandas.DataFrame
         ``frequency, recency, T`` (and ``monetary_value`` with a spend model).
@@ -273,9 +271,11 @@ def predictive(
     level : float
         Central probability of the per-customer and total intervals.
     n_param_draws : int
-        Parameter sets drawn (simulation ``s`` uses set ``s mod n_param_draws``).
+        Parameter sets drawn (simulation ``s`` uses set ``s mod n_param_draws``);
+        for a posterior, the number of posterior draws used.
     parameter_uncertainty : bool
-        ``False`` keeps the parameters at their estimates.
+        ``False`` keeps the parameters at their estimates (posterior: the
+        posterior mean of each group's parameters).
     observed : str, optional
         Column of ``rfm`` with the purchases that actually happened in the
         horizon (a holdout): adds ``purchases_cdf_below = P(N < y)`` and
@@ -338,12 +338,16 @@ def predictive(
     m = rfm["monetary_value"].to_numpy(dtype=float) if spend_model is not None else np.zeros(len(rfm))
     m = np.where((x > 0) & (m > 0), m, 0.0)  # customers without a usable spend get the spend prior
     codes, labels = _group_codes(rfm, group)
-    tuples, inverse, f_inverse = _tuples(x, t_x, T, m, codes, np.zeros(len(rfm)))
-    t_sets = _parameter_sets(model, n_param_draws, seed, parameter_uncertainty)
+    t_src = source(model, rfm, n_param_draws, seed, parameter_uncertainty)
+    s_src = source(spend_model, rfm, n_param_draws, seed + 1, parameter_uncertainty) if spend_model is not None else None
+    if t_src.kernel is None or not hasattr(t_src.kernel, "simulate_paths"):
+        raise DataError(f"predictive: no simulation for {type(model).__name__}; use BetaGeo, ModifiedBetaGeo, ParetoNBD or HierarchicalBetaGeo")
+    tuples, inverse, f_inverse = _tuples(x, t_x, T, m, codes, (t_src.profile, np.zeros(len(rfm)) if s_src is None else s_src.profile))
     setup = Setup(
-        kernel=model.kernel, params=lambda j, rows: list(t_sets[j]),
-        spend_sets=_parameter_sets(spend_model, n_param_draws, seed + 1, parameter_uncertainty) if spend_model is not None else None,
-        sim_set=np.arange(n_sims) % len(t_sets), edges=edges, n_groups=len(labels), level=level, rule=interval_rule,
+        kernel=t_src.kernel, params=lambda j, rows: t_src.params(j, tuples.t_profile[rows]),
+        spend=None if s_src is None else lambda j, rows: s_src.params(j, tuples.s_profile[rows]),  # type: ignore[union-attr]
+        sim_set=np.arange(n_sims) % t_src.n_sets, spend_set=np.arange(n_sims) % (1 if s_src is None else s_src.n_sets),
+        edges=edges, n_groups=len(labels), level=level, rule=interval_rule,
     )
     y = None if observed is None else check_rfm(rfm, (observed,))[observed].to_numpy(dtype=float)
     collected = _Collector(tuples, inverse, y, n_sims, len(labels), len(edges), spend_model is not None)

@@ -53,6 +53,8 @@ class Tuples:
     m_sq: np.ndarray  # sum of their squares
     f_tuple: np.ndarray  # purchase tuple of each distinct spend
     f_m: np.ndarray  # its mean spend
+    t_profile: np.ndarray  # transaction parameter profile (covariates, Bayesian group)
+    s_profile: np.ndarray  # spend parameter profile
 
 
 @dataclass
@@ -60,9 +62,10 @@ class Setup:
     """What every block needs: the kernel, parameter sets, simulation plan and output settings."""
 
     kernel: Any
-    params: Callable[[int, slice], list[Any]]  # transaction parameters of set j for the tuples of a block
-    spend_sets: np.ndarray | None  # (J_s, 3) Gamma-Gamma (p, q, v)
-    sim_set: np.ndarray  # parameter set of each simulation
+    params: Callable[[int, slice], list[Any]]  # transaction parameters of set j for the tuples of a block (scalars or arrays)
+    spend: Callable[[int, slice], list[Any]] | None  # Gamma-Gamma (p, q, v) of spend set j for the tuples of a block
+    sim_set: np.ndarray  # transaction parameter set of each simulation
+    spend_set: np.ndarray  # spend parameter set of each simulation
     edges: np.ndarray  # checkpoints; per-customer figures use the last
     n_groups: int
     level: float
@@ -104,18 +107,20 @@ def _draw(setup: Setup, tuples: Tuples, rows: slice, rng: np.random.Generator) -
     B = rows.stop - rows.start
     x, t_x, T, sx = tuples.x[rows], tuples.t_x[rows], tuples.T[rows], tuples.sx[rows]
     out = {"n": np.empty((S, B, K)), "n_mean": np.empty((S, B, K))}
-    if setup.spend_sets is not None:
-        out["r"], out["r_mean"] = np.empty((S, B, K)), np.empty((S, B, K))
-    for j in np.unique(setup.sim_set):
-        sims = np.flatnonzero(setup.sim_set == j)
+    if setup.spend is not None:
+        out["r"], out["r_mean"], out["v"] = np.empty((S, B, K)), np.empty((S, B, K)), np.empty((S, B))
+    plan = np.stack([setup.sim_set, setup.spend_set], axis=1)
+    for j, js in np.unique(plan, axis=0):
+        sims = np.flatnonzero((setup.sim_set == j) & (setup.spend_set == js))
         theta = setup.params(int(j), rows)
         n = setup.kernel.simulate_paths(rng, setup.edges, *theta, x, t_x, T, size=len(sims))
         mean = np.stack([setup.kernel.expected_purchases(e, *theta, x, t_x, T) for e in setup.edges], axis=-1)
         out["n"][sims], out["n_mean"][sims] = n, mean
-        if setup.spend_sets is not None:
-            p, q, _ = setup.spend_sets[j % len(setup.spend_sets)]
-            out["r"][sims] = gammagamma.simulate_spend_ratio(rng, p, q, sx, n)
-            out["r_mean"][sims] = p * mean / (p * sx + q - 1.0)[:, None]
+        if setup.spend is not None:
+            p, q, v = (np.broadcast_to(value, (B,)) for value in setup.spend(int(js), rows))
+            out["r"][sims] = gammagamma.simulate_spend_ratio(rng, p[None, :], q[None, :], sx, n)
+            out["r_mean"][sims] = p[:, None] * mean / (p * sx + q - 1.0)[:, None]
+            out["v"][sims] = v
     return out
 
 
@@ -132,8 +137,8 @@ def _block(setup: Setup, tuples: Tuples, rows: slice, seed: int, block: int) -> 
         "n_draws": last,
         "purchases_total": np.einsum("sbk,bg->sgk", w[:, None] * d["n_mean"] + np.sqrt(w)[:, None] * (d["n"] - d["n_mean"]), onehot),
     }
-    if setup.spend_sets is not None:
-        v = setup.spend_sets[setup.sim_set % len(setup.spend_sets), 2][:, None]  # (S, 1)
+    if setup.spend is not None:
+        v = d["v"]  # (S, B)
         sx, m_sum, m_sq = tuples.sx[rows], tuples.m_sum[rows], tuples.m_sq[rows]
         scale = (w * v + sx * m_sum)[:, :, None]
         spread = np.sqrt(w * v**2 + 2 * v * sx * m_sum + sx**2 * m_sq)[:, :, None]
@@ -150,7 +155,7 @@ def _spend_statistics(setup: Setup, tuples: Tuples, rows: slice, d: dict[str, np
     for start in range(int(first), int(stop), step):
         f = slice(start, min(start + step, int(stop)))
         local = tuples.f_tuple[f] - rows.start
-        cost = v + (tuples.sx[tuples.f_tuple[f]] * tuples.f_m[f])[None, :]  # (S, spends)
+        cost = v[:, local] + (tuples.sx[tuples.f_tuple[f]] * tuples.f_m[f])[None, :]  # (S, spends)
         lower, upper, mass = _interval(cost * d["r"][:, local, -1], setup.level, "central")
         for key, value in zip(parts, ((cost * d["r_mean"][:, local, -1]).mean(axis=0), lower, upper, mass)):
             parts[key].append(value)

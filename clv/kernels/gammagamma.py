@@ -277,12 +277,14 @@ def simulate_spend_ratio(rng: np.random.Generator, p: float, q: float, x: NDArra
     is ``(v + x m) R`` with ``R = Gamma(p n, 1) / G``, whose law depends on
     ``x`` and the purchases only: customers who differ in ``m`` alone share it,
     and ``E[R | n] = p n / (p x + q - 1)``. Each interval's purchases get their
-    own gamma draw, so the cumulative revenue is a consistent path.
+    own gamma draw, so the cumulative revenue is a consistent path. ``p`` and
+    ``q`` may be scalars or arrays broadcasting against ``x`` (per-group
+    parameters).
     """
     n = np.asarray(purchases, dtype=float)
     increments = np.diff(n, axis=-1, prepend=0.0)
     g = rng.gamma(np.broadcast_to(p * np.asarray(x, dtype=float) + q, n.shape[:-1]))
     buys = increments > 0
     value = np.zeros(n.shape)
-    value[buys] = rng.gamma(p * increments[buys])
+    value[buys] = rng.gamma((np.broadcast_to(np.expand_dims(np.asarray(p, dtype=float), -1), n.shape) * increments)[buys])
     return np.cumsum(value, axis=-1) / g[..., None]
