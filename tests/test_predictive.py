@@ -99,3 +99,52 @@ def test_errors(cdnow: pd.DataFrame, models) -> None:
         clv.predictive(bg, gg, cdnow, horizon=-1, n_sims=10, seed=1)
     with pytest.raises(clv.DataError, match="coverage needs"):
         clv.predictive(bg, None, cdnow.iloc[:20], horizon=5, n_sims=10, seed=1).coverage(seed=0)
+
+
+@pytest.mark.parametrize("cls", [clv.BetaGeo, clv.ParetoNBD])
+def test_covariates_give_each_profile_its_parameters(cls, cdnow: pd.DataFrame) -> None:
+    data = cdnow.assign(big=(cdnow["monetary_value"] > 30).astype(int))
+    model = cls(purchase_covariates=["big"]).fit(data)
+    fixed = clv.predictive(model, None, data, horizon=39, n_sims=300, seed=2, parameter_uncertainty=False)
+    expected = model.expected_purchases(data, 39)
+    np.testing.assert_allclose(fixed.customers["purchases_mean"], expected, rtol=1e-12)  # exact per-customer means
+    total = fixed.purchases["all"]
+    assert abs(total.mean() - expected.sum()) < 4 * total.std() / np.sqrt(len(total))
+    drawn = clv.predictive(model, None, data, horizon=39, n_sims=300, seed=2, n_param_draws=50)
+    assert drawn.purchases["all"].std() > total.std()
+    # The per-customer mean averages E[Y | history] over the parameter draws (seeded by ``seed``), coefficients included.
+    sets = model.result_.sample_params(50, seed=2).to_numpy()
+    direct = np.mean([model.with_params(theta).expected_purchases(data, 39).to_numpy() for theta in sets], axis=0)
+    np.testing.assert_allclose(drawn.customers["purchases_mean"], direct, rtol=1e-9)
+
+
+def test_checkpoint_paths_have_the_expected_cumulative_means(cdnow: pd.DataFrame, models) -> None:
+    bg, gg = models
+    pred = clv.predictive(bg, gg, cdnow, horizon=39, n_sims=400, seed=6, parameter_uncertainty=False, checkpoints=[5, 13, 39])
+    paths = pred.cumulative["purchases"][:, 0, :]
+    assert np.all(np.diff(paths, axis=1) >= -1e-9 * paths[:, 1:]) or np.all(np.diff(paths.mean(axis=0)) > 0)
+    for k, t in enumerate([5, 13, 39]):
+        expected = bg.expected_purchases(cdnow, t).sum()
+        assert abs(paths[:, k].mean() - expected) < 4 * paths[:, k].std() / np.sqrt(len(paths))
+    np.testing.assert_allclose(paths[:, -1], pred.purchases["all"])
+    with pytest.raises(clv.DataError, match="checkpoints"):
+        clv.predictive(bg, gg, cdnow, horizon=39, n_sims=10, seed=1, checkpoints=[13, 26])
+
+
+def test_interval_masses_and_rules(cdnow: pd.DataFrame, models) -> None:
+    """Each interval states its predictive mass; 'closest' trades the central interval's excess mass for a mass nearer the level."""
+    bg, _ = models
+    central = clv.predictive(bg, None, cdnow, horizon=39, n_sims=400, seed=8).customers
+    closest = clv.predictive(bg, None, cdnow, horizon=39, n_sims=400, seed=8, interval_rule="closest").customers
+    assert np.all(central["purchases_mass"] >= 0.9)
+    assert np.all(closest["purchases_lower"] >= central["purchases_lower"]) and np.all(closest["purchases_upper"] <= central["purchases_upper"])
+    assert np.all(np.abs(closest["purchases_mass"] - 0.9) <= np.abs(central["purchases_mass"] - 0.9) + 1e-12)
+    assert closest["purchases_mass"].mean() < central["purchases_mass"].mean()
+
+
+def test_draws_do_not_depend_on_threads(cdnow: pd.DataFrame, models) -> None:
+    bg, gg = models
+    one = clv.predictive(bg, gg, cdnow, horizon=39, n_sims=2000, seed=4, n_jobs=1)  # several blocks
+    two = clv.predictive(bg, gg, cdnow, horizon=39, n_sims=2000, seed=4, n_jobs=2)
+    pd.testing.assert_frame_equal(one.customers, two.customers)
+    pd.testing.assert_frame_equal(one.revenue, two.revenue)
