@@ -27,9 +27,10 @@ import pandas as pd
 
 from clv.data.rfm_checks import check_rfm
 from clv.errors import DataError
+from clv.kernels import bgbb
 from clv.models.transactions import compress
 from clv.predictive_engine import CHUNK, Setup, Tuples, run_blocks
-from clv.predictive_params import source
+from clv.predictive_params import kernel_of, source
 
 __all__ = ["Predictive", "predictive"]
 
@@ -251,7 +252,7 @@ def predictive(
 
     Parameters
     ----------
-    model : fitted BetaGeo, ModifiedBetaGeo or ParetoNBD (with or without covariates), or clv.bayes.HierarchicalBetaGeo
+    model : fitted BetaGeo, ModifiedBetaGeo, ParetoNBD (with or without covariates), BetaGeoBetaBinom, or clv.bayes.HierarchicalBetaGeo
         Where the parameter sets come from: the MLE's asymptotic normal
         (covariate coefficients included; each customer gets its profile's
         parameters) or the posterior draws (each customer gets its group's);
@@ -259,9 +260,11 @@ def predictive(
     spend_model : fitted GammaGamma or clv.bayes.HierarchicalGammaGamma, or None
         Without it only purchases are simulated.
     rfm : pandas.DataFrame
-        ``frequency, recency, T`` (and ``monetary_value`` with a spend model).
+        ``frequency, recency, T`` (BG/BB: ``frequency, recency, n_periods``)
+        and ``monetary_value`` with a spend model.
     horizon : float
-        Time units after each customer's ``T``.
+        Time units after each customer's ``T`` (BG/BB: whole opportunities
+        after ``n_periods``).
     n_sims : int
         Simulations.
     seed : int
@@ -332,16 +335,20 @@ def predictive(
     if checkpoints is not None and (edges.ndim != 1 or len(edges) == 0 or edges[0] <= 0 or np.any(np.diff(edges) <= 0)
                                     or not np.isclose(edges[-1], horizon)):
         raise DataError("checkpoints must increase from above 0 to the horizon")
-    cols = ("frequency", "recency", "T", "monetary_value") if spend_model is not None else ("frequency", "recency", "T")
-    check_rfm(rfm, cols)
-    x, t_x, T = (rfm[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+    kernel = kernel_of(model)
+    if kernel is None or not hasattr(kernel, "simulate_paths"):
+        raise DataError(f"predictive: no simulation for {type(model).__name__}; use BetaGeo, ModifiedBetaGeo, ParetoNBD, "
+                        "BetaGeoBetaBinom or HierarchicalBetaGeo")
+    history = ("frequency", "recency", "n_periods" if kernel is bgbb else "T")
+    if history[2] == "n_periods" and np.any(edges != np.round(edges)):
+        raise DataError(f"BetaGeoBetaBinom counts whole opportunities: horizon and checkpoints must be whole numbers, got {edges}")
+    check_rfm(rfm, (*history, "monetary_value") if spend_model is not None else history)
+    x, t_x, T = (rfm[c].to_numpy(dtype=float) for c in history)
     m = rfm["monetary_value"].to_numpy(dtype=float) if spend_model is not None else np.zeros(len(rfm))
     m = np.where((x > 0) & (m > 0), m, 0.0)  # customers without a usable spend get the spend prior
     codes, labels = _group_codes(rfm, group)
     t_src = source(model, rfm, n_param_draws, seed, parameter_uncertainty)
     s_src = source(spend_model, rfm, n_param_draws, seed + 1, parameter_uncertainty) if spend_model is not None else None
-    if t_src.kernel is None or not hasattr(t_src.kernel, "simulate_paths"):
-        raise DataError(f"predictive: no simulation for {type(model).__name__}; use BetaGeo, ModifiedBetaGeo, ParetoNBD or HierarchicalBetaGeo")
     tuples, inverse, f_inverse = _tuples(x, t_x, T, m, codes, (t_src.profile, np.zeros(len(rfm)) if s_src is None else s_src.profile))
     setup = Setup(
         kernel=t_src.kernel, params=lambda j, rows: t_src.params(j, tuples.t_profile[rows]),

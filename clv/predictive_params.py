@@ -23,10 +23,20 @@ import numpy as np
 import pandas as pd
 
 from clv.errors import DataError
-from clv.kernels import bgnbd
+from clv.kernels import bgbb, bgnbd
 from clv.model_set import is_posterior
+from clv.models.beta_geo_beta_binom import BetaGeoBetaBinom
 
-__all__ = ["Source", "source"]
+__all__ = ["Source", "kernel_of", "source"]
+
+
+def kernel_of(model: Any) -> Any:
+    """The kernel module that simulates ``model``'s purchases (``None`` when there is none)."""
+    if isinstance(model, BetaGeoBetaBinom):
+        return bgbb
+    if is_posterior(model):
+        return bgnbd if tuple(model.param_names) == tuple(bgnbd.PARAMS) else None
+    return getattr(model, "kernel", None)
 
 
 @dataclass
@@ -47,7 +57,7 @@ def _mle(model: Any, rfm: pd.DataFrame, n: int, seed: int, uncertainty: bool) ->
     sets = np.asarray(result.estimates, dtype=float)[None, :]
     if uncertainty and np.all(np.isfinite(result.cov_log)):
         sets = result.sample_params(n, seed=seed).to_numpy()
-    kernel = getattr(model, "kernel", None)
+    kernel = kernel_of(model)
     links = getattr(model, "links_", None)
     if links is None:
         return Source(kernel, len(sets), np.zeros(len(rfm)), lambda j, prof: list(sets[j]))
@@ -75,8 +85,7 @@ def _posterior(model: Any, rfm: pd.DataFrame, n: int, seed: int, uncertainty: bo
         codes = pd.Index(groups).get_indexer(labels).astype(float)
         if (codes < 0).any():
             raise DataError(f"column '{model.group}': group {labels[codes < 0].iloc[0]!r} is not among the model's groups {groups}")
-    kernel = bgnbd if tuple(names) == tuple(bgnbd.PARAMS) else None
-    return Source(kernel, len(table), codes, lambda j, prof: list(table[j][prof.astype(np.int64)].T))
+    return Source(kernel_of(model), len(table), codes, lambda j, prof: list(table[j][prof.astype(np.int64)].T))
 
 
 def source(model: Any, rfm: pd.DataFrame, n: int, seed: int, uncertainty: bool) -> Source:
