@@ -11,7 +11,7 @@ from clv.budget.groups import Chosen, drop_failed, posterior_set, quantiles, rej
 from clv.checks import check_draw_settings, check_margin
 from clv.data.summary import rfm_in_time_unit, time_unit_days
 from clv.errors import DataError
-from clv.model_set import POOLED, MLEModelSet, ModelPair, ModelSet, is_posterior
+from clv.model_set import POOLED, MLEModelSet, ModelPair, ModelSet, PosteriorModelSet, is_posterior
 from clv.models.transactions import compress
 from clv.valuation import DEFAULT_MARGIN, discount_factors, in_time_unit, period_edges, valuation_time_unit
 
@@ -191,7 +191,8 @@ def forecast_base(
         dropout, spend) and the Poisson and gamma noise of the purchases and
         their values, simulated along one path per simulation so the
         per-period, cumulative and discounted columns are consistent. Needs
-        ``basis="conditional"`` and MLE models (one pair or channel models).
+        ``basis="conditional"``; with Bayesian models the posterior draws
+        are the parameter source.
 
     Returns
     -------
@@ -286,12 +287,12 @@ def _forecast(
 
     names = [name for name in _BASE_COLUMNS if with_spend or name in ("expected_purchases", "cumulative_repeat_purchases")]
     failed = 0
-    if interval is not None and uncertainty == "predictive":
-        stacked = _predictive_runs(sets, rfm, names, edges, factors, margin, interval, n_draws, seed, basis)  # type: ignore[arg-type]
-    elif interval is not None:
+    if interval is not None and (uncertainty == "parameters" or sets.point is None):  # a posterior's point is the mean over draws
         runs = [evaluate(pairs) for pairs in sets.draws(n_draws, seed)]  # type: ignore[arg-type]
         stacked, failed = drop_failed(np.stack([np.stack([run[name] for name in names]) for run in runs]))
     point = evaluate(sets.point) if sets.point is not None else dict(zip(names, np.nanmean(stacked, axis=0)))
+    if interval is not None and uncertainty == "predictive":
+        stacked = _predictive_runs(sets, rfm, names, edges, factors, margin, interval, n_draws, seed, basis)  # type: ignore[arg-type]
 
     anchor = _anchor(rfm)
     table = pd.DataFrame({"start": np.r_[0.0, edges[:-1]], "end": edges}, index=pd.RangeIndex(1, len(edges) + 1, name="period"))
@@ -332,10 +333,13 @@ def _predictive_runs(sets: Chosen, rfm: pd.DataFrame, names: list[str], edges: n
     from clv.predictive import predictive
 
     point = sets.point
-    if basis != "conditional" or sets.posterior or point is None or len(point) != 1:
-        raise DataError("forecast_base(uncertainty='predictive') needs basis='conditional' and MLE models "
-                        "(one fitted pair or channel models)")
-    tm, sm = next(iter(point.values()))
+    if isinstance(sets.models, PosteriorModelSet) and basis == "conditional":
+        tm, sm = sets.models.transaction_model, sets.models.spend_model  # posterior draws as the parameter source
+    elif basis != "conditional" or point is None or len(point) != 1:
+        raise DataError("forecast_base(uncertainty='predictive') needs basis='conditional' and one fitted pair, channel "
+                        "models or grouped Bayesian models")
+    else:
+        tm, sm = next(iter(point.values()))
     pred = predictive(tm, sm, rfm, horizon=float(edges[-1]), n_sims=int(n_draws), seed=int(seed), level=interval,
                       checkpoints=edges)
     paths = {k: v[:, 0, :] for k, v in pred.cumulative.items()}  # type: ignore[union-attr]  # (sims, periods), one group

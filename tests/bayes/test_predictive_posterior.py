@@ -29,3 +29,13 @@ def test_posterior_needs_its_group_column(small_rfm: pd.DataFrame, small_models)
     bg, _ = small_models
     with pytest.raises(clv.DataError, match="group column"):
         clv.predictive(bg, None, small_rfm.drop(columns="channel"), horizon=26, n_sims=50, seed=1)
+
+
+def test_forecast_base_predictive_interval_from_the_posterior(small_rfm: pd.DataFrame, small_models) -> None:
+    bg, gg = small_models
+    settings = {"periods": 2, "period_length": 13, "discount_rate": 0.0, "interval": 0.9, "n_draws": 100, "seed": 2}
+    params = clv.forecast_base(bg, gg, small_rfm, **settings)
+    full = clv.forecast_base(bg, gg, small_rfm, uncertainty="predictive", **settings)
+    pd.testing.assert_series_equal(params["expected_purchases"], full["expected_purchases"])
+    width = full["expected_revenue_upper"] - full["expected_revenue_lower"]
+    assert np.all(width > params["expected_revenue_upper"] - params["expected_revenue_lower"])
