@@ -66,7 +66,7 @@ class Predictive:
     >>> pred.totals().round(-1)
            purchases_mean  purchases_lower  purchases_upper  revenue_mean  revenue_lower  revenue_upper
     group
-    all            1660.0           1510.0           1810.0       60000.0        54220.0        66110.0
+    all            1670.0           1520.0           1830.0       60460.0        53680.0        67770.0
     """
 
     customers: pd.DataFrame
@@ -322,8 +322,8 @@ def predictive(
     >>> pred.customers.head(2).round(3)
                  purchases_mean  purchases_lower  purchases_upper  purchases_mass
     customer_id
-    1                     1.225              0.0              4.0           0.940
-    2                     0.185              0.0              1.0           0.965
+    1                     1.233              0.0              4.0           0.960
+    2                     0.207              0.0              2.0           0.965
     """
     if seed is None:
         raise DataError("predictive needs an explicit seed (the same seed gives the same draws)")

@@ -72,23 +72,35 @@ def test_randomised_pit_coverage_on_cdnow(cdnow: pd.DataFrame, models) -> None:
     assert 0.86 <= pred.coverage(seed=0) <= 0.93
 
 
-def _business(seed: int) -> tuple[float, bool]:
+def _business(seed: int) -> tuple[float, bool, float, float, float, float]:
     sim = clv.simulate(1500, seed=seed, start="2024-01-01", end="2026-01-01", acquisition_end="2024-07-01")
     data = clv.calibration_holdout(sim.transactions, calibration_end="2024-12-30", observation_end="2025-12-31")
     bg, gg = clv.BetaGeo().fit(data), clv.GammaGamma().fit(data)
-    pred = clv.predictive(bg, gg, data, horizon=float(data["duration_holdout"].iloc[0]), n_sims=300, seed=seed, observed="holdout_frequency")
+    horizon = float(data["duration_holdout"].iloc[0])
+    pred = clv.predictive(bg, gg, data, horizon=horizon, n_sims=300, seed=seed, observed="holdout_frequency")
     revenue = float((data["holdout_frequency"] * data["holdout_monetary_value"]).sum())
     totals = pred.totals()
-    return pred.coverage(seed=seed), bool(totals["revenue_lower"].iloc[0] <= revenue <= totals["revenue_upper"].iloc[0])
+    y = data["holdout_frequency"].to_numpy()
+    closest = clv.predictive(bg, None, data, horizon=horizon, n_sims=300, seed=seed, interval_rule="closest").customers
+    shares = [float(np.mean((y >= c["purchases_lower"]) & (y <= c["purchases_upper"]))) for c in (pred.customers, closest)]
+    return (pred.coverage(seed=seed), bool(totals["revenue_lower"].iloc[0] <= revenue <= totals["revenue_upper"].iloc[0]),
+            shares[0], float(pred.customers["purchases_mass"].mean()), shares[1], float(closest["purchases_mass"].mean()))
 
 
 @pytest.mark.slow
 def test_coverage_on_simulated_businesses() -> None:
-    """CI version of benchmarks/predictive_coverage.py (100 businesses there; figures in benchmarks/RESULTS.md)."""
-    results = [_business(seed) for seed in range(1, 13)]
-    randomised = np.array([r[0] for r in results])
-    assert 0.88 <= randomised.mean() <= 0.92
-    assert sum(r[1] for r in results) >= 9  # 12 x 0.9 = 10.8 expected
+    """CI version of benchmarks/predictive_coverage.py (100 businesses there; figures in benchmarks/RESULTS.md).
+
+    Integer intervals cannot hold exactly 90%: what must hold is that the
+    probability each interval states is honest (the share covered equals the
+    mean stated mass), for both rules; the randomised PIT removes the
+    discreteness and must give 88-92%.
+    """
+    results = np.array([_business(seed) for seed in range(1, 13)], dtype=float)
+    assert 0.88 <= results[:, 0].mean() <= 0.92
+    assert results[:, 1].sum() >= 9  # 12 x 0.9 = 10.8 expected
+    for covered, stated in ((2, 3), (4, 5)):
+        assert abs(results[:, covered].mean() - results[:, stated].mean()) < 0.01  # 18,000 customers: SE about 0.002
 
 
 def test_errors(cdnow: pd.DataFrame, models) -> None:
