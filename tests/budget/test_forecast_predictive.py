@@ -10,17 +10,14 @@ import clv
 
 
 @pytest.fixture(scope="module")
-def cdnow() -> pd.DataFrame:
-    return clv.calibration_holdout(clv.datasets.load_cdnow(), calibration_end="1997-09-30", observation_end="1998-06-30")
+def fitted() -> tuple[pd.DataFrame, clv.BetaGeo, clv.GammaGamma]:
+    """CDNOW with its 39-week holdout and the BG/NBD and Gamma-Gamma fits of the calibration period."""
+    data = clv.calibration_holdout(clv.datasets.load_cdnow(), calibration_end="1997-09-30", observation_end="1998-06-30")
+    return data, clv.BetaGeo().fit(data), clv.GammaGamma().fit(data)
 
 
-@pytest.fixture(scope="module")
-def models(cdnow: pd.DataFrame) -> tuple[clv.BetaGeo, clv.GammaGamma]:
-    return clv.BetaGeo().fit(cdnow), clv.GammaGamma().fit(cdnow)
-
-
-def test_predictive_interval_is_wider_and_keeps_the_point_forecast(cdnow: pd.DataFrame, models) -> None:
-    bg, gg = models
+def test_predictive_interval_is_wider_and_keeps_the_point_forecast(fitted) -> None:
+    cdnow, bg, gg = fitted
     settings = {"periods": 3, "period_length": 13, "discount_rate": 0.1, "interval": 0.9, "n_draws": 300, "seed": 4}
     params = clv.forecast_base(bg, gg, cdnow, **settings)
     full = clv.forecast_base(bg, gg, cdnow, uncertainty="predictive", **settings)
@@ -33,9 +30,9 @@ def test_predictive_interval_is_wider_and_keeps_the_point_forecast(cdnow: pd.Dat
         assert np.all(width > params[f"{name}_upper"] - params[f"{name}_lower"])  # customer randomness adds spread
 
 
-def test_last_cumulative_interval_is_the_predictive_total(cdnow: pd.DataFrame, models) -> None:
+def test_last_cumulative_interval_is_the_predictive_total(fitted) -> None:
     """The cumulative columns come from clv.predictive's paths: at the last period they equal its total over the horizon."""
-    bg, gg = models
+    cdnow, bg, gg = fitted
     table = clv.forecast_base(bg, gg, cdnow, periods=3, period_length=13, discount_rate=0.0, interval=0.8, n_draws=200, seed=7,
                               uncertainty="predictive")
     pred = clv.predictive(bg, gg, cdnow, horizon=39, n_sims=200, seed=7, level=0.8, checkpoints=[13, 26, 39])
@@ -47,8 +44,8 @@ def test_last_cumulative_interval_is_the_predictive_total(cdnow: pd.DataFrame, m
     assert np.quantile(revenue, 0.9) == pytest.approx(totals["revenue_upper"].iloc[0], rel=0.01)
 
 
-def test_channel_models_and_errors(cdnow: pd.DataFrame, models) -> None:
-    bg, gg = models
+def test_errors(fitted) -> None:
+    cdnow, bg, gg = fitted
     with pytest.raises(clv.DataError, match="basis='conditional'"):
         clv.forecast_base(bg, gg, cdnow, periods=2, period_length=13, discount_rate=0.0, interval=0.9, seed=1, basis="unconditional",
                           uncertainty="predictive")
