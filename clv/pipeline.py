@@ -52,13 +52,15 @@ class ReportConfig:
     :func:`clv.operations.default_holdout`). ``progress`` receives one short
     text per step (the CLI prints them to stderr; the library never prints);
     ``sampler_progress`` shows the Bayesian sampler's own progress bar.
+    ``horizon=None`` values over the whole lifetime (``--horizon lifetime``;
+    pandas engine only).
     """
 
     transactions: str | None
     acquisitions: str | None
     out: str
     spend: str | None = None
-    horizon: float = 52.0
+    horizon: float | None = 52.0
     time_unit: str = "W"
     discount_rate: float = 0.1
     margin: float = DEFAULT_MARGIN
@@ -271,6 +273,8 @@ def _fit_and_score(acq: pd.DataFrame, config: ReportConfig) -> tuple[Any, Any, A
     if config.transaction_columns.get("amount", "amount") is None:
         raise DataError("the report values customers, and lifetime value needs purchase amounts: name the amount column "
                         "(--amount-column); clv fit and clv score also work without amounts")
+    if config.horizon is None and config.engine != "pandas":
+        raise DataError(f"--horizon lifetime works with --engine pandas only (not {config.engine}); give a number of time units")
     if config.engine == "spark":
         if config.transactions_sql is not None:
             raise DataError("--transactions-sql works with --engine pandas or duckdb; Spark reads its own sources")

@@ -36,6 +36,14 @@ Definitions (all money figures are margin, i.e. revenue times ``margin``)
     eq. 7), ``E[Z]`` the Gamma-Gamma population mean spend ``p v / (q - 1)``
     (Fader & Hardie 2013) and ``d`` the discount factors of
     :func:`clv.valuation.discount_factors` (see :func:`new_customer_curve`).
+    With ``horizon=None`` (the lifetime horizon) it is ``ltv_new_lifetime``.
+``ltv_new_52w``, ``ltv_new_lifetime``
+    The same new-customer value cut off 52 weeks after acquisition, and over
+    the whole lifetime: ``margin * E[Z] * (1 + DERT_new)`` with
+    ``DERT_new = int_0^inf exp(-delta t) dE[X(t)]`` at the continuous rate
+    ``delta = ln(1 + discount_rate) / (time units per year)``
+    (:func:`clv.channels.new_customer_lifetime_value`). Shown side by side
+    whatever the horizon, so the truncation is visible.
 ``ltv_new_to_cac``
     ``ltv_new / cac``, the **headline**: forward-looking unit economics of a
     newly acquired customer. The summary verdict ("pays back" when at least
@@ -98,13 +106,42 @@ from clv.checks import check_interval, check_margin, check_scores, require_seed
 from clv.errors import DataError
 from clv.model_set import ModelPair, ModelSet, Progress
 from clv.output import jsonable, records
-from clv.valuation import period_edges
+from clv.data.summary import time_unit_days
+from clv.valuation import continuous_rate, period_edges
 
-__all__ = ["DEFINITIONS", "TABLE_COLUMNS", "ChannelReport", "channel_report"]
+__all__ = ["DEFINITIONS", "LIFETIME", "TABLE_COLUMNS", "ChannelReport", "channel_report", "lifetime_payback_horizon"]
+
+LIFETIME = "lifetime"
+"""``settings["horizon"]`` of a report over the whole customer lifetime (``horizon=None``, ``--horizon lifetime``)."""
+
+
+def lifetime_payback_horizon(time_unit: str) -> float:
+    """How far a lifetime report looks for payback: five years in ``time_unit`` (261 weeks, 1,826 days, 60 months).
+
+    Parameters
+    ----------
+    time_unit : {"W", "D", "M"}
+        The report's time unit.
+
+    Returns
+    -------
+    float
+        Five years, rounded to whole time units.
+
+    Examples
+    --------
+    >>> lifetime_payback_horizon("W"), lifetime_payback_horizon("M")
+    (261.0, 60.0)
+    """
+    return float(round(5 * 365.25 / time_unit_days(time_unit)))
 
 DEFINITIONS = {
     "ltv_new": "New-customer LTV: expected discounted margin of a newly acquired customer over the horizon, "
                "acquisition purchase included, from the channel's own parameters.",
+    "ltv_new_52w": "New-customer LTV, 52 weeks: the same value cut off 52 weeks after acquisition (a budget year).",
+    "ltv_new_lifetime": "New-customer LTV, lifetime: the same value over the customer's whole expected lifetime, discounted "
+                        "continuously at the annual rate (DERT); n/a with a zero discount rate. Its gap to the 52-week value "
+                        "is what a one-year horizon leaves out.",
     "ltv_new_to_cac": "Headline LTV:CAC: new-customer LTV / CAC; what one more customer bought through the channel returns.",
     "prob_ltv_new_exceeds_cac": "P(new-customer LTV > CAC): share of parameter draws in which new-customer LTV exceeds CAC "
                                 "(parameter uncertainty only).",
@@ -197,7 +234,7 @@ class ChannelReport:
 
 TABLE_COLUMNS = (
     "customers", "acquired_without_transactions", "spend", "cac", "ltv_realized", "ltv_expected", "ltv_lower",
-    "ltv_upper", "ltv_to_cac", "prob_ltv_exceeds_cac", "ltv_new", "ltv_new_to_cac", "ltv_new_lower", "ltv_new_upper",
+    "ltv_upper", "ltv_to_cac", "prob_ltv_exceeds_cac", "ltv_new", "ltv_new_52w", "ltv_new_lifetime", "ltv_new_to_cac", "ltv_new_lower", "ltv_new_upper",
     "prob_ltv_new_exceeds_cac", "payback_period", "payback_lower", "payback_upper", "payback_status", "p_alive",
     "share_of_customers", "share_of_value", "model_source",
 )
@@ -211,7 +248,7 @@ def channel_report(
     transactions: pd.DataFrame | None = None,
     rfm: pd.DataFrame | None = None,
     models: Any = None,
-    horizon: float = 52.0,
+    horizon: float | None = 52.0,
     discount_rate: float = 0.1,
     margin: float = 1.0,
     time_unit: str = "W",
@@ -251,7 +288,9 @@ def channel_report(
         ``ltv_upper`` are the channel means of ``clv_lower`` / ``clv_upper``
         when the scores have them.
     horizon, discount_rate, margin, time_unit, period
-        As in :func:`clv.customer_value`.
+        As in :func:`clv.customer_value`; ``horizon=None`` is the lifetime
+        horizon (``ltv_new`` is then ``ltv_new_lifetime`` and the scores
+        should come from ``horizon=None`` too).
     interval : float
         Width of the reported intervals (0.9 = 5% to 95% quantiles).
     n_draws : int
@@ -260,7 +299,8 @@ def channel_report(
     seed : int, optional
         Required when draws are taken.
     payback_horizon : float, optional
-        How far to look for payback (time units); defaults to ``horizon``.
+        How far to look for payback (time units); defaults to ``horizon``,
+        or to five years for the lifetime horizon.
     observation_end : date-like, optional
         End of the observed period; defaults to ``rfm.attrs`` or the last
         transaction day.
@@ -304,8 +344,11 @@ def channel_report(
     acquisitions = check_acquisitions(acquisitions)
     margin = check_margin(margin)
     interval = check_interval(interval)
-    value = Valuation(float(horizon), float(discount_rate), margin, time_unit, float(period))
-    payback_horizon = float(horizon if payback_horizon is None else payback_horizon)
+    value = Valuation(None if horizon is None else float(horizon), float(discount_rate), margin, time_unit, float(period))
+    if horizon is None:
+        continuous_rate(discount_rate, time_unit)  # a lifetime needs a positive discount rate
+    payback_horizon = float((lifetime_payback_horizon(time_unit) if horizon is None else horizon)
+                            if payback_horizon is None else payback_horizon)
     end = resolve_observation_end(rfm, transactions, observation_end)
     recon: dict[str, Any] = {}
     acq, orphans, revenue, unallocated = acquired_customers(scores, acquisitions, spend, transactions, end, margin, recon,
@@ -323,7 +366,7 @@ def channel_report(
     table = rank(finish_statuses(new_customer_ratio(table)), headline)
     customers = customer_table(acq, orphans, scores, revenue, margin)
     settings = {
-        "horizon": float(horizon), "payback_horizon": payback_horizon, "discount_rate": float(discount_rate),
+        "horizon": LIFETIME if horizon is None else float(horizon), "payback_horizon": payback_horizon, "discount_rate": float(discount_rate),
         "margin": float(margin), "time_unit": time_unit, "period": float(period), "interval": float(interval),
         "n_draws": int(n_draws) if models is not None else 0, "seed": seed,
         "observation_end": None if end is None else str(end.date()),
@@ -387,6 +430,8 @@ def point_table(
             "ltv_to_cac": ratio,
             "prob_ltv_exceeds_cac": np.nan,
             "ltv_new": np.nan,
+            "ltv_new_52w": np.nan,
+            "ltv_new_lifetime": np.nan,
             "ltv_new_to_cac": np.nan,
             "ltv_new_lower": np.nan,
             "ltv_new_upper": np.nan,
@@ -423,7 +468,7 @@ def model_columns(
         if progress is not None:
             progress(f"drawing {n_draws} parameter sets for intervals ({models.description})")
         sets = models.draws(n_draws, seed=require_seed(seed, "drawing intervals"))
-    new_grid = period_edges(value.horizon, value.period)
+    new_grid = grid if value.horizon is None else period_edges(value.horizon, value.period)
     channels = list(pd.unique(acq["channel"]))
     curves, new_draws, payback_draws = new_customer_columns(table, models, channels, sets, point, grid, new_grid, value)
     draws = pd.DataFrame(columns=names, dtype=float)

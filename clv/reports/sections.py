@@ -79,6 +79,12 @@ class ReportContext:
     def unit(self) -> str:
         return _UNITS.get(self.channels.settings["time_unit"], self.channels.settings["time_unit"])
 
+    @property
+    def horizon(self) -> str:
+        """The horizon as text: ``"52 weeks"`` or ``"lifetime (continuous discounting)"``."""
+        h = self.channels.settings["horizon"]
+        return "lifetime (continuous discounting)" if isinstance(h, str) else f"{fmt_number(h, 0)} {self.unit}"
+
 
 class Section:
     """Base class of a report section; subclasses override what they contribute."""
@@ -174,7 +180,7 @@ class SummarySection(Section):
         totals = (f"{fmt_int(t['customers'].sum())} acquired customers in {fmt_int((t['customers'] > 0).sum())} channels, "
                   f"acquisition spend {fmt_money(np.nansum(t['spend']))} {ctx.currency}".strip())
         return (f"{totals}. Observation end {s['observation_end']} ({s.get('observation_end_rule', 'as given')}); horizon "
-                f"{fmt_number(s['horizon'], 0)} {ctx.unit}; annual discount rate {fmt_pct(s['discount_rate'])}; "
+                f"{ctx.horizon}; annual discount rate {fmt_pct(s['discount_rate'])}; "
                 f"margin {fmt_pct(s['margin'])}. Verdict and ranking: {ratio}; pays back when at least 1.00x.")
 
     def html(self, ctx: ReportContext) -> str:
@@ -201,6 +207,8 @@ _CHANNEL_COLUMNS = [
     ("customers", "customers", fmt_int),
     ("cac", "CAC", fmt_money),
     ("ltv_new", "new-customer LTV", fmt_money),
+    ("ltv_new_52w", "new LTV 52 weeks", fmt_money),
+    ("ltv_new_lifetime", "new LTV lifetime", fmt_money),
     ("ltv_new_to_cac", "new-customer LTV:CAC", fmt_ratio),
     ("prob_ltv_new_exceeds_cac", "P(new LTV > CAC)", fmt_pct),
     ("payback", "payback", fmt_text),
@@ -442,13 +450,15 @@ class MethodSection(Section):
 
     def _definitions(self, ctx: ReportContext) -> list[str]:
         s = ctx.channels.settings
-        order = ("ltv_new_to_cac", "ltv_new", "prob_ltv_new_exceeds_cac", "payback_period", "payback_lower", "cac", "ltv_realized",
+        order = ("ltv_new_to_cac", "ltv_new", "ltv_new_52w", "ltv_new_lifetime", "prob_ltv_new_exceeds_cac", "payback_period", "payback_lower", "cac", "ltv_realized",
                  "ltv_expected", "ltv_to_cac", "prob_ltv_exceeds_cac")
         return [
             f"Verdict and ranking: {headline_ratio(ctx)}, pays back when at least 1.00x.",
             *(DEFINITIONS[k] for k in order),
-            f"Horizon {s['horizon']:g} {ctx.unit}; payback searched up to {s['payback_horizon']:g} {ctx.unit}; value after the "
-            "horizon is not counted. Intervals and probabilities use "
+            f"Horizon {ctx.horizon}; payback searched up to {s['payback_horizon']:g} {ctx.unit}; "
+            + ("value after the horizon is not counted (ltv_new_lifetime shows what it leaves out). " if not isinstance(s["horizon"], str)
+               else "ltv_new_52w shows the first year of the lifetime value. ")
+            + "Intervals and probabilities use "
             f"{s['n_draws']} parameter draws ({s['model']}): {s.get('intervals_include', 'parameter uncertainty only')}.",
         ]
 
