@@ -234,7 +234,7 @@ class ChannelReport:
 
 TABLE_COLUMNS = (
     "customers", "acquired_without_transactions", "spend", "cac", "ltv_realized", "ltv_expected", "ltv_lower",
-    "ltv_upper", "ltv_to_cac", "prob_ltv_exceeds_cac", "ltv_new", "ltv_new_52w", "ltv_new_lifetime", "ltv_new_to_cac", "ltv_new_lower", "ltv_new_upper",
+    "ltv_upper", "ltv_to_cac", "prob_ltv_exceeds_cac", "ltv_new", "ltv_new_to_cac", "ltv_new_52w", "ltv_new_lifetime", "ltv_new_lower", "ltv_new_upper",
     "prob_ltv_new_exceeds_cac", "payback_period", "payback_lower", "payback_upper", "payback_status", "p_alive",
     "share_of_customers", "share_of_value", "model_source",
 )
@@ -430,9 +430,9 @@ def point_table(
             "ltv_to_cac": ratio,
             "prob_ltv_exceeds_cac": np.nan,
             "ltv_new": np.nan,
+            "ltv_new_to_cac": np.nan,
             "ltv_new_52w": np.nan,
             "ltv_new_lifetime": np.nan,
-            "ltv_new_to_cac": np.nan,
             "ltv_new_lower": np.nan,
             "ltv_new_upper": np.nan,
             "prob_ltv_new_exceeds_cac": np.nan,
