@@ -259,6 +259,9 @@ def _report_columns(*, customer_column: str = "customer_id", date_column: str = 
 @click.option("--title", default="Customer lifetime value by acquisition channel", help="Report title.")
 @click.option("--watchlist-size", type=click.IntRange(min=1), default=200, show_default=True,
               help="Rows of watchlist.csv (declining customers ranked by value at risk).")
+@click.option("--model-sensitivity", is_flag=True,
+              help="Also fit the other purchase model family per channel (Pareto/NBD against BG/NBD) and show the "
+                   "headline under it (--model mle, --engine pandas).")
 @_guarded
 def report(**kwargs: Any) -> None:
     """Write the CAC vs LTV report (HTML, Markdown, CSV, JSON) to --out.
@@ -294,7 +297,8 @@ def demo(out: str, seed: int, n_draws: int, quiet: bool) -> None:
     _run_report(transactions=str(data_path("demo/transactions.csv")), acquisitions=str(data_path("demo/acquisitions.csv")),
                 spend=str(data_path("demo/channel_spend.csv")), out=out, horizon=52.0, time_unit="W", discount_rate=0.1,
                 margin=0.3, model_kind="mle", transaction_model="bgnbd", seed=seed, observation_end=None,
-                n_draws=n_draws, currency="USD", quiet=quiet, title="Demo shop: customer lifetime value by acquisition channel")
+                n_draws=n_draws, currency="USD", quiet=quiet, title="Demo shop: customer lifetime value by acquisition channel",
+                model_sensitivity=True)
 
 
 def _fit_pooled(command: str, transactions: str | None, observation_end: str | None, time_unit: str, model_kind: str,

@@ -52,6 +52,9 @@ class ReportConfig:
     :func:`clv.operations.default_holdout`). ``progress`` receives one short
     text per step (the CLI prints them to stderr; the library never prints);
     ``sampler_progress`` shows the Bayesian sampler's own progress bar.
+    ``model_sensitivity`` also fits the other purchase model family per channel
+    (Pareto/NBD for BG/NBD and MBG/NBD, BG/NBD for Pareto/NBD; maximum
+    likelihood, pandas engine) for the ``ltv_new_other_model`` columns.
     ``horizon=None`` values over the whole lifetime (``--horizon lifetime``;
     pandas engine only).
     """
@@ -86,6 +89,7 @@ class ReportConfig:
     acquisitions_sql: str | None = None
     spend_sql: str | None = None
     database_url: str | None = None
+    model_sensitivity: bool = False
 
 
 def read_rfm(transactions: str | None, observation_end: str | None, time_unit: str, progress: Progress = _silent,
@@ -233,7 +237,7 @@ def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
     tx, rfm, models, scores = _fit_and_score(acq, config)
     report = channel_report(scores, acq, spend=sp, transactions=tx, rfm=rfm, models=models, horizon=config.horizon,
                             discount_rate=config.discount_rate, margin=config.margin, time_unit=config.time_unit,
-                            n_draws=config.n_draws, seed=config.seed, progress=say)
+                            n_draws=config.n_draws, seed=config.seed, progress=say, other_models=_other_models(rfm, acq, config))
     report.settings["observation_end_rule"] = (
         "given" if config.observation_end else "the last transaction day, the default of clv report and clv demo")
     say("placing customers in lifecycle stages")
@@ -254,6 +258,18 @@ def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
                        sections=sections, extra=extra)
     say(f"done: {Path(config.out) / 'index.html'}")
     return out
+
+
+_OTHER_FAMILY = {"bgnbd": "paretonbd", "mbgnbd": "paretonbd", "paretonbd": "bgnbd"}
+
+
+def _other_models(rfm: Any, acq: pd.DataFrame, config: ReportConfig) -> Any:
+    """The channel models of the other purchase model family, for the sensitivity columns (None unless asked and possible)."""
+    if not config.model_sensitivity or config.model_kind != "mle" or config.engine != "pandas":
+        return None
+    other = _OTHER_FAMILY[config.transaction_model]
+    config.progress(f"model sensitivity: fitting {other} per channel")
+    return fit_channel_models(rfm, acq, transaction_model=other, progress=config.progress)
 
 
 def _operations(tx: Any, acq: pd.DataFrame, models: Any, rfm: pd.DataFrame, config: ReportConfig) -> dict[str, Any]:

@@ -102,6 +102,7 @@ import pandas as pd
 from clv.channels.cohorts import cohort_table
 from clv.channels.costs import acquired_customers, channel_names, check_acquisitions, reconcile_costs, resolve_observation_end
 from clv.channels.intervals import Valuation, apply_intervals, ltv_expected_draws, new_customer_columns
+from clv.channels.uncertainty import UNCERTAINTY_COLUMNS, UNCERTAINTY_DEFINITIONS, customer_level_columns, other_model_columns
 from clv.checks import check_interval, check_margin, check_scores, require_seed
 from clv.errors import DataError
 from clv.model_set import ModelPair, ModelSet, Progress
@@ -156,6 +157,7 @@ DEFINITIONS = {
     "ltv_to_cac": "Existing-customer value:CAC: value of existing customers / CAC (older channels look better).",
     "prob_ltv_exceeds_cac": "P(existing value > CAC): share of parameter draws in which the value of existing customers "
                             "exceeds CAC (parameter uncertainty only).",
+    **UNCERTAINTY_DEFINITIONS,
 }
 """One-line definition of the main columns of :attr:`ChannelReport.table` (shown in the report and its JSON)."""
 
@@ -236,7 +238,7 @@ TABLE_COLUMNS = (
     "customers", "acquired_without_transactions", "spend", "cac", "ltv_realized", "ltv_expected", "ltv_lower",
     "ltv_upper", "ltv_to_cac", "prob_ltv_exceeds_cac", "ltv_new", "ltv_new_to_cac", "ltv_new_52w", "ltv_new_lifetime", "ltv_new_lower", "ltv_new_upper",
     "prob_ltv_new_exceeds_cac", "payback_period", "payback_lower", "payback_upper", "payback_status", "p_alive",
-    "share_of_customers", "share_of_value", "model_source",
+    "share_of_customers", "share_of_value", "model_source", *UNCERTAINTY_COLUMNS,
 )
 
 
@@ -260,6 +262,8 @@ def channel_report(
     observation_end: Any = None,
     draw_sample: int = 300,
     progress: Progress = None,
+    other_models: Any = None,
+    n_sims: int = 500,
 ) -> ChannelReport:
     """CAC versus LTV per acquisition channel and per acquisition cohort.
 
@@ -309,6 +313,13 @@ def channel_report(
         the draws shift the full-data figure, see the module notes).
     progress : callable, optional
         Called with a short text at each long step.
+    other_models : ChannelModels, optional
+        The same channels fitted with the other purchase model family, for
+        ``ltv_new_other_model`` (:func:`clv.channels.uncertainty.other_model_columns`).
+    n_sims : int
+        :func:`clv.predictive` simulations per channel for
+        ``share_new_paying_back`` and the ``future_margin_*`` interval
+        (maximum-likelihood models, with ``seed``; 0 skips them).
 
     Returns
     -------
@@ -362,6 +373,13 @@ def channel_report(
     if models is not None:
         curves, draws = model_columns(table, acq, rfm, models, grid, value, interval=interval, n_draws=n_draws, seed=seed,
                                       draw_sample=draw_sample, progress=progress)
+        if progress is not None and seed is not None and n_sims > 0:
+            progress(f"simulating single new customers and channel totals ({n_sims} simulations per channel)")
+        not_shown = customer_level_columns(table, acq, rfm, models, value, payback_horizon=payback_horizon, interval=interval,
+                                           n_sims=n_sims if seed is not None else 0, seed=0 if seed is None else seed)
+        other_model_columns(table, other_models, value, grid if horizon is None else period_edges(float(horizon), period))
+    else:
+        not_shown = {"share_new_paying_back": "no channel models", "future_margin_total": "no channel models"}
     headline = "ltv_new_to_cac" if models is not None else "ltv_to_cac"
     table = rank(finish_statuses(new_customer_ratio(table)), headline)
     customers = customer_table(acq, orphans, scores, revenue, margin)
@@ -374,6 +392,12 @@ def channel_report(
         "headline_ratio": headline,
         "intervals_include": "parameter uncertainty only (draws of the channel parameters); not customer-to-customer "
                              "randomness, not model choice" if models is not None and n_draws > 0 else "no intervals",
+        "future_margin_interval_includes": "parameter uncertainty, each customer's unknown state (alive, rates, spend level) and "
+                                           "purchase and spend randomness (clv.predictive); undiscounted",
+        "share_new_paying_back_includes": "customer-to-customer randomness and parameter uncertainty (clv.predictive on a "
+                                          "just-acquired customer); acquisition purchase at the mean spend; undiscounted",
+        "other_model": None if other_models is None else type(other_models.transaction_models["*"]).__name__,
+        "not_shown": not_shown,
     }
     return ChannelReport(table, cohort_table(acq, margin), customers, curves, draws, recon, settings)
 
@@ -444,6 +468,7 @@ def point_table(
             "share_of_customers": n_cust / max(n_cust.sum(), 1.0),
             "share_of_value": value_total / value_total.sum() if value_total.sum() > 0 else np.nan,
             "model_source": "",
+            **{column: np.nan for column in UNCERTAINTY_COLUMNS},
         },
         index=pd.Index(names, name="channel"),
     )
