@@ -221,6 +221,7 @@ def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
     from clv.reports import default_sections, write_report
     from clv.reports.lifecycle_section import lifecycle_extra, with_lifecycle
     from clv.reports.operations_sections import with_operations
+    from clv.reports.uncertainty_section import with_uncertainty
 
     say = config.progress
     check_source(config.transactions, config.transactions_sql, "transactions", "-t")
@@ -244,7 +245,7 @@ def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
     extra = lifecycle_extra(scores, rfm, models, acq.set_index("customer_id")["channel"], seed=config.seed,
                             top=config.watchlist_size, transactions=tx)
     extra.update(_operations(tx, acq, models, rfm, config))
-    sections = with_operations(with_lifecycle(default_sections()))
+    sections = with_operations(with_lifecycle(with_uncertainty(default_sections())))
     if config.model_kind == "bayes" and config.engine != "spark":
         from clv.reports.sampler_section import sampler_extra, with_sampler
 

@@ -28,6 +28,7 @@ from clv.channels.new_customer import (
     new_customer_dert,
     new_customer_lifetime_value,
     payback_period,
+    unit_economics,
 )
 from clv.channels.report import TABLE_COLUMNS, ChannelReport, channel_report
 from clv.model_set import PosteriorDraws
@@ -45,4 +46,5 @@ __all__ = [
     "new_customer_dert",
     "new_customer_lifetime_value",
     "payback_period",
+    "unit_economics",
 ]

@@ -16,7 +16,8 @@ from clv.errors import DataError
 from clv.kernels.special import exp_sinh_rule
 from clv.valuation import DEFAULT_MARGIN, continuous_rate, discount_factors, in_time_unit, valuation_time_unit
 
-__all__ = ["NOT_WITHIN_HORIZON", "new_customer_curve", "new_customer_dert", "new_customer_lifetime_value", "payback_period"]
+__all__ = ["NOT_WITHIN_HORIZON", "new_customer_curve", "new_customer_dert", "new_customer_lifetime_value", "payback_period",
+           "unit_economics"]
 
 NOT_WITHIN_HORIZON = "not within horizon"
 
@@ -224,3 +225,52 @@ def payback_period(times: Any, cumulative: Any, cac: float, first: float | None 
     k = int(above[0])
     share = (cac - c[k - 1]) / (c[k] - c[k - 1])
     return round(float(t[k - 1] + share * (t[k] - t[k - 1])), 10), "paid back"
+
+
+def unit_economics(ltv_new: pd.Series, cac: Any, *, target_ratio: float = 1.0) -> pd.DataFrame:
+    """The unit economics of a new customer per channel, from its LTV and CAC: one definition for the report, the budget API and scripts.
+
+    ``ltv_new_to_cac = ltv_new / cac`` (n/a when CAC is zero or unknown,
+    never inf), ``max_cac = ltv_new / target_ratio`` (the highest CAC that
+    meets the target) and ``meets_target = ltv_new_to_cac >= target_ratio``
+    (n/a without a ratio). ``target_ratio=1`` is "pays back within the
+    horizon", the channel report's verdict; a planning rule such as 3:1 is
+    ``target_ratio=3``. The target is returned beside every verdict.
+
+    Parameters
+    ----------
+    ltv_new : pandas.Series
+        New-customer LTV per channel (index: channel), e.g. ``ltv_new`` of
+        :func:`clv.channel_report` or ``ltv`` of :func:`clv.new_customer_value`.
+    cac : pandas.Series or array-like
+        CAC per channel, aligned with ``ltv_new``.
+    target_ratio : float
+        Required LTV:CAC.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``channel``; columns ``ltv_new, cac, ltv_new_to_cac,
+        target_ratio, max_cac, meets_target``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ltv = pd.Series({"email": 66.8, "search": 52.4, "organic": 56.0})
+    >>> unit_economics(ltv, [12.1, 37.9, 0.0], target_ratio=3).round(2)
+             ltv_new   cac  ltv_new_to_cac  target_ratio  max_cac  meets_target
+    channel
+    email       66.8  12.1            5.52           3.0    22.27          True
+    search      52.4  37.9            1.38           3.0    17.47         False
+    organic     56.0   0.0             NaN           3.0    18.67          <NA>
+    """
+    if not (np.isfinite(target_ratio) and target_ratio > 0):
+        raise DataError(f"target_ratio must be a positive number, got {target_ratio}")
+    ltv = np.asarray(ltv_new, dtype=float)
+    cost = np.asarray(cac, dtype=float)
+    usable = np.isfinite(cost) & (cost > 0)
+    ratio = np.where(usable, ltv / np.where(usable, cost, 1.0), np.nan)
+    meets = pd.array([None if not np.isfinite(r) else bool(r >= target_ratio) for r in ratio], dtype="boolean")
+    return pd.DataFrame({"ltv_new": ltv, "cac": cost, "ltv_new_to_cac": ratio, "target_ratio": float(target_ratio),
+                         "max_cac": ltv / target_ratio, "meets_target": meets},
+                        index=pd.Index(list(getattr(ltv_new, "index", range(len(ltv)))), name="channel"))

@@ -102,12 +102,13 @@ import pandas as pd
 from clv.channels.cohorts import cohort_table
 from clv.channels.costs import acquired_customers, channel_names, check_acquisitions, reconcile_costs, resolve_observation_end
 from clv.channels.intervals import Valuation, apply_intervals, ltv_expected_draws, new_customer_columns
+from clv.channels.new_customer import unit_economics
 from clv.channels.uncertainty import UNCERTAINTY_COLUMNS, UNCERTAINTY_DEFINITIONS, customer_level_columns, other_model_columns
 from clv.checks import check_interval, check_margin, check_scores, require_seed
+from clv.data.summary import time_unit_days
 from clv.errors import DataError
 from clv.model_set import ModelPair, ModelSet, Progress
 from clv.output import jsonable, records
-from clv.data.summary import time_unit_days
 from clv.valuation import continuous_rate, period_edges
 
 __all__ = ["DEFINITIONS", "LIFETIME", "TABLE_COLUMNS", "ChannelReport", "channel_report", "lifetime_payback_horizon"]
@@ -236,7 +237,8 @@ class ChannelReport:
 
 TABLE_COLUMNS = (
     "customers", "acquired_without_transactions", "spend", "cac", "ltv_realized", "ltv_expected", "ltv_lower",
-    "ltv_upper", "ltv_to_cac", "prob_ltv_exceeds_cac", "ltv_new", "ltv_new_to_cac", "ltv_new_52w", "ltv_new_lifetime", "ltv_new_lower", "ltv_new_upper",
+    "ltv_upper", "ltv_to_cac", "prob_ltv_exceeds_cac", "ltv_new", "ltv_new_to_cac", "ltv_new_52w", "ltv_new_lifetime",
+    "ltv_new_lower", "ltv_new_upper",
     "prob_ltv_new_exceeds_cac", "payback_period", "payback_lower", "payback_upper", "payback_status", "p_alive",
     "share_of_customers", "share_of_value", "model_source", *UNCERTAINTY_COLUMNS,
 )
@@ -390,6 +392,7 @@ def channel_report(
         "observation_end": None if end is None else str(end.date()),
         "model": "none (scores only)" if models is None else models.description,
         "headline_ratio": headline,
+        "target_ratio": 1.0,
         "intervals_include": "parameter uncertainty only (draws of the channel parameters); not customer-to-customer "
                              "randomness, not model choice" if models is not None and n_draws > 0 else "no intervals",
         "future_margin_interval_includes": "parameter uncertainty, each customer's unknown state (alive, rates, spend level) and "
@@ -517,10 +520,8 @@ def finish_statuses(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def new_customer_ratio(table: pd.DataFrame) -> pd.DataFrame:
-    """Fill ``ltv_new_to_cac`` (``ltv_new / cac``; NaN when CAC is zero or unknown)."""
-    cac = table["cac"].to_numpy(dtype=float)
-    usable = (cac > 0) & np.isfinite(cac)
-    table["ltv_new_to_cac"] = np.where(usable, table["ltv_new"].to_numpy(dtype=float) / np.where(usable, cac, 1.0), np.nan)
+    """Fill ``ltv_new_to_cac`` (``ltv_new / cac``; NaN when CAC is zero or unknown) with :func:`clv.channels.unit_economics`."""
+    table["ltv_new_to_cac"] = unit_economics(table["ltv_new"], table["cac"])["ltv_new_to_cac"].to_numpy()
     return table
 
 

@@ -115,14 +115,14 @@ def headline_ratio(ctx_or_settings: Any) -> str:
     return settings.get("headline_ratio", "ltv_to_cac")
 
 
-def _verdicts(table: pd.DataFrame, by: str) -> dict[str, Any]:
+def _verdicts(table: pd.DataFrame, by: str, target: float = 1.0) -> dict[str, Any]:
     rows = table[table["customers"] > 0]
     ratio = rows[by]
     return {
         "ratio": by,
-        "target": 1.0,
-        "pays_back": list(rows.index[ratio >= 1]),
-        "does_not_pay_back": list(rows.index[ratio < 1]),
+        "target": target,
+        "pays_back": list(rows.index[ratio >= target]),
+        "does_not_pay_back": list(rows.index[ratio < target]),
         "no_ratio": list(rows.index[ratio.isna()]),
     }
 
@@ -181,7 +181,8 @@ class SummarySection(Section):
                   f"acquisition spend {fmt_money(np.nansum(t['spend']))} {ctx.currency}".strip())
         return (f"{totals}. Observation end {s['observation_end']} ({s.get('observation_end_rule', 'as given')}); horizon "
                 f"{ctx.horizon}; annual discount rate {fmt_pct(s['discount_rate'])}; "
-                f"margin {fmt_pct(s['margin'])}. Verdict and ranking: {ratio}; pays back when at least 1.00x.")
+                f"margin {fmt_pct(s['margin'])}. Verdict and ranking: {ratio}; target LTV:CAC "
+                f"{fmt_ratio(s.get('target_ratio', 1.0))} (pays back within the horizon when at least that).")
 
     def html(self, ctx: ReportContext) -> str:
         items = "".join(f'<li><span class="{k}">{esc(name)}</span> {esc(text)}</li>' for k, name, text in self.lines(ctx))
@@ -200,7 +201,7 @@ class SummarySection(Section):
         return f"**{md_escape(warning)}**\n\n{body}" if warning else body
 
     def summary(self, ctx: ReportContext) -> dict[str, Any]:
-        return _verdicts(ctx.channels.table, headline_ratio(ctx))
+        return _verdicts(ctx.channels.table, headline_ratio(ctx), ctx.channels.settings.get("target_ratio", 1.0))
 
 
 _CHANNEL_COLUMNS = [
@@ -210,7 +211,7 @@ _CHANNEL_COLUMNS = [
     ("ltv_new_52w", "new LTV 52 weeks", fmt_money),
     ("ltv_new_lifetime", "new LTV lifetime", fmt_money),
     ("ltv_new_to_cac", "new-customer LTV:CAC", fmt_ratio),
-    ("prob_ltv_new_exceeds_cac", "P(new LTV > CAC)", fmt_pct),
+    ("prob_ltv_new_exceeds_cac", "P(new LTV > CAC), parameters only", fmt_pct),
     ("payback", "payback", fmt_text),
     ("ltv_realized", "existing: realized", fmt_money),
     ("ltv_expected", "existing: value", fmt_money),
@@ -249,7 +250,8 @@ class ChannelTableSection(Section):
             + table_html(t, _CHANNEL_COLUMNS, index=("channel", "channel"), row_class=_row_class, titles=DEFINITIONS)
             + f'<p class="note">Intervals (new-customer low/high under payback; the existing-customer ones in channels.csv) are '
             f'{esc(fmt_pct(interval))} intervals from parameter uncertainty only ({esc(ctx.channels.settings["model"])}); '
-            'they leave out customer-to-customer randomness, so single customers vary far more. '
+            'they leave out customer-to-customer randomness, so single customers vary far more (see "How sure is the verdict" '
+            'for the share of new customers paying back and an interval that includes it). '
             '"n/a": zero or unknown CAC, or no customers. Hover a header for its definition.</p>'
             f'<ul class="note">{defs}</ul>'
         )
@@ -450,7 +452,8 @@ class MethodSection(Section):
 
     def _definitions(self, ctx: ReportContext) -> list[str]:
         s = ctx.channels.settings
-        order = ("ltv_new_to_cac", "ltv_new", "ltv_new_52w", "ltv_new_lifetime", "prob_ltv_new_exceeds_cac", "payback_period", "payback_lower", "cac", "ltv_realized",
+        order = ("ltv_new_to_cac", "ltv_new", "ltv_new_52w", "ltv_new_lifetime", "prob_ltv_new_exceeds_cac", "share_new_paying_back",
+                 "future_margin_total", "ltv_new_other_model", "payback_period", "payback_lower", "cac", "ltv_realized",
                  "ltv_expected", "ltv_to_cac", "prob_ltv_exceeds_cac")
         return [
             f"Verdict and ranking: {headline_ratio(ctx)}, pays back when at least 1.00x.",
