@@ -184,7 +184,10 @@ def other_model_columns(table: pd.DataFrame, other: ModelSet | None, value: Valu
     if point is None:
         return
     cac = table["cac"].to_numpy(dtype=float)
+    has_customers = table["customers"].to_numpy() > 0 if "customers" in table else np.ones(len(table), dtype=bool)
     for j, name in enumerate(table.index):
+        if not has_customers[j]:  # no channel of its own to fit: the pooled model would say nothing about it
+            continue
         try:
             ltv = value.new_value(other.pair(name, point), new_grid)  # type: ignore[union-attr]
         except ClvError:

@@ -163,6 +163,11 @@ class SummarySection(Section):
                 word = "pays back" if ratio >= 1 else "does not pay back"
                 detail = f"{name_ratio} {fmt_ratio(ratio)}, {name_prob} {fmt_pct(row[prob])}, payback {_payback_text(row, ctx.unit)}"
                 if new:
+                    detail = detail.replace(f"{name_prob} ", f"{name_prob} (parameters only) ", 1)
+                    share = row.get("share_new_paying_back", np.nan)
+                    if np.isfinite(share):
+                        detail += (f"; {fmt_pct(share)} of new customers pay back within "
+                                   f"{fmt_number(ctx.channels.settings['payback_horizon'], 0)} {ctx.unit}")
                     detail += f"; existing customers' value:CAC {fmt_ratio(row['ltv_to_cac'])}"
             else:
                 kind, word = "na", "no CAC to compare"
