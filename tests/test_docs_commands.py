@@ -80,7 +80,7 @@ def workdir(tmp_path_factory) -> Path:
     spend.to_csv(folder / "spend.csv", index=False)
     tx.rename(columns={"customer_id": "user_id", "date": "order_date", "amount": "revenue"}).to_csv(folder / "orders.csv", index=False)
     acq.rename(columns={"customer_id": "user_id", "channel": "source", "acquired_at": "signup_date"}).to_csv(folder / "signups.csv", index=False)
-    spend.rename(columns={"period": "month", "spend": "cost"}).to_csv(folder / "budget.csv", index=False)
+    spend.rename(columns={"channel": "source", "period": "month", "spend": "cost"}).to_csv(folder / "budget.csv", index=False)
     (folder / "lake").mkdir()
     halves = tx["customer_id"] % 20 == 0
     tx[halves].to_parquet(folder / "lake" / "tx-0.parquet", index=False)
