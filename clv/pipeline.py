@@ -58,13 +58,18 @@ class ReportConfig:
     :func:`clv.operations.default_holdout`). ``progress`` receives one short
     text per step (the CLI prints them to stderr; the library never prints);
     ``sampler_progress`` shows the Bayesian sampler's own progress bar.
+    ``model_sensitivity`` also fits the other purchase model family per channel
+    (Pareto/NBD for BG/NBD and MBG/NBD, BG/NBD for Pareto/NBD; maximum
+    likelihood, pandas engine) for the ``ltv_new_other_model`` columns.
+    ``horizon=None`` values over the whole lifetime (``--horizon lifetime``;
+    pandas engine only).
     """
 
     transactions: str | None
     acquisitions: str | None
     out: str
     spend: str | None = None
-    horizon: float = 52.0
+    horizon: float | None = 52.0
     time_unit: str = "W"
     discount_rate: float = 0.1
     margin: float = DEFAULT_MARGIN
@@ -90,6 +95,7 @@ class ReportConfig:
     acquisitions_sql: str | None = None
     spend_sql: str | None = None
     database_url: str | None = None
+    model_sensitivity: bool = False
 
 
 def read_rfm(transactions: str | None, observation_end: str | None, time_unit: str, progress: Progress = _silent,
@@ -351,6 +357,7 @@ def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
     from clv.reports import default_sections, write_report
     from clv.reports.lifecycle_section import lifecycle_extra, with_lifecycle
     from clv.reports.operations_sections import with_operations
+    from clv.reports.uncertainty_section import with_uncertainty
 
     say = config.progress
     check_source(config.transactions, config.transactions_sql, "transactions", "-t")
@@ -368,14 +375,14 @@ def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
     log = _duckdb_log(config) if tx is None and config.engine == "duckdb" else tx  # small logs: every section, as pandas
     report = channel_report(scores, acq, spend=sp, transactions=tx, rfm=rfm, models=models, horizon=config.horizon,
                             discount_rate=config.discount_rate, margin=config.margin, time_unit=config.time_unit,
-                            n_draws=config.n_draws, seed=config.seed, progress=say)
+                            n_draws=config.n_draws, seed=config.seed, progress=say, other_models=_other_models(rfm, acq, config))
     report.settings["observation_end_rule"] = (
         "given" if config.observation_end else "the last transaction day, the default of clv report and clv demo")
     say("placing customers in lifecycle stages")
     extra = lifecycle_extra(scores, rfm, models, acq.set_index("customer_id")["channel"], seed=config.seed,
                             top=config.watchlist_size, transactions=log)
     extra.update(_operations(log, acq, models, rfm, config))
-    sections = with_operations(with_lifecycle(default_sections()))
+    sections = with_operations(with_lifecycle(with_uncertainty(default_sections())))
     if config.model_kind == "bayes" and config.engine != "spark":
         from clv.reports.sampler_section import sampler_extra, with_sampler
 
@@ -389,6 +396,18 @@ def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
                        sections=sections, extra=extra)
     say(f"done: {Path(config.out) / 'index.html'}")
     return out
+
+
+_OTHER_FAMILY = {"bgnbd": "paretonbd", "mbgnbd": "paretonbd", "paretonbd": "bgnbd"}
+
+
+def _other_models(rfm: Any, acq: pd.DataFrame, config: ReportConfig) -> Any:
+    """The channel models of the other purchase model family, for the sensitivity columns (None unless asked and possible)."""
+    if not config.model_sensitivity or config.model_kind != "mle" or config.engine != "pandas":
+        return None
+    other = _OTHER_FAMILY[config.transaction_model]
+    config.progress(f"model sensitivity: fitting {other} per channel")
+    return fit_channel_models(rfm, acq, transaction_model=other, progress=config.progress)
 
 
 def _operations(tx: Any, acq: pd.DataFrame, models: Any, rfm: pd.DataFrame, config: ReportConfig) -> dict[str, Any]:
@@ -432,6 +451,8 @@ def _fit_and_score(acq: pd.DataFrame, config: ReportConfig) -> tuple[Any, Any, A
     if config.transaction_columns.get("amount", "amount") is None:
         raise DataError("the report values customers, and lifetime value needs purchase amounts: name the amount column "
                         "(--amount-column); clv fit and clv score also work without amounts")
+    if config.horizon is None and config.engine != "pandas":
+        raise DataError(f"--horizon lifetime works with --engine pandas only (not {config.engine}); give a number of time units")
     if config.engine == "spark":
         if config.transactions_sql is not None:
             raise DataError("--transactions-sql works with --engine pandas or duckdb; Spark reads its own sources")
