@@ -294,7 +294,8 @@ def _pooled_models(transactions: str | None, observation_end: str | None, time_u
     rfm, tm, sm = fit_pooled(transactions, observation_end=observation_end, time_unit=time_unit, model_kind=model_kind,
                              transaction_model=transaction_model, columns=columns, progress=say, **options)
     if sm is None:
-        click.echo(f"clv: no 'amount' column in {transactions}: fitted the purchase model ({type(tm).__name__}) only, "
+        source = transactions if transactions is not None else "the --transactions-sql result"
+        click.echo(f"clv: no 'amount' column in {source}: fitted the purchase model ({type(tm).__name__}) only, "
                    f"no spend model and no money columns (name one with --amount-column)", err=True)
     return rfm, tm, sm
 
