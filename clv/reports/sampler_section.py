@@ -41,6 +41,21 @@ def _model_rows(label: str, model: Any) -> tuple[pd.DataFrame, int, dict[str, np
     return table, divergences, traces
 
 
+def _sampler_stats(model: Any, table: pd.DataFrame, divergences: int) -> dict[str, Any]:
+    """Chains, draws, final step size per chain, mean gradient evaluations per draw, worst R-hat and ESS of one model."""
+    stats = model.idata.sample_stats
+    steps = np.asarray(stats["n_steps"].values) if "n_steps" in stats else None
+    step_size = np.asarray(stats["step_size"].values)[:, -1] if "step_size" in stats else None
+    return {
+        "chains": int(stats.sizes["chain"]), "draws": int(stats.sizes["draw"]),
+        "tune": int(getattr(model, "fit_settings_", {}).get("tune", 0) or 0),
+        "step_size": None if step_size is None else [round(float(v), 4) for v in step_size],
+        "grad_evals_per_draw": None if steps is None else round(float(steps.mean()), 1),
+        "max_rhat": round(float(table["r_hat"].max()), 4), "min_ess_bulk": float(table["ess_bulk"].min()),
+        "min_ess_tail": float(table["ess_tail"].min()), "divergences": divergences,
+    }
+
+
 def sampler_extra(models: Any) -> dict[str, Any]:
     """What :class:`SamplerSection` needs, for ``write_report(extra=...)``, from posterior channel models.
 
@@ -52,8 +67,10 @@ def sampler_extra(models: Any) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``{"sampler": {"table", "divergences", "traces", "failures"}}``; ``failures`` lists
-        one short text per failed check, naming the quantity.
+        ``{"sampler": {"table", "divergences", "traces", "failures", "models"}}``; ``failures`` lists
+        one short text per failed check, naming the quantity; ``models`` holds per model the
+        chains, draws, tuning steps, final step size per chain, mean gradient evaluations per
+        draw, worst R-hat and ESS and the divergences.
 
     Examples
     --------
@@ -63,12 +80,13 @@ def sampler_extra(models: Any) -> dict[str, Any]:
     >>> extra["sampler"]["failures"]  # doctest: +SKIP
     []
     """
-    tables, divergences, traces = [], {}, {}
+    tables, divergences, traces, stats = [], {}, {}, {}
     for label, model in (("BG/NBD", models.transaction_model), ("Gamma-Gamma", models.spend_model)):
         table, div, trace = _model_rows(label, model)
         tables.append(table)
         divergences[label] = div
         traces.update(trace)
+        stats[label] = _sampler_stats(model, table, div)
     table = pd.concat(tables)
     failures = [f"{m}: {n} divergent transitions" for m, n in divergences.items() if n]
     for name, row in table.iterrows():
@@ -77,7 +95,7 @@ def sampler_extra(models: Any) -> dict[str, Any]:
         worst = min(row["ess_bulk"], row["ess_tail"])
         if not worst >= ESS_MIN:
             failures.append(f"{row['model']} {name}: ESS {worst:.0f}")
-    return {"sampler": {"table": table, "divergences": divergences, "traces": traces, "failures": failures}}
+    return {"sampler": {"table": table, "divergences": divergences, "traces": traces, "failures": failures, "models": stats}}
 
 
 def failure_text(extra: dict[str, Any]) -> str | None:
@@ -112,6 +130,22 @@ class SamplerSection(Section):
     _COLUMNS: ClassVar[list[tuple[str, str, Any]]] = [("model", "model", fmt_text), ("mean", "posterior mean", lambda v: fmt_number(v, 3)),
                 ("r_hat", "R-hat", lambda v: fmt_number(v, 3)), ("ess_bulk", "bulk ESS", fmt_int), ("ess_tail", "tail ESS", fmt_int)]
 
+    _STATS: ClassVar[list[tuple[str, str, Any]]] = [
+        ("sampling", "chains x (tuning + draws)", fmt_text), ("step_size", "final step size per chain", fmt_text),
+        ("grad_evals_per_draw", "gradient evaluations per draw", lambda v: fmt_number(v, 1)),
+        ("max_rhat", "max R-hat", lambda v: fmt_number(v, 3)), ("min_ess_bulk", "min bulk ESS", fmt_int),
+        ("min_ess_tail", "min tail ESS", fmt_int), ("divergences", "divergences", fmt_int)]
+
+    @staticmethod
+    def _stats_frame(data: dict[str, Any]) -> pd.DataFrame:
+        """One row per model: the sampler's settings, step sizes, cost per draw and worst diagnostics."""
+        rows = {}
+        for model, st in data.get("models", {}).items():
+            steps = st.get("step_size")
+            rows[model] = {**st, "sampling": f"{st['chains']} x ({st['tune']} + {st['draws']})",
+                           "step_size": "n/a" if steps is None else ", ".join(f"{v:.3g}" for v in steps)}
+        return pd.DataFrame.from_dict(rows, orient="index")
+
     def _verdict(self, ctx: ReportContext) -> str:
         data = ctx.extra["sampler"]
         divergences = ", ".join(f"{m} {n}" for m, n in data["divergences"].items())
@@ -123,14 +157,19 @@ class SamplerSection(Section):
             return ""
         css = "bad" if data["failures"] else "good"
         chart = figure_png(lambda ax: _trace_chart(data["traces"], ax), size=(10, 0.35 * len(data["traces"]) + 1.5))
-        return (f'<p class="{css}">{esc(self._verdict(ctx))}</p>' + img_tag(chart, "Traces of the population-level quantities")
+        stats = self._stats_frame(data)
+        overview = table_html(stats, self._STATS, index=("model", "text")) if len(stats) else ""
+        return (f'<p class="{css}">{esc(self._verdict(ctx))}</p>' + overview
+                + img_tag(chart, "Traces of the population-level quantities")
                 + table_html(data["table"], self._COLUMNS, index=("quantity", "quantity")))
 
     def markdown(self, ctx: ReportContext) -> str:
         data = ctx.extra.get("sampler")
         if data is None:
             return ""
-        return md_escape(self._verdict(ctx)) + "\n\n" + md_table(data["table"], self._COLUMNS, index="quantity")
+        stats = self._stats_frame(data)
+        overview = md_table(stats, self._STATS, index="model") + "\n\n" if len(stats) else ""
+        return md_escape(self._verdict(ctx)) + "\n\n" + overview + md_table(data["table"], self._COLUMNS, index="quantity")
 
     def tables(self, ctx: ReportContext) -> dict[str, pd.DataFrame]:
         data = ctx.extra.get("sampler")
@@ -140,7 +179,8 @@ class SamplerSection(Section):
         data = ctx.extra.get("sampler")
         if data is None:
             return {"computed": False}
-        return {"computed": True, "passed": not data["failures"], "failures": data["failures"], "divergences": data["divergences"]}
+        return {"computed": True, "passed": not data["failures"], "failures": data["failures"], "divergences": data["divergences"],
+                "models": data.get("models", {})}
 
 
 def with_sampler(sections: list[Section]) -> list[Section]:
