@@ -88,14 +88,25 @@ def sampler_extra(models: Any) -> dict[str, Any]:
         traces.update(trace)
         stats[label] = _sampler_stats(model, table, div)
     table = pd.concat(tables)
+    return {"sampler": {"table": table, "divergences": divergences, "traces": traces, "failures": _failures(table, divergences),
+                        "models": stats}}
+
+
+def _failed(row: pd.Series) -> bool:
+    """Whether one quantity's row fails R-hat or either ESS check."""
+    return not (row["r_hat"] < RHAT_MAX and row["ess_bulk"] >= ESS_MIN and row["ess_tail"] >= ESS_MIN)
+
+
+def _failures(table: pd.DataFrame, divergences: dict[str, int]) -> list[str]:
+    """One text per failed check, worst first: divergences, then R-hat (largest first), then ESS (smallest first)."""
     failures = [f"{m}: {n} divergent transitions" for m, n in divergences.items() if n]
-    for name, row in table.iterrows():
-        if not row["r_hat"] < RHAT_MAX:
-            failures.append(f"{row['model']} {name}: R-hat {row['r_hat']:.3f}")
-        worst = min(row["ess_bulk"], row["ess_tail"])
-        if not worst >= ESS_MIN:
-            failures.append(f"{row['model']} {name}: ESS {worst:.0f}")
-    return {"sampler": {"table": table, "divergences": divergences, "traces": traces, "failures": failures, "models": stats}}
+    rhat = table[~(table["r_hat"] < RHAT_MAX)].sort_values("r_hat", ascending=False)
+    failures += [f"{row['model']} {name}: R-hat " + (f"{row['r_hat']:.3f}" if np.isfinite(row["r_hat"]) else "n/a (needs 2 or more chains)")
+                 for name, row in rhat.iterrows()]
+    ess = table.assign(worst=table[["ess_bulk", "ess_tail"]].min(axis=1), kind=np.where(table["ess_bulk"] <= table["ess_tail"], "bulk", "tail"))
+    ess = ess[~(ess["worst"] >= ESS_MIN)].sort_values("worst")
+    failures += [f"{row['model']} {name}: {row['kind']} ESS {row['worst']:.0f}" for name, row in ess.iterrows()]
+    return failures
 
 
 def failure_text(extra: dict[str, Any]) -> str | None:
@@ -103,7 +114,9 @@ def failure_text(extra: dict[str, Any]) -> str | None:
     failures = extra.get("sampler", {}).get("failures")
     if not failures:
         return None
-    shown = "; ".join(failures[:6]) + (f"; and {len(failures) - 6} more" if len(failures) > 6 else "")
+    # The worst three of each kind (the list is ordered worst first within divergences, R-hat, ESS).
+    picked = [f for f in failures if "divergent" in f] + [f for f in failures if "R-hat" in f][:3] + [f for f in failures if "ESS" in f][:3]
+    shown = "; ".join(picked) + (f"; and {len(failures) - len(picked)} more failed checks" if len(failures) > len(picked) else "")
     return (f"Sampler diagnostics failed (R-hat < {RHAT_MAX}, ESS >= {ESS_MIN:.0f}, no divergences): {shown}. "
             "Treat the figures as provisional and sample longer (--bayes-draws, --chains).")
 
@@ -161,7 +174,7 @@ class SamplerSection(Section):
         overview = table_html(stats, self._STATS, index=("model", "text")) if len(stats) else ""
         return (f'<p class="{css}">{esc(self._verdict(ctx))}</p>' + overview
                 + img_tag(chart, "Traces of the population-level quantities")
-                + table_html(data["table"], self._COLUMNS, index=("quantity", "quantity")))
+                + table_html(data["table"], self._COLUMNS, index=("quantity", "quantity"), row_class=lambda row: "fails" if _failed(row) else ""))
 
     def markdown(self, ctx: ReportContext) -> str:
         data = ctx.extra.get("sampler")
