@@ -8,6 +8,14 @@ and applies the report's own checks (:func:`clv.reports.sampler_section.sampler_
 R-hat below 1.01, bulk and tail ESS of at least 400 for every group-level
 quantity and no divergent transition.
 
+**They do not pass yet**, so the test is a strict ``xfail``: it documents the gap,
+and turns into a failure (to be made a plain test) the day the defaults pass.
+Measured on this code (2026-11-30, load average 24-26, so the wall time is
+not the figure): Gamma-Gamma max R-hat 1.0064, min bulk ESS 198
+(``sigma_log_p``), min tail ESS 177 (``mu_log_p``), 3 divergences, step sizes
+0.15/0.19, 30.7 gradient evaluations per draw; see benchmarks/RESULTS.md for
+the BG/NBD.
+
 Cost: the two fits only, not the scoring and writing of the report (the short
 report test in ``tests/cli/test_cli_bayes.py`` covers those). About 2 x 1,000
 NUTS iterations per model on 29,850 customers: roughly a minute on 2 quiet
@@ -29,6 +37,9 @@ DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "issue 18 open: at 2 x (500 + 500) the Gamma-Gamma reaches bulk ESS 198 (sigma_log_p), tail ESS 177 (mu_log_p) "
+    "and 3 divergences on the demo (benchmarks/RESULTS.md); strict, so passing defaults turn this into a failure to remove the mark"))
 def test_default_settings_pass_the_sampler_diagnostics_on_the_demo():
     defaults = ReportConfig(transactions="", acquisitions="", out="")
     rfm = clv.rfm_summary(clv.read_transactions(DEMO / "transactions.csv"), time_unit=defaults.time_unit)

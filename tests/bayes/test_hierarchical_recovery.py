@@ -87,25 +87,42 @@ def test_ninety_percent_intervals_cover_the_truth(fitted, channel):
         assert row["lower"] <= value <= row["upper"], (channel, quantity, value, row.to_dict())
 
 
+# Pooling against separate fits. Whether one small channel's pooled estimate beats its own MLE is a coin
+# weighted towards pooling, not a property of every data set: on the design above, seeds 1-N gave
+# SEEDS_PLACEHOLDER. What partial pooling promises is a smaller error on average over small groups, so that is
+# what is checked, on eight 40-customer channels fitted in one model next to two large ones: the mean
+# relative error of their pooled posterior means against the mean error of their separate MLE fits.
+BIG = {
+    "north": {"share": 3000, "params": {"r": 0.25, "alpha": 4.0, "a": 0.80, "b": 2.5}},
+    "south": {"share": 3000, "params": {"r": 0.40, "alpha": 5.0, "a": 1.00, "b": 3.0}},
+}
+SMALL = [(0.30, 3.0, 0.60, 3.0), (0.20, 6.0, 0.90, 2.0), (0.35, 4.5, 0.70, 2.8), (0.30, 4.0, 0.80, 2.6),
+         (0.25, 3.5, 0.90, 2.4), (0.40, 6.0, 0.70, 3.2), (0.30, 5.0, 1.00, 2.5), (0.35, 4.0, 0.60, 2.2)]
+MANY_SMALL = {**BIG, **{f"small{i}": {"share": 40, "params": dict(zip(("r", "alpha", "a", "b"), p))} for i, p in enumerate(SMALL)}}
+
+
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason=(
-    "knife-edge on seed 2 since session 3: pooled error 0.23693 vs the channel's own MLE 0.23670 for the purchase "
-    "rate (simulated data and the MLE are unchanged; the posterior moved in the 4th digit when the Bayesian code "
-    "was reworked, e.g. NUTS reusing the Laplace start's compiled density). Open in issue 18's note: check more seeds."))
-def test_smallest_channel_pooled_estimate_beats_its_own_mle(fitted):
-    rfm, model = fitted
-    small = rfm[rfm["channel"] == "referral"]
+def test_small_channels_pooled_estimates_beat_their_own_mle_on_average():
+    n = sum(int(c["share"]) for c in MANY_SMALL.values())
+    sim = clv.simulate(n, seed=1, channels=MANY_SMALL, start="2024-01-01", end="2025-12-31")
+    rfm = sim.customers[["channel", "frequency", "recency", "T"]]
+    model = clv.bayes.HierarchicalBetaGeo(group="channel").fit(rfm, draws=300, tune=300, chains=2, random_seed=1)
     table = model.group_params(0.9)
-    true = truth("referral")
-    try:
-        mle = clv.BetaGeo().fit(small).params_
-        separate = {"purchase_rate": mle["r"] / mle["alpha"], "dropout_probability": mle["a"] / (mle["a"] + mle["b"])}
-    except ConvergenceError:  # a separate fit that fails outright is the worst possible estimate
-        return
-    for quantity, value in true.items():
-        pooled_error = abs(table.loc[("referral", quantity), "mean"] / value - 1)
-        separate_error = abs(separate[quantity] / value - 1)
-        assert pooled_error < separate_error, (quantity, pooled_error, separate_error)
+    pooled, separate = [], []
+    for name, spec in MANY_SMALL.items():
+        if name in BIG:
+            continue
+        p = spec["params"]
+        true = {"purchase_rate": p["r"] / p["alpha"], "dropout_probability": p["a"] / (p["a"] + p["b"])}
+        try:
+            mle = clv.BetaGeo().fit(rfm[rfm["channel"] == name]).params_
+        except ConvergenceError:  # a separate fit that fails outright is the worst possible estimate: counted as 100% off
+            mle = None
+        for quantity, value in true.items():
+            pooled.append(abs(table.loc[(name, quantity), "mean"] / value - 1))
+            own = 1.0 if mle is None else (mle["r"] / mle["alpha"] if quantity == "purchase_rate" else mle["a"] / (mle["a"] + mle["b"]))
+            separate.append(1.0 if mle is None else abs(own / value - 1))
+    assert np.mean(pooled) < np.mean(separate), (np.round(pooled, 3), np.round(separate, 3))
 
 
 @pytest.mark.slow
