@@ -1,14 +1,17 @@
-"""Recovery on simulated channels: pooled intervals cover the truth; the smallest channel beats its own MLE.
+"""Recovery on simulated channels: pooled intervals cover the truth; small channels gain from pooling on average.
 
 Five acquisition channels with different true BG/NBD parameters and sizes
 from 50 to 20,000 customers are simulated with ``clv.simulate`` (seed fixed)
 and the hierarchical model is fitted on the simulator's exact sufficient
 statistics ``(frequency, recency, T)`` per customer (25,250 distinct tuples).
 Each channel's 90% interval of the mean purchase rate ``r / alpha`` and of
-the mean dropout probability ``a / (a + b)`` must contain the true value, and
-for the 50-customer channel the pooled posterior mean must be closer to the
-truth than that channel's separate maximum-likelihood fit (both quantities,
-relative error).
+the mean dropout probability ``a / (a + b)`` must contain the true value.
+
+Pooling against separate fits is checked on a second design, eight
+40-customer channels beside two large ones in one model: the mean relative
+error of the small channels' pooled posterior means must be below that of
+their own maximum-likelihood fits (see the comment above that test for why
+not one channel on one seed).
 
 Why exact statistics and not ``rfm_summary`` of the simulated log: the
 simulator draws purchases in continuous time and the data layer merges
