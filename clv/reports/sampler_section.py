@@ -31,7 +31,8 @@ ESS_MIN = 400.0
 
 def _model_rows(label: str, model: Any) -> tuple[pd.DataFrame, int, dict[str, np.ndarray]]:
     """Per-quantity R-hat and ESS of one fitted model, its divergences and the population-level traces."""
-    table = model.summary()[["mean", "r_hat", "ess_bulk", "ess_tail"]].copy()
+    # Unrounded: ArviZ's default 2 decimals would turn an R-hat of 1.006 into a failing 1.01.
+    table = model.summary(round_to="none")[["mean", "r_hat", "ess_bulk", "ess_tail"]].copy()
     table.insert(0, "model", label)
     table.index.name = "quantity"
     stats = model.idata.sample_stats
