@@ -91,8 +91,11 @@ def test_ninety_percent_intervals_cover_the_truth(fitted, channel):
 
 
 # Pooling against separate fits. Whether one small channel's pooled estimate beats its own MLE is a coin
-# weighted towards pooling, not a property of every data set: on the design above, seeds 1-N gave
-# SEEDS_PLACEHOLDER. What partial pooling promises is a smaller error on average over small groups, so that is
+# weighted towards pooling, not a property of every data set. On the design above (relative errors, pooled
+# posterior mean vs own MLE): seed 2, 4 x (300 + 250), referral's purchase rate 0.2369 vs 0.2367 (the MLE
+# wins by 0.0002, the former xfail); seed 1, 2 x (150 + 150), referral 0.151 vs 0.263 (rate) and 0.125 vs
+# 0.281 (dropout), the 200-customer tv 0.541 vs 0.257 (rate: the MLE wins) and 0.339 vs 0.569 (dropout).
+# What partial pooling promises is a smaller error on average over small groups, so that is
 # what is checked, on eight 40-customer channels fitted in one model next to two large ones: the mean
 # relative error of their pooled posterior means against the mean error of their separate MLE fits.
 BIG = {
@@ -102,6 +105,16 @@ BIG = {
 SMALL = [(0.30, 3.0, 0.60, 3.0), (0.20, 6.0, 0.90, 2.0), (0.35, 4.5, 0.70, 2.8), (0.30, 4.0, 0.80, 2.6),
          (0.25, 3.5, 0.90, 2.4), (0.40, 6.0, 0.70, 3.2), (0.30, 5.0, 1.00, 2.5), (0.35, 4.0, 0.60, 2.2)]
 MANY_SMALL = {**BIG, **{f"small{i}": {"share": 40, "params": dict(zip(("r", "alpha", "a", "b"), p))} for i, p in enumerate(SMALL)}}
+
+
+def _means(params) -> dict[str, float]:
+    """Mean purchase rate and dropout probability of a BG/NBD fit, limit models included (``clv.models.limits``)."""
+    rate = params["lam"] if "lam" in params else params["r"] / params["alpha"]
+    if "a" in params:
+        dropout = params["a"] / (params["a"] + params["b"])
+    else:  # the dropout limits: a point mass (odds pi / (1 - pi)) or no dropout at all
+        dropout = params["dropout_odds"] / (1 + params["dropout_odds"]) if "dropout_odds" in params else 0.0
+    return {"purchase_rate": float(rate), "dropout_probability": float(dropout)}
 
 
 @pytest.mark.slow
@@ -118,13 +131,12 @@ def test_small_channels_pooled_estimates_beat_their_own_mle_on_average():
         p = spec["params"]
         true = {"purchase_rate": p["r"] / p["alpha"], "dropout_probability": p["a"] / (p["a"] + p["b"])}
         try:
-            mle = clv.BetaGeo().fit(rfm[rfm["channel"] == name]).params_
+            own = _means(clv.BetaGeo().fit(rfm[rfm["channel"] == name]).params_)
         except ConvergenceError:  # a separate fit that fails outright is the worst possible estimate: counted as 100% off
-            mle = None
+            own = None
         for quantity, value in true.items():
             pooled.append(abs(table.loc[(name, quantity), "mean"] / value - 1))
-            own = 1.0 if mle is None else (mle["r"] / mle["alpha"] if quantity == "purchase_rate" else mle["a"] / (mle["a"] + mle["b"]))
-            separate.append(1.0 if mle is None else abs(own / value - 1))
+            separate.append(1.0 if own is None else abs(own[quantity] / value - 1))
     assert np.mean(pooled) < np.mean(separate), (np.round(pooled, 3), np.round(separate, 3))
 
 
