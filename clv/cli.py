@@ -9,6 +9,7 @@ stderr, results to the files named by ``--out`` (or stdout for
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 import time
@@ -21,11 +22,9 @@ import numpy as np
 
 import clv
 from clv.data import data_path
-from clv.data.sql import check_source, source_label
-from clv.data.validation import table_columns
 from clv.errors import ClvError, DataError
 from clv.output import atomic_file, csv_line_end
-from clv.pipeline import ReportConfig, read_rfm, run_report
+from clv.pipeline import ReportConfig, fit_pooled, run_report
 from clv.valuation import DEFAULT_MARGIN
 
 __all__ = ["main"]
@@ -119,14 +118,36 @@ def _bayes_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def _valuation_options(func: Callable[..., Any]) -> Callable[..., Any]:
+class _Horizon(click.ParamType):
+    """A horizon in time units, or ``lifetime`` (None: the whole remaining lifetime, discounted continuously)."""
+
+    name = "NUMBER|lifetime"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float | None:
+        if value is None or (isinstance(value, str) and value.strip().lower() == "lifetime"):
+            return None
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is neither a number of time units nor 'lifetime'", param, ctx)
+
+
+def _report_horizon(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--horizon`` of ``clv report``: a number of time units or ``lifetime``."""
+    return click.option("--horizon", type=_Horizon(), default="52", show_default=True,
+                        help="Horizon of LTV in time units, or 'lifetime' (the whole expected lifetime, discounted "
+                             "continuously at --discount-rate). The 52-week and lifetime new-customer values are "
+                             "shown side by side either way.")(func)
+
+
+def _valuation_options(func: Callable[..., Any], *, horizon: bool = True) -> Callable[..., Any]:
     options = [
         click.option("--horizon", type=float, default=52.0, show_default=True, help="Forecast horizon in time units."),
         click.option("--discount-rate", type=float, default=0.1, show_default=True, callback=_check_rate,
                      help="Annual discount rate as a fraction (0.1 = 10%; above 1 is refused)."),
         click.option("--margin", type=float, default=DEFAULT_MARGIN, show_default=True,
                      help="Share of revenue kept as margin (1 = revenue; the Python API has the same default)."),
-    ]
+    ][0 if horizon else 1:]
     for option in reversed(options):
         func = option(func)
     return func
@@ -150,19 +171,6 @@ def _report_input_options(func: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         func = option(func)
     return func
-
-
-def _transaction_columns(transactions: str, customer_column: str = "customer_id", date_column: str = "date",
-                         amount_column: str | None = None, date_format: str | None = None) -> dict[str, Any]:
-    """Keyword arguments of :func:`clv.read_transactions` for ``clv fit`` and ``clv score``.
-
-    Without --amount-column, a log with no ``amount`` column is read as
-    purchase-only (``amount=None``); a named amount column must exist.
-    """
-    amount = amount_column
-    if amount is None:
-        amount = "amount" if "amount" in table_columns(transactions, "transactions") else None
-    return {"customer": customer_column, "date": date_column, "amount": amount, "date_format": date_format}
 
 
 def _write_csv_atomic(frame: Any, out: Path) -> None:
@@ -224,7 +232,8 @@ def _report_columns(*, customer_column: str = "customer_id", date_column: str = 
 @click.option("--spend-sql", default=None, help="Read the channel spend from a SQL query instead (--database-url).")
 @_report_input_options
 @click.option("--out", "-o", required=True, type=click.Path(file_okay=False), help="Report directory to write.")
-@_valuation_options
+@_report_horizon
+@functools.partial(_valuation_options, horizon=False)
 @click.option("--n-draws", type=int, default=100, show_default=True, help="Parameter draws for intervals and P(LTV > CAC).")
 @_bayes_options
 @click.option("--engine", type=click.Choice(["pandas", "duckdb", "spark"]), default="pandas", show_default=True,
@@ -235,6 +244,9 @@ def _report_columns(*, customer_column: str = "customer_id", date_column: str = 
 @click.option("--title", default="Customer lifetime value by acquisition channel", help="Report title.")
 @click.option("--watchlist-size", type=click.IntRange(min=1), default=200, show_default=True,
               help="Rows of watchlist.csv (declining customers ranked by value at risk).")
+@click.option("--model-sensitivity", is_flag=True,
+              help="Also fit the other purchase model family per channel (Pareto/NBD against BG/NBD) and show the "
+                   "headline under it (--model mle, --engine pandas).")
 @_guarded
 def report(**kwargs: Any) -> None:
     """Write the CAC vs LTV report (HTML, Markdown, CSV, JSON) to --out.
@@ -243,6 +255,7 @@ def report(**kwargs: Any) -> None:
     Examples:
       clv report -t tx.csv -a acquisitions.csv -s spend.csv --out reports/q3
       clv report -t tx.parquet -a acq.csv --out reports/q3 --horizon 104 --margin 0.4 --seed 7
+      clv report -t tx.csv -a acq.csv -s spend.csv --out reports/q3 --horizon lifetime
       clv report -t tx.csv -a acq.csv -s spend.csv --out reports/q3 --model bayes --chains 4 --bayes-draws 1000
       clv report --engine duckdb -t 'lake/tx-*.parquet' -a acq.csv -s spend.csv --out reports/q3
       clv report --engine spark --spark-master local[*] -t lake/tx.parquet -a acq.csv -s spend.csv --out reports/q3
@@ -269,78 +282,22 @@ def demo(out: str, seed: int, n_draws: int, quiet: bool) -> None:
     _run_report(transactions=str(data_path("demo/transactions.csv")), acquisitions=str(data_path("demo/acquisitions.csv")),
                 spend=str(data_path("demo/channel_spend.csv")), out=out, horizon=52.0, time_unit="W", discount_rate=0.1,
                 margin=0.3, model_kind="mle", transaction_model="bgnbd", seed=seed, observation_end=None,
-                n_draws=n_draws, currency="USD", quiet=quiet, title="Demo shop: customer lifetime value by acquisition channel")
+                n_draws=n_draws, currency="USD", quiet=quiet, title="Demo shop: customer lifetime value by acquisition channel",
+                model_sensitivity=True)
 
 
-def _fit_pooled(command: str, transactions: str | None, observation_end: str | None, time_unit: str, model_kind: str,
-                transaction_model: str, say: _Progress, *, engine: str = "pandas", query: str | None = None,
-                url: str | None = None, seed: int = 1, bayes_draws: int = 500, chains: int = 2,
-                **columns: Any) -> tuple[Any, Any, Any]:
-    """Read the log (file or SQL query) and fit one purchase model and one spend model on every customer (MLE or Bayesian).
-
-    A log without amounts (no ``amount`` column and no --amount-column) gets
-    the purchase model only: the spend model is ``None``, and one line on
-    stderr says so (maximum likelihood only). With ``engine="duckdb"`` the
-    summary stays in DuckDB (a :class:`clv.duckdb.DuckRFM`) and the fits see
-    only the distinct tuples with counts.
-    """
-    check_source(transactions, query, "transactions", "-t")
-    if model_kind == "bayes":
-        return _fit_posterior(command, transactions, observation_end, time_unit, transaction_model, say, engine=engine,
-                              query=query, url=url, seed=seed, bayes_draws=bayes_draws, chains=chains, **columns)
-    cls = clv.models.transaction_model_class(transaction_model)
-    if engine == "duckdb":
-        return _duck_pooled(cls, transactions, query, url, observation_end, time_unit, say, **columns)
-    if query is None:
-        read = _transaction_columns(transactions, **columns)
-    else:
-        read = {"customer": columns.get("customer_column", "customer_id"), "date": columns.get("date_column", "date"),
-                "amount": columns.get("amount_column") or "amount", "date_format": columns.get("date_format")}
-    _, rfm = read_rfm(transactions, observation_end, time_unit, say, columns=read, query=query, url=url)
-    if read["amount"] is None:
-        click.echo(f"clv: no 'amount' column in {transactions}: fitting the purchase model ({cls.__name__}) only, "
+def _pooled_models(transactions: str | None, observation_end: str | None, time_unit: str, model_kind: str, transaction_model: str,
+                say: _Progress, *, customer_column: str = "customer_id", date_column: str = "date", amount_column: str | None = None,
+                date_format: str | None = None, **options: Any) -> tuple[Any, Any, Any]:
+    """:func:`clv.pipeline.fit_pooled` with the command's options; a log without amounts gets one line on stderr."""
+    columns = {"customer": customer_column, "date": date_column, "amount": amount_column, "date_format": date_format}
+    rfm, tm, sm = fit_pooled(transactions, observation_end=observation_end, time_unit=time_unit, model_kind=model_kind,
+                             transaction_model=transaction_model, columns=columns, progress=say, **options)
+    if sm is None:
+        source = transactions if transactions is not None else "the --transactions-sql result"
+        click.echo(f"clv: no 'amount' column in {source}: fitted the purchase model ({type(tm).__name__}) only, "
                    f"no spend model and no money columns (name one with --amount-column)", err=True)
-        return rfm, cls().fit(rfm), None
-    say(f"fitting {cls.__name__} and GammaGamma")
-    return rfm, cls().fit(rfm), clv.GammaGamma().fit(rfm)
-
-
-def _duck_pooled(cls: type, transactions: str | None, query: str | None, url: str | None, observation_end: str | None,
-                 time_unit: str, say: _Progress, customer_column: str = "customer_id", date_column: str = "date",
-                 amount_column: str | None = None, date_format: str | None = None) -> tuple[Any, Any, Any]:
-    """The DuckDB summary and the fits from its distinct tuples."""
-    from clv import duckdb as duck
-
-    if date_format is not None:
-        raise DataError("--date-format is not supported with --engine duckdb (it reads typed or ISO dates); use --engine pandas")
-    con = duck.connect()
-    source = duck.source_of(con, transactions, query, url, say)
-    say(f"summarising {source_label(transactions, query, url)} in DuckDB")
-    drfm = duck.rfm_summary(source, observation_end=observation_end, time_unit=time_unit, con=con, customer=customer_column,
-                            date=date_column, amount=amount_column or "amount")
-    say(f"{drfm.customers:,} customers, observation end {drfm.observation_end}; exclusions {drfm.exclusions}")
-    say(f"fitting {cls.__name__} and GammaGamma on the distinct (x, t_x, T) tuples")
-    return drfm, duck.fit(cls(), drfm), duck.fit(clv.GammaGamma(), drfm)
-
-
-def _fit_posterior(command: str, transactions: str | None, observation_end: str | None, time_unit: str, transaction_model: str,
-                   say: _Progress, *, engine: str, query: str | None, url: str | None, seed: int, bayes_draws: int, chains: int,
-                   **columns: Any) -> tuple[Any, Any, Any]:
-    """``--model bayes``: the hierarchical-ready BG/NBD and Gamma-Gamma posteriors on every customer (pandas engine, files)."""
-    if transaction_model != "bgnbd":
-        raise DataError(f"clv {command} --model bayes fits the BG/NBD only; drop --transaction-model {transaction_model}")
-    if bayes_draws < 50 or chains < 1:
-        raise DataError(f"--bayes-draws must be at least 50 and --chains at least 1 (got {bayes_draws}, {chains})")
-    if engine != "pandas" or query is not None:
-        raise DataError(f"clv {command} --model bayes reads files with the pandas engine; drop --engine/--transactions-sql")
-    read = _transaction_columns(transactions, **columns)
-    _, rfm = read_rfm(transactions, observation_end, time_unit, say, columns=read)
-    if read["amount"] is None:
-        raise DataError(f"clv {command} --model bayes needs amounts: no 'amount' column in {transactions} (name one with --amount-column)")
-    from clv import bayes
-
-    say(f"sampling the Bayesian BG/NBD and Gamma-Gamma ({chains} chains x ({bayes_draws} tuning + {bayes_draws} draws))")
-    return (rfm, *bayes.fit_pair(rfm, draws=bayes_draws, tune=bayes_draws, chains=chains, seed=seed))
+    return rfm, tm, sm
 
 
 def _print_posterior(models: tuple[Any, ...], payload: dict[str, Any], as_json: bool) -> None:
@@ -407,9 +364,8 @@ def fit(transactions: str | None, observation_end: str | None, time_unit: str, m
       clv fit -t tx.csv --model bayes --chains 4 --json > posterior.json
     """
     say = _Progress(quiet)
-    rfm, tm, sm = _fit_pooled("fit", transactions, observation_end, time_unit, model_kind, transaction_model, say,
-                              engine=engine, query=transactions_sql, url=database_url, seed=seed, bayes_draws=bayes_draws,
-                              chains=chains, **columns)
+    rfm, tm, sm = _pooled_models(transactions, observation_end, time_unit, model_kind, transaction_model, say, engine=engine,
+                              query=transactions_sql, url=database_url, seed=seed, bayes_draws=bayes_draws, chains=chains, **columns)
     if save:
         tm.save(save)
     customers = rfm.customers if engine == "duckdb" else len(rfm)
@@ -450,9 +406,8 @@ def score(transactions: str | None, observation_end: str | None, time_unit: str,
       clv score -t tx.csv --out scores.csv --model bayes   (posterior means, 90% intervals)
     """
     say = _Progress(quiet)
-    rfm, tm, sm = _fit_pooled("score", transactions, observation_end, time_unit, model_kind, transaction_model, say,
-                              engine=engine, query=transactions_sql, url=database_url, seed=seed, bayes_draws=bayes_draws,
-                              chains=chains, **columns)
+    rfm, tm, sm = _pooled_models(transactions, observation_end, time_unit, model_kind, transaction_model, say, engine=engine,
+                              query=transactions_sql, url=database_url, seed=seed, bayes_draws=bayes_draws, chains=chains, **columns)
     say("scoring")
     if engine == "duckdb":
         from clv import duckdb as duck

@@ -7,6 +7,10 @@ model, or on Spark), scores every customer with its channel's models, builds
 the :class:`clv.ChannelReport`, places customers in lifecycle stages and
 writes the report atomically. The CLI only parses arguments into a
 :class:`ReportConfig` and turns errors into exit codes.
+
+:func:`fit_pooled` is the pooled fit behind ``clv fit`` and ``clv score``:
+one purchase model and one spend model on every customer, by maximum
+likelihood (pandas or DuckDB) or as Bayesian posteriors.
 """
 
 from __future__ import annotations
@@ -14,17 +18,19 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
 from clv.channels import PosteriorChannelModels, channel_report, fit_channel_models
 from clv.data import read_acquisitions, read_channel_spend, read_transactions, rfm_summary
 from clv.data.sql import check_source, read_table, source_label
+from clv.data.validation import table_columns
 from clv.errors import DataError
+from clv.models import GammaGamma, transaction_model_class
 from clv.valuation import DEFAULT_MARGIN
 
-__all__ = ["UNATTRIBUTED", "ReportConfig", "channel_of", "read_rfm", "run_report"]
+__all__ = ["UNATTRIBUTED", "PooledFit", "ReportConfig", "channel_of", "fit_pooled", "read_rfm", "run_report"]
 
 UNATTRIBUTED = "(no acquisition record)"
 """Group of scored customers without an acquisition record (valued with the pooled model)."""
@@ -52,13 +58,18 @@ class ReportConfig:
     :func:`clv.operations.default_holdout`). ``progress`` receives one short
     text per step (the CLI prints them to stderr; the library never prints);
     ``sampler_progress`` shows the Bayesian sampler's own progress bar.
+    ``model_sensitivity`` also fits the other purchase model family per channel
+    (Pareto/NBD for BG/NBD and MBG/NBD, BG/NBD for Pareto/NBD; maximum
+    likelihood, pandas engine) for the ``ltv_new_other_model`` columns.
+    ``horizon=None`` values over the whole lifetime (``--horizon lifetime``;
+    pandas engine only).
     """
 
     transactions: str | None
     acquisitions: str | None
     out: str
     spend: str | None = None
-    horizon: float = 52.0
+    horizon: float | None = 52.0
     time_unit: str = "W"
     discount_rate: float = 0.1
     margin: float = DEFAULT_MARGIN
@@ -84,6 +95,7 @@ class ReportConfig:
     acquisitions_sql: str | None = None
     spend_sql: str | None = None
     database_url: str | None = None
+    model_sensitivity: bool = False
 
 
 def read_rfm(transactions: str | None, observation_end: str | None, time_unit: str, progress: Progress = _silent,
@@ -95,6 +107,136 @@ def read_rfm(transactions: str | None, observation_end: str | None, time_unit: s
     rfm = rfm_summary(tx, observation_end=observation_end, time_unit=time_unit)
     progress(f"{len(tx):,} transactions, {len(rfm):,} customers, observation end {rfm.attrs['observation_end']}")
     return tx, rfm
+
+
+class PooledFit(NamedTuple):
+    """What :func:`fit_pooled` returns: the summary and the two fitted models (unpacks as a tuple)."""
+
+    rfm: Any
+    """The RFM summary: a DataFrame, or a :class:`clv.duckdb.DuckRFM` with ``engine="duckdb"``."""
+    transaction_model: Any
+    """The purchase model (MLE) or the BG/NBD posterior (``model_kind="bayes"``)."""
+    spend_model: Any
+    """Gamma-Gamma (MLE or posterior), or ``None`` for a log without amounts (MLE only)."""
+
+
+def fit_pooled(transactions: str | None, *, observation_end: str | None = None, time_unit: str = "W", model_kind: str = "mle",
+               transaction_model: str = "bgnbd", engine: str = "pandas", columns: Mapping[str, Any] | None = None,
+               query: str | None = None, url: str | None = None, seed: int = 1, bayes_draws: int = 500, chains: int = 2,
+               progress: Progress = _silent) -> PooledFit:
+    """Read a transaction log and fit one purchase model and one spend model on every customer (what ``clv fit`` and ``clv score`` do).
+
+    Parameters
+    ----------
+    transactions : str or None
+        Transaction file (CSV or Parquet; a directory or glob with
+        ``engine="duckdb"``), or ``None`` when ``query`` gives the rows.
+    observation_end : str, optional
+        Last observed day (default: the last transaction day).
+    time_unit : {"W", "D", "M"}
+        Time unit of the summary and the models.
+    model_kind : {"mle", "bayes"}
+        Maximum likelihood, or the Bayesian BG/NBD and Gamma-Gamma
+        (:func:`clv.bayes.fit_pair`; pandas engine and files only).
+    transaction_model : str
+        Registry name of the purchase model (:data:`clv.models.TRANSACTION_MODELS`).
+    engine : {"pandas", "duckdb"}
+        Summarise and fit in memory, or in DuckDB (the fits then see the
+        distinct tuples with their counts).
+    columns : mapping, optional
+        Keyword arguments of :func:`clv.read_transactions` (``customer``,
+        ``date``, ``amount``, ``date_format``). Without ``amount``, a file
+        that has no ``amount`` column is read as purchase-only and no spend
+        model is fitted (maximum likelihood only).
+    query, url : str, optional
+        A SQL query and the SQLAlchemy URL it runs on, instead of ``transactions``.
+    seed, bayes_draws, chains : int
+        Sampler seed, tuning steps and kept draws per chain, and chains (``model_kind="bayes"``).
+    progress : callable, optional
+        Receives one short text per step.
+
+    Returns
+    -------
+    PooledFit
+        ``(rfm, transaction_model, spend_model)``.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile, clv
+    >>> sim = clv.simulate(300, seed=2, start="2024-01-01", end="2024-12-31")
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "tx.csv"
+    >>> sim.transactions.to_csv(path, index=False)
+    >>> rfm, tm, sm = clv.fit_pooled(str(path))
+    >>> type(tm).__name__, type(sm).__name__, len(rfm) <= 300
+    ('BetaGeo', 'GammaGamma', True)
+    >>> clv.fit_pooled(str(path), transaction_model="paretonbd", columns={"amount": None}).transaction_model
+    ParetoNBD(...)
+    """
+    check_source(transactions, query, "transactions", "-t")
+    columns = dict(columns or {})
+    if model_kind == "bayes":
+        return _fit_posterior(transactions, observation_end, time_unit, transaction_model, progress, engine=engine, query=query,
+                              seed=seed, bayes_draws=bayes_draws, chains=chains, columns=columns)
+    cls = transaction_model_class(transaction_model)
+    if engine == "duckdb":
+        return _duck_pooled(cls, transactions, query, url, observation_end, time_unit, progress, columns)
+    read = _pooled_columns(transactions, query, columns)
+    _, rfm = read_rfm(transactions, observation_end, time_unit, progress, columns=read, query=query, url=url)
+    if read["amount"] is None:
+        return PooledFit(rfm, cls().fit(rfm), None)
+    progress(f"fitting {cls.__name__} and GammaGamma")
+    return PooledFit(rfm, cls().fit(rfm), GammaGamma().fit(rfm))
+
+
+def _pooled_columns(transactions: str | None, query: str | None, columns: Mapping[str, Any]) -> dict[str, Any]:
+    """Reader arguments of the pooled fit: a file without an ``amount`` column (none named) is read as purchase-only."""
+    amount = columns.get("amount")
+    if amount is None and query is None:
+        amount = "amount" if "amount" in table_columns(transactions, "transactions") else None
+    elif amount is None:
+        amount = "amount"
+    return {"customer": columns.get("customer", "customer_id"), "date": columns.get("date", "date"), "amount": amount,
+            "date_format": columns.get("date_format")}
+
+
+def _duck_pooled(cls: type, transactions: str | None, query: str | None, url: str | None, observation_end: str | None,
+                 time_unit: str, progress: Progress, columns: Mapping[str, Any]) -> PooledFit:
+    """The DuckDB summary and the fits from its distinct tuples."""
+    from clv import duckdb as duck
+
+    if columns.get("date_format") is not None:
+        raise DataError("--date-format is not supported with --engine duckdb (it reads typed or ISO dates); use --engine pandas")
+    con = duck.connect()
+    source = duck.source_of(con, transactions, query, url, progress)
+    amount = columns.get("amount") or ("amount" if "amount" in duck.source_columns(con, source) else None)  # None: purchase-only
+    progress(f"summarising {source_label(transactions, query, url)} in DuckDB")
+    drfm = duck.rfm_summary(source, observation_end=observation_end, time_unit=time_unit, con=con,
+                            customer=columns.get("customer", "customer_id"), date=columns.get("date", "date"), amount=amount)
+    progress(f"{drfm.customers:,} customers, observation end {drfm.observation_end}; exclusions {drfm.exclusions}")
+    if amount is None:
+        return PooledFit(drfm, duck.fit(cls(), drfm), None)
+    progress(f"fitting {cls.__name__} and GammaGamma on the distinct (x, t_x, T) tuples")
+    return PooledFit(drfm, duck.fit(cls(), drfm), duck.fit(GammaGamma(), drfm))
+
+
+def _fit_posterior(transactions: str | None, observation_end: str | None, time_unit: str, transaction_model: str,
+                   progress: Progress, *, engine: str, query: str | None, seed: int, bayes_draws: int, chains: int,
+                   columns: Mapping[str, Any]) -> PooledFit:
+    """``model_kind="bayes"``: the BG/NBD and Gamma-Gamma posteriors on every customer (pandas engine, files)."""
+    if transaction_model != "bgnbd":
+        raise DataError(f"--model bayes fits the BG/NBD only; drop --transaction-model {transaction_model}")
+    if bayes_draws < 50 or chains < 1:
+        raise DataError(f"--bayes-draws must be at least 50 and --chains at least 1 (got {bayes_draws}, {chains})")
+    if engine != "pandas" or query is not None:
+        raise DataError("--model bayes reads files with the pandas engine; drop --engine/--transactions-sql")
+    read = _pooled_columns(transactions, None, columns)
+    _, rfm = read_rfm(transactions, observation_end, time_unit, progress, columns=read)
+    if read["amount"] is None:
+        raise DataError(f"--model bayes needs amounts: no 'amount' column in {transactions} (name one with --amount-column)")
+    from clv import bayes
+
+    progress(f"sampling the Bayesian BG/NBD and Gamma-Gamma ({chains} chains x ({bayes_draws} tuning + {bayes_draws} draws))")
+    return PooledFit(rfm, *bayes.fit_pair(rfm, draws=bayes_draws, tune=bayes_draws, chains=chains, seed=seed))
 
 
 def channel_of(rfm: pd.DataFrame, acquisitions: pd.DataFrame) -> pd.Series:
@@ -215,6 +357,7 @@ def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
     from clv.reports import default_sections, write_report
     from clv.reports.lifecycle_section import lifecycle_extra, with_lifecycle
     from clv.reports.operations_sections import with_operations
+    from clv.reports.uncertainty_section import with_uncertainty
 
     say = config.progress
     check_source(config.transactions, config.transactions_sql, "transactions", "-t")
@@ -229,16 +372,17 @@ def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
                     lambda source: read_channel_spend(source, **config.spend_columns)) if has_spend else None
     say(f"{len(acq):,} acquisitions in {acq['channel'].nunique()} channels" + (f"; {len(sp):,} spend rows" if sp is not None else ""))
     tx, rfm, models, scores = _fit_and_score(acq, config)
+    log = _duckdb_log(config) if tx is None and config.engine == "duckdb" else tx  # small logs: every section, as pandas
     report = channel_report(scores, acq, spend=sp, transactions=tx, rfm=rfm, models=models, horizon=config.horizon,
                             discount_rate=config.discount_rate, margin=config.margin, time_unit=config.time_unit,
-                            n_draws=config.n_draws, seed=config.seed, progress=say)
+                            n_draws=config.n_draws, seed=config.seed, progress=say, other_models=_other_models(rfm, acq, config))
     report.settings["observation_end_rule"] = (
         "given" if config.observation_end else "the last transaction day, the default of clv report and clv demo")
     say("placing customers in lifecycle stages")
     extra = lifecycle_extra(scores, rfm, models, acq.set_index("customer_id")["channel"], seed=config.seed,
-                            top=config.watchlist_size, transactions=tx)
-    extra.update(_operations(tx, acq, models, rfm, config))
-    sections = with_operations(with_lifecycle(default_sections()))
+                            top=config.watchlist_size, transactions=log)
+    extra.update(_operations(log, acq, models, rfm, config))
+    sections = with_operations(with_lifecycle(with_uncertainty(default_sections())))
     if config.model_kind == "bayes" and config.engine != "spark":
         from clv.reports.sampler_section import sampler_extra, with_sampler
 
@@ -254,16 +398,52 @@ def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
     return out
 
 
+_OTHER_FAMILY = {"bgnbd": "paretonbd", "mbgnbd": "paretonbd", "paretonbd": "bgnbd"}
+
+
+def _other_models(rfm: Any, acq: pd.DataFrame, config: ReportConfig) -> Any:
+    """The channel models of the other purchase model family, for the sensitivity columns (None unless asked and possible)."""
+    if not config.model_sensitivity or config.model_kind != "mle" or config.engine != "pandas":
+        return None
+    other = _OTHER_FAMILY[config.transaction_model]
+    config.progress(f"model sensitivity: fitting {other} per channel")
+    return fit_channel_models(rfm, acq, transaction_model=other, progress=config.progress)
+
+
 def _operations(tx: Any, acq: pd.DataFrame, models: Any, rfm: pd.DataFrame, config: ReportConfig) -> dict[str, Any]:
-    """Retention by cohort and the backtest (:func:`clv.operations.operations_extra`); not on Spark or DuckDB, which keep no log here."""
+    """Retention by cohort and the backtest (:func:`clv.operations.operations_extra`); a note instead when the engine keeps the log."""
     from clv.operations import operations_extra
 
     if tx is None:
-        note = f"not available with --engine {config.engine} (the transaction log stays in the engine)"
-        return {"retention": None, "backtest": None, "backtest_note": note}
+        note = _engine_note(config.engine)
+        return {"retention": None, "retention_note": note, "backtest": None, "backtest_note": note}
     tms = models.point_transaction_models(seed=config.seed)
     return operations_extra(tx, acq, tms, observation_end=rfm.attrs["observation_end"], time_unit=config.time_unit,
                             holdout=config.backtest_holdout, progress=config.progress)
+
+
+def _engine_note(engine: str) -> str:
+    """Why retention and the backtest are missing from an engine's report."""
+    if engine == "duckdb":
+        from clv.duckdb import MAX_COLLECTED_ROWS
+
+        return (f"not computed with --engine duckdb for a log of more than {MAX_COLLECTED_ROWS:,} rows: retention by cohort "
+                "and the backtest's refit read every purchase in memory, which the engine avoids; run them on a sample "
+                "or with --engine pandas")
+    return f"not available with --engine {engine} (the transaction log stays in the engine)"
+
+
+def _duckdb_log(config: ReportConfig) -> pd.DataFrame | None:
+    """The log read back from DuckDB for retention, the backtest and the watchlist's purchase history when small enough (else ``None``)."""
+    from clv import duckdb as duck
+
+    con = duck.connect()
+    source = duck.source_of(con, config.transactions, config.transactions_sql, config.database_url)
+    columns = {k: v for k, v in config.transaction_columns.items() if k in ("customer", "date", "amount")}
+    log = duck.collect_transactions(source, con=con, **columns)
+    config.progress("read the log back from DuckDB for retention, the backtest and purchase histories" if log is not None
+                    else f"log over {duck.MAX_COLLECTED_ROWS:,} rows: retention, the backtest and purchase histories left out")
+    return log
 
 
 def _fit_and_score(acq: pd.DataFrame, config: ReportConfig) -> tuple[Any, Any, Any, Any]:
@@ -271,6 +451,8 @@ def _fit_and_score(acq: pd.DataFrame, config: ReportConfig) -> tuple[Any, Any, A
     if config.transaction_columns.get("amount", "amount") is None:
         raise DataError("the report values customers, and lifetime value needs purchase amounts: name the amount column "
                         "(--amount-column); clv fit and clv score also work without amounts")
+    if config.horizon is None and config.engine != "pandas":
+        raise DataError(f"--horizon lifetime works with --engine pandas only (not {config.engine}); give a number of time units")
     if config.engine == "spark":
         if config.transactions_sql is not None:
             raise DataError("--transactions-sql works with --engine pandas or duckdb; Spark reads its own sources")

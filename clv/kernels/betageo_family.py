@@ -26,18 +26,24 @@ from clv.kernels.special import alive_expectation, exp_sinh_rule, hyp2f1, log_hy
 
 __all__ = [
     "alive_at",
+    "conditional_pmf",
     "conditional_pmf_if_alive",
     "derivatives",
+    "dert",
     "dert_if_alive",
+    "expected_purchases",
     "expected_purchases_if_alive",
+    "expected_purchases_new",
     "log_dropout_odds",
     "loglik",
+    "probability_alive",
+    "probability_alive_at",
     "probability_of_purchases",
     "probability_purchase_between",
     "purchase_rate",
     "row_derivatives",
     "row_groups",
-    "simulate_future",
+    "simulate_paths",
 ]
 
 
@@ -71,6 +77,12 @@ def log_dropout_odds(r: float, alpha: float, a: float, b: float, x: NDArray, t_x
     return np.where(has, odds, -np.inf)
 
 
+def probability_alive(r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike, *, k: int) -> NDArray[np.float64]:
+    """P(alive | x, t_x, T) = ``1 / (1 + odds)`` with the odds of :func:`log_dropout_odds` (Fader, Hardie & Lee 2005, eq. A.1)."""
+    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+    return special.expit(-log_dropout_odds(r, alpha, a, b, x, t_x, T, k=k))
+
+
 def purchase_rate(r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike, *, k: int) -> NDArray[np.float64]:
     """Posterior mean of the purchase rate lambda given the history.
 
@@ -79,7 +91,7 @@ def purchase_rate(r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x:
     last purchase), weighted by P(alive) and 1 - P(alive).
     """
     x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
-    p = special.expit(-log_dropout_odds(r, alpha, a, b, x, t_x, T, k=k))
+    p = probability_alive(r, alpha, a, b, x, t_x, T, k=k)
     return (r + x) * (p / (alpha + T) + (1 - p) / (alpha + t_x))
 
 
@@ -104,6 +116,20 @@ def expected_purchases_if_alive(
         down = alive_expectation(t, r, alpha, a, c - delta, x, T)
         value = np.where(near_pole, (up + down) / 2, value)
     return value
+
+
+def expected_purchases(t: ArrayLike, r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike,
+                       *, k: int) -> NDArray[np.float64]:
+    """Conditional expected purchases in ``(T, T+t]``: :func:`expected_purchases_if_alive` times :func:`probability_alive`."""
+    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+    return expected_purchases_if_alive(t, r, alpha, a, b, x, T, k=k) * probability_alive(r, alpha, a, b, x, t_x, T, k=k)
+
+
+def expected_purchases_new(t: ArrayLike, r: float, alpha: float, a: float, b: float, *, k: int) -> NDArray[np.float64]:
+    """Expected repeat purchases of a new customer in ``(0, t]``: :func:`expected_purchases` with an empty history."""
+    t = np.asarray(t, dtype=float)
+    zero = np.zeros_like(t)
+    return expected_purchases(t, r, alpha, a, b, zero, zero, zero, k=k)
 
 
 def probability_of_purchases(n: ArrayLike, t: ArrayLike, r: float, alpha: float, a: float, b: float, *, k: int) -> NDArray[np.float64]:
@@ -343,6 +369,19 @@ def dert_if_alive(delta: float, r: float, alpha: float, a: float, b: float, x: A
     return value[inverse.ravel()].reshape(x.shape)
 
 
+def dert(delta: float, r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike, *, k: int) -> NDArray[np.float64]:
+    """Discounted expected residual transactions: ``P(alive) * int_0^inf exp(-delta t) dE[Y(t) | alive]`` (:func:`dert_if_alive`)."""
+    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+    return dert_if_alive(delta, r, alpha, a, b, x, T, k=k) * probability_alive(r, alpha, a, b, x, t_x, T, k=k)
+
+
+def probability_alive_at(t: ArrayLike, r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike,
+                         *, k: int) -> NDArray[np.float64]:
+    """P(alive at ``T + t`` | x, t_x, T): P(alive at ``T``) times :func:`alive_at`."""
+    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+    return alive_at(t, r, alpha, a, b, x, T, k=k) * probability_alive(r, alpha, a, b, x, t_x, T, k=k)
+
+
 def alive_at(t: ArrayLike, r: float, alpha: float, a: float, b: float, x: ArrayLike, T: ArrayLike, *, k: int) -> NDArray[np.float64]:
     """P(still alive at ``T + t`` | alive at ``T``), closed form.
 
@@ -379,17 +418,31 @@ def conditional_pmf_if_alive(n: ArrayLike, t: ArrayLike, r: float, alpha: float,
     return first + second
 
 
-def simulate_future(rng: np.random.Generator, t: float, r: float, alpha: float, a: float, b: float, x: NDArray, t_x: NDArray, T: NDArray,
-                    *, k: int, size: int = 1) -> NDArray[np.float64]:
-    """``size`` draws per row (shape ``(size, len(x))``) of the purchases in ``(T, T+t]`` from the posterior predictive distribution.
+def conditional_pmf(n: ArrayLike, t: ArrayLike, r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike,
+                    T: ArrayLike, *, k: int) -> NDArray[np.float64]:
+    """P(Y(T, T+t] = n | x, t_x, T) in closed form: ``1{n=0} (1 - P(alive)) + P(alive) P(n | alive)`` (:func:`conditional_pmf_if_alive`)."""
+    n = np.asarray(n, dtype=float)
+    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+    p_alive = probability_alive(r, alpha, a, b, x, t_x, T, k=k)
+    return np.where(n == 0, 1.0 - p_alive, 0.0) + p_alive * conditional_pmf_if_alive(n, t, r, alpha, a, b, x, T, k=k)
 
-    Alive at ``T`` with probability P(alive); if alive, ``lambda ~ Gamma(r+x,
-    alpha+T)`` and ``p ~ Beta(a, b+x+k)`` (the posterior given survival to
-    ``T``); then ``M ~ Poisson(lambda t)`` purchase opportunities and a
-    dropout after purchase ``K ~ Geometric(p)``, so ``min(M, K)`` purchases.
+
+def simulate_paths(rng: np.random.Generator, edges: NDArray, r: Any, alpha: Any, a: Any, b: Any, x: NDArray, t_x: NDArray, T: NDArray,
+                   *, k: int, size: int = 1) -> NDArray[np.float64]:
+    """``size`` posterior-predictive draws per row of the cumulative purchases in ``(T, T+e]`` for each of the increasing ``edges``.
+
+    Returns shape ``(size, len(x), len(edges))``. Alive at ``T`` with
+    probability P(alive); if alive, ``lambda ~ Gamma(r+x, alpha+T)`` and
+    ``p ~ Beta(a, b+x+k)`` (the posterior given survival to ``T``); then
+    ``M_j ~ Poisson(lambda (e_j - e_{j-1}))`` purchase opportunities in each
+    interval and a dropout after purchase ``K ~ Geometric(p)``, so
+    ``min(M_1 + ... + M_j, K)`` purchases by ``e_j``. The parameters may be
+    scalars or arrays broadcasting against ``x`` (covariates).
     """
     shape = (size, *x.shape)
     alive = rng.random(shape) < special.expit(-log_dropout_odds(r, alpha, a, b, x, t_x, T, k=k))
     lam = rng.gamma(np.broadcast_to(r + x, shape)) / (alpha + T)
-    p = rng.beta(a, np.broadcast_to(b + x + k, shape))
-    return np.where(alive, np.minimum(rng.poisson(lam * t), rng.geometric(np.maximum(p, 1e-300))), 0.0)
+    p = rng.beta(np.broadcast_to(a, shape), np.broadcast_to(b + x + k, shape))
+    widths = np.diff(np.asarray(edges, dtype=float), prepend=0.0)
+    opportunities = np.cumsum(rng.poisson(lam[..., None] * widths), axis=-1)
+    return np.where(alive[..., None], np.minimum(opportunities, rng.geometric(np.maximum(p, 1e-300))[..., None]), 0.0)

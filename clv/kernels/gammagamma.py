@@ -39,7 +39,7 @@ __all__ = [
     "population_mean_spend_deterministic",
     "prepared_loglik_grad",
     "row_derivatives",
-    "simulate_revenue",
+    "simulate_spend_ratio",
 ]
 
 
@@ -319,16 +319,24 @@ def population_mean_spend_deterministic(q: float, kappa: float) -> float:
     return float(kappa / (q - 1.0)) if q > 1 else float("inf")
 
 
-def simulate_revenue(rng: np.random.Generator, p: float, q: float, v: float, x: NDArray, m: NDArray, purchases: NDArray) -> NDArray[np.float64]:
-    """One draw of the total value of ``purchases`` future transactions per entry (``purchases`` may be ``(sims, rows)``).
+def simulate_spend_ratio(rng: np.random.Generator, p: float, q: float, x: NDArray, purchases: NDArray) -> NDArray[np.float64]:
+    """Draws of ``R`` with the revenue of the cumulative ``purchases`` (shape ``(..., len(edges))``) equal to ``(v + x m) R``.
 
-    The customer's ``nu`` is drawn from its posterior ``Gamma(p x + q, v + x m)``
-    (Fader & Hardie 2013; the prior ``Gamma(q, v)`` when ``x = 0``); the sum of
-    ``n`` transactions, each Gamma(p, nu), is ``Gamma(p n, nu)``.
+    The customer's ``nu`` has the posterior ``Gamma(p x + q, v + x m)``
+    (Fader & Hardie 2013; the prior ``Gamma(q, v)`` when ``x = 0``), i.e.
+    ``nu = G / (v + x m)`` with ``G ~ Gamma(p x + q, 1)``; the value of ``n``
+    transactions, each Gamma(p, nu), is ``Gamma(p n, 1) / nu``. So the revenue
+    is ``(v + x m) R`` with ``R = Gamma(p n, 1) / G``, whose law depends on
+    ``x`` and the purchases only: customers who differ in ``m`` alone share it,
+    and ``E[R | n] = p n / (p x + q - 1)``. Each interval's purchases get their
+    own gamma draw, so the cumulative revenue is a consistent path. ``p`` and
+    ``q`` may be scalars or arrays broadcasting against ``x`` (per-group
+    parameters).
     """
     n = np.asarray(purchases, dtype=float)
-    nu = rng.gamma(np.broadcast_to(p * x + q, n.shape)) / (v + x * m)
-    buys = n > 0
-    out = np.zeros(n.shape)
-    out[buys] = rng.gamma(p * n[buys]) / nu[buys]
-    return out
+    increments = np.diff(n, axis=-1, prepend=0.0)
+    g = rng.gamma(np.broadcast_to(p * np.asarray(x, dtype=float) + q, n.shape[:-1]))
+    buys = increments > 0
+    value = np.zeros(n.shape)
+    value[buys] = rng.gamma((np.broadcast_to(np.expand_dims(np.asarray(p, dtype=float), -1), n.shape) * increments)[buys])
+    return np.cumsum(value, axis=-1) / g[..., None]
