@@ -124,7 +124,9 @@ def test_small_channels_pooled_estimates_beat_their_own_mle_on_average():
     n = sum(int(c["share"]) for c in MANY_SMALL.values())
     sim = clv.simulate(n, seed=1, channels=MANY_SMALL, start="2024-01-01", end="2025-12-31")
     rfm = sim.customers[["channel", "frequency", "recency", "T"]]
-    model = clv.bayes.HierarchicalBetaGeo(group="channel").fit(rfm, draws=300, tune=300, chains=2, random_seed=1)
+    # Short chains suffice for posterior means: at 2 x (100 + 100) (load 25, 232 s) the mean error was 0.170 pooled
+    # against 0.353 own MLE, pooling winning 14 of 16 comparisons (one small channel's MLE a limit model).
+    model = clv.bayes.HierarchicalBetaGeo(group="channel").fit(rfm, draws=100, tune=100, chains=2, random_seed=1)
     table = model.group_params(0.9)
     pooled, separate = [], []
     for name, spec in MANY_SMALL.items():
