@@ -27,7 +27,7 @@ class HierarchicalGammaGamma(CovariateBayes, BayesianModel):
     :mod:`clv.bayes.priors`: sampling ``log p, log q, log v`` instead put
     NUTS on a ridge with correlations near -0.97). The likelihood is the MLE's
     :func:`clv.kernels.gammagamma.loglik_grad` (Fader & Hardie 2013, eq. 3,
-    with its gradient), over distinct
+    with its gradient; on data prepared once, :class:`clv.kernels.gammagamma.SpendData`), over distinct
     ``(group, frequency, monetary_value)`` tuples weighted by their counts.
     As for :class:`clv.GammaGamma`, only customers with repeat purchases and a
     positive mean repeat spend enter the fit; the others are counted in
@@ -56,7 +56,7 @@ class HierarchicalGammaGamma(CovariateBayes, BayesianModel):
     param_names = gammagamma.PARAMS
     links = GAMMA_GAMMA_LINKS
     default_priors: ClassVar[Mapping[str, Mapping[str, float]]] = {**GAMMA_GAMMA_PRIORS, "coefficients": COEFFICIENT_PRIOR}
-    _kernel = staticmethod(gammagamma.loglik_grad)
+    _kernel = staticmethod(gammagamma.prepared_loglik_grad)
     _row_kernel = staticmethod(gammagamma.row_derivatives)
 
     def __init__(self, group: str | None = None, *, spend_covariates: Sequence[str] | None = None, **settings: Any) -> None:
@@ -84,7 +84,7 @@ class HierarchicalGammaGamma(CovariateBayes, BayesianModel):
         }
 
     def _kernel_data(self, columns: Mapping[str, np.ndarray], weights: np.ndarray) -> tuple[Any, ...]:
-        return Column.of(columns["frequency"]), columns["monetary_value"], weights
+        return (gammagamma.SpendData.of(Column.of(columns["frequency"]), columns["monetary_value"], weights),)
 
     def _derived(self, params: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Population mean spend ``p v / (q - 1)`` of each group (eq. 5 without history)."""
