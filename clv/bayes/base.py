@@ -330,8 +330,12 @@ class BayesianModel:
         with pm.Model(coords={"group": data["levels"]}) as model:
             natural = self._natural(group_parameters(priors, self.links, hierarchical, centered))
             params = [pm.Deterministic(k, natural[k], dims="group") for k in self.param_names]
-            pm.Potential("loglik", loglik(*params)[0])
+            pm.Potential("loglik", loglik(*params, *self._extra_inputs(data))[0])
         return model
+
+    def _extra_inputs(self, data: Mapping[str, Any]) -> list[Any]:
+        """More inputs of the likelihood Op after the group parameters, created in the model context (covariate coefficients)."""
+        return []
 
     def _loglik_op(self, data: Mapping[str, Any]) -> Any:
         from clv.bayes.likelihood import GroupedLogLike
