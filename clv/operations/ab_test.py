@@ -50,6 +50,7 @@ from scipy import stats
 from clv.data.summary import EPOCH, daily_purchases, day_number, time_unit_days
 from clv.errors import DataError
 from clv.model_set import parameter_draws
+from clv.operations.focused_tests import FOCUSED_METRICS, arm_pair_test, tests_table
 from clv.valuation import discount_factors, period_edges
 
 __all__ = ["METRICS", "ABTest", "ab_test", "ab_test_bayes", "arm_curves", "arm_metrics", "experiment_rfm"]
@@ -455,11 +456,17 @@ def ab_test(
         td = parameter_draws(t, n_draws, seed=seed + 2 * i)
         sd = parameter_draws(s, n_draws, seed=seed + 2 * i + 1)
         draws.append(pd.DataFrame([arm_metrics(a, b, u, weights=w, **at) for a, b in zip(td, sd)]))
-    rows = []
+    rows, focused = [], {}
     for j in range(1, len(names)):
         for metric, (_, better) in METRICS.items():
-            rows.append({"arm": names[j], "metric": metric, **_compare(point[0][metric], point[j][metric],
-                         draws[0][metric].to_numpy(), draws[j][metric].to_numpy(), better, interval)})
+            row = _compare(point[0][metric], point[j][metric], draws[0][metric].to_numpy(), draws[j][metric].to_numpy(), better, interval)
+            if metric in FOCUSED_METRICS:
+                pair = (sms if metric == "spend" else tms)[0], (sms if metric == "spend" else tms)[j]
+                focused[f"{metric}: {names[j]}"] = lr = arm_pair_test(metric, *pair, sm_pooled if metric == "spend" else tm_pooled,
+                                                                      groups[0], groups[j])
+                if np.isfinite(lr["p_value"]):
+                    row["p_value"], row["test"] = lr["p_value"], "likelihood ratio, 1 df"
+            rows.append({"arm": names[j], "metric": metric, **row})
     arms_table = pd.DataFrame({
         "n_customers": [len(g) for g in groups],
         "repeat_buyers": [int((g["frequency"] > 0).sum()) for g in groups],
@@ -472,7 +479,7 @@ def ab_test(
                 "model": type(tm_template).__name__, "spend_model": type(sm_template).__name__}
     return ABTest(
         table=pd.DataFrame(rows),
-        tests=pd.DataFrame([lr_tm, lr_sm], index=pd.Index(["purchase_model", "spend_model"], name="test")),
+        tests=tests_table(lr_tm, lr_sm, focused),
         arms=arms_table.join(params),
         models={**{n: (t, s) for n, t, s in zip(names, tms, sms)}, "*": (tm_pooled, sm_pooled)},
         settings=settings,
@@ -490,11 +497,12 @@ def _compare(control: float, treatment: float, c_draws: np.ndarray, t_draws: np.
     se = float(np.std(diff, ddof=1))
     d = treatment - control
     wins = diff > 0 if better == "higher" else diff < 0
+    p_wald = float(2 * stats.norm.sf(abs(d) / se)) if se > 0 else np.nan
     return {
         "control": control, "treatment": treatment,
         "difference": d, "difference_lower": float(np.quantile(diff, lo)), "difference_upper": float(np.quantile(diff, hi)),
         "ratio": point_ratio, "ratio_lower": float(np.nanquantile(ratio, lo)), "ratio_upper": float(np.nanquantile(ratio, hi)),
-        "p_value": float(2 * stats.norm.sf(abs(d) / se)) if se > 0 else np.nan,
+        "p_value": p_wald, "test": "Wald (bootstrap)", "p_value_wald": p_wald,
         "p_treatment_better": float(wins.mean()), "better": better,
     }
 
