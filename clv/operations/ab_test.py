@@ -521,6 +521,7 @@ def ab_test_bayes(
     chains: int = 2,
     interval: float = 0.9,
     progressbar: bool = False,
+    tune: int | None = None,
 ) -> pd.DataFrame:
     """Bayesian comparison of arms: :mod:`clv.bayes` with ``group=arm``, P(treatment better) from the posterior.
 
@@ -537,9 +538,11 @@ def ab_test_bayes(
     seed : int
         Seed of the samplers.
     draws, chains : int
-        Posterior draws per chain (and as many tuning steps) and chains.
+        Posterior draws per chain and chains.
     progressbar : bool
         Show the sampler's progress bar.
+    tune : int, optional
+        Tuning steps per chain; default ``draws``.
 
     Returns
     -------
@@ -565,7 +568,7 @@ def ab_test_bayes(
     names, control = _check(rfm, arm, control)
     grouped = rfm.assign(**{arm: rfm[arm].astype(str)})
     names = [str(n) for n in names]
-    settings = {"draws": draws, "tune": draws, "chains": chains, "random_seed": seed}
+    settings = {"draws": draws, "tune": draws if tune is None else tune, "chains": chains, "random_seed": seed}
     tm = bayes.HierarchicalBetaGeo(group=arm, progressbar=progressbar).fit(grouped, **settings)
     sm = bayes.HierarchicalGammaGamma(group=arm, progressbar=progressbar).fit(grouped, **settings)
     n = draws * chains
