@@ -27,15 +27,22 @@ assignment (which is what is compared), not the customers' lifetime.
 
 Tests
 -----
-* Likelihood-ratio test of "same parameters in every arm" against
+* Omnibus likelihood-ratio test of "same parameters in every arm" against
   "arm-specific parameters" (Wilks: chi-square with ``(arms - 1) * k``
   degrees of freedom), for the purchase model and, separately, for the spend
   model.
+* Focused likelihood-ratio tests, one per treatment arm and quantity: mean
+  purchase rate, mean dropout, mean spend equal in the two arms against
+  arm-specific parameters, every other parameter free (1 df;
+  :mod:`clv.operations.focused_tests`). They are those rows' p-values: a
+  campaign that moves only the purchase rate is not diluted over parameters
+  it did not change.
 * Per metric: the control and treatment values at the estimates, the
   difference and the ratio with percentile intervals from ``n_draws``
   parameter draws of each arm's fit (the arms' fits are independent), a
   two-sided Wald p-value from the draws' standard deviation of the
-  difference, and the share of draws in which the treatment is better.
+  difference (the p-value of the P(alive) and LTV rows), and the share of
+  draws in which the treatment is better.
 """
 
 from __future__ import annotations
@@ -53,7 +60,7 @@ from clv.model_set import parameter_draws
 from clv.operations.focused_tests import FOCUSED_METRICS, arm_pair_test, tests_table
 from clv.valuation import discount_factors, period_edges
 
-__all__ = ["METRICS", "ABTest", "ab_test", "ab_test_bayes", "arm_curves", "arm_metrics", "experiment_rfm"]
+__all__ = ["METRICS", "ABTest", "ab_test", "arm_curves", "arm_metrics", "check_arms", "experiment_rfm"]
 
 METRICS = {
     "purchase_rate": ("purchases per time unit while active (population mean)", "higher"),
@@ -74,10 +81,17 @@ class ABTest:
         One row per treatment arm and metric (``purchase_rate, dropout,
         p_alive, spend, ltv``; see :data:`METRICS`): ``arm, metric, control,
         treatment, difference, difference_lower, difference_upper, ratio,
-        ratio_lower, ratio_upper, p_value, p_treatment_better, better``.
+        ratio_lower, ratio_upper, p_value, test, p_value_wald,
+        p_treatment_better, better``. ``p_value`` is the row's test named in
+        ``test``: the focused likelihood-ratio test for purchase rate,
+        dropout and spend, the Wald test from the draws (``p_value_wald``,
+        given for every row) otherwise.
     tests : pandas.DataFrame
-        Likelihood-ratio tests, index ``purchase_model`` and ``spend_model``:
-        ``statistic, df, p_value, loglik_pooled, loglik_arms``.
+        Likelihood-ratio tests: ``purchase_model`` and ``spend_model``
+        (omnibus, same parameters in every arm), then ``"<metric>: <arm>"``
+        (focused, 1 df, :mod:`clv.operations.focused_tests`); columns
+        ``statistic, df, p_value, loglik_pooled`` (under the null),
+        ``loglik_arms, hypothesis``.
     arms : pandas.DataFrame
         Per arm: ``n_customers, repeat_buyers, purchases, mean_T`` (time since
         assignment) and the fitted parameters.
@@ -124,12 +138,13 @@ class ABTest:
         level = f"{self.settings.get('interval', 0.9):.0%}"
         lr = self.tests.loc["purchase_model"]
         for arm, rows in self.table.groupby("arm", sort=False):
-            ltv = rows.set_index("metric").loc["ltv"]
+            ltv, rate = rows.set_index("metric").loc["ltv"], rows.set_index("metric").loc["purchase_rate"]
             out.append(
                 f"Arm {arm} against {self.settings['control']}: expected LTV {ltv['treatment']:,.2f} vs {ltv['control']:,.2f} "
                 f"per customer (difference {ltv['difference']:+,.2f}, {level} interval {ltv['difference_lower']:+,.2f} to "
                 f"{ltv['difference_upper']:+,.2f}; treatment better in {ltv['p_treatment_better']:.0%} of parameter draws); "
-                f"purchase model differs between arms: likelihood-ratio p = {lr['p_value']:.3g}."
+                f"mean purchase rate x{rate['ratio']:.3f} ({'likelihood-ratio' if rate['test'].startswith('likelihood') else 'Wald'} "
+                f"p = {rate['p_value']:.3g}); all purchase-model parameters equal: likelihood-ratio p = {lr['p_value']:.3g}."
             )
         return " ".join(out)
 
@@ -351,7 +366,29 @@ def _clone(model: Any) -> Any:
     return type(model)(**model.get_params())
 
 
-def _check(rfm: Any, arm: str, control: Any) -> tuple[list[Any], Any]:
+def check_arms(rfm: Any, arm: str, control: Any) -> tuple[list[Any], Any]:
+    """Validate an experiment frame; return the arms (control first) and the control.
+
+    Parameters
+    ----------
+    rfm : pandas.DataFrame
+        ``frequency, recency, T, monetary_value`` and the ``arm`` column.
+    arm : str
+    control : optional
+        Default ``"control"`` when present, else the first arm in sorted order.
+
+    Returns
+    -------
+    (list, object)
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rfm = pd.DataFrame({"frequency": [1.0, 0.0], "recency": [2.0, 0.0], "T": [5.0, 5.0], "monetary_value": [3.0, 0.0],
+    ...                     "arm": ["b", "a"]})
+    >>> check_arms(rfm, "arm", None)
+    (['a', 'b'], 'a')
+    """
     if not isinstance(rfm, pd.DataFrame):
         raise DataError(f"rfm must be a DataFrame (clv.rfm_summary or clv.operations.experiment_rfm), got {type(rfm).__name__}")
     for col in ("frequency", "recency", "T", "monetary_value", arm):
@@ -432,7 +469,7 @@ def ab_test(
     """
     from clv.models import BetaGeo, GammaGamma
 
-    names, control = _check(rfm, arm, control)
+    names, control = check_arms(rfm, arm, control)
     if not 0 < interval < 1:
         raise DataError(f"interval must lie between 0 and 1, got {interval}")
     if n_draws < 20:
@@ -505,96 +542,3 @@ def _compare(control: float, treatment: float, c_draws: np.ndarray, t_draws: np.
         "p_value": p_wald, "test": "Wald (bootstrap)", "p_value_wald": p_wald,
         "p_treatment_better": float(wins.mean()), "better": better,
     }
-
-
-def ab_test_bayes(
-    rfm: pd.DataFrame,
-    arm: str = "arm",
-    control: Any = None,
-    horizon: float = 52.0,
-    discount_rate: float = 0.1,
-    margin: float = 1.0,
-    seed: int = 0,
-    *,
-    time_unit: str = "W",
-    draws: int = 500,
-    chains: int = 2,
-    interval: float = 0.9,
-    progressbar: bool = False,
-    tune: int | None = None,
-) -> pd.DataFrame:
-    """Bayesian comparison of arms: :mod:`clv.bayes` with ``group=arm``, P(treatment better) from the posterior.
-
-    Fits :class:`clv.bayes.HierarchicalBetaGeo` and
-    :class:`clv.bayes.HierarchicalGammaGamma` with the arm as group (the arms
-    share a population prior, which pulls them towards each other: with two
-    groups this makes the comparison conservative), and evaluates
-    :func:`arm_metrics` at every posterior draw.
-
-    Parameters
-    ----------
-    rfm, arm, control, horizon, discount_rate, margin, time_unit, interval
-        As for :func:`ab_test`.
-    seed : int
-        Seed of the samplers.
-    draws, chains : int
-        Posterior draws per chain and chains.
-    progressbar : bool
-        Show the sampler's progress bar.
-    tune : int, optional
-        Tuning steps per chain; default ``draws``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per treatment arm and metric: ``arm, metric, control,
-        treatment`` (posterior means), ``difference`` (posterior mean),
-        ``difference_lower``, ``difference_upper`` (equal-tailed credible
-        interval), ``ratio`` (posterior mean), ``p_treatment_better``
-        (posterior probability) and ``better``.
-
-    Examples
-    --------
-    >>> import clv
-    >>> sim = clv.simulate(600, seed=5, start="2024-01-01", end="2025-01-01", channels={"a": {}, "b": {}})
-    >>> rfm = clv.rfm_summary(sim.transactions).join(sim.customers["channel"].rename("arm"))
-    >>> table = clv.operations.ab_test_bayes(rfm, control="a", draws=100, chains=1, seed=1)  # doctest: +SKIP
-    >>> table.columns.tolist()  # doctest: +SKIP
-    ['arm', 'metric', 'control', 'treatment', 'difference', 'difference_lower', 'difference_upper', 'ratio', 'p_treatment_better', 'better']
-    """
-    from clv import bayes
-    from clv.models import BetaGeo, GammaGamma
-
-    names, control = _check(rfm, arm, control)
-    grouped = rfm.assign(**{arm: rfm[arm].astype(str)})
-    names = [str(n) for n in names]
-    settings = {"draws": draws, "tune": draws if tune is None else tune, "chains": chains, "random_seed": seed}
-    tm = bayes.HierarchicalBetaGeo(group=arm, progressbar=progressbar).fit(grouped, **settings)
-    sm = bayes.HierarchicalGammaGamma(group=arm, progressbar=progressbar).fit(grouped, **settings)
-    n = draws * chains
-    t_draws, s_draws = tm.group_param_draws(n, seed=seed), sm.group_param_draws(n, seed=seed)
-    edges = period_edges(float(horizon), 1.0)
-    at = {"edges": edges, "factors": discount_factors(edges, discount_rate, time_unit), "margin": margin}
-    values = {}
-    for name in names:
-        g = grouped[grouped[arm] == name]
-        hist = g[["frequency", "recency", "T"]].value_counts(sort=False)
-        u, w = hist.index.to_frame(index=False), hist.to_numpy(dtype=float)
-        tp = t_draws[t_draws["group"] == name].set_index("draw")[list(BetaGeo.param_names)]
-        sp = s_draws[s_draws["group"] == name].set_index("draw")[list(GammaGamma.param_names)]
-        values[name] = pd.DataFrame([
-            arm_metrics(BetaGeo.from_params(dict(zip(tp.columns, row_t))), GammaGamma.from_params(dict(zip(sp.columns, row_s))),
-                        u, weights=w, **at)
-            for row_t, row_s in zip(tp.to_numpy(), sp.to_numpy())
-        ])
-    lo, hi = (1 - interval) / 2, (1 + interval) / 2
-    rows = []
-    for name in names[1:]:
-        for metric, (_, better) in METRICS.items():
-            c, t = values[control if control in values else names[0]][metric].to_numpy(), values[name][metric].to_numpy()
-            diff = t - c
-            rows.append({"arm": name, "metric": metric, "control": float(c.mean()), "treatment": float(t.mean()),
-                         "difference": float(diff.mean()), "difference_lower": float(np.quantile(diff, lo)),
-                         "difference_upper": float(np.quantile(diff, hi)), "ratio": float(np.mean(t / c)),
-                         "p_treatment_better": float(np.mean(diff > 0 if better == "higher" else diff < 0)), "better": better})
-    return pd.DataFrame(rows)
