@@ -88,11 +88,11 @@ _ARM_COLUMNS = [("n_customers", "customers", fmt_int), ("repeat_buyers", "buyers
 
 
 def _tests(result: ABTest) -> pd.DataFrame:
-    names = {"purchase_model": f"purchase model ({result.settings['model']}), all parameters",
-             "spend_model": f"spend model ({result.settings['spend_model']}), all parameters"}
+    names = {"purchase_model": f"omnibus: purchase model ({result.settings['model']})",
+             "spend_model": f"omnibus: spend model ({result.settings['spend_model']})"}
     for key in result.tests.index[2:]:
         metric, arm = key.split(": ", 1)
-        names[key] = f"{_LABELS[metric]}, {arm}"
+        names[key] = f"focused: {_LABELS[metric]} ({arm})"
     return result.tests.rename(index=names)
 
 
@@ -125,11 +125,11 @@ def _html(result: ABTest, curves: pd.DataFrame | None, exclusions: dict[str, int
                  + table_html(_tests(result), _TEST_COLUMNS, index=("likelihood-ratio test", "channel")))]
     if curves is not None:
         time_unit = result.settings["time_unit"]
-        png = figure_png(lambda ax: charts.arm_curves(curves, ax=ax, time_unit=time_unit), size=(10, 5))
+        png = figure_png(lambda ax: charts.arm_curves(curves, ax=ax, time_unit=time_unit, min_exposed=0.5), size=(10, 5))
         sections.append(("curves", "Purchases since assignment", img_tag(png, "Cumulative purchases per customer by arm")
                          + '<p class="note">Solid: purchases per customer observed for at least that long (customers '
-                         "assigned later leave the average at their own horizon; the line stops where fewer than a quarter "
-                         "of the arm remain); dashed: each arm's fitted model. "
+                         "assigned later leave the average at their own horizon; the line stops where fewer than half "
+                         "of the arm remain: beyond, it averages the earliest assignees only and is noisy); dashed: each arm's fitted model. "
                          "Data in ab_curves.csv.</p>"))
     sections.append(("arms", "Arms", table_html(result.arms, _ARM_COLUMNS, index=("arm", "channel"))))
     items = "".join(f"<li>{esc(line)}</li>" for line in _method(result, exclusions, unit))
