@@ -93,7 +93,6 @@ def focused_lr_test(metric: str, kernel: Any, names: tuple[str, ...], params: tu
     --------
     >>> import numpy as np
     >>> from clv.kernels import gammagamma
-from clv.kernels.design import Column
     >>> rng = np.random.default_rng(1)
     >>> x = rng.integers(1, 6, 400).astype(float)
     >>> arm = (x, rng.gamma(6.0, 5.0, 400), np.ones(400))
