@@ -57,7 +57,7 @@ from scipy import stats
 from clv.data.summary import EPOCH, daily_purchases, day_number, time_unit_days
 from clv.errors import DataError
 from clv.model_set import parameter_draws
-from clv.operations.focused_tests import FOCUSED_METRICS, arm_pair_test, tests_table
+from clv.operations.focused_tests import FOCUSED_METRICS, arm_pair_test, lr_tests_table
 from clv.valuation import discount_factors, period_edges
 
 __all__ = ["METRICS", "ABTest", "ab_test", "arm_curves", "arm_metrics", "check_arms", "experiment_rfm"]
@@ -65,7 +65,7 @@ __all__ = ["METRICS", "ABTest", "ab_test", "arm_curves", "arm_metrics", "check_a
 METRICS = {
     "purchase_rate": ("purchases per time unit while active (population mean)", "higher"),
     "dropout": ("mean dropout (probability per purchase, or rate per time unit for Pareto/NBD)", "lower"),
-    "p_alive": ("mean P(alive) of the arm's customers at observation end", "higher"),
+    "p_alive": ("mean P(alive) of the arm's customers at observation end (interval includes customer sampling)", "higher"),
     "spend": ("mean spend per purchase (population mean)", "higher"),
     "ltv": ("expected discounted margin per customer over the horizon from assignment", "higher"),
 }
@@ -465,7 +465,7 @@ def ab_test(
     >>> res.table["metric"].tolist()
     ['purchase_rate', 'dropout', 'p_alive', 'spend', 'ltv']
     >>> res.tests.columns.tolist()
-    ['statistic', 'df', 'p_value', 'loglik_pooled', 'loglik_arms']
+    ['statistic', 'df', 'p_value', 'loglik_pooled', 'loglik_arms', 'hypothesis']
     """
     from clv.models import BetaGeo, GammaGamma
 
@@ -493,6 +493,7 @@ def ab_test(
         td = parameter_draws(t, n_draws, seed=seed + 2 * i)
         sd = parameter_draws(s, n_draws, seed=seed + 2 * i + 1)
         draws.append(pd.DataFrame([arm_metrics(a, b, u, weights=w, **at) for a, b in zip(td, sd)]))
+        draws[-1]["p_alive"] += _customer_sampling(t, u, w, n_draws, seed + 2 * i)
     rows, focused = [], {}
     for j in range(1, len(names)):
         for metric, (_, better) in METRICS.items():
@@ -516,11 +517,23 @@ def ab_test(
                 "model": type(tm_template).__name__, "spend_model": type(sm_template).__name__}
     return ABTest(
         table=pd.DataFrame(rows),
-        tests=tests_table(lr_tm, lr_sm, focused),
+        tests=lr_tests_table(lr_tm, lr_sm, focused),
         arms=arms_table.join(params),
         models={**{n: (t, s) for n, t, s in zip(names, tms, sms)}, "*": (tm_pooled, sm_pooled)},
         settings=settings,
     )
+
+
+def _customer_sampling(model: Any, histories: pd.DataFrame, weights: np.ndarray, n: int, seed: int) -> np.ndarray:
+    """Noise of an arm's mean P(alive) from which customers happen to be in the arm: N(0, var_i(P(alive)) / n_customers).
+
+    The parameter draws hold the customers' histories fixed; the mean over a random sample of customers
+    varies as well. Without this term the P(alive) test rejected in 18% of simulated no-effect experiments.
+    """
+    p = model.probability_alive(histories).to_numpy(dtype=float)
+    mean = np.average(p, weights=weights)
+    var = float(np.average((p - mean) ** 2, weights=weights)) / float(weights.sum())
+    return np.random.default_rng([seed, 7]).normal(0.0, np.sqrt(var), n)
 
 
 def _compare(control: float, treatment: float, c_draws: np.ndarray, t_draws: np.ndarray, better: str,

@@ -211,7 +211,7 @@ def arm_pair_test(metric: str, control: Any, treatment: Any, pooled: Any, rfm_co
                            (to_data(rfm_control), to_data(rfm_treatment)), starts=(dict(pooled.params_),))
 
 
-def tests_table(lr_tm: dict[str, float], lr_sm: dict[str, float], focused: dict[str, dict[str, float]]) -> Any:
+def lr_tests_table(lr_tm: dict[str, float], lr_sm: dict[str, float], focused: dict[str, dict[str, float]]) -> Any:
     """The likelihood-ratio tests of :func:`clv.ab_test` as one frame.
 
     Rows ``purchase_model`` and ``spend_model`` (omnibus: same parameters in
