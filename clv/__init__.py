@@ -39,7 +39,7 @@ from clv.errors import ClvWarning, ConvergenceError, DataError, DataWarning, Not
 from clv.holdout import Tracking, ValidationResult, compare_models, tracking, validate
 from clv.models import BetaGeo, BetaGeoBetaBinom, FitResult, GammaGamma, ModifiedBetaGeo, ParetoNBD, ShiftedBetaGeo, load_model
 from clv.operations import ABTest, Backtest, RetentionTable, ab_test, backtest, retention_table
-from clv.pipeline import run_report
+from clv.pipeline import fit_pooled, run_report
 from clv.predictive import Predictive, predictive
 from clv.segments import (
     STAGES,
@@ -97,6 +97,7 @@ __all__ = [
     "customer_value",
     "datasets",
     "fit_channel_models",
+    "fit_pooled",
     "forecast_base",
     "frequency_recency_matrix",
     "lifecycle_mix",

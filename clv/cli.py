@@ -21,11 +21,9 @@ import numpy as np
 
 import clv
 from clv.data import data_path
-from clv.data.sql import check_source, source_label
-from clv.data.validation import table_columns
 from clv.errors import ClvError, DataError
 from clv.output import atomic_file, csv_line_end
-from clv.pipeline import ReportConfig, read_rfm, run_report
+from clv.pipeline import ReportConfig, fit_pooled, run_report
 from clv.valuation import DEFAULT_MARGIN
 
 __all__ = ["main"]
@@ -152,19 +150,6 @@ def _report_input_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def _transaction_columns(transactions: str, customer_column: str = "customer_id", date_column: str = "date",
-                         amount_column: str | None = None, date_format: str | None = None) -> dict[str, Any]:
-    """Keyword arguments of :func:`clv.read_transactions` for ``clv fit`` and ``clv score``.
-
-    Without --amount-column, a log with no ``amount`` column is read as
-    purchase-only (``amount=None``); a named amount column must exist.
-    """
-    amount = amount_column
-    if amount is None:
-        amount = "amount" if "amount" in table_columns(transactions, "transactions") else None
-    return {"customer": customer_column, "date": date_column, "amount": amount, "date_format": date_format}
-
-
 def _write_csv_atomic(frame: Any, out: Path) -> None:
     with atomic_file(out) as tmp:
         frame.to_csv(tmp, lineterminator=csv_line_end(frame))
@@ -272,75 +257,17 @@ def demo(out: str, seed: int, n_draws: int, quiet: bool) -> None:
                 n_draws=n_draws, currency="USD", quiet=quiet, title="Demo shop: customer lifetime value by acquisition channel")
 
 
-def _fit_pooled(command: str, transactions: str | None, observation_end: str | None, time_unit: str, model_kind: str,
-                transaction_model: str, say: _Progress, *, engine: str = "pandas", query: str | None = None,
-                url: str | None = None, seed: int = 1, bayes_draws: int = 500, chains: int = 2,
-                **columns: Any) -> tuple[Any, Any, Any]:
-    """Read the log (file or SQL query) and fit one purchase model and one spend model on every customer (MLE or Bayesian).
-
-    A log without amounts (no ``amount`` column and no --amount-column) gets
-    the purchase model only: the spend model is ``None``, and one line on
-    stderr says so (maximum likelihood only). With ``engine="duckdb"`` the
-    summary stays in DuckDB (a :class:`clv.duckdb.DuckRFM`) and the fits see
-    only the distinct tuples with counts.
-    """
-    check_source(transactions, query, "transactions", "-t")
-    if model_kind == "bayes":
-        return _fit_posterior(command, transactions, observation_end, time_unit, transaction_model, say, engine=engine,
-                              query=query, url=url, seed=seed, bayes_draws=bayes_draws, chains=chains, **columns)
-    cls = clv.models.transaction_model_class(transaction_model)
-    if engine == "duckdb":
-        return _duck_pooled(cls, transactions, query, url, observation_end, time_unit, say, **columns)
-    if query is None:
-        read = _transaction_columns(transactions, **columns)
-    else:
-        read = {"customer": columns.get("customer_column", "customer_id"), "date": columns.get("date_column", "date"),
-                "amount": columns.get("amount_column") or "amount", "date_format": columns.get("date_format")}
-    _, rfm = read_rfm(transactions, observation_end, time_unit, say, columns=read, query=query, url=url)
-    if read["amount"] is None:
-        click.echo(f"clv: no 'amount' column in {transactions}: fitting the purchase model ({cls.__name__}) only, "
+def _pooled_models(transactions: str | None, observation_end: str | None, time_unit: str, model_kind: str, transaction_model: str,
+                say: _Progress, *, customer_column: str = "customer_id", date_column: str = "date", amount_column: str | None = None,
+                date_format: str | None = None, **options: Any) -> tuple[Any, Any, Any]:
+    """:func:`clv.pipeline.fit_pooled` with the command's options; a log without amounts gets one line on stderr."""
+    columns = {"customer": customer_column, "date": date_column, "amount": amount_column, "date_format": date_format}
+    rfm, tm, sm = fit_pooled(transactions, observation_end=observation_end, time_unit=time_unit, model_kind=model_kind,
+                             transaction_model=transaction_model, columns=columns, progress=say, **options)
+    if sm is None:
+        click.echo(f"clv: no 'amount' column in {transactions}: fitted the purchase model ({type(tm).__name__}) only, "
                    f"no spend model and no money columns (name one with --amount-column)", err=True)
-        return rfm, cls().fit(rfm), None
-    say(f"fitting {cls.__name__} and GammaGamma")
-    return rfm, cls().fit(rfm), clv.GammaGamma().fit(rfm)
-
-
-def _duck_pooled(cls: type, transactions: str | None, query: str | None, url: str | None, observation_end: str | None,
-                 time_unit: str, say: _Progress, customer_column: str = "customer_id", date_column: str = "date",
-                 amount_column: str | None = None, date_format: str | None = None) -> tuple[Any, Any, Any]:
-    """The DuckDB summary and the fits from its distinct tuples."""
-    from clv import duckdb as duck
-
-    if date_format is not None:
-        raise DataError("--date-format is not supported with --engine duckdb (it reads typed or ISO dates); use --engine pandas")
-    con = duck.connect()
-    source = duck.source_of(con, transactions, query, url, say)
-    say(f"summarising {source_label(transactions, query, url)} in DuckDB")
-    drfm = duck.rfm_summary(source, observation_end=observation_end, time_unit=time_unit, con=con, customer=customer_column,
-                            date=date_column, amount=amount_column or "amount")
-    say(f"{drfm.customers:,} customers, observation end {drfm.observation_end}; exclusions {drfm.exclusions}")
-    say(f"fitting {cls.__name__} and GammaGamma on the distinct (x, t_x, T) tuples")
-    return drfm, duck.fit(cls(), drfm), duck.fit(clv.GammaGamma(), drfm)
-
-
-def _fit_posterior(command: str, transactions: str | None, observation_end: str | None, time_unit: str, transaction_model: str,
-                   say: _Progress, *, engine: str, query: str | None, url: str | None, seed: int, bayes_draws: int, chains: int,
-                   **columns: Any) -> tuple[Any, Any, Any]:
-    """``--model bayes``: the hierarchical-ready BG/NBD and Gamma-Gamma posteriors on every customer (pandas engine, files)."""
-    if transaction_model != "bgnbd":
-        raise DataError(f"clv {command} --model bayes fits the BG/NBD only; drop --transaction-model {transaction_model}")
-    if bayes_draws < 50 or chains < 1:
-        raise DataError(f"--bayes-draws must be at least 50 and --chains at least 1 (got {bayes_draws}, {chains})")
-    if engine != "pandas" or query is not None:
-        raise DataError(f"clv {command} --model bayes reads files with the pandas engine; drop --engine/--transactions-sql")
-    read = _transaction_columns(transactions, **columns)
-    _, rfm = read_rfm(transactions, observation_end, time_unit, say, columns=read)
-    if read["amount"] is None:
-        raise DataError(f"clv {command} --model bayes needs amounts: no 'amount' column in {transactions} (name one with --amount-column)")
-    from clv import bayes
-
-    say(f"sampling the Bayesian BG/NBD and Gamma-Gamma ({chains} chains x ({bayes_draws} tuning + {bayes_draws} draws))")
-    return (rfm, *bayes.fit_pair(rfm, draws=bayes_draws, tune=bayes_draws, chains=chains, seed=seed))
+    return rfm, tm, sm
 
 
 def _print_posterior(models: tuple[Any, ...], payload: dict[str, Any], as_json: bool) -> None:
@@ -407,9 +334,8 @@ def fit(transactions: str | None, observation_end: str | None, time_unit: str, m
       clv fit -t tx.csv --model bayes --chains 4 --json > posterior.json
     """
     say = _Progress(quiet)
-    rfm, tm, sm = _fit_pooled("fit", transactions, observation_end, time_unit, model_kind, transaction_model, say,
-                              engine=engine, query=transactions_sql, url=database_url, seed=seed, bayes_draws=bayes_draws,
-                              chains=chains, **columns)
+    rfm, tm, sm = _pooled_models(transactions, observation_end, time_unit, model_kind, transaction_model, say, engine=engine,
+                              query=transactions_sql, url=database_url, seed=seed, bayes_draws=bayes_draws, chains=chains, **columns)
     if save:
         tm.save(save)
     customers = rfm.customers if engine == "duckdb" else len(rfm)
@@ -450,9 +376,8 @@ def score(transactions: str | None, observation_end: str | None, time_unit: str,
       clv score -t tx.csv --out scores.csv --model bayes   (posterior means, 90% intervals)
     """
     say = _Progress(quiet)
-    rfm, tm, sm = _fit_pooled("score", transactions, observation_end, time_unit, model_kind, transaction_model, say,
-                              engine=engine, query=transactions_sql, url=database_url, seed=seed, bayes_draws=bayes_draws,
-                              chains=chains, **columns)
+    rfm, tm, sm = _pooled_models(transactions, observation_end, time_unit, model_kind, transaction_model, say, engine=engine,
+                              query=transactions_sql, url=database_url, seed=seed, bayes_draws=bayes_draws, chains=chains, **columns)
     say("scoring")
     if engine == "duckdb":
         from clv import duckdb as duck

@@ -7,6 +7,10 @@ model, or on Spark), scores every customer with its channel's models, builds
 the :class:`clv.ChannelReport`, places customers in lifecycle stages and
 writes the report atomically. The CLI only parses arguments into a
 :class:`ReportConfig` and turns errors into exit codes.
+
+:func:`fit_pooled` is the pooled fit behind ``clv fit`` and ``clv score``:
+one purchase model and one spend model on every customer, by maximum
+likelihood (pandas or DuckDB) or as Bayesian posteriors.
 """
 
 from __future__ import annotations
@@ -14,17 +18,19 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
 from clv.channels import PosteriorChannelModels, channel_report, fit_channel_models
 from clv.data import read_acquisitions, read_channel_spend, read_transactions, rfm_summary
 from clv.data.sql import check_source, read_table, source_label
+from clv.data.validation import table_columns
 from clv.errors import DataError
+from clv.models import GammaGamma, transaction_model_class
 from clv.valuation import DEFAULT_MARGIN
 
-__all__ = ["UNATTRIBUTED", "ReportConfig", "channel_of", "read_rfm", "run_report"]
+__all__ = ["UNATTRIBUTED", "PooledFit", "ReportConfig", "channel_of", "fit_pooled", "read_rfm", "run_report"]
 
 UNATTRIBUTED = "(no acquisition record)"
 """Group of scored customers without an acquisition record (valued with the pooled model)."""
@@ -95,6 +101,134 @@ def read_rfm(transactions: str | None, observation_end: str | None, time_unit: s
     rfm = rfm_summary(tx, observation_end=observation_end, time_unit=time_unit)
     progress(f"{len(tx):,} transactions, {len(rfm):,} customers, observation end {rfm.attrs['observation_end']}")
     return tx, rfm
+
+
+class PooledFit(NamedTuple):
+    """What :func:`fit_pooled` returns: the summary and the two fitted models (unpacks as a tuple)."""
+
+    rfm: Any
+    """The RFM summary: a DataFrame, or a :class:`clv.duckdb.DuckRFM` with ``engine="duckdb"``."""
+    transaction_model: Any
+    """The purchase model (MLE) or the BG/NBD posterior (``model_kind="bayes"``)."""
+    spend_model: Any
+    """Gamma-Gamma (MLE or posterior), or ``None`` for a log without amounts (MLE only)."""
+
+
+def fit_pooled(transactions: str | None, *, observation_end: str | None = None, time_unit: str = "W", model_kind: str = "mle",
+               transaction_model: str = "bgnbd", engine: str = "pandas", columns: Mapping[str, Any] | None = None,
+               query: str | None = None, url: str | None = None, seed: int = 1, bayes_draws: int = 500, chains: int = 2,
+               progress: Progress = _silent) -> PooledFit:
+    """Read a transaction log and fit one purchase model and one spend model on every customer (what ``clv fit`` and ``clv score`` do).
+
+    Parameters
+    ----------
+    transactions : str or None
+        Transaction file (CSV or Parquet; a directory or glob with
+        ``engine="duckdb"``), or ``None`` when ``query`` gives the rows.
+    observation_end : str, optional
+        Last observed day (default: the last transaction day).
+    time_unit : {"W", "D", "M"}
+        Time unit of the summary and the models.
+    model_kind : {"mle", "bayes"}
+        Maximum likelihood, or the Bayesian BG/NBD and Gamma-Gamma
+        (:func:`clv.bayes.fit_pair`; pandas engine and files only).
+    transaction_model : str
+        Registry name of the purchase model (:data:`clv.models.TRANSACTION_MODELS`).
+    engine : {"pandas", "duckdb"}
+        Summarise and fit in memory, or in DuckDB (the fits then see the
+        distinct tuples with their counts).
+    columns : mapping, optional
+        Keyword arguments of :func:`clv.read_transactions` (``customer``,
+        ``date``, ``amount``, ``date_format``). Without ``amount``, a file
+        that has no ``amount`` column is read as purchase-only and no spend
+        model is fitted (maximum likelihood only).
+    query, url : str, optional
+        A SQL query and the SQLAlchemy URL it runs on, instead of ``transactions``.
+    seed, bayes_draws, chains : int
+        Sampler seed, tuning steps and kept draws per chain, and chains (``model_kind="bayes"``).
+    progress : callable, optional
+        Receives one short text per step.
+
+    Returns
+    -------
+    PooledFit
+        ``(rfm, transaction_model, spend_model)``.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile, clv
+    >>> sim = clv.simulate(300, seed=2, start="2024-01-01", end="2024-12-31")
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "tx.csv"
+    >>> sim.transactions.to_csv(path, index=False)
+    >>> rfm, tm, sm = clv.fit_pooled(str(path))
+    >>> type(tm).__name__, type(sm).__name__, len(rfm) <= 300
+    ('BetaGeo', 'GammaGamma', True)
+    >>> clv.fit_pooled(str(path), transaction_model="paretonbd", columns={"amount": None}).transaction_model
+    ParetoNBD(...)
+    """
+    check_source(transactions, query, "transactions", "-t")
+    columns = dict(columns or {})
+    if model_kind == "bayes":
+        return _fit_posterior(transactions, observation_end, time_unit, transaction_model, progress, engine=engine, query=query,
+                              seed=seed, bayes_draws=bayes_draws, chains=chains, columns=columns)
+    cls = transaction_model_class(transaction_model)
+    if engine == "duckdb":
+        return _duck_pooled(cls, transactions, query, url, observation_end, time_unit, progress, columns)
+    read = _pooled_columns(transactions, query, columns)
+    _, rfm = read_rfm(transactions, observation_end, time_unit, progress, columns=read, query=query, url=url)
+    if read["amount"] is None:
+        return PooledFit(rfm, cls().fit(rfm), None)
+    progress(f"fitting {cls.__name__} and GammaGamma")
+    return PooledFit(rfm, cls().fit(rfm), GammaGamma().fit(rfm))
+
+
+def _pooled_columns(transactions: str | None, query: str | None, columns: Mapping[str, Any]) -> dict[str, Any]:
+    """Reader arguments of the pooled fit: a file without an ``amount`` column (none named) is read as purchase-only."""
+    amount = columns.get("amount")
+    if amount is None and query is None:
+        amount = "amount" if "amount" in table_columns(transactions, "transactions") else None
+    elif amount is None:
+        amount = "amount"
+    return {"customer": columns.get("customer", "customer_id"), "date": columns.get("date", "date"), "amount": amount,
+            "date_format": columns.get("date_format")}
+
+
+def _duck_pooled(cls: type, transactions: str | None, query: str | None, url: str | None, observation_end: str | None,
+                 time_unit: str, progress: Progress, columns: Mapping[str, Any]) -> PooledFit:
+    """The DuckDB summary and the fits from its distinct tuples."""
+    from clv import duckdb as duck
+
+    if columns.get("date_format") is not None:
+        raise DataError("--date-format is not supported with --engine duckdb (it reads typed or ISO dates); use --engine pandas")
+    con = duck.connect()
+    source = duck.source_of(con, transactions, query, url, progress)
+    progress(f"summarising {source_label(transactions, query, url)} in DuckDB")
+    drfm = duck.rfm_summary(source, observation_end=observation_end, time_unit=time_unit, con=con,
+                            customer=columns.get("customer", "customer_id"), date=columns.get("date", "date"),
+                            amount=columns.get("amount") or "amount")
+    progress(f"{drfm.customers:,} customers, observation end {drfm.observation_end}; exclusions {drfm.exclusions}")
+    progress(f"fitting {cls.__name__} and GammaGamma on the distinct (x, t_x, T) tuples")
+    return PooledFit(drfm, duck.fit(cls(), drfm), duck.fit(GammaGamma(), drfm))
+
+
+def _fit_posterior(transactions: str | None, observation_end: str | None, time_unit: str, transaction_model: str,
+                   progress: Progress, *, engine: str, query: str | None, seed: int, bayes_draws: int, chains: int,
+                   columns: Mapping[str, Any]) -> PooledFit:
+    """``model_kind="bayes"``: the BG/NBD and Gamma-Gamma posteriors on every customer (pandas engine, files)."""
+    if transaction_model != "bgnbd":
+        raise DataError(f"--model bayes fits the BG/NBD only; drop --transaction-model {transaction_model}")
+    if bayes_draws < 50 or chains < 1:
+        raise DataError(f"--bayes-draws must be at least 50 and --chains at least 1 (got {bayes_draws}, {chains})")
+    if engine != "pandas" or query is not None:
+        raise DataError("--model bayes reads files with the pandas engine; drop --engine/--transactions-sql")
+    read = _pooled_columns(transactions, None, columns)
+    _, rfm = read_rfm(transactions, observation_end, time_unit, progress, columns=read)
+    if read["amount"] is None:
+        raise DataError(f"--model bayes needs amounts: no 'amount' column in {transactions} (name one with --amount-column)")
+    from clv import bayes
+
+    progress(f"sampling the Bayesian BG/NBD and Gamma-Gamma ({chains} chains x ({bayes_draws} tuning + {bayes_draws} draws))")
+    return PooledFit(rfm, *bayes.fit_pair(rfm, draws=bayes_draws, tune=bayes_draws, chains=chains, seed=seed))
 
 
 def channel_of(rfm: pd.DataFrame, acquisitions: pd.DataFrame) -> pd.Series:

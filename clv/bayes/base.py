@@ -24,10 +24,9 @@ import numpy as np
 import pandas as pd
 
 from clv.bayes.convergence import Diagnostics, diagnose
-from clv.bayes.predictions import group_codes, thin_indices
+from clv.bayes.predictions import group_codes, group_values, thin_indices
 from clv.bayes.priors import free_variable_names, group_parameters, resolve_priors
 from clv.checks import check_interval
-from clv.data.validation import describe_row
 from clv.errors import DataError, NotFittedError
 
 __all__ = ["SAMPLERS", "BayesianModel"]
@@ -273,12 +272,7 @@ class BayesianModel:
     def _levels(self, rfm: pd.DataFrame) -> list[str]:
         if self.group is None:
             return ["all"]
-        if self.group not in rfm.columns:
-            raise DataError(f"column '{self.group}': group column missing from the RFM frame; columns found: {list(rfm.columns)}")
-        missing = rfm[self.group].isna().to_numpy()
-        if missing.any():
-            raise DataError(f"column '{self.group}': missing group in {describe_row(rfm, int(np.argmax(missing)))}")
-        return sorted(pd.unique(rfm[self.group].astype(str)))
+        return sorted(pd.unique(group_values(rfm, self.group).astype(str)))
 
     def data_hash(self, rfm: pd.DataFrame) -> str:
         """SHA-256 of the columns the model reads (group and model columns, with the index)."""
@@ -294,7 +288,7 @@ class BayesianModel:
         raise ValueError(f"{type(self).__name__} has no time columns: time_resolution does not apply")
 
     def _prepare(self, rfm: pd.DataFrame, time_resolution: float | None = None) -> dict[str, Any]:
-        from clv.models.transactions import compress
+        from clv.models.customer_predictions import compress
 
         levels = self._levels(rfm)
         columns = self._columns(rfm)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from clv.bayes.base import BayesianModel
-from clv.bayes.predictions import PosteriorDrawBetaGeo, gather, if_alive_purchases
+from clv.bayes.predictions import PosteriorDrawBetaGeo, at_draws
 from clv.bayes.priors import BETA_GEO_LINKS, BETA_GEO_PRIORS
 from clv.data.rfm_checks import check_rfm
 from clv.kernels import bgnbd
@@ -119,28 +119,17 @@ class HierarchicalBetaGeo(BayesianModel):
         xarray.DataArray or pandas.DataFrame
             Dims ``(chain, draw, customer_id)``, or the summary table.
         """
-
-        def fn(params: Any, codes: np.ndarray, cols: list[np.ndarray]) -> np.ndarray:
-            return bgnbd.purchase_rate(*gather(params, self.param_names, codes), *cols)
-
+        fn = at_draws(bgnbd.purchase_rate, self.param_names)
         return self._predict(rfm, fn, self._rfm(rfm), n_draws=n_draws, interval=interval, name="purchase_rate")
 
     def probability_alive(self, rfm: pd.DataFrame, *, n_draws: int | None = None, interval: float | None = None) -> Any:
         """Posterior of P(alive) of each customer (eq. A.1); arguments as :meth:`purchase_rate`."""
-
-        def fn(params: Any, codes: np.ndarray, cols: list[np.ndarray]) -> np.ndarray:
-            return bgnbd.probability_alive(*gather(params, self.param_names, codes), *cols)
-
+        fn = at_draws(bgnbd.probability_alive, self.param_names)
         return self._predict(rfm, fn, self._rfm(rfm), n_draws=n_draws, interval=interval, name="p_alive")
 
     def expected_purchases(self, rfm: pd.DataFrame, t: float, *, n_draws: int | None = None, interval: float | None = None) -> Any:
         """Posterior of the expected purchases in the next ``t`` time units (eq. 10); arguments as :meth:`purchase_rate`."""
-
-        def fn(params: Any, codes: np.ndarray, cols: list[np.ndarray]) -> np.ndarray:
-            x, t_x, T = cols
-            alive = bgnbd.probability_alive(*gather(params, self.param_names, codes), x, t_x, T)
-            return if_alive_purchases(float(t), params, codes, x, T) * alive
-
+        fn = at_draws(bgnbd.expected_purchases, self.param_names, float(t))
         return self._predict(rfm, fn, self._rfm(rfm), n_draws=n_draws, interval=interval, name="expected_purchases")
 
     def expected_purchases_curve(self, rfm: pd.DataFrame, times: Any, *, n_draws: int | None = 200) -> np.ndarray:

@@ -8,11 +8,12 @@ import numpy as np
 import pandas as pd
 
 from clv.bayes.base import BayesianModel
-from clv.bayes.predictions import PosteriorDrawGammaGamma, gather, spend_arrays
+from clv.bayes.predictions import PosteriorDrawGammaGamma, at_draws
 from clv.bayes.priors import GAMMA_GAMMA_LINKS, GAMMA_GAMMA_PRIORS
 from clv.data.rfm_checks import check_rfm
 from clv.kernels import gammagamma
 from clv.kernels.design import Column
+from clv.models.customer_predictions import spend_arrays
 
 __all__ = ["HierarchicalGammaGamma"]
 
@@ -84,8 +85,5 @@ class HierarchicalGammaGamma(BayesianModel):
 
         Arguments and return as :meth:`clv.bayes.HierarchicalBetaGeo.purchase_rate`.
         """
-
-        def fn(params: Any, codes: np.ndarray, cols: list[np.ndarray]) -> np.ndarray:
-            return gammagamma.expected_spend(*gather(params, self.param_names, codes), *cols)
-
+        fn = at_draws(gammagamma.expected_spend, self.param_names)
         return self._predict(rfm, fn, list(spend_arrays(rfm)), n_draws=n_draws, interval=interval, name="expected_spend")

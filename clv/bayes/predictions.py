@@ -10,8 +10,11 @@ the ``(draws, customers)`` array never exists.
 
 :class:`PosteriorDrawBetaGeo` and :class:`PosteriorDrawGammaGamma` are the
 fitted-model protocol of :mod:`clv.models` at one posterior draw (one
-parameter set per group); :func:`clv.customer_value` discounts each draw with
-the same scheme as for the MLE models.
+parameter set per group); they predict through the same pandas wrappers as
+the MLE models (:mod:`clv.models.customer_predictions`), declaring only their
+kernel and each customer's parameters (its group's), and
+:func:`clv.customer_value` discounts each draw with the same scheme as for
+the MLE models.
 """
 
 from __future__ import annotations
@@ -22,17 +25,17 @@ import numpy as np
 import pandas as pd
 
 from clv.checks import check_interval
-from clv.data.rfm_checks import check_rfm
 from clv.data.validation import describe_row
 from clv.errors import DataError
 from clv.kernels import bgnbd, gammagamma
-from clv.models.transactions import compress
+from clv.models.customer_predictions import SpendPredictions, TransactionPredictions, compress
 
 __all__ = [
     "MAX_PREDICTION_BYTES",
     "PosteriorDrawBetaGeo",
     "PosteriorDrawGammaGamma",
     "group_codes",
+    "group_values",
     "summarize",
     "thin_indices",
 ]
@@ -40,6 +43,17 @@ __all__ = [
 _CHUNK_ELEMENTS = 2_000_000
 #: Largest ``(chain, draw, customer_id)`` array returned without ``interval`` (bytes).
 MAX_PREDICTION_BYTES = 2 * 1024**3
+
+
+def group_values(rfm: pd.DataFrame, group: str) -> pd.Series:
+    """The ``group`` column of ``rfm``; :class:`clv.DataError` when the column or a value is missing."""
+    if group not in rfm.columns:
+        raise DataError(f"column '{group}': group column missing from the RFM frame; columns found: {list(rfm.columns)}")
+    values = rfm[group]
+    missing = values.isna().to_numpy()
+    if missing.any():
+        raise DataError(f"column '{group}': missing group in {describe_row(rfm, int(np.argmax(missing)))}")
+    return values
 
 
 def group_codes(rfm: pd.DataFrame, group: str | None, levels: Sequence[str]) -> np.ndarray:
@@ -50,12 +64,7 @@ def group_codes(rfm: pd.DataFrame, group: str | None, levels: Sequence[str]) -> 
     """
     if group is None:
         return np.zeros(len(rfm), dtype=np.int64)
-    if group not in rfm.columns:
-        raise DataError(f"column '{group}': group column missing from the RFM frame; columns found: {list(rfm.columns)}")
-    values = rfm[group]
-    missing = values.isna().to_numpy()
-    if missing.any():
-        raise DataError(f"column '{group}': missing group in {describe_row(rfm, int(np.argmax(missing)))}")
+    values = group_values(rfm, group)
     codes = pd.Index(list(levels)).get_indexer(values.astype(str))
     unknown = codes < 0
     if unknown.any():
@@ -179,28 +188,24 @@ def gather(params: Mapping[str, np.ndarray], names: Sequence[str], codes: np.nda
     return [params[k][:, codes] for k in names]
 
 
-def if_alive_purchases(t: Any, params: Mapping[str, np.ndarray], codes: np.ndarray, x: np.ndarray, T: np.ndarray) -> np.ndarray:
-    """``bgnbd.expected_purchases_if_alive`` for every draw, shape ``(n_draws, n, *shape(t))``.
+def at_draws(function: Callable[..., np.ndarray], names: Sequence[str], *leading: Any) -> Callable[..., np.ndarray]:
+    """The ``fn`` of :func:`evaluate` for a kernel function: ``function(*leading, *params, *columns)``, every draw at once.
 
-    The kernel takes scalar parameters, so this loops over draws and groups,
-    evaluating each distinct ``(x, T)`` once per draw.
+    Each customer takes its group's parameters (:func:`gather`); the kernels
+    broadcast the ``(n_draws, chunk)`` parameters against the ``chunk`` columns.
     """
-    t = np.asarray(t, dtype=float)
-    n_samples = params["r"].shape[0]
-    out = np.empty((n_samples, len(x), *t.shape))
-    for g in np.unique(codes):
-        sel = np.flatnonzero(codes == g)
-        (ux, uT), _, inv = compress(x[sel], T[sel], weights=np.ones(len(sel)))
-        shape = (-1,) + (1,) * t.ndim
-        for s in range(n_samples):
-            r, alpha, a, b = (float(params[k][s, g]) for k in bgnbd.PARAMS)
-            value = bgnbd.expected_purchases_if_alive(t, r, alpha, a, b, ux.reshape(shape), uT.reshape(shape))
-            out[s, sel] = np.broadcast_to(value, (len(ux), *t.shape))[inv]
-    return out
+
+    def fn(params: Mapping[str, np.ndarray], codes: np.ndarray, columns: list[np.ndarray]) -> np.ndarray:
+        return function(*leading, *gather(params, names, codes), *columns)
+
+    return fn
 
 
 class _PosteriorDraw:
-    """One posterior draw of a grouped model: a parameter set per group."""
+    """One posterior draw of a grouped model: a parameter set per group; customers take their group's."""
+
+    _param_names: tuple[str, ...] = ()
+    _kernel: Any = None
 
     def __init__(self, params: Mapping[str, np.ndarray], group: str | None, levels: Sequence[str]) -> None:
         self.params = {k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in params.items()}
@@ -210,63 +215,26 @@ class _PosteriorDraw:
     def _codes(self, rfm: pd.DataFrame) -> np.ndarray:
         return group_codes(rfm, self.group, self.levels)
 
-    def _per_draw(self) -> dict[str, np.ndarray]:
-        return {k: v[None, :] for k, v in self.params.items()}
-
-
-class PosteriorDrawBetaGeo(_PosteriorDraw):
-    """BG/NBD predictions at one posterior draw (the protocol of :class:`clv.BetaGeo`)."""
-
-    @staticmethod
-    def _arrays(rfm: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        check_rfm(rfm, ("frequency", "recency", "T"))
-        return tuple(rfm[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))  # type: ignore[return-value]
+    def _prediction_kernel(self) -> Any:
+        return self._kernel
 
     def _customer_params(self, rfm: pd.DataFrame) -> list[np.ndarray]:
-        return [p[0] for p in gather(self._per_draw(), bgnbd.PARAMS, self._codes(rfm))]
-
-    def purchase_rate(self, rfm: pd.DataFrame) -> pd.Series:
-        """Posterior mean purchase rate of each customer at this draw."""
-        value = bgnbd.purchase_rate(*self._customer_params(rfm), *self._arrays(rfm))
-        return pd.Series(value, index=rfm.index, name="purchase_rate")
-
-    def probability_alive(self, rfm: pd.DataFrame) -> pd.Series:
-        """P(alive) of each customer at this draw."""
-        value = bgnbd.probability_alive(*self._customer_params(rfm), *self._arrays(rfm))
-        return pd.Series(value, index=rfm.index, name="p_alive")
-
-    def expected_purchases_curve(self, rfm: pd.DataFrame, times: Any) -> np.ndarray:
-        """Expected cumulative purchases at each of ``times``, shape ``(len(rfm), len(times))``."""
-        x, t_x, T = self._arrays(rfm)
         codes = self._codes(rfm)
-        curve = if_alive_purchases(np.asarray(times, dtype=float), self._per_draw(), codes, x, T)[0]
-        return curve * bgnbd.probability_alive(*self._customer_params(rfm), x, t_x, T)[:, None]
+        return [self.params[k][codes] for k in self._param_names]
 
-    def discounted_purchases(self, rfm: pd.DataFrame, times: Any, factors: Any) -> tuple[np.ndarray, np.ndarray]:
-        """``sum_k factors[k] * (E[Y(times[k])] - E[Y(times[k-1])])`` and ``E[Y(times[-1])]`` per customer."""
-        curve = self.expected_purchases_curve(rfm, np.atleast_1d(np.asarray(times, dtype=float)))
-        increments = np.diff(curve, axis=1, prepend=0.0)
-        return increments @ np.asarray(factors, dtype=float), curve[:, -1]
-
-    def expected_purchases(self, rfm: pd.DataFrame, t: float) -> pd.Series:
-        """Expected purchases of each customer in the next ``t`` time units at this draw."""
-        return pd.Series(self.expected_purchases_curve(rfm, [t])[:, 0], index=rfm.index, name="expected_purchases")
+    def _profiles(self, rfm: pd.DataFrame) -> np.ndarray:
+        return self._codes(rfm)[:, None]
 
 
-class PosteriorDrawGammaGamma(_PosteriorDraw):
-    """Gamma-Gamma predictions at one posterior draw (the protocol of :class:`clv.GammaGamma`)."""
+class PosteriorDrawBetaGeo(_PosteriorDraw, TransactionPredictions):
+    """BG/NBD predictions at one posterior draw (the protocol of :class:`clv.BetaGeo`), through the same wrappers as the MLE model."""
 
-    def expected_spend(self, rfm: pd.DataFrame) -> pd.Series:
-        """Conditional expected spend per transaction at this draw (population mean without usable history)."""
-        x, m = spend_arrays(rfm)
-        p, q, v = (k[0] for k in gather(self._per_draw(), gammagamma.PARAMS, self._codes(rfm)))
-        return pd.Series(gammagamma.expected_spend(p, q, v, x, m), index=rfm.index, name="expected_spend")
+    _param_names = bgnbd.PARAMS
+    _kernel = bgnbd
 
 
-def spend_arrays(rfm: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """``(x, m)`` with customers lacking usable spend history set to ``(0, 0)`` (population mean)."""
-    check_rfm(rfm, ("frequency", "monetary_value"))
-    x = rfm["frequency"].to_numpy(dtype=float)
-    m = rfm["monetary_value"].to_numpy(dtype=float)
-    usable = (x > 0) & (m > 0)
-    return np.where(usable, x, 0.0), np.where(usable, m, 0.0)
+class PosteriorDrawGammaGamma(_PosteriorDraw, SpendPredictions):
+    """Gamma-Gamma predictions at one posterior draw (the protocol of :class:`clv.GammaGamma`), through the same wrappers as the MLE model."""
+
+    _param_names = gammagamma.PARAMS
+    _kernel = gammagamma

@@ -26,12 +26,18 @@ from clv.kernels.special import alive_expectation, exp_sinh_rule, hyp2f1, log_hy
 
 __all__ = [
     "alive_at",
+    "conditional_pmf",
     "conditional_pmf_if_alive",
     "derivatives",
+    "dert",
     "dert_if_alive",
+    "expected_purchases",
     "expected_purchases_if_alive",
+    "expected_purchases_new",
     "log_dropout_odds",
     "loglik",
+    "probability_alive",
+    "probability_alive_at",
     "probability_of_purchases",
     "probability_purchase_between",
     "purchase_rate",
@@ -71,6 +77,12 @@ def log_dropout_odds(r: float, alpha: float, a: float, b: float, x: NDArray, t_x
     return np.where(has, odds, -np.inf)
 
 
+def probability_alive(r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike, *, k: int) -> NDArray[np.float64]:
+    """P(alive | x, t_x, T) = ``1 / (1 + odds)`` with the odds of :func:`log_dropout_odds` (Fader, Hardie & Lee 2005, eq. A.1)."""
+    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+    return special.expit(-log_dropout_odds(r, alpha, a, b, x, t_x, T, k=k))
+
+
 def purchase_rate(r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike, *, k: int) -> NDArray[np.float64]:
     """Posterior mean of the purchase rate lambda given the history.
 
@@ -79,7 +91,7 @@ def purchase_rate(r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x:
     last purchase), weighted by P(alive) and 1 - P(alive).
     """
     x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
-    p = special.expit(-log_dropout_odds(r, alpha, a, b, x, t_x, T, k=k))
+    p = probability_alive(r, alpha, a, b, x, t_x, T, k=k)
     return (r + x) * (p / (alpha + T) + (1 - p) / (alpha + t_x))
 
 
@@ -104,6 +116,20 @@ def expected_purchases_if_alive(
         down = alive_expectation(t, r, alpha, a, c - delta, x, T)
         value = np.where(near_pole, (up + down) / 2, value)
     return value
+
+
+def expected_purchases(t: ArrayLike, r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike,
+                       *, k: int) -> NDArray[np.float64]:
+    """Conditional expected purchases in ``(T, T+t]``: :func:`expected_purchases_if_alive` times :func:`probability_alive`."""
+    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+    return expected_purchases_if_alive(t, r, alpha, a, b, x, T, k=k) * probability_alive(r, alpha, a, b, x, t_x, T, k=k)
+
+
+def expected_purchases_new(t: ArrayLike, r: float, alpha: float, a: float, b: float, *, k: int) -> NDArray[np.float64]:
+    """Expected repeat purchases of a new customer in ``(0, t]``: :func:`expected_purchases` with an empty history."""
+    t = np.asarray(t, dtype=float)
+    zero = np.zeros_like(t)
+    return expected_purchases(t, r, alpha, a, b, zero, zero, zero, k=k)
 
 
 def probability_of_purchases(n: ArrayLike, t: ArrayLike, r: float, alpha: float, a: float, b: float, *, k: int) -> NDArray[np.float64]:
@@ -343,6 +369,19 @@ def dert_if_alive(delta: float, r: float, alpha: float, a: float, b: float, x: A
     return value[inverse.ravel()].reshape(x.shape)
 
 
+def dert(delta: float, r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike, *, k: int) -> NDArray[np.float64]:
+    """Discounted expected residual transactions: ``P(alive) * int_0^inf exp(-delta t) dE[Y(t) | alive]`` (:func:`dert_if_alive`)."""
+    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+    return dert_if_alive(delta, r, alpha, a, b, x, T, k=k) * probability_alive(r, alpha, a, b, x, t_x, T, k=k)
+
+
+def probability_alive_at(t: ArrayLike, r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike,
+                         *, k: int) -> NDArray[np.float64]:
+    """P(alive at ``T + t`` | x, t_x, T): P(alive at ``T``) times :func:`alive_at`."""
+    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+    return alive_at(t, r, alpha, a, b, x, T, k=k) * probability_alive(r, alpha, a, b, x, t_x, T, k=k)
+
+
 def alive_at(t: ArrayLike, r: float, alpha: float, a: float, b: float, x: ArrayLike, T: ArrayLike, *, k: int) -> NDArray[np.float64]:
     """P(still alive at ``T + t`` | alive at ``T``), closed form.
 
@@ -377,6 +416,15 @@ def conditional_pmf_if_alive(n: ArrayLike, t: ArrayLike, r: float, alpha: float,
     pos = n > 0
     second = np.where(pos, np.exp(special.betaln(a + 1.0, bp + np.where(pos, n - 1.0, 0.0)) - log_b) * stats.nbinom.sf(n - 1, r + x, prob), 0.0)
     return first + second
+
+
+def conditional_pmf(n: ArrayLike, t: ArrayLike, r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike,
+                    T: ArrayLike, *, k: int) -> NDArray[np.float64]:
+    """P(Y(T, T+t] = n | x, t_x, T) in closed form: ``1{n=0} (1 - P(alive)) + P(alive) P(n | alive)`` (:func:`conditional_pmf_if_alive`)."""
+    n = np.asarray(n, dtype=float)
+    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+    p_alive = probability_alive(r, alpha, a, b, x, t_x, T, k=k)
+    return np.where(n == 0, 1.0 - p_alive, 0.0) + p_alive * conditional_pmf_if_alive(n, t, r, alpha, a, b, x, T, k=k)
 
 
 def simulate_future(rng: np.random.Generator, t: float, r: float, alpha: float, a: float, b: float, x: NDArray, t_x: NDArray, T: NDArray,

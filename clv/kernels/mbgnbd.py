@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import special
 
 from clv.kernels import betageo_family as family
 from clv.kernels.backend import NUMPY, Backend
@@ -63,8 +62,7 @@ def loglik_hessian(
 
 def probability_alive(r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> NDArray[np.float64]:
     """P(alive | x, t_x, T), Batislam, Denizel & Filiztekin (2007): ``1 / (1 + odds)`` with the odds of :func:`family.log_dropout_odds`."""
-    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
-    return special.expit(-family.log_dropout_odds(r, alpha, a, b, x, t_x, T, k=1))
+    return family.probability_alive(r, alpha, a, b, x, t_x, T, k=1)
 
 
 def purchase_rate(r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> NDArray[np.float64]:
@@ -81,15 +79,12 @@ def expected_purchases(
     t: ArrayLike, r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike
 ) -> NDArray[np.float64]:
     """Conditional expected purchases in ``(T, T+t]``, Batislam, Denizel & Filiztekin (2007), eq. 9."""
-    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
-    return expected_purchases_if_alive(t, r, alpha, a, b, x, T) * probability_alive(r, alpha, a, b, x, t_x, T)
+    return family.expected_purchases(t, r, alpha, a, b, x, t_x, T, k=1)
 
 
 def expected_purchases_new(t: ArrayLike, r: float, alpha: float, a: float, b: float) -> NDArray[np.float64]:
     """Expected repeat purchases of a new customer in ``(0, t]``, Batislam, Denizel & Filiztekin (2007), eq. 7."""
-    t = np.asarray(t, dtype=float)
-    zero = np.zeros_like(t)
-    return expected_purchases(t, r, alpha, a, b, zero, zero, zero)
+    return family.expected_purchases_new(t, r, alpha, a, b, k=1)
 
 
 def probability_of_purchases(n: ArrayLike, t: ArrayLike, r: float, alpha: float, a: float, b: float) -> NDArray[np.float64]:
@@ -120,8 +115,7 @@ def dert(delta: float, r: float, alpha: float, a: float, b: float, x: ArrayLike,
     ``P(alive) * int_0^inf exp(-delta t) dE[Y(t) | alive]``; see
     :func:`clv.kernels.betageo_family.dert_if_alive` for the integral.
     """
-    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
-    return family.dert_if_alive(delta, r, alpha, a, b, x, T, k=1) * probability_alive(r, alpha, a, b, x, t_x, T)
+    return family.dert(delta, r, alpha, a, b, x, t_x, T, k=1)
 
 
 def probability_alive_at(t: ArrayLike, r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> NDArray[np.float64]:
@@ -129,18 +123,14 @@ def probability_alive_at(t: ArrayLike, r: float, alpha: float, a: float, b: floa
 
     P(alive at T) times :func:`clv.kernels.betageo_family.alive_at`.
     """
-    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
-    return family.alive_at(t, r, alpha, a, b, x, T, k=1) * probability_alive(r, alpha, a, b, x, t_x, T)
+    return family.probability_alive_at(t, r, alpha, a, b, x, t_x, T, k=1)
 
 
 def conditional_pmf(n: ArrayLike, t: ArrayLike, r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike,
                     T: ArrayLike) -> NDArray[np.float64]:
     """P(Y(T, T+t] = n | x, t_x, T) in closed form: ``1{n=0} (1 - P(alive)) + P(alive) P(n | alive)`` (see
     :func:`clv.kernels.betageo_family.conditional_pmf_if_alive`)."""
-    n = np.asarray(n, dtype=float)
-    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
-    p_alive = probability_alive(r, alpha, a, b, x, t_x, T)
-    return np.where(n == 0, 1.0 - p_alive, 0.0) + p_alive * family.conditional_pmf_if_alive(n, t, r, alpha, a, b, x, T, k=1)
+    return family.conditional_pmf(n, t, r, alpha, a, b, x, t_x, T, k=1)
 
 
 def simulate_future(rng: np.random.Generator, t: float, r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike,

@@ -22,7 +22,7 @@ from threadpoolctl import threadpool_limits
 from clv.data.summary import time_unit_days
 from clv.errors import ClvWarning, ConvergenceError, DataError, NotFittedError
 from clv.models.covariate_links import CovariateSupport
-from clv.models.limits import Limit
+from clv.models.limits import Limit, LimitPredictions
 from clv.models.optimisation import EdgeOfParameterSpace, LikelihoodOptimiser
 from clv.models.results import FitResult
 from clv.output import write_text_atomic
@@ -64,6 +64,7 @@ class MLEModel(CovariateSupport, LikelihoodOptimiser):
     _analytic_hessian: ClassVar[bool] = False  # does _loglik_hessian return a Hessian?
     _limits: ClassVar[tuple[Limit, ...]] = ()  # sub-models at the edge of the parameter space
     _time_params: ClassVar[tuple[str, ...]] = ()  # parameters in time units: scale by old/new unit length
+    _kernel: ClassVar[Any] = None  # the kernel module the predictions call (clv.kernels.<model>)
 
     def __init__(
         self,
@@ -338,6 +339,23 @@ class MLEModel(CovariateSupport, LikelihoodOptimiser):
         data = self.to_dict()  # settings, result, the covariate encoding and the time unit
         data["result"]["estimates"] = [float(v) for v in np.asarray(values, dtype=float)]
         return type(self).from_dict(data)
+
+    # -- what the predictions need (clv.models.customer_predictions) ------------------
+    def _prediction_kernel(self) -> Any:
+        """The kernel predictions come from: the model's own, or its limit's when the fit is at a boundary."""
+        limit = self._limit()
+        return self._kernel if limit is None else LimitPredictions(type(self).__name__, limit)
+
+    def _customer_params(self, rfm: pd.DataFrame) -> list[Any]:
+        """The parameters of each customer of ``rfm``: floats without covariates, per-customer arrays where covariates act."""
+        Z = self._design_matrix(rfm)
+        if Z is None:
+            return list(self._values())
+        return self.links_.row_params(self.result_.estimates, Z)  # type: ignore[union-attr]
+
+    def _profiles(self, rfm: pd.DataFrame) -> np.ndarray | None:
+        """The covariate design: customers with equal covariates have equal parameters (``None`` without covariates)."""
+        return self._design_matrix(rfm)
 
     def _profile_params(self, covariates: Any) -> list[float]:
         """The parameters of one covariate profile (a mapping column -> value, or a one-row DataFrame)."""

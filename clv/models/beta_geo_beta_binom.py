@@ -13,7 +13,7 @@ from clv.errors import DataError
 from clv.kernels import bgbb
 from clv.kernels.design import dot
 from clv.models.base import MLEModel
-from clv.models.transactions import compress
+from clv.models.customer_predictions import CustomerPredictions, compress
 
 __all__ = ["BetaGeoBetaBinom"]
 
@@ -24,7 +24,7 @@ def _whole(value: Any, name: str) -> int:
     return round(float(value))
 
 
-class BetaGeoBetaBinom(MLEModel):
+class BetaGeoBetaBinom(MLEModel, CustomerPredictions):
     """BG/BB model of discrete-time repeat purchasing, fitted by maximum likelihood.
 
     For annual donations, event attendance or any business where a customer
@@ -72,6 +72,7 @@ class BetaGeoBetaBinom(MLEModel):
 
     param_names = bgbb.PARAMS
     _default_start = (1.0, 1.0, 1.0, 1.0)
+    _kernel = bgbb
 
     def _prepare(self, rfm: pd.DataFrame, weights: Any) -> dict[str, Any]:
         x, t_x, n = check_discrete_rfm(rfm)
@@ -83,8 +84,10 @@ class BetaGeoBetaBinom(MLEModel):
     def _loglik(self, params: np.ndarray, data: dict[str, Any]) -> float:
         return dot(data["w"], bgbb.loglik(*params, data["x"], data["t_x"], data["n"]))
 
-    def _series(self, rfm: pd.DataFrame, values: np.ndarray, name: str) -> pd.Series:
-        return pd.Series(values, index=rfm.index, name=name)
+    # -- what the predictions need (clv.models.customer_predictions) ------------------
+    def _arrays(self, rfm: pd.DataFrame) -> tuple[np.ndarray, ...]:
+        """``frequency, recency, n_periods``, checked as a discrete-time history (:func:`clv.data.discrete.check_discrete_rfm`)."""
+        return check_discrete_rfm(rfm)
 
     def probability_alive(self, rfm: pd.DataFrame, *, at: int = 0) -> pd.Series:
         """P(alive at opportunity ``n_periods + at`` | history), Fader, Hardie & Shang (2010), eq. 11 and eq. A10.
@@ -112,8 +115,7 @@ class BetaGeoBetaBinom(MLEModel):
         >>> bgbb.probability_alive(donations, at=1).head(3).round(3).tolist()
         [0.108, 0.069, 0.255]
         """
-        x, t_x, n = check_discrete_rfm(rfm)
-        return self._series(rfm, bgbb.probability_alive(*self._values(), x, t_x, n, _whole(at, "at")), "p_alive")
+        return self._kernel_series(rfm, "p_alive", "probability_alive", m=_whole(at, "at"))
 
     def expected_purchases(self, rfm: pd.DataFrame, t: int) -> pd.Series:
         """Expected purchases in the next ``t`` opportunities, Fader, Hardie & Shang (2010), eq. 13.
@@ -138,8 +140,7 @@ class BetaGeoBetaBinom(MLEModel):
         >>> bgbb.expected_purchases(donations, 5).tail(2).round(3).tolist()
         [3.232, 3.753]
         """
-        x, t_x, n = check_discrete_rfm(rfm)
-        return self._series(rfm, bgbb.expected_purchases(_whole(t, "t"), *self._values(), x, t_x, n), "expected_purchases")
+        return self._kernel_series(rfm, "expected_purchases", "expected_purchases", _whole(t, "t"))
 
     def conditional_pmf(self, rfm: pd.DataFrame, n: int, t: int) -> pd.Series:
         """P(exactly ``n`` purchases in the next ``t`` opportunities | history), Fader, Hardie & Shang (2010), eq. 16.
@@ -169,9 +170,7 @@ class BetaGeoBetaBinom(MLEModel):
         >>> bgbb.conditional_pmf(donations, 0, 5).head(2).round(3).tolist()
         [0.952, 0.953]
         """
-        x, t_x, n_periods = check_discrete_rfm(rfm)
-        value = bgbb.conditional_pmf(_whole(n, "n"), _whole(t, "t"), *self._values(), x, t_x, n_periods)
-        return self._series(rfm, value, "probability")
+        return self._kernel_series(rfm, "probability", "conditional_pmf", _whole(n, "n"), _whole(t, "t"))
 
     def probability_no_purchase(self, rfm: pd.DataFrame, t: int) -> pd.Series:
         """P(no purchase in the next ``t`` opportunities | history): :meth:`conditional_pmf` at 0.
@@ -275,5 +274,4 @@ class BetaGeoBetaBinom(MLEModel):
         """
         if not (np.isfinite(discount_rate) and discount_rate > 0):
             raise DataError(f"discount_rate must be a positive rate per opportunity, got {discount_rate}")
-        x, t_x, n = check_discrete_rfm(rfm)
-        return self._series(rfm, bgbb.dert(discount_rate, *self._values(), x, t_x, n), "dert")
+        return self._kernel_series(rfm, "dert", "dert", discount_rate)

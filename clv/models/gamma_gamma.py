@@ -14,6 +14,7 @@ from clv.kernels import gammagamma
 from clv.kernels.design import dot
 from clv.models.base import MLEModel
 from clv.models.covariate_links import Group
+from clv.models.customer_predictions import SpendPredictions
 from clv.models.limits import Limit
 from clv.models.results import FitResult
 
@@ -50,7 +51,7 @@ _CONSTANT = Limit(
 )
 
 
-class GammaGamma(MLEModel):
+class GammaGamma(MLEModel, SpendPredictions):
     """Gamma-Gamma spend model, fitted by maximum likelihood.
 
     Fitted on customers with at least one repeat purchase and a positive
@@ -128,6 +129,7 @@ class GammaGamma(MLEModel):
     """
 
     param_names = gammagamma.PARAMS
+    _kernel = gammagamma
     _default_start = (1.0, 1.0, 1.0)
     _analytic_gradient = True
     _analytic_hessian = True
@@ -200,60 +202,11 @@ class GammaGamma(MLEModel):
     def _row_derivatives(self, rows: list[Any], data: dict[str, Any], hessian: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         return gammagamma.row_derivatives(*rows, data["x"], data["m"], hessian=hessian)
 
-    def _spend_params(self, rfm: pd.DataFrame) -> list[Any]:
-        """``p, q, v`` for each customer of ``rfm`` (``v`` an array when spend covariates act)."""
-        if getattr(self, "links_", None) is None:
-            return list(self._values())
-        return self.links_.row_params(self.result_.estimates, self._design_matrix(rfm))  # type: ignore[union-attr]
-
     @classmethod
     def _from_dict(cls, data: dict[str, Any]) -> GammaGamma:
         model = super()._from_dict(data)
         model.exclusions_ = dict(model.result_.extra.get("exclusions", {}))
         return model  # type: ignore[return-value]
-
-    def expected_spend(self, rfm: pd.DataFrame) -> pd.Series:
-        """Conditional expected value of each customer's future transactions (Fader & Hardie 2013, eq. 5).
-
-        Customers without repeat purchases, or with a non-positive mean
-        repeat spend, carry no usable spend history and get the population
-        mean ``p v / (q - 1)``.
-
-        Parameters
-        ----------
-        rfm : pandas.DataFrame
-            Columns ``frequency`` and ``monetary_value`` (output of
-            :func:`clv.rfm_summary`).
-
-        Returns
-        -------
-        pandas.Series
-            ``expected_spend`` per customer, indexed like ``rfm``.
-
-        Examples
-        --------
-        >>> import clv
-        >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30")
-        >>> gg = clv.GammaGamma().fit(rfm)
-        >>> gg.expected_spend(rfm).head(3).round(2)
-        customer_id
-        1    24.65
-        2    18.91
-        3    35.17
-        Name: expected_spend, dtype: float64
-
-        Customer 3 has no repeat purchase and gets the population mean:
-
-        >>> round(gg.population_mean_spend(), 2)
-        35.17
-        """
-        check_rfm(rfm, ("frequency", "monetary_value"))
-        params = self._spend_params(rfm)
-        x = rfm["frequency"].to_numpy(dtype=float)
-        m = rfm["monetary_value"].to_numpy(dtype=float)
-        usable = (x > 0) & (m > 0)
-        value = self._spend_kernel().expected_spend(*params, np.where(usable, x, 0.0), np.where(usable, m, 0.0))
-        return pd.Series(value, index=rfm.index, name="expected_spend")
 
     def population_mean_spend(self, *, covariates: Any = None) -> float:
         """Mean spend per transaction across the population, ``p v / (q - 1)`` (or its limit, see ``boundary_``).
@@ -276,11 +229,7 @@ class GammaGamma(MLEModel):
         >>> round(clv.GammaGamma().fit(rfm).population_mean_spend(), 2)
         35.17
         """
-        return float(self._spend_kernel().population_mean_spend(*self._profile_params(covariates)))
-
-    def _spend_kernel(self) -> Any:
-        limit = self._limit()
-        return gammagamma if limit is None else limit.kernel
+        return float(self._prediction_kernel().population_mean_spend(*self._profile_params(covariates)))
 
 
 def _constant_result(name: str, mean_spend: float, data: dict[str, Any]) -> FitResult:
