@@ -9,6 +9,7 @@ stderr, results to the files named by ``--out`` (or stdout for
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 import time
@@ -117,14 +118,36 @@ def _bayes_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def _valuation_options(func: Callable[..., Any]) -> Callable[..., Any]:
+class _Horizon(click.ParamType):
+    """A horizon in time units, or ``lifetime`` (None: the whole remaining lifetime, discounted continuously)."""
+
+    name = "NUMBER|lifetime"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float | None:
+        if value is None or (isinstance(value, str) and value.strip().lower() == "lifetime"):
+            return None
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is neither a number of time units nor 'lifetime'", param, ctx)
+
+
+def _report_horizon(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--horizon`` of ``clv report``: a number of time units or ``lifetime``."""
+    return click.option("--horizon", type=_Horizon(), default="52", show_default=True,
+                        help="Horizon of LTV in time units, or 'lifetime' (the whole expected lifetime, discounted "
+                             "continuously at --discount-rate). The 52-week and lifetime new-customer values are "
+                             "shown side by side either way.")(func)
+
+
+def _valuation_options(func: Callable[..., Any], *, horizon: bool = True) -> Callable[..., Any]:
     options = [
         click.option("--horizon", type=float, default=52.0, show_default=True, help="Forecast horizon in time units."),
         click.option("--discount-rate", type=float, default=0.1, show_default=True, callback=_check_rate,
                      help="Annual discount rate as a fraction (0.1 = 10%; above 1 is refused)."),
         click.option("--margin", type=float, default=DEFAULT_MARGIN, show_default=True,
                      help="Share of revenue kept as margin (1 = revenue; the Python API has the same default)."),
-    ]
+    ][0 if horizon else 1:]
     for option in reversed(options):
         func = option(func)
     return func
@@ -209,7 +232,8 @@ def _report_columns(*, customer_column: str = "customer_id", date_column: str = 
 @click.option("--spend-sql", default=None, help="Read the channel spend from a SQL query instead (--database-url).")
 @_report_input_options
 @click.option("--out", "-o", required=True, type=click.Path(file_okay=False), help="Report directory to write.")
-@_valuation_options
+@_report_horizon
+@functools.partial(_valuation_options, horizon=False)
 @click.option("--n-draws", type=int, default=100, show_default=True, help="Parameter draws for intervals and P(LTV > CAC).")
 @_bayes_options
 @click.option("--engine", type=click.Choice(["pandas", "duckdb", "spark"]), default="pandas", show_default=True,
@@ -220,6 +244,9 @@ def _report_columns(*, customer_column: str = "customer_id", date_column: str = 
 @click.option("--title", default="Customer lifetime value by acquisition channel", help="Report title.")
 @click.option("--watchlist-size", type=click.IntRange(min=1), default=200, show_default=True,
               help="Rows of watchlist.csv (declining customers ranked by value at risk).")
+@click.option("--model-sensitivity", is_flag=True,
+              help="Also fit the other purchase model family per channel (Pareto/NBD against BG/NBD) and show the "
+                   "headline under it (--model mle, --engine pandas).")
 @_guarded
 def report(**kwargs: Any) -> None:
     """Write the CAC vs LTV report (HTML, Markdown, CSV, JSON) to --out.
@@ -228,6 +255,7 @@ def report(**kwargs: Any) -> None:
     Examples:
       clv report -t tx.csv -a acquisitions.csv -s spend.csv --out reports/q3
       clv report -t tx.parquet -a acq.csv --out reports/q3 --horizon 104 --margin 0.4 --seed 7
+      clv report -t tx.csv -a acq.csv -s spend.csv --out reports/q3 --horizon lifetime
       clv report -t tx.csv -a acq.csv -s spend.csv --out reports/q3 --model bayes --chains 4 --bayes-draws 1000
       clv report --engine duckdb -t 'lake/tx-*.parquet' -a acq.csv -s spend.csv --out reports/q3
       clv report --engine spark --spark-master local[*] -t lake/tx.parquet -a acq.csv -s spend.csv --out reports/q3
@@ -254,7 +282,8 @@ def demo(out: str, seed: int, n_draws: int, quiet: bool) -> None:
     _run_report(transactions=str(data_path("demo/transactions.csv")), acquisitions=str(data_path("demo/acquisitions.csv")),
                 spend=str(data_path("demo/channel_spend.csv")), out=out, horizon=52.0, time_unit="W", discount_rate=0.1,
                 margin=0.3, model_kind="mle", transaction_model="bgnbd", seed=seed, observation_end=None,
-                n_draws=n_draws, currency="USD", quiet=quiet, title="Demo shop: customer lifetime value by acquisition channel")
+                n_draws=n_draws, currency="USD", quiet=quiet, title="Demo shop: customer lifetime value by acquisition channel",
+                model_sensitivity=True)
 
 
 def _pooled_models(transactions: str | None, observation_end: str | None, time_unit: str, model_kind: str, transaction_model: str,
@@ -265,7 +294,8 @@ def _pooled_models(transactions: str | None, observation_end: str | None, time_u
     rfm, tm, sm = fit_pooled(transactions, observation_end=observation_end, time_unit=time_unit, model_kind=model_kind,
                              transaction_model=transaction_model, columns=columns, progress=say, **options)
     if sm is None:
-        click.echo(f"clv: no 'amount' column in {transactions}: fitted the purchase model ({type(tm).__name__}) only, "
+        source = transactions if transactions is not None else "the --transactions-sql result"
+        click.echo(f"clv: no 'amount' column in {source}: fitted the purchase model ({type(tm).__name__}) only, "
                    f"no spend model and no money columns (name one with --amount-column)", err=True)
     return rfm, tm, sm
 

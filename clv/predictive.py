@@ -8,18 +8,13 @@ Each simulation ``s`` combines three sources of uncertainty:
    simulation ``s`` uses set ``s mod n_param_draws``;
 2. the customer's posterior given the history: alive or not at ``T``, the
    purchase rate, the dropout probability or rate, and the spend scale
-   (:func:`clv.kernels.bgnbd.simulate_future`, :func:`clv.kernels.paretonbd.simulate_future`,
-   :func:`clv.kernels.gammagamma.simulate_revenue`);
+   (``simulate_paths`` of :mod:`clv.kernels.bgnbd`, :mod:`clv.kernels.mbgnbd`
+   and :mod:`clv.kernels.paretonbd`; :func:`clv.kernels.gammagamma.simulate_spend_ratio`);
 3. the purchase (Poisson) and spend (gamma) noise of the future itself.
 
-Customers with the same ``(frequency, recency, T, monetary_value, group)``
-have the same predictive distribution, so each distinct tuple is simulated
-once. For a total over ``w`` customers sharing a tuple, the draw enters as
-``w * mean_s + sqrt(w) * (draw - mean_s)``, where ``mean_s`` is the exact
-conditional expectation under the parameter set of simulation ``s``: this
-keeps the mean and the variance of the sum of ``w`` independent customers
-exact (their sum is then close to normal by the central limit theorem) without
-simulating every customer.
+Customers who share a history are simulated once; a group total adds the
+``w`` customers of a history with the exact conditional mean and variance of
+a sum of ``w`` independent customers (see :mod:`clv.predictive_engine`).
 """
 
 from __future__ import annotations
@@ -32,12 +27,12 @@ import pandas as pd
 
 from clv.data.rfm_checks import check_rfm
 from clv.errors import DataError
-from clv.kernels import gammagamma
+from clv.kernels import bgbb
 from clv.models.transactions import compress
+from clv.predictive_engine import CHUNK, Setup, Tuples, run_blocks
+from clv.predictive_params import kernel_of, source
 
 __all__ = ["Predictive", "predictive"]
-
-_CHUNK = 4_000_000  # tuple-simulations held in memory at once (tuples x simulations)
 
 
 @dataclass(frozen=True)
@@ -55,6 +50,12 @@ class Predictive:
         The same for revenue (``None`` without a spend model).
     level : float
         Central probability of the intervals.
+    checkpoints : numpy.ndarray or None
+        With ``predictive(..., checkpoints=)``: the times of ``cumulative``.
+    cumulative : dict or None
+        With checkpoints: ``{"purchases": array, "revenue": array}``, each of
+        shape (simulations, groups, checkpoints), the group totals of the
+        cumulative purchases (revenue) at each checkpoint.
 
     Examples
     --------
@@ -65,13 +66,15 @@ class Predictive:
     >>> pred.totals().round(-1)
            purchases_mean  purchases_lower  purchases_upper  revenue_mean  revenue_lower  revenue_upper
     group
-    all            1660.0           1510.0           1810.0       60000.0        54220.0        66110.0
+    all            1670.0           1520.0           1830.0       60460.0        53680.0        67770.0
     """
 
     customers: pd.DataFrame
     purchases: pd.DataFrame
     revenue: pd.DataFrame | None
     level: float
+    checkpoints: np.ndarray | None = None
+    cumulative: dict[str, np.ndarray] | None = None
 
     def totals(self, level: float | None = None) -> pd.DataFrame:
         """Mean and central interval of each group's total purchases (and revenue).
@@ -162,22 +165,70 @@ def _group_codes(rfm: pd.DataFrame, group: Any) -> tuple[np.ndarray, list[str]]:
     return codes.astype(np.int64), [str(v) for v in labels]
 
 
-def _parameter_sets(model: Any, n: int, seed: int, uncertainty: bool) -> np.ndarray:
-    estimates = np.asarray(model.result_.estimates, dtype=float)
-    if not uncertainty or not np.all(np.isfinite(model.result_.cov_log)):
-        return estimates[None, :]
-    return model.result_.sample_params(n, seed=seed).to_numpy()
+class _Collector:
+    """Gathers the block results of :func:`clv.predictive_engine.run_blocks` into per-customer columns and group totals."""
+
+    def __init__(self, tuples: Tuples, inverse: np.ndarray, y: np.ndarray | None, n_sims: int, n_groups: int, n_edges: int,
+                 spend: bool) -> None:
+        self.tuples, self.inverse, self.y, self.n_sims = tuples, inverse, y, n_sims
+        self.names = ["purchases"] + (["revenue"] if spend else [])
+        self.columns: dict[str, np.ndarray] = {}
+        self.totals = {n: np.zeros((n_sims, n_groups, n_edges)) for n in self.names}
+        if y is not None:
+            self.order = np.argsort(inverse, kind="stable")
+            self.sorted_tuple = inverse[self.order]
+            self.cdf = (np.empty(len(y)), np.empty(len(y)))
+
+    def _put(self, key: str, size: int, part: slice, values: np.ndarray) -> None:
+        if key not in self.columns:
+            self.columns[key] = np.empty(size)
+        self.columns[key][part] = values
+
+    def consume(self, rows: slice, res: dict[str, Any]) -> None:
+        """Store one block's per-tuple and per-spend statistics, add its totals and score the observed purchases."""
+        for k, v in res["purchases"].items():
+            self._put(f"purchases_{k}", len(self.tuples.w), rows, v)
+        if "revenue" in res:
+            spends = slice(*np.searchsorted(self.tuples.f_tuple, [rows.start, rows.stop]))
+            for k, v in res["revenue"].items():
+                self._put(f"revenue_{k}", len(self.tuples.f_m), spends, v)
+        for n in self.names:
+            self.totals[n] += res[f"{n}_total"]
+        if self.y is None:
+            return
+        first, stop = np.searchsorted(self.sorted_tuple, [rows.start, rows.stop])
+        step = max(1, CHUNK // self.n_sims)
+        for i in range(int(first), int(stop), step):
+            part = self.order[i : min(i + step, int(stop))]
+            d = res["n_draws"][:, self.inverse[part] - rows.start]
+            self.cdf[0][part] = (d < self.y[part]).mean(axis=0)
+            self.cdf[1][part] = (d <= self.y[part]).mean(axis=0)
+
+    def result(self, index: pd.Index, f_inverse: np.ndarray, labels: list[str], level: float, edges: np.ndarray | None) -> Predictive:
+        """The :class:`Predictive` of the collected blocks."""
+        customers = pd.DataFrame({k: v[self.inverse if k.startswith("purchases") else f_inverse] for k, v in self.columns.items()},
+                                 index=index)
+        if self.y is not None:
+            customers["purchases_cdf_below"], customers["purchases_cdf_at"] = self.cdf
+        columns = pd.Index(labels, name="group")
+        frames = {n: pd.DataFrame(v[:, :, -1], columns=columns) for n, v in self.totals.items()}
+        return Predictive(customers=customers, purchases=frames["purchases"], revenue=frames.get("revenue"), level=level,
+                          checkpoints=edges, cumulative=None if edges is None else self.totals)
 
 
-def _score(draws: np.ndarray, start: int, inverse: np.ndarray, y: np.ndarray, cdf: tuple[np.ndarray, np.ndarray], n_sims: int) -> None:
-    """Fill ``P(N < y)`` and ``P(N <= y)`` for the customers whose tuples are the columns of ``draws``."""
-    rows = np.flatnonzero((inverse >= start) & (inverse < start + draws.shape[1]))
-    step = max(1, _CHUNK // n_sims)
-    for i in range(0, len(rows), step):
-        part = rows[i : i + step]
-        d = draws[:, inverse[part] - start]
-        cdf[0][part] = (d < y[part]).mean(axis=0)
-        cdf[1][part] = (d <= y[part]).mean(axis=0)
+def _tuples(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, m: np.ndarray, codes: np.ndarray, profiles: tuple[np.ndarray, np.ndarray]
+            ) -> tuple[Tuples, np.ndarray, np.ndarray]:
+    """Purchase tuples and distinct spends (see :mod:`clv.predictive_engine`), with each customer's tuple and spend index."""
+    sx = np.where(m > 0, x, 0.0)
+    (ux, ut, uT, usx, ug, tp, sp), w, inverse = compress(x, t_x, T, sx, codes, *profiles, weights=np.ones(len(x)))
+    (f_tuple, f_m), _, f_inverse = compress(inverse.astype(float), m, weights=np.ones(len(x)))
+    order = np.argsort(f_tuple, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    tuples = Tuples(x=ux, t_x=ut, T=uT, sx=usx, group=ug.astype(np.int64), w=w,
+                    m_sum=np.bincount(inverse, weights=m, minlength=len(w)), m_sq=np.bincount(inverse, weights=m * m, minlength=len(w)),
+                    f_tuple=f_tuple[order].astype(np.int64), f_m=f_m[order], t_profile=tp, s_profile=sp)
+    return tuples, inverse, rank[f_inverse]
 
 
 def predictive(
@@ -193,107 +244,119 @@ def predictive(
     n_param_draws: int = 100,
     parameter_uncertainty: bool = True,
     observed: str | None = None,
+    interval_rule: str = "central",
+    checkpoints: Any = None,
+    n_jobs: int | None = None,
 ) -> Predictive:
     """Simulate each customer's purchases and revenue over ``horizon`` time units after ``T``.
 
     Parameters
     ----------
-    model : fitted BetaGeo, ModifiedBetaGeo or ParetoNBD
-    spend_model : fitted GammaGamma or None
+    model : fitted BetaGeo, ModifiedBetaGeo, ParetoNBD (with or without covariates), BetaGeoBetaBinom, or clv.bayes.HierarchicalBetaGeo
+        Where the parameter sets come from: the MLE's asymptotic normal
+        (covariate coefficients included; each customer gets its profile's
+        parameters) or the posterior draws (each customer gets its group's);
+        see :mod:`clv.predictive_params`.
+    spend_model : fitted GammaGamma or clv.bayes.HierarchicalGammaGamma, or None
         Without it only purchases are simulated.
     rfm : pandas.DataFrame
-        ``frequency, recency, T`` (and ``monetary_value`` with a spend model).
+        ``frequency, recency, T`` (BG/BB: ``frequency, recency, n_periods``)
+        and ``monetary_value`` with a spend model.
     horizon : float
-        Time units after each customer's ``T``.
+        Time units after each customer's ``T`` (BG/BB: whole opportunities
+        after ``n_periods``).
     n_sims : int
         Simulations.
     seed : int
-        Seed of every random draw (required).
+        Seed of every random draw (required). The draws do not depend on ``n_jobs``.
     group : str or array-like, optional
         Column of ``rfm`` (or labels) to total over; default: one group ``all``.
     level : float
         Central probability of the per-customer and total intervals.
     n_param_draws : int
-        Parameter sets drawn (simulation ``s`` uses set ``s mod n_param_draws``).
+        Parameter sets drawn (simulation ``s`` uses set ``s mod n_param_draws``);
+        for a posterior, the number of posterior draws used.
     parameter_uncertainty : bool
-        ``False`` keeps the parameters at their estimates.
+        ``False`` keeps the parameters at their estimates (posterior: the
+        posterior mean of each group's parameters).
     observed : str, optional
         Column of ``rfm`` with the purchases that actually happened in the
         horizon (a holdout): adds ``purchases_cdf_below = P(N < y)`` and
         ``purchases_cdf_at = P(N <= y)`` per customer, for calibration checks
         with :meth:`Predictive.coverage`.
+    interval_rule : {"central", "closest"}
+        How the per-customer purchase interval is chosen (counts are
+        discrete, so no integer interval has exactly ``level`` in general).
+        ``"central"``: from the ``(1-level)/2`` and ``(1+level)/2`` quantiles,
+        so its mass is at least ``level``. ``"closest"``: the central interval
+        with its upper, then its lower, end point dropped whenever that brings
+        the mass closer to ``level``. Either way ``purchases_mass`` states the
+        interval's predictive probability. Revenue intervals are always
+        central (``revenue_mass`` exceeds ``level`` when the chance of no
+        purchase is above ``(1-level)/2``).
+    checkpoints : sequence of float, optional
+        Increasing times in ``(0, horizon]``: the group totals of the
+        cumulative purchases (and revenue) at each are kept in
+        :attr:`Predictive.cumulative`, drawn along one consistent path per
+        simulation.
+    n_jobs : int, optional
+        Threads drawing blocks of histories (default: up to 2).
 
     Returns
     -------
     Predictive
-        Per-customer means and intervals, and per-simulation group totals.
+        Per-customer means, intervals and interval masses, and per-simulation group totals.
+
+    Notes
+    -----
+    The per-customer means are exact (the average over the parameter sets of
+    the conditional expectation); the intervals and totals are simulated.
+    See :mod:`clv.predictive_engine` for how customers sharing a history are
+    simulated once.
 
     Examples
     --------
     >>> import clv
     >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30")
     >>> pred = clv.predictive(clv.BetaGeo().fit(rfm), None, rfm, horizon=39, n_sims=200, seed=1)
-    >>> pred.customers.head(2)
-                 purchases_mean  purchases_lower  purchases_upper
+    >>> pred.customers.head(2).round(3)
+                 purchases_mean  purchases_lower  purchases_upper  purchases_mass
     customer_id
-    1                     1.225              0.0              4.0
-    2                     0.185              0.0              1.0
+    1                     1.233              0.0              4.0           0.960
+    2                     0.207              0.0              2.0           0.965
     """
     if seed is None:
         raise DataError("predictive needs an explicit seed (the same seed gives the same draws)")
     if not (0 < level < 1) or n_sims < 2 or not (np.isfinite(horizon) and horizon > 0):
         raise DataError(f"need 0 < level < 1, n_sims >= 2 and a positive horizon; got {level}, {n_sims}, {horizon}")
-    cols = ("frequency", "recency", "T", "monetary_value") if spend_model is not None else ("frequency", "recency", "T")
-    check_rfm(rfm, cols)
-    x, t_x, T = (rfm[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+    if interval_rule not in ("central", "closest"):
+        raise DataError(f"interval_rule must be 'central' or 'closest', got {interval_rule!r}")
+    edges = np.array([horizon], dtype=float) if checkpoints is None else np.asarray(checkpoints, dtype=float)
+    if checkpoints is not None and (edges.ndim != 1 or len(edges) == 0 or edges[0] <= 0 or np.any(np.diff(edges) <= 0)
+                                    or not np.isclose(edges[-1], horizon)):
+        raise DataError("checkpoints must increase from above 0 to the horizon")
+    kernel = kernel_of(model)
+    if kernel is None or not hasattr(kernel, "simulate_paths"):
+        raise DataError(f"predictive: no simulation for {type(model).__name__}; use BetaGeo, ModifiedBetaGeo, ParetoNBD, "
+                        "BetaGeoBetaBinom or HierarchicalBetaGeo")
+    history = ("frequency", "recency", "n_periods" if kernel is bgbb else "T")
+    if history[2] == "n_periods" and np.any(edges != np.round(edges)):
+        raise DataError(f"BetaGeoBetaBinom counts whole opportunities: horizon and checkpoints must be whole numbers, got {edges}")
+    check_rfm(rfm, (*history, "monetary_value") if spend_model is not None else history)
+    x, t_x, T = (rfm[c].to_numpy(dtype=float) for c in history)
     m = rfm["monetary_value"].to_numpy(dtype=float) if spend_model is not None else np.zeros(len(rfm))
-    usable = (x > 0) & (m > 0)
-    m = np.where(usable, m, 0.0)
+    m = np.where((x > 0) & (m > 0), m, 0.0)  # customers without a usable spend get the spend prior
     codes, labels = _group_codes(rfm, group)
-    (ux, ut, uT, um, ug), w, inverse = compress(x, t_x, T, m, codes, weights=np.ones(len(rfm)))
-    ug = ug.astype(np.int64)
-    sx = np.where(um > 0, ux, 0.0)  # spend history: customers without usable spend get the prior
-    t_sets = _parameter_sets(model, n_param_draws, seed, parameter_uncertainty)
-    s_sets = _parameter_sets(spend_model, n_param_draws, seed + 1, parameter_uncertainty) if spend_model is not None else None
-    kernel = model.kernel
-    rng = np.random.default_rng(seed)
-    tail = (1 - level) / 2
-    names = ["purchases"] + (["revenue"] if spend_model is not None else [])
-    per_tuple = {f"{n}_{k}": np.empty(len(w)) for n in names for k in ("mean", "lower", "upper")}
-    totals = {n: np.zeros((n_sims, len(labels))) for n in names}
-    chunk = max(1, _CHUNK // n_sims)
+    t_src = source(model, rfm, n_param_draws, seed, parameter_uncertainty)
+    s_src = source(spend_model, rfm, n_param_draws, seed + 1, parameter_uncertainty) if spend_model is not None else None
+    tuples, inverse, f_inverse = _tuples(x, t_x, T, m, codes, (t_src.profile, np.zeros(len(rfm)) if s_src is None else s_src.profile))
+    setup = Setup(
+        kernel=t_src.kernel, params=lambda j, rows: t_src.params(j, tuples.t_profile[rows]),
+        spend=None if s_src is None else lambda j, rows: s_src.params(j, tuples.s_profile[rows]),  # type: ignore[union-attr]
+        sim_set=np.arange(n_sims) % t_src.n_sets, spend_set=np.arange(n_sims) % (1 if s_src is None else s_src.n_sets),
+        edges=edges, n_groups=len(labels), level=level, rule=interval_rule,
+    )
     y = None if observed is None else check_rfm(rfm, (observed,))[observed].to_numpy(dtype=float)
-    cdf = (np.empty(len(rfm)), np.empty(len(rfm)))
-    sim_set = np.arange(n_sims) % len(t_sets)
-    for start in range(0, len(w), chunk):
-        rows = slice(start, start + chunk)
-        draws = {n: np.empty((n_sims, len(w[rows]))) for n in names}
-        means = {n: np.empty((n_sims, len(w[rows]))) for n in names}
-        for j in range(len(t_sets)):
-            sims = np.flatnonzero(sim_set == j)
-            if not len(sims):
-                continue
-            theta = t_sets[j]
-            mean_n = kernel.expected_purchases(horizon, *theta, ux[rows], ut[rows], uT[rows])
-            draws["purchases"][sims] = kernel.simulate_future(rng, horizon, *theta, ux[rows], ut[rows], uT[rows], size=len(sims))
-            means["purchases"][sims] = mean_n
-            if s_sets is not None:
-                phi = s_sets[j % len(s_sets)]
-                draws["revenue"][sims] = gammagamma.simulate_revenue(rng, *phi, sx[rows], um[rows], draws["purchases"][sims])
-                means["revenue"][sims] = mean_n * gammagamma.expected_spend(*phi, sx[rows], um[rows])
-        weight = w[rows]
-        onehot = np.zeros((len(weight), len(labels)))
-        onehot[np.arange(len(weight)), ug[rows]] = 1.0
-        for n in names:
-            per_tuple[f"{n}_mean"][rows] = draws[n].mean(axis=0)
-            lower, upper = np.quantile(draws[n], [tail, 1 - tail], axis=0, method="inverted_cdf")
-            per_tuple[f"{n}_lower"][rows], per_tuple[f"{n}_upper"][rows] = lower, upper
-            contribution = weight * means[n] + np.sqrt(weight) * (draws[n] - means[n])
-            totals[n] += contribution @ onehot
-        if y is not None:
-            _score(draws["purchases"], start, inverse, y, cdf, n_sims)
-    customers = pd.DataFrame({k: v[inverse] for k, v in per_tuple.items()}, index=rfm.index)
-    if y is not None:
-        customers["purchases_cdf_below"], customers["purchases_cdf_at"] = cdf
-    frames = {n: pd.DataFrame(v, columns=pd.Index(labels, name="group")) for n, v in totals.items()}
-    return Predictive(customers=customers, purchases=frames["purchases"], revenue=frames.get("revenue"), level=level)
+    collected = _Collector(tuples, inverse, y, n_sims, len(labels), len(edges), spend_model is not None)
+    run_blocks(setup, tuples, seed, n_jobs, collected.consume)
+    return collected.result(rfm.index, f_inverse, labels, level, edges if checkpoints is not None else None)

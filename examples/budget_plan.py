@@ -112,9 +112,10 @@ def value_of_plan(
         },
         index=pd.Index(channels, name="channel"),
     )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["ltv_to_cac"] = np.where(cac > 0, out["ltv"] / cac, np.nan)
-    out["meets_target"] = np.where(cac > 0, out["cac"] <= out["max_cac"], True)
+    econ = clv.channels.unit_economics(out["ltv"], cac, target_ratio=target_ratio)  # the report's definitions
+    out["ltv_to_cac"] = econ["ltv_new_to_cac"].to_numpy()
+    out["target_ratio"] = target_ratio
+    out["meets_target"] = econ["meets_target"].fillna(True).to_numpy(dtype=bool)  # no CAC: nothing to recover
     return out
 
 

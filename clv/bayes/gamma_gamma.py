@@ -26,7 +26,7 @@ class HierarchicalGammaGamma(BayesianModel):
     :mod:`clv.bayes.priors`: sampling ``log p, log q, log v`` instead put
     NUTS on a ridge with correlations near -0.97). The likelihood is the MLE's
     :func:`clv.kernels.gammagamma.loglik_grad` (Fader & Hardie 2013, eq. 3,
-    with its gradient), over distinct
+    with its gradient; on data prepared once, :class:`clv.kernels.gammagamma.SpendData`), over distinct
     ``(group, frequency, monetary_value)`` tuples weighted by their counts.
     As for :class:`clv.GammaGamma`, only customers with repeat purchases and a
     positive mean repeat spend enter the fit; the others are counted in
@@ -50,7 +50,7 @@ class HierarchicalGammaGamma(BayesianModel):
     param_names = gammagamma.PARAMS
     links = GAMMA_GAMMA_LINKS
     default_priors = GAMMA_GAMMA_PRIORS
-    _kernel = staticmethod(gammagamma.loglik_grad)
+    _kernel = staticmethod(gammagamma.prepared_loglik_grad)
 
     def _columns(self, rfm: pd.DataFrame) -> dict[str, np.ndarray]:
         check_rfm(rfm, ("frequency", "monetary_value"))
@@ -70,7 +70,7 @@ class HierarchicalGammaGamma(BayesianModel):
         }
 
     def _kernel_data(self, columns: Mapping[str, np.ndarray], weights: np.ndarray) -> tuple[Any, ...]:
-        return Column.of(columns["frequency"]), columns["monetary_value"], weights
+        return (gammagamma.SpendData.of(Column.of(columns["frequency"]), columns["monetary_value"], weights),)
 
     def _derived(self, params: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Population mean spend ``p v / (q - 1)`` of each group (eq. 5 without history)."""

@@ -18,7 +18,7 @@ __all__ = ["FORMAT_VERSION", "load", "save"]
 
 FORMAT_VERSION = 2
 # Version 2: HierarchicalGammaGamma samples log p, log mean spend, log(q - 1) (version-1 files sampled log p, log q, log v).
-_READABLE = {"HierarchicalBetaGeo": (1, 2), "HierarchicalGammaGamma": (2,)}
+_READABLE = {"HierarchicalBetaGeo": (1, 2), "HierarchicalGammaGamma": (2,), "HierarchicalShiftedBetaGeo": (2,)}
 _ATTR = "clv_config"
 
 
@@ -73,8 +73,9 @@ def load(path: str | Path) -> Any:
 
     from clv.bayes.beta_geo import HierarchicalBetaGeo
     from clv.bayes.gamma_gamma import HierarchicalGammaGamma
+    from clv.bayes.shifted_beta_geo import HierarchicalShiftedBetaGeo
 
-    classes = {cls.__name__: cls for cls in (HierarchicalBetaGeo, HierarchicalGammaGamma)}
+    classes = {cls.__name__: cls for cls in (HierarchicalBetaGeo, HierarchicalGammaGamma, HierarchicalShiftedBetaGeo)}
     idata = az.from_netcdf(str(path))
     idata.load()
     raw = idata.posterior.attrs.get(_ATTR)

@@ -11,13 +11,14 @@ from clv.budget.groups import Chosen, drop_failed, posterior_set, quantiles, rej
 from clv.checks import check_draw_settings, check_margin
 from clv.data.summary import rfm_in_time_unit, time_unit_days
 from clv.errors import DataError
-from clv.model_set import POOLED, MLEModelSet, ModelPair, ModelSet, is_posterior
+from clv.model_set import POOLED, MLEModelSet, ModelPair, ModelSet, PosteriorModelSet, is_posterior
 from clv.models.transactions import compress
 from clv.valuation import DEFAULT_MARGIN, discount_factors, in_time_unit, period_edges, valuation_time_unit
 
 __all__ = ["UNASSIGNED", "forecast_base"]
 
 Basis = Literal["conditional", "unconditional"]
+Uncertainty = Literal["parameters", "predictive"]
 UNASSIGNED = "(unassigned)"
 _BASE_COLUMNS = (
     "expected_purchases",
@@ -102,6 +103,7 @@ def forecast_base(
     n_draws: int = 200,
     seed: int | None = None,
     groups: pd.Series | None = None,
+    uncertainty: Uncertainty = "parameters",
 ) -> pd.DataFrame:
     """Expected purchases, revenue and margin of the existing customer base, period by period.
 
@@ -168,7 +170,8 @@ def forecast_base(
     interval : float, optional
         Adds ``<column>_lower`` and ``<column>_upper`` for every value column
         from a parametric bootstrap of both models (``n_draws`` draws; needs
-        ``seed``). Bayesian models always give one (0.9 by default).
+        ``seed``). Bayesian models always give one (0.9 by default). What
+        the interval includes is set by ``uncertainty``.
     groups : pandas.Series, optional
         With channel models (:class:`clv.ChannelModels`,
         :class:`clv.PosteriorChannelModels`, ``spend_model=None``): the
@@ -177,6 +180,19 @@ def forecast_base(
         periods per channel, with a ``channel`` column first; customers
         without a channel form the group ``"(unassigned)"``, valued with the
         pooled model.
+
+    uncertainty : {"parameters", "predictive"}
+        What the interval includes. ``"parameters"`` (default): the models'
+        parameter uncertainty only, the range of the *expected* base
+        (right for a mean, e.g. a channel's LTV). ``"predictive"``: the
+        range of what the base will *actually* buy, from
+        :func:`clv.predictive` with ``n_draws`` simulations: parameter
+        uncertainty, each customer's posterior (alive or not, purchase rate,
+        dropout, spend) and the Poisson and gamma noise of the purchases and
+        their values, simulated along one path per simulation so the
+        per-period, cumulative and discounted columns are consistent. Needs
+        ``basis="conditional"``; with Bayesian models the posterior draws
+        are the parameter source.
 
     Returns
     -------
@@ -222,7 +238,7 @@ def forecast_base(
     if isinstance(model, ModelSet):
         return _forecast_by_channel(model, spend_model, rfm, groups, basis=basis, periods=periods, period_length=period_length,
                                     discount_rate=discount_rate, margin=margin, time_unit=time_unit, interval=interval,
-                                    n_draws=n_draws, seed=seed)
+                                    n_draws=n_draws, seed=seed, uncertainty=uncertainty)
     posterior = is_posterior(model)
     unit = valuation_time_unit(time_unit, (model,), rfm)
     model = in_time_unit(model, unit, "forecast_base")  # MLE models convert; a posterior in another unit is refused
@@ -234,13 +250,13 @@ def forecast_base(
     group_column = getattr(model, "group", None) if posterior else None
     return _forecast(sets, rfm, spend_model is not None, group_column, basis=basis, periods=periods,
                      period_length=period_length, discount_rate=discount_rate, margin=margin, time_unit=unit,
-                     interval=interval, n_draws=n_draws, seed=seed)
+                     interval=interval, n_draws=n_draws, seed=seed, uncertainty=uncertainty)
 
 
 def _forecast(
     sets: Chosen, rfm: pd.DataFrame, with_spend: bool, group_column: str | None, *, basis: Basis, periods: int,
     period_length: float, discount_rate: float, margin: float, time_unit: str, interval: float | None,
-    n_draws: int, seed: int | None,
+    n_draws: int, seed: int | None, uncertainty: Uncertainty = "parameters",
 ) -> pd.DataFrame:
     """The forecast table of :func:`forecast_base` for the models of ``sets`` (in ``time_unit``; a group's customers use its models)."""
     posterior = sets.posterior
@@ -271,10 +287,12 @@ def _forecast(
 
     names = [name for name in _BASE_COLUMNS if with_spend or name in ("expected_purchases", "cumulative_repeat_purchases")]
     failed = 0
-    if interval is not None:
+    if interval is not None and (uncertainty == "parameters" or sets.point is None):  # a posterior's point is the mean over draws
         runs = [evaluate(pairs) for pairs in sets.draws(n_draws, seed)]  # type: ignore[arg-type]
         stacked, failed = drop_failed(np.stack([np.stack([run[name] for name in names]) for run in runs]))
     point = evaluate(sets.point) if sets.point is not None else dict(zip(names, np.nanmean(stacked, axis=0)))
+    if interval is not None and uncertainty == "predictive":
+        stacked = _predictive_runs(sets, rfm, names, edges, factors, margin, interval, n_draws, seed, basis)  # type: ignore[arg-type]
 
     anchor = _anchor(rfm)
     table = pd.DataFrame({"start": np.r_[0.0, edges[:-1]], "end": edges}, index=pd.RangeIndex(1, len(edges) + 1, name="period"))
@@ -297,6 +315,7 @@ def _forecast(
             "discount_rate": float(discount_rate),
             "margin": margin,
             "interval": interval,
+            "uncertainty": uncertainty if interval is not None else None,
             "n_draws": int(n_draws) if interval is not None else 0,
             "failed_draws": failed,
             "point": "posterior mean" if posterior else "estimates",
@@ -306,6 +325,31 @@ def _forecast(
         }
     )
     return table
+
+
+def _predictive_runs(sets: Chosen, rfm: pd.DataFrame, names: list[str], edges: np.ndarray, factors: np.ndarray, margin: float,
+                     interval: float, n_draws: int, seed: int, basis: Basis) -> np.ndarray:
+    """Simulated forecast columns (simulations x columns x periods) from :func:`clv.predictive` paths at the period ends."""
+    from clv.predictive import predictive
+
+    point = sets.point
+    if isinstance(sets.models, PosteriorModelSet) and basis == "conditional":
+        tm, sm = sets.models.transaction_model, sets.models.spend_model  # posterior draws as the parameter source
+    elif basis != "conditional" or point is None or len(point) != 1:
+        raise DataError("forecast_base(uncertainty='predictive') needs basis='conditional' and one fitted pair, channel "
+                        "models or grouped Bayesian models")
+    else:
+        tm, sm = next(iter(point.values()))
+    pred = predictive(tm, sm, rfm, horizon=float(edges[-1]), n_sims=int(n_draws), seed=int(seed), level=interval,
+                      checkpoints=edges)
+    paths = {k: v[:, 0, :] for k, v in pred.cumulative.items()}  # type: ignore[union-attr]  # (sims, periods), one group
+    purchases = np.diff(paths["purchases"], axis=1, prepend=0.0)
+    out = {"expected_purchases": purchases, "cumulative_repeat_purchases": float(rfm["frequency"].sum()) + paths["purchases"]}
+    if "revenue" in paths:
+        revenue = np.diff(paths["revenue"], axis=1, prepend=0.0)
+        out.update({"expected_revenue": revenue, "expected_margin": margin * revenue, "discounted_margin": margin * revenue * factors,
+                    "cumulative_discounted_margin": np.cumsum(margin * revenue * factors, axis=1)})
+    return np.stack([out[name] for name in names], axis=1)
 
 
 class _OneGroup(ModelSet):

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from clv.budget.groups import Chosen, channel_models, drop_failed, per_group, quantiles
-from clv.channels.new_customer import new_customer_curve
+from clv.channels.new_customer import new_customer_curve, unit_economics
 from clv.checks import check_draw_settings, check_margin
 from clv.errors import DataError
 from clv.valuation import DEFAULT_MARGIN, discount_factors, in_time_unit, period_edges
@@ -132,7 +132,7 @@ def new_customer_value(
     -------
     pandas.DataFrame
         Index ``group`` (``"all"`` for a single model); columns
-        ``expected_repeat_purchases`` (over the horizon, undiscounted),
+        ``channel`` (the group again, as a column), ``expected_repeat_purchases`` (over the horizon, undiscounted),
         ``mean_spend``, ``first_purchase_margin``, ``repeat_margin``
         (discounted) and ``ltv`` (their sum).
 
@@ -141,7 +141,7 @@ def new_customer_value(
     >>> import clv
     >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30")
     >>> bg, gg = clv.BetaGeo().fit(rfm), clv.GammaGamma().fit(rfm)
-    >>> clv.new_customer_value(bg, gg, horizon=52, discount_rate=0.1, margin=0.3).round(2)
+    >>> clv.new_customer_value(bg, gg, horizon=52, discount_rate=0.1, margin=0.3).drop(columns="channel").round(2)
            expected_repeat_purchases  mean_spend  first_purchase_margin  repeat_margin    ltv
     group
     all                         1.44       35.17                  10.55          14.64  25.19
@@ -182,6 +182,7 @@ def new_customer_value(
     )
     if draws is not None:
         table["ltv_lower"], table["ltv_upper"] = quantiles(draws[:, :, len(edges) - 1], interval)  # type: ignore[arg-type]
+    table.insert(0, "channel", list(sets.names))
     table.attrs.update(
         {"horizon": float(horizon), "discount_rate": float(discount_rate), "margin": margin, "time_unit": time_unit,
          "period": float(period), "interval": interval, "n_draws": int(n_draws) if interval is not None else 0,
@@ -213,7 +214,8 @@ def max_cac(
 
     * ``target_ratio`` with ``horizon``: LTV over the horizon (as in
       :func:`new_customer_value`) must be at least ``target_ratio`` times the
-      CAC, so ``max_cac_ratio = ltv / target_ratio``;
+      CAC, so ``max_cac_ratio = ltv / target_ratio`` (the ``max_cac`` of
+      :func:`clv.channels.unit_economics`, the definition the channel report uses);
     * ``payback``: the new customer's cumulative discounted margin must cover
       the CAC within ``payback`` time units, so ``max_cac_payback`` is that
       cumulative margin at ``payback`` (the acquisition purchase included).
@@ -242,7 +244,8 @@ def max_cac(
     Returns
     -------
     pandas.DataFrame
-        Index ``group``; ``ltv`` and ``max_cac_ratio`` (with a ratio target),
+        Index ``group``; ``channel`` (the group again, as a column),
+        ``ltv`` and ``max_cac_ratio`` (with a ratio target),
         ``max_cac_payback`` (with a payback target),
         ``max_cac`` and ``binding``.
 
@@ -283,7 +286,7 @@ def max_cac(
     if target_ratio is not None:
         ltv, ltv_draws = at(horizon)  # type: ignore[arg-type]
         table["ltv"] = ltv
-        table["max_cac_ratio"] = ltv / target_ratio
+        table["max_cac_ratio"] = unit_economics(pd.Series(ltv, index=sets.names), None, target_ratio=target_ratio)["max_cac"].to_numpy()
         caps["ratio"] = (ltv / target_ratio, None if ltv_draws is None else ltv_draws / target_ratio)
     if payback is not None:
         covered, covered_draws = at(payback)
@@ -296,6 +299,7 @@ def max_cac(
     if interval is not None:
         per_draw = np.min(np.stack([caps[n][1] for n in names]), axis=0)  # type: ignore[arg-type]
         table["max_cac_lower"], table["max_cac_upper"] = quantiles(per_draw, interval)
+    table.insert(0, "channel", list(sets.names))
     table.attrs.update(
         {"target_ratio": target_ratio, "horizon": horizon, "payback": payback, "discount_rate": float(discount_rate),
          "margin": margin, "time_unit": time_unit, "interval": interval,

@@ -3,7 +3,8 @@
 The package, one job per module:
 
 * :mod:`clv.channels.new_customer`: the new-customer curve and payback
-  (:func:`new_customer_curve`, :func:`payback_period`), also used by the
+  (:func:`new_customer_curve`, :func:`payback_period`) and the
+  lifetime value of a new customer (:func:`new_customer_lifetime_value`), also used by the
   budget functions;
 * :mod:`clv.channels.models`: the channel-level model sets
   (:class:`ChannelModels`, :class:`PosteriorChannelModels`,
@@ -21,7 +22,14 @@ The package, one job per module:
 from __future__ import annotations
 
 from clv.channels.models import ChannelModels, PosteriorChannelModels, fit_channel_models
-from clv.channels.new_customer import NOT_WITHIN_HORIZON, new_customer_curve, payback_period
+from clv.channels.new_customer import (
+    NOT_WITHIN_HORIZON,
+    new_customer_curve,
+    new_customer_dert,
+    new_customer_lifetime_value,
+    payback_period,
+    unit_economics,
+)
 from clv.channels.report import TABLE_COLUMNS, ChannelReport, channel_report
 from clv.model_set import PosteriorDraws
 
@@ -35,5 +43,8 @@ __all__ = [
     "channel_report",
     "fit_channel_models",
     "new_customer_curve",
+    "new_customer_dert",
+    "new_customer_lifetime_value",
     "payback_period",
+    "unit_economics",
 ]

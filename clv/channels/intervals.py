@@ -12,20 +12,25 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from clv.channels.new_customer import NOT_WITHIN_HORIZON, new_customer_curve, payback_period
+from clv.channels.new_customer import NOT_WITHIN_HORIZON, new_customer_curve, new_customer_lifetime_value, payback_period
 from clv.checks import show_id
+from clv.data.summary import time_unit_days
 from clv.errors import DataError
 from clv.model_set import ModelPair, ModelSet, Progress
-from clv.valuation import customer_value
+from clv.valuation import customer_value, period_edges
 
 __all__ = ["Valuation", "apply_intervals", "ltv_expected_draws", "new_customer_columns"]
 
 
 @dataclass(frozen=True)
 class Valuation:
-    """The valuation settings every figure of one report shares (as in :func:`clv.customer_value`)."""
+    """The valuation settings every figure of one report shares (as in :func:`clv.customer_value`).
 
-    horizon: float
+    ``horizon`` None is the lifetime horizon: continuous discounting over
+    the whole remaining lifetime (DERT, :func:`clv.channels.new_customer_lifetime_value`).
+    """
+
+    horizon: float | None
     discount_rate: float
     margin: float
     time_unit: str
@@ -34,6 +39,20 @@ class Valuation:
     def curve(self, pair: ModelPair, times: np.ndarray) -> np.ndarray:
         """:func:`clv.channels.new_customer_curve` of ``pair`` at ``times`` with these settings."""
         return new_customer_curve(*pair, times, discount_rate=self.discount_rate, margin=self.margin, time_unit=self.time_unit)
+
+    def lifetime(self, pair: ModelPair) -> float:
+        """:func:`clv.channels.new_customer_lifetime_value` of ``pair`` (NaN without a positive discount rate)."""
+        if self.discount_rate <= 0:
+            return float("nan")
+        return new_customer_lifetime_value(*pair, discount_rate=self.discount_rate, margin=self.margin, time_unit=self.time_unit)
+
+    def new_value(self, pair: ModelPair, new_grid: np.ndarray) -> float:
+        """``ltv_new``: the new-customer curve at the horizon (periods ``new_grid``), or its lifetime value."""
+        return self.lifetime(pair) if self.horizon is None else float(self.curve(pair, new_grid)[-1])
+
+    def one_year(self, pair: ModelPair) -> float:
+        """``ltv_new_52w``: the new-customer curve at 52 weeks (expressed in the report's time unit)."""
+        return float(self.curve(pair, period_edges(52 * 7 / time_unit_days(self.time_unit), self.period))[-1])
 
     def future(self, pair: ModelPair, rfm: pd.DataFrame) -> float:
         """Mean discounted future margin (:func:`clv.customer_value` ``clv``) of the customers of ``rfm``."""
@@ -45,7 +64,9 @@ def new_customer_columns(
     table: pd.DataFrame, models: ModelSet, channels: list[str], sets: list[dict[str, ModelPair]],
     point: dict[str, ModelPair] | None, grid: np.ndarray, new_grid: np.ndarray, value: Valuation,
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """Fill ``ltv_new``, payback and ``model_source`` per channel; return the payback curves, ``ltv_new`` and payback per draw.
+    """Fill ``ltv_new`` (and the side-by-side ``ltv_new_52w``, ``ltv_new_lifetime``), payback and ``model_source`` per channel.
+
+    Returns the payback curves, ``ltv_new`` and payback per draw.
 
     A draw's payback is ``inf`` when it is not within the payback horizon and
     NaN when the channel has no CAC.
@@ -65,21 +86,25 @@ def new_customer_columns(
             pair = models.pair(name, point)
             curve = value.curve(pair, grid)
             first = value.margin * float(pair[1].population_mean_spend())
-            ltv_new = value.curve(pair, new_grid)[-1]
+            ltv_new = value.new_value(pair, new_grid)
+            side = (value.one_year(pair), value.lifetime(pair))
         else:
             curve = np.mean([value.curve(models.pair(name, s), grid) for s in sets], axis=0)
             first = float(np.mean([value.margin * models.pair(name, s)[1].population_mean_spend() for s in sets]))
             ltv_new = np.nan  # the mean over draws, filled by apply_intervals
+            side = tuple(np.mean([(value.one_year(models.pair(name, s)), value.lifetime(models.pair(name, s))) for s in sets], axis=0))
         curves[name] = np.r_[first, curve]
         t, status = payback_period(grid, curve, cac[j], first=first)
         table.iloc[j, table.columns.get_loc("ltv_new")] = ltv_new
+        table.iloc[j, table.columns.get_loc("ltv_new_52w")], table.iloc[j, table.columns.get_loc("ltv_new_lifetime")] = side
         table.iloc[j, table.columns.get_loc("payback_period")] = t
         table.iloc[j, table.columns.get_loc("payback_status")] = status
         table.iloc[j, table.columns.get_loc("model_source")] = models.source(name)
         for d, s in enumerate(sets):
             pair = models.pair(name, s)
             draw_curve = value.curve(pair, grid)
-            new_draws[d, j] = draw_curve[-1] if np.array_equal(grid, new_grid) else value.curve(pair, new_grid)[-1]
+            same = value.horizon is not None and np.array_equal(grid, new_grid)
+            new_draws[d, j] = draw_curve[-1] if same else value.new_value(pair, new_grid)
             when, state = payback_period(grid, draw_curve, cac[j], first=value.margin * float(pair[1].population_mean_spend()))
             payback_draws[d, j] = np.inf if state == NOT_WITHIN_HORIZON else when
     return curves, new_draws, payback_draws

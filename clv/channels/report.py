@@ -36,6 +36,14 @@ Definitions (all money figures are margin, i.e. revenue times ``margin``)
     eq. 7), ``E[Z]`` the Gamma-Gamma population mean spend ``p v / (q - 1)``
     (Fader & Hardie 2013) and ``d`` the discount factors of
     :func:`clv.valuation.discount_factors` (see :func:`new_customer_curve`).
+    With ``horizon=None`` (the lifetime horizon) it is ``ltv_new_lifetime``.
+``ltv_new_52w``, ``ltv_new_lifetime``
+    The same new-customer value cut off 52 weeks after acquisition, and over
+    the whole lifetime: ``margin * E[Z] * (1 + DERT_new)`` with
+    ``DERT_new = int_0^inf exp(-delta t) dE[X(t)]`` at the continuous rate
+    ``delta = ln(1 + discount_rate) / (time units per year)``
+    (:func:`clv.channels.new_customer_lifetime_value`). Shown side by side
+    whatever the horizon, so the truncation is visible.
 ``ltv_new_to_cac``
     ``ltv_new / cac``, the **headline**: forward-looking unit economics of a
     newly acquired customer. The summary verdict ("pays back" when at least
@@ -94,17 +102,48 @@ import pandas as pd
 from clv.channels.cohorts import cohort_table
 from clv.channels.costs import acquired_customers, channel_names, check_acquisitions, reconcile_costs, resolve_observation_end
 from clv.channels.intervals import Valuation, apply_intervals, ltv_expected_draws, new_customer_columns
+from clv.channels.new_customer import unit_economics
+from clv.channels.uncertainty import UNCERTAINTY_COLUMNS, UNCERTAINTY_DEFINITIONS, customer_level_columns, other_model_columns
 from clv.checks import check_interval, check_margin, check_scores, require_seed
+from clv.data.summary import time_unit_days
 from clv.errors import DataError
 from clv.model_set import ModelPair, ModelSet, Progress
 from clv.output import jsonable, records
-from clv.valuation import period_edges
+from clv.valuation import continuous_rate, period_edges
 
-__all__ = ["DEFINITIONS", "TABLE_COLUMNS", "ChannelReport", "channel_report"]
+__all__ = ["DEFINITIONS", "LIFETIME", "TABLE_COLUMNS", "ChannelReport", "channel_report", "lifetime_payback_horizon"]
+
+LIFETIME = "lifetime"
+"""``settings["horizon"]`` of a report over the whole customer lifetime (``horizon=None``, ``--horizon lifetime``)."""
+
+
+def lifetime_payback_horizon(time_unit: str) -> float:
+    """How far a lifetime report looks for payback: five years in ``time_unit`` (261 weeks, 1,826 days, 60 months).
+
+    Parameters
+    ----------
+    time_unit : {"W", "D", "M"}
+        The report's time unit.
+
+    Returns
+    -------
+    float
+        Five years, rounded to whole time units.
+
+    Examples
+    --------
+    >>> lifetime_payback_horizon("W"), lifetime_payback_horizon("M")
+    (261.0, 60.0)
+    """
+    return float(round(5 * 365.25 / time_unit_days(time_unit)))
 
 DEFINITIONS = {
     "ltv_new": "New-customer LTV: expected discounted margin of a newly acquired customer over the horizon, "
                "acquisition purchase included, from the channel's own parameters.",
+    "ltv_new_52w": "New-customer LTV, 52 weeks: the same value cut off 52 weeks after acquisition (a budget year).",
+    "ltv_new_lifetime": "New-customer LTV, lifetime: the same value over the customer's whole expected lifetime, discounted "
+                        "continuously at the annual rate (DERT); n/a with a zero discount rate. Its gap to the 52-week value "
+                        "is what a one-year horizon leaves out.",
     "ltv_new_to_cac": "Headline LTV:CAC: new-customer LTV / CAC; what one more customer bought through the channel returns.",
     "prob_ltv_new_exceeds_cac": "P(new-customer LTV > CAC): share of parameter draws in which new-customer LTV exceeds CAC "
                                 "(parameter uncertainty only).",
@@ -119,6 +158,7 @@ DEFINITIONS = {
     "ltv_to_cac": "Existing-customer value:CAC: value of existing customers / CAC (older channels look better).",
     "prob_ltv_exceeds_cac": "P(existing value > CAC): share of parameter draws in which the value of existing customers "
                             "exceeds CAC (parameter uncertainty only).",
+    **UNCERTAINTY_DEFINITIONS,
 }
 """One-line definition of the main columns of :attr:`ChannelReport.table` (shown in the report and its JSON)."""
 
@@ -197,9 +237,10 @@ class ChannelReport:
 
 TABLE_COLUMNS = (
     "customers", "acquired_without_transactions", "spend", "cac", "ltv_realized", "ltv_expected", "ltv_lower",
-    "ltv_upper", "ltv_to_cac", "prob_ltv_exceeds_cac", "ltv_new", "ltv_new_to_cac", "ltv_new_lower", "ltv_new_upper",
+    "ltv_upper", "ltv_to_cac", "prob_ltv_exceeds_cac", "ltv_new", "ltv_new_to_cac", "ltv_new_52w", "ltv_new_lifetime",
+    "ltv_new_lower", "ltv_new_upper",
     "prob_ltv_new_exceeds_cac", "payback_period", "payback_lower", "payback_upper", "payback_status", "p_alive",
-    "share_of_customers", "share_of_value", "model_source",
+    "share_of_customers", "share_of_value", "model_source", *UNCERTAINTY_COLUMNS,
 )
 
 
@@ -211,7 +252,7 @@ def channel_report(
     transactions: pd.DataFrame | None = None,
     rfm: pd.DataFrame | None = None,
     models: Any = None,
-    horizon: float = 52.0,
+    horizon: float | None = 52.0,
     discount_rate: float = 0.1,
     margin: float = 1.0,
     time_unit: str = "W",
@@ -223,6 +264,8 @@ def channel_report(
     observation_end: Any = None,
     draw_sample: int = 300,
     progress: Progress = None,
+    other_models: Any = None,
+    n_sims: int = 500,
 ) -> ChannelReport:
     """CAC versus LTV per acquisition channel and per acquisition cohort.
 
@@ -251,7 +294,9 @@ def channel_report(
         ``ltv_upper`` are the channel means of ``clv_lower`` / ``clv_upper``
         when the scores have them.
     horizon, discount_rate, margin, time_unit, period
-        As in :func:`clv.customer_value`.
+        As in :func:`clv.customer_value`; ``horizon=None`` is the lifetime
+        horizon (``ltv_new`` is then ``ltv_new_lifetime`` and the scores
+        should come from ``horizon=None`` too).
     interval : float
         Width of the reported intervals (0.9 = 5% to 95% quantiles).
     n_draws : int
@@ -260,7 +305,8 @@ def channel_report(
     seed : int, optional
         Required when draws are taken.
     payback_horizon : float, optional
-        How far to look for payback (time units); defaults to ``horizon``.
+        How far to look for payback (time units); defaults to ``horizon``,
+        or to five years for the lifetime horizon.
     observation_end : date-like, optional
         End of the observed period; defaults to ``rfm.attrs`` or the last
         transaction day.
@@ -269,6 +315,13 @@ def channel_report(
         the draws shift the full-data figure, see the module notes).
     progress : callable, optional
         Called with a short text at each long step.
+    other_models : ChannelModels, optional
+        The same channels fitted with the other purchase model family, for
+        ``ltv_new_other_model`` (:func:`clv.channels.uncertainty.other_model_columns`).
+    n_sims : int
+        :func:`clv.predictive` simulations per channel for
+        ``share_new_paying_back`` and the ``future_margin_*`` interval
+        (maximum-likelihood models, with ``seed``; 0 skips them).
 
     Returns
     -------
@@ -304,8 +357,11 @@ def channel_report(
     acquisitions = check_acquisitions(acquisitions)
     margin = check_margin(margin)
     interval = check_interval(interval)
-    value = Valuation(float(horizon), float(discount_rate), margin, time_unit, float(period))
-    payback_horizon = float(horizon if payback_horizon is None else payback_horizon)
+    value = Valuation(None if horizon is None else float(horizon), float(discount_rate), margin, time_unit, float(period))
+    if horizon is None:
+        continuous_rate(discount_rate, time_unit)  # a lifetime needs a positive discount rate
+    payback_horizon = float((lifetime_payback_horizon(time_unit) if horizon is None else horizon)
+                            if payback_horizon is None else payback_horizon)
     end = resolve_observation_end(rfm, transactions, observation_end)
     recon: dict[str, Any] = {}
     acq, orphans, revenue, unallocated = acquired_customers(scores, acquisitions, spend, transactions, end, margin, recon,
@@ -319,18 +375,32 @@ def channel_report(
     if models is not None:
         curves, draws = model_columns(table, acq, rfm, models, grid, value, interval=interval, n_draws=n_draws, seed=seed,
                                       draw_sample=draw_sample, progress=progress)
+        if progress is not None and seed is not None and n_sims > 0:
+            progress(f"simulating single new customers and channel totals ({n_sims} simulations per channel)")
+        not_shown = customer_level_columns(table, acq, rfm, models, value, payback_horizon=payback_horizon, interval=interval,
+                                           n_sims=n_sims if seed is not None else 0, seed=0 if seed is None else seed)
+        other_model_columns(table, other_models, value, grid if horizon is None else period_edges(float(horizon), period))
+    else:
+        not_shown = {"share_new_paying_back": "no channel models", "future_margin_total": "no channel models"}
     headline = "ltv_new_to_cac" if models is not None else "ltv_to_cac"
     table = rank(finish_statuses(new_customer_ratio(table)), headline)
     customers = customer_table(acq, orphans, scores, revenue, margin)
     settings = {
-        "horizon": float(horizon), "payback_horizon": payback_horizon, "discount_rate": float(discount_rate),
+        "horizon": LIFETIME if horizon is None else float(horizon), "payback_horizon": payback_horizon, "discount_rate": float(discount_rate),
         "margin": float(margin), "time_unit": time_unit, "period": float(period), "interval": float(interval),
         "n_draws": int(n_draws) if models is not None else 0, "seed": seed,
         "observation_end": None if end is None else str(end.date()),
         "model": "none (scores only)" if models is None else models.description,
         "headline_ratio": headline,
+        "target_ratio": 1.0,
         "intervals_include": "parameter uncertainty only (draws of the channel parameters); not customer-to-customer "
                              "randomness, not model choice" if models is not None and n_draws > 0 else "no intervals",
+        "future_margin_interval_includes": "parameter uncertainty, each customer's unknown state (alive, rates, spend level) and "
+                                           "purchase and spend randomness (clv.predictive); undiscounted",
+        "share_new_paying_back_includes": "customer-to-customer randomness and parameter uncertainty (clv.predictive on a "
+                                          "just-acquired customer); acquisition purchase at the mean spend; undiscounted",
+        "other_model": None if other_models is None else type(other_models.transaction_models["*"]).__name__,
+        "not_shown": not_shown,
     }
     return ChannelReport(table, cohort_table(acq, margin), customers, curves, draws, recon, settings)
 
@@ -388,6 +458,8 @@ def point_table(
             "prob_ltv_exceeds_cac": np.nan,
             "ltv_new": np.nan,
             "ltv_new_to_cac": np.nan,
+            "ltv_new_52w": np.nan,
+            "ltv_new_lifetime": np.nan,
             "ltv_new_lower": np.nan,
             "ltv_new_upper": np.nan,
             "prob_ltv_new_exceeds_cac": np.nan,
@@ -399,6 +471,7 @@ def point_table(
             "share_of_customers": n_cust / max(n_cust.sum(), 1.0),
             "share_of_value": value_total / value_total.sum() if value_total.sum() > 0 else np.nan,
             "model_source": "",
+            **{column: np.nan for column in UNCERTAINTY_COLUMNS},
         },
         index=pd.Index(names, name="channel"),
     )
@@ -423,7 +496,7 @@ def model_columns(
         if progress is not None:
             progress(f"drawing {n_draws} parameter sets for intervals ({models.description})")
         sets = models.draws(n_draws, seed=require_seed(seed, "drawing intervals"))
-    new_grid = period_edges(value.horizon, value.period)
+    new_grid = grid if value.horizon is None else period_edges(value.horizon, value.period)
     channels = list(pd.unique(acq["channel"]))
     curves, new_draws, payback_draws = new_customer_columns(table, models, channels, sets, point, grid, new_grid, value)
     draws = pd.DataFrame(columns=names, dtype=float)
@@ -447,10 +520,8 @@ def finish_statuses(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def new_customer_ratio(table: pd.DataFrame) -> pd.DataFrame:
-    """Fill ``ltv_new_to_cac`` (``ltv_new / cac``; NaN when CAC is zero or unknown)."""
-    cac = table["cac"].to_numpy(dtype=float)
-    usable = (cac > 0) & np.isfinite(cac)
-    table["ltv_new_to_cac"] = np.where(usable, table["ltv_new"].to_numpy(dtype=float) / np.where(usable, cac, 1.0), np.nan)
+    """Fill ``ltv_new_to_cac`` (``ltv_new / cac``; NaN when CAC is zero or unknown) with :func:`clv.channels.unit_economics`."""
+    table["ltv_new_to_cac"] = unit_economics(table["ltv_new"], table["cac"])["ltv_new_to_cac"].to_numpy()
     return table
 
 

@@ -43,7 +43,7 @@ __all__ = [
     "purchase_rate",
     "row_derivatives",
     "row_groups",
-    "simulate_future",
+    "simulate_paths",
 ]
 
 
@@ -427,17 +427,22 @@ def conditional_pmf(n: ArrayLike, t: ArrayLike, r: float, alpha: float, a: float
     return np.where(n == 0, 1.0 - p_alive, 0.0) + p_alive * conditional_pmf_if_alive(n, t, r, alpha, a, b, x, T, k=k)
 
 
-def simulate_future(rng: np.random.Generator, t: float, r: float, alpha: float, a: float, b: float, x: NDArray, t_x: NDArray, T: NDArray,
-                    *, k: int, size: int = 1) -> NDArray[np.float64]:
-    """``size`` draws per row (shape ``(size, len(x))``) of the purchases in ``(T, T+t]`` from the posterior predictive distribution.
+def simulate_paths(rng: np.random.Generator, edges: NDArray, r: Any, alpha: Any, a: Any, b: Any, x: NDArray, t_x: NDArray, T: NDArray,
+                   *, k: int, size: int = 1) -> NDArray[np.float64]:
+    """``size`` posterior-predictive draws per row of the cumulative purchases in ``(T, T+e]`` for each of the increasing ``edges``.
 
-    Alive at ``T`` with probability P(alive); if alive, ``lambda ~ Gamma(r+x,
-    alpha+T)`` and ``p ~ Beta(a, b+x+k)`` (the posterior given survival to
-    ``T``); then ``M ~ Poisson(lambda t)`` purchase opportunities and a
-    dropout after purchase ``K ~ Geometric(p)``, so ``min(M, K)`` purchases.
+    Returns shape ``(size, len(x), len(edges))``. Alive at ``T`` with
+    probability P(alive); if alive, ``lambda ~ Gamma(r+x, alpha+T)`` and
+    ``p ~ Beta(a, b+x+k)`` (the posterior given survival to ``T``); then
+    ``M_j ~ Poisson(lambda (e_j - e_{j-1}))`` purchase opportunities in each
+    interval and a dropout after purchase ``K ~ Geometric(p)``, so
+    ``min(M_1 + ... + M_j, K)`` purchases by ``e_j``. The parameters may be
+    scalars or arrays broadcasting against ``x`` (covariates).
     """
     shape = (size, *x.shape)
     alive = rng.random(shape) < special.expit(-log_dropout_odds(r, alpha, a, b, x, t_x, T, k=k))
     lam = rng.gamma(np.broadcast_to(r + x, shape)) / (alpha + T)
-    p = rng.beta(a, np.broadcast_to(b + x + k, shape))
-    return np.where(alive, np.minimum(rng.poisson(lam * t), rng.geometric(np.maximum(p, 1e-300))), 0.0)
+    p = rng.beta(np.broadcast_to(a, shape), np.broadcast_to(b + x + k, shape))
+    widths = np.diff(np.asarray(edges, dtype=float), prepend=0.0)
+    opportunities = np.cumsum(rng.poisson(lam[..., None] * widths), axis=-1)
+    return np.where(alive[..., None], np.minimum(opportunities, rng.geometric(np.maximum(p, 1e-300))[..., None]), 0.0)

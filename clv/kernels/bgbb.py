@@ -31,6 +31,7 @@ __all__ = [
     "expected_purchases",
     "loglik",
     "probability_alive",
+    "simulate_paths",
 ]
 
 
@@ -140,3 +141,28 @@ def dert(discount_rate: float, alpha: float, beta: float, gamma: float, delta: f
                 + special.betaln(gamma, delta + n + 1.0) - special.betaln(gamma, delta) - np.log1p(discount_rate)
                 - loglik(alpha, beta, gamma, delta, x, t_x, n))
     return np.exp(log_head) * hyp2f1(1.0, delta + n + 1.0, gamma + delta + n + 1.0, 1.0 / (1.0 + discount_rate))
+
+
+def simulate_paths(rng: np.random.Generator, edges: ArrayLike, alpha: ArrayLike, beta: ArrayLike, gamma: ArrayLike, delta: ArrayLike,
+                   x: ArrayLike, t_x: ArrayLike, n: ArrayLike, *, size: int = 1) -> NDArray[np.float64]:
+    """``size`` posterior-predictive draws per row of the cumulative purchases in the next ``e`` opportunities, for each of ``edges``.
+
+    Returns shape ``(size, len(x), len(edges))``; ``edges`` are whole,
+    increasing numbers of opportunities. Alive at ``n`` with probability
+    P(alive) (eq. 11 with ``m = 0``); if alive, ``p ~ Beta(alpha+x, beta+n-x)``
+    and ``theta ~ Beta(gamma, delta+n)`` (module docstring); the customer dies
+    at the start of opportunity ``G ~ Geometric(theta)``, so survives
+    ``K = G - 1`` of them, and buys at each survived opportunity with
+    probability ``p``: ``Binomial(min(K, e_j) - min(K, e_{j-1}), p)`` in each
+    interval of opportunities.
+    """
+    x, t_x, n = _arrays(x, t_x, n)
+    shape = (size, *x.shape)
+    alive = rng.random(shape) < probability_alive(alpha, beta, gamma, delta, x, t_x, n)
+    p = rng.beta(np.broadcast_to(alpha + x, shape), np.broadcast_to(beta + n - x, shape))
+    theta = rng.beta(np.broadcast_to(gamma, shape), np.broadcast_to(delta + n, shape))
+    survived = rng.geometric(np.maximum(theta, 1e-300)) - 1.0
+    edges = np.asarray(edges, dtype=float)
+    opportunities = np.diff(np.minimum(survived[..., None], edges), axis=-1, prepend=0.0)
+    bought = rng.binomial(opportunities.astype(np.int64), np.broadcast_to(p[..., None], opportunities.shape))
+    return np.where(alive[..., None], np.cumsum(bought, axis=-1), 0.0)

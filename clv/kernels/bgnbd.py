@@ -38,7 +38,7 @@ __all__ = [
     "purchase_rate",
     "row_derivatives",
     "row_groups",
-    "simulate_future",
+    "simulate_paths",
 ]
 
 
@@ -134,8 +134,8 @@ def conditional_pmf(n: ArrayLike, t: ArrayLike, r: float, alpha: float, a: float
     return family.conditional_pmf(n, t, r, alpha, a, b, x, t_x, T, k=0)
 
 
-def simulate_future(rng: np.random.Generator, t: float, r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike,
-                    T: ArrayLike, *, size: int = 1) -> NDArray[np.float64]:
-    """``size`` posterior-predictive draws per row of the purchases in ``(T, T+t]`` (see :func:`clv.kernels.betageo_family.simulate_future`)."""
+def simulate_paths(rng: np.random.Generator, edges: ArrayLike, r: Any, alpha: Any, a: Any, b: Any, x: ArrayLike, t_x: ArrayLike,
+                   T: ArrayLike, *, size: int = 1) -> NDArray[np.float64]:
+    """Posterior-predictive cumulative purchases by each of ``edges`` after ``T`` (:func:`clv.kernels.betageo_family.simulate_paths`)."""
     x, t_x, T = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x, t_x, T)))
-    return family.simulate_future(rng, t, r, alpha, a, b, x, t_x, T, k=0, size=size)
+    return family.simulate_paths(rng, np.asarray(edges, dtype=float), r, alpha, a, b, x, t_x, T, k=0, size=size)

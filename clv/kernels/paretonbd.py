@@ -44,7 +44,7 @@ __all__ = [
     "purchase_rate",
     "row_derivatives",
     "row_groups",
-    "simulate_future",
+    "simulate_paths",
 ]
 
 
@@ -368,17 +368,22 @@ def conditional_pmf(n: ArrayLike, t: ArrayLike, r: float, alpha: float, s: float
     return out
 
 
-def simulate_future(rng: np.random.Generator, t: float, r: float, alpha: float, s: float, beta: float, x: ArrayLike, t_x: ArrayLike,
-                    T: ArrayLike, *, size: int = 1) -> NDArray[np.float64]:
-    """``size`` draws per row (shape ``(size, len(x))``) of the purchases in ``(T, T+t]`` from the posterior predictive distribution.
+def simulate_paths(rng: np.random.Generator, edges: ArrayLike, r: Any, alpha: Any, s: Any, beta: Any, x: ArrayLike, t_x: ArrayLike,
+                   T: ArrayLike, *, size: int = 1) -> NDArray[np.float64]:
+    """``size`` posterior-predictive draws per row of the cumulative purchases in ``(T, T+e]`` for each of the increasing ``edges``.
 
-    Alive at ``T`` with probability P(alive); if alive, ``lambda ~ Gamma(r+x,
-    alpha+T)`` and ``mu ~ Gamma(s, beta+T)``, the remaining lifetime is
-    Exponential(mu) and the purchases Poisson(lambda * min(lifetime, t)).
+    Returns shape ``(size, len(x), len(edges))``. Alive at ``T`` with
+    probability P(alive); if alive, ``lambda ~ Gamma(r+x, alpha+T)`` and
+    ``mu ~ Gamma(s, beta+T)``, the remaining lifetime ``L`` is Exponential(mu)
+    and the purchases of each interval ``(e_{j-1}, e_j]`` are
+    Poisson(lambda * its length before ``L``). The parameters may be scalars
+    or arrays broadcasting against ``x`` (covariates).
     """
     x, t_x, T = np.broadcast_arrays(*_as_arrays(x, t_x, T))
     shape = (size, *x.shape)
     alive = rng.random(shape) < probability_alive(r, alpha, s, beta, x, t_x, T)
     lam = rng.gamma(np.broadcast_to(r + x, shape)) / (alpha + T)
-    life = rng.exponential(size=shape) * (beta + T) / rng.gamma(s, size=shape)
-    return np.where(alive, rng.poisson(lam * np.minimum(life, t)), 0.0)
+    life = rng.exponential(size=shape) * (beta + T) / rng.gamma(np.broadcast_to(s, shape))
+    edges = np.asarray(edges, dtype=float)
+    exposure = np.diff(np.minimum(life[..., None], edges), prepend=0.0, axis=-1)
+    return np.where(alive[..., None], np.cumsum(rng.poisson(lam[..., None] * exposure), axis=-1), 0.0)

@@ -79,6 +79,12 @@ class ReportContext:
     def unit(self) -> str:
         return _UNITS.get(self.channels.settings["time_unit"], self.channels.settings["time_unit"])
 
+    @property
+    def horizon(self) -> str:
+        """The horizon as text: ``"52 weeks"`` or ``"lifetime (continuous discounting)"``."""
+        h = self.channels.settings["horizon"]
+        return "lifetime (continuous discounting)" if isinstance(h, str) else f"{fmt_number(h, 0)} {self.unit}"
+
 
 class Section:
     """Base class of a report section; subclasses override what they contribute."""
@@ -109,14 +115,14 @@ def headline_ratio(ctx_or_settings: Any) -> str:
     return settings.get("headline_ratio", "ltv_to_cac")
 
 
-def _verdicts(table: pd.DataFrame, by: str) -> dict[str, Any]:
+def _verdicts(table: pd.DataFrame, by: str, target: float = 1.0) -> dict[str, Any]:
     rows = table[table["customers"] > 0]
     ratio = rows[by]
     return {
         "ratio": by,
-        "target": 1.0,
-        "pays_back": list(rows.index[ratio >= 1]),
-        "does_not_pay_back": list(rows.index[ratio < 1]),
+        "target": target,
+        "pays_back": list(rows.index[ratio >= target]),
+        "does_not_pay_back": list(rows.index[ratio < target]),
         "no_ratio": list(rows.index[ratio.isna()]),
     }
 
@@ -157,6 +163,11 @@ class SummarySection(Section):
                 word = "pays back" if ratio >= 1 else "does not pay back"
                 detail = f"{name_ratio} {fmt_ratio(ratio)}, {name_prob} {fmt_pct(row[prob])}, payback {_payback_text(row, ctx.unit)}"
                 if new:
+                    detail = detail.replace(f"{name_prob} ", f"{name_prob} (parameters only) ", 1)
+                    share = row.get("share_new_paying_back", np.nan)
+                    if np.isfinite(share):
+                        detail += (f"; {fmt_pct(share)} of new customers pay back within "
+                                   f"{fmt_number(ctx.channels.settings['payback_horizon'], 0)} {ctx.unit}")
                     detail += f"; existing customers' value:CAC {fmt_ratio(row['ltv_to_cac'])}"
             else:
                 kind, word = "na", "no CAC to compare"
@@ -174,8 +185,9 @@ class SummarySection(Section):
         totals = (f"{fmt_int(t['customers'].sum())} acquired customers in {fmt_int((t['customers'] > 0).sum())} channels, "
                   f"acquisition spend {fmt_money(np.nansum(t['spend']))} {ctx.currency}".strip())
         return (f"{totals}. Observation end {s['observation_end']} ({s.get('observation_end_rule', 'as given')}); horizon "
-                f"{fmt_number(s['horizon'], 0)} {ctx.unit}; annual discount rate {fmt_pct(s['discount_rate'])}; "
-                f"margin {fmt_pct(s['margin'])}. Verdict and ranking: {ratio}; pays back when at least 1.00x.")
+                f"{ctx.horizon}; annual discount rate {fmt_pct(s['discount_rate'])}; "
+                f"margin {fmt_pct(s['margin'])}. Verdict and ranking: {ratio}; target LTV:CAC "
+                f"{fmt_ratio(s.get('target_ratio', 1.0))} (pays back within the horizon when at least that).")
 
     def html(self, ctx: ReportContext) -> str:
         items = "".join(f'<li><span class="{k}">{esc(name)}</span> {esc(text)}</li>' for k, name, text in self.lines(ctx))
@@ -194,15 +206,17 @@ class SummarySection(Section):
         return f"**{md_escape(warning)}**\n\n{body}" if warning else body
 
     def summary(self, ctx: ReportContext) -> dict[str, Any]:
-        return _verdicts(ctx.channels.table, headline_ratio(ctx))
+        return _verdicts(ctx.channels.table, headline_ratio(ctx), ctx.channels.settings.get("target_ratio", 1.0))
 
 
 _CHANNEL_COLUMNS = [
     ("customers", "customers", fmt_int),
     ("cac", "CAC", fmt_money),
     ("ltv_new", "new-customer LTV", fmt_money),
+    ("ltv_new_52w", "new LTV 52 weeks", fmt_money),
+    ("ltv_new_lifetime", "new LTV lifetime", fmt_money),
     ("ltv_new_to_cac", "new-customer LTV:CAC", fmt_ratio),
-    ("prob_ltv_new_exceeds_cac", "P(new LTV > CAC)", fmt_pct),
+    ("prob_ltv_new_exceeds_cac", "P(new LTV > CAC), parameters only", fmt_pct),
     ("payback", "payback", fmt_text),
     ("ltv_realized", "existing: realized", fmt_money),
     ("ltv_expected", "existing: value", fmt_money),
@@ -241,7 +255,8 @@ class ChannelTableSection(Section):
             + table_html(t, _CHANNEL_COLUMNS, index=("channel", "channel"), row_class=_row_class, titles=DEFINITIONS)
             + f'<p class="note">Intervals (new-customer low/high under payback; the existing-customer ones in channels.csv) are '
             f'{esc(fmt_pct(interval))} intervals from parameter uncertainty only ({esc(ctx.channels.settings["model"])}); '
-            'they leave out customer-to-customer randomness, so single customers vary far more. '
+            'they leave out customer-to-customer randomness, so single customers vary far more (see "How sure is the verdict" '
+            'for the share of new customers paying back and an interval that includes it). '
             '"n/a": zero or unknown CAC, or no customers. Hover a header for its definition.</p>'
             f'<ul class="note">{defs}</ul>'
         )
@@ -442,13 +457,16 @@ class MethodSection(Section):
 
     def _definitions(self, ctx: ReportContext) -> list[str]:
         s = ctx.channels.settings
-        order = ("ltv_new_to_cac", "ltv_new", "prob_ltv_new_exceeds_cac", "payback_period", "payback_lower", "cac", "ltv_realized",
+        order = ("ltv_new_to_cac", "ltv_new", "ltv_new_52w", "ltv_new_lifetime", "prob_ltv_new_exceeds_cac", "share_new_paying_back",
+                 "future_margin_total", "ltv_new_other_model", "payback_period", "payback_lower", "cac", "ltv_realized",
                  "ltv_expected", "ltv_to_cac", "prob_ltv_exceeds_cac")
         return [
             f"Verdict and ranking: {headline_ratio(ctx)}, pays back when at least 1.00x.",
             *(DEFINITIONS[k] for k in order),
-            f"Horizon {s['horizon']:g} {ctx.unit}; payback searched up to {s['payback_horizon']:g} {ctx.unit}; value after the "
-            "horizon is not counted. Intervals and probabilities use "
+            f"Horizon {ctx.horizon}; payback searched up to {s['payback_horizon']:g} {ctx.unit}; "
+            + ("value after the horizon is not counted (ltv_new_lifetime shows what it leaves out). " if not isinstance(s["horizon"], str)
+               else "ltv_new_52w shows the first year of the lifetime value. ")
+            + "Intervals and probabilities use "
             f"{s['n_draws']} parameter draws ({s['model']}): {s.get('intervals_include', 'parameter uncertainty only')}.",
         ]
 

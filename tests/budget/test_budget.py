@@ -304,7 +304,7 @@ def test_max_cac_ratio_and_payback(cdnow):
     lax = clv.max_cac(bg, gg, target_ratio=1, horizon=156, payback=26, **kw)
     assert lax.loc["all", "binding"] == "payback"
     only_payback = clv.max_cac(bg, gg, payback=52, **kw)
-    assert list(only_payback.columns) == ["max_cac_payback", "max_cac", "binding"]
+    assert list(only_payback.columns) == ["channel", "max_cac_payback", "max_cac", "binding"]  # issue 12: a channel column
 
 
 def test_max_cac_per_channel_with_interval(channels):

@@ -21,7 +21,7 @@ def test_demo_and_report_agree(tmp_path: Path) -> None:
     assert runner.invoke(main, ["demo", "--out", str(demo), "--n-draws", "10", "--quiet"], catch_exceptions=False).exit_code == 0
     args = ["report", "-t", str(data_path("demo/transactions.csv")), "-a", str(data_path("demo/acquisitions.csv")),
             "-s", str(data_path("demo/channel_spend.csv")), "--out", str(report), "--horizon", "52", "--discount-rate", "0.1",
-            "--margin", "0.3", "--n-draws", "10", "--seed", "1", "--quiet"]
+            "--margin", "0.3", "--n-draws", "10", "--seed", "1", "--quiet", "--model-sensitivity"]
     assert runner.invoke(main, args, catch_exceptions=False).exit_code == 0
     a, b = pd.read_csv(demo / "channels.csv"), pd.read_csv(report / "channels.csv")
     pd.testing.assert_frame_equal(a, b)

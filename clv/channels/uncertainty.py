@@ -1,0 +1,197 @@
+"""Uncertainty beyond the parameter draws: single customers, the channel's total, and the choice of model.
+
+The channel table's intervals (``ltv_new_lower`` ...) carry parameter
+uncertainty only. This module adds, per channel with maximum-likelihood
+models:
+
+* ``share_new_paying_back``: the share of the channel's *new customers*
+  expected to return their CAC within the payback horizon, from
+  :func:`clv.predictive` simulations of single just-acquired customers
+  (a one-customer group's total is that customer's draw);
+* ``future_margin_total`` with ``future_margin_lower`` / ``future_margin_upper``:
+  the channel's total margin over the horizon from its existing customers,
+  with a :func:`clv.predictive` interval that includes customer randomness;
+* ``ltv_new_other_model`` and ``ltv_new_to_cac_other_model``: the headline
+  under the other purchase model family (BG/NBD against Pareto/NBD), a
+  sensitivity to the choice of model.
+
+Each figure's definition, and what its interval includes, is in
+:data:`UNCERTAINTY_DEFINITIONS`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from clv.channels.intervals import Valuation
+from clv.errors import ClvError
+from clv.model_set import ModelSet
+from clv.predictive import predictive
+
+__all__ = ["UNCERTAINTY_COLUMNS", "UNCERTAINTY_DEFINITIONS", "customer_level_columns", "other_model_columns"]
+
+UNCERTAINTY_COLUMNS = ("share_new_paying_back", "future_margin_total", "future_margin_lower", "future_margin_upper",
+                       "ltv_new_other_model", "ltv_new_to_cac_other_model")
+
+UNCERTAINTY_DEFINITIONS = {
+    "share_new_paying_back": "Share of new customers paying back: share of a channel's newly acquired customers whose own margin "
+                             "(acquisition purchase at the mean spend + simulated repeat revenue, undiscounted) reaches CAC "
+                             "within the payback horizon; includes customer-to-customer randomness and parameter uncertainty.",
+    "future_margin_total": "Future margin, total: the channel's existing customers' expected margin over the horizon, summed, "
+                           "undiscounted, with an interval that includes parameter uncertainty, each customer's unknown state "
+                           "and purchase and spend randomness (clv.predictive).",
+    "ltv_new_other_model": "New-customer LTV under the other purchase model (Pareto/NBD for a BG/NBD report, BG/NBD otherwise), "
+                           "fitted to the same channel: a sensitivity to the choice of model.",
+    "ltv_new_to_cac_other_model": "Headline LTV:CAC under the other purchase model; far from ltv_new_to_cac means the verdict "
+                                  "depends on the model.",
+}
+"""One-line definition of each column of :data:`UNCERTAINTY_COLUMNS` (shown in the report and its JSON)."""
+
+_JUST_ACQUIRED = {"frequency": 0.0, "recency": 0.0, "T": 0.0, "monetary_value": 0.0}
+
+
+def _new_customer_margins(pair: Any, horizon: float, margin: float, n_sims: int, seed: int) -> np.ndarray:
+    """``n_sims`` draws of one new customer's margin over ``horizon``: the acquisition purchase at the mean spend plus the
+    simulated repeat revenue (:func:`clv.predictive` on a just-acquired history, with parameter uncertainty)."""
+    tm, sm = pair
+    one = pd.DataFrame({k: [v] for k, v in _JUST_ACQUIRED.items()}, index=pd.Index(["new"], name="customer_id"))
+    sims = predictive(tm, sm, one, horizon, n_sims=n_sims, seed=seed)
+    return margin * (float(sm.population_mean_spend()) + sims.revenue["all"].to_numpy())
+
+
+def customer_level_columns(
+    table: pd.DataFrame, acq: pd.DataFrame, rfm: pd.DataFrame | None, models: ModelSet, value: Valuation, *,
+    payback_horizon: float, interval: float, n_sims: int, seed: int,
+) -> dict[str, str]:
+    """Fill ``share_new_paying_back`` and the ``future_margin_*`` columns of ``table`` in place.
+
+    Only maximum-likelihood channel models are simulated (a channel whose
+    models :func:`clv.predictive` cannot simulate, e.g. a limit model, stays
+    n/a); the future-margin interval needs a finite horizon and ``rfm``.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The channel table (index ``channel``, with ``cac``).
+    acq : pandas.DataFrame
+        The acquired customers (``customer_id``, ``channel``, ``scored``).
+    rfm : pandas.DataFrame or None
+        The RFM frame of the scored customers.
+    models : ModelSet
+        The report's channel models.
+    value : Valuation
+        The report's valuation settings.
+    payback_horizon : float
+        Horizon of the paying-back share (time units).
+    interval : float
+        Central probability of the future-margin interval.
+    n_sims : int
+        Simulations per channel (0 skips both).
+    seed : int
+        Seed of the simulations.
+
+    Returns
+    -------
+    dict
+        ``{column: reason}`` for the columns left n/a, for the report's settings.
+
+    Examples
+    --------
+    >>> import pandas as pd, clv
+    >>> channels = {"email": {"share": 0.6}, "search": {"share": 0.4, "params": {"r": 0.2, "alpha": 6.0, "a": 0.9, "b": 2.0}}}
+    >>> sim = clv.simulate(600, seed=3, start="2024-01-01", end="2025-01-01", channels=channels)
+    >>> rfm = clv.rfm_summary(sim.transactions, observation_end="2024-12-31")
+    >>> acq = clv.read_acquisitions(sim.acquisitions).assign(scored=True)
+    >>> models = clv.fit_channel_models(rfm, acq)
+    >>> table = pd.DataFrame({"cac": [10.0, 20.0]}, index=pd.Index(["email", "search"], name="channel"))
+    >>> value = clv.channels.intervals.Valuation(52.0, 0.1, 0.3, "W", 1.0)
+    >>> customer_level_columns(table, acq, rfm, models, value, payback_horizon=52.0, interval=0.9, n_sims=500, seed=1)
+    {}
+    >>> table["share_new_paying_back"].round(2).tolist()
+    [1.0, 0.25]
+    """
+    for column in UNCERTAINTY_COLUMNS[:4]:
+        table[column] = np.nan
+    point = models.point()
+    if n_sims <= 0:
+        return {"share_new_paying_back": "no simulations", "future_margin_total": "no simulations"}
+    if point is None:
+        reason = "maximum-likelihood channel models only (posterior draws are not simulated here)"
+        return {"share_new_paying_back": reason, "future_margin_total": reason}
+    missing: dict[str, str] = {}
+    if value.horizon is None or rfm is None:
+        missing["future_margin_total"] = "needs a finite horizon" if value.horizon is None else "needs the RFM frame"
+    cac = table["cac"].to_numpy(dtype=float)
+    for j, name in enumerate(table.index):
+        members = acq.loc[acq["channel"] == name]
+        if not len(members):
+            continue
+        pair = models.pair(name, point)
+        try:
+            if np.isfinite(cac[j]) and cac[j] > 0:
+                table.iloc[j, table.columns.get_loc("share_new_paying_back")] = float(
+                    np.mean(_new_customer_margins(pair, payback_horizon, value.margin, n_sims, seed) >= cac[j]))
+            if "future_margin_total" not in missing:
+                ids = members.loc[members["scored"], "customer_id"]
+                sims = predictive(*pair, rfm.loc[ids], value.horizon, n_sims=n_sims, seed=seed, level=interval)  # type: ignore[union-attr]
+                totals = value.margin * sims.revenue["all"]
+                tail = (1 - interval) / 2
+                row = [float(totals.mean()), float(totals.quantile(tail)), float(totals.quantile(1 - tail))]
+                table.iloc[j, [table.columns.get_loc(c) for c in UNCERTAINTY_COLUMNS[1:4]]] = row
+        except (ClvError, AttributeError, ValueError):  # a model clv.predictive cannot simulate: stays n/a
+            continue
+    return missing
+
+
+def other_model_columns(table: pd.DataFrame, other: ModelSet | None, value: Valuation, new_grid: np.ndarray) -> None:
+    """Fill ``ltv_new_other_model`` and ``ltv_new_to_cac_other_model`` from the channel models of the other family (in place).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The channel table (index ``channel``, with ``cac``).
+    other : ModelSet or None
+        Channel models fitted with the other purchase model; None leaves the columns n/a.
+    value : Valuation
+        The report's valuation settings.
+    new_grid : numpy.ndarray
+        Period ends of the new-customer horizon.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import pandas as pd, clv
+    >>> channels = {"email": {"share": 0.6}, "search": {"share": 0.4, "params": {"r": 0.2, "alpha": 6.0, "a": 0.9, "b": 2.0}}}
+    >>> sim = clv.simulate(600, seed=3, start="2024-01-01", end="2025-01-01", channels=channels)
+    >>> rfm = clv.rfm_summary(sim.transactions, observation_end="2024-12-31")
+    >>> acq = clv.read_acquisitions(sim.acquisitions)
+    >>> other = clv.fit_channel_models(rfm, acq, transaction_model="mbgnbd")
+    >>> table = pd.DataFrame({"cac": [10.0, 20.0]}, index=pd.Index(["email", "search"], name="channel"))
+    >>> value = clv.channels.intervals.Valuation(52.0, 0.1, 0.3, "W", 1.0)
+    >>> other_model_columns(table, other, value, clv.valuation.period_edges(52.0, 1.0))
+    >>> table["ltv_new_other_model"].round(2).tolist(), table["ltv_new_to_cac_other_model"].round(2).tolist()
+    ([24.26, 20.19], [2.43, 1.01])
+    """
+    table["ltv_new_other_model"] = np.nan
+    table["ltv_new_to_cac_other_model"] = np.nan
+    point = None if other is None else other.point()
+    if point is None:
+        return
+    cac = table["cac"].to_numpy(dtype=float)
+    has_customers = table["customers"].to_numpy() > 0 if "customers" in table else np.ones(len(table), dtype=bool)
+    for j, name in enumerate(table.index):
+        if not has_customers[j]:  # no channel of its own to fit: the pooled model would say nothing about it
+            continue
+        try:
+            ltv = value.new_value(other.pair(name, point), new_grid)  # type: ignore[union-attr]
+        except ClvError:
+            continue
+        table.iloc[j, table.columns.get_loc("ltv_new_other_model")] = ltv
+        if np.isfinite(cac[j]) and cac[j] > 0:
+            table.iloc[j, table.columns.get_loc("ltv_new_to_cac_other_model")] = ltv / cac[j]
