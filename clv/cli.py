@@ -204,7 +204,7 @@ def main() -> None:
       clv report -t tx.csv -a acquisitions.csv -s spend.csv --out reports/q3 --margin 0.35
       clv fit -t tx.csv --json > fit.json
       clv score -t tx.csv --out scores.csv --horizon 52 --discount-rate 0.1
-      clv retention --contracts contracts.csv
+      clv contracts --contracts contracts.csv     (sBG contract renewals; alias: clv retention)
     """
 
 
@@ -516,7 +516,7 @@ def backtest(transactions: str, acquisitions: str | None, out: str, holdout: flo
     click.echo(bt.summary(currency=currency))
 
 
-@main.command()
+@main.command("contracts", short_help="Contract renewals (sBG model): fit and projection. Alias: retention.")
 @click.option("--contracts", "-c", required=True, type=click.Path(), help="CSV/Parquet with one row per customer: renewals made and churn flag.")
 @click.option("--tenure", default="tenure", show_default=True, help="Column with the number of renewals made.")
 @click.option("--churned", default="churned", show_default=True, help="Column with the churn flag (true/false or 1/0).")
@@ -524,18 +524,33 @@ def backtest(transactions: str, acquisitions: str | None, out: str, holdout: flo
 @click.option("--group", default=None, help="Column with a cohort or channel label: one fit per group as well.")
 @click.option("--periods", type=int, default=10, show_default=True, help="Projection length in periods.")
 @_guarded
-def retention(contracts: str, tenure: str, churned: str, weight: str | None, group: str | None, periods: int) -> None:
-    """Fit the shifted-beta-geometric retention model (clv.ShiftedBetaGeo); print the fit and a projection.
+def contracts(contracts: str, tenure: str, churned: str, weight: str | None, group: str | None, periods: int) -> None:
+    """Contract renewals: fit the shifted-beta-geometric model (clv.ShiftedBetaGeo); print the fit and a projection.
+
+    For subscriptions and contracts, where churn is observed. Not the cohort
+    retention (repeat-purchase) table of purchase logs: that is
+    clv.retention_table and the report's "Retention by cohort" section.
+    'clv retention' is the former name of this command and still works.
 
     \b
     Example:
-      clv retention --contracts contracts.csv --weight n --group cohort
+      clv contracts --contracts contracts.csv --weight n --group cohort
     """
     model = clv.ShiftedBetaGeo().fit(contracts, weights=weight, group=group, tenure=tenure, churned=churned)
     for label, m in [("all customers", model), *model.group_models_.items()]:
         click.echo(f"== {label}: {m.n_obs_:,.0f} customers, log-likelihood {m.log_likelihood_:.2f}")
         click.echo(m.summary().round(4).to_string())
         click.echo(m.projection(periods, cohort_size=m.n_obs_).round(4).to_string() + "\n")
+
+
+# The command's name before session 4; kept so scripts keep working. Same options and output.
+main.add_command(click.Command(
+    "retention", params=contracts.params, callback=contracts.callback, context_settings=contracts.context_settings,
+    short_help="Alias of 'clv contracts' (sBG contract renewals; not cohort retention tables).",
+    help="Alias of 'clv contracts': contract renewals under the shifted-beta-geometric model.\n\n"
+         "This is about contracts and subscriptions with observed churn. The cohort retention (repeat-purchase) "
+         "table of purchase logs is clv.retention_table and the report's 'Retention by cohort' section.",
+))
 
 
 if __name__ == "__main__":  # pragma: no cover

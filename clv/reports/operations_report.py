@@ -69,7 +69,7 @@ def _display(result: ABTest) -> pd.DataFrame:
             "arm": r["arm"], "metric": _LABELS[r["metric"]], "control": f(r["control"]), "treatment": f(r["treatment"]),
             "difference": f"{f(r['difference'])} [{f(r['difference_lower'])}, {f(r['difference_upper'])}]",
             "ratio": f"{fmt_number(r['ratio'], 3)} [{fmt_number(r['ratio_lower'], 3)}, {fmt_number(r['ratio_upper'], 3)}]",
-            "p_value": "n/a" if not np.isfinite(r["p_value"]) else f"{r['p_value']:.3g}",
+            "p_value": "n/a" if not np.isfinite(r["p_value"]) else f"{r['p_value']:.3g} ({'LR' if r['test'].startswith('likelihood') else 'Wald'})",
             "better": f"{fmt_pct(r['p_treatment_better'])} ({r['better']} is better)",
         })
     return pd.DataFrame(rows)
@@ -79,16 +79,20 @@ _METRIC_COLUMNS = [("arm", "treatment arm", fmt_text), ("metric", "metric", fmt_
                    ("treatment", "treatment", fmt_text), ("difference", "difference [interval]", fmt_text),
                    ("ratio", "ratio [interval]", fmt_text), ("p_value", "p-value", fmt_text),
                    ("better", "P(treatment better)", fmt_text)]
-_TEST_COLUMNS = [("statistic", "LR statistic", lambda v: fmt_number(v, 2)), ("df", "df", fmt_int),
-                 ("p_value", "p-value", lambda v: f"{v:.3g}"), ("loglik_pooled", "log-lik pooled", lambda v: fmt_number(v, 1)),
+_TEST_COLUMNS = [("hypothesis", "null hypothesis", fmt_text), ("statistic", "LR statistic", lambda v: fmt_number(v, 2)),
+                 ("df", "df", fmt_int), ("p_value", "p-value", lambda v: "n/a" if not np.isfinite(v) else f"{v:.3g}"),
+                 ("loglik_pooled", "log-lik under the null", lambda v: fmt_number(v, 1)),
                  ("loglik_arms", "log-lik per arm", lambda v: fmt_number(v, 1))]
 _ARM_COLUMNS = [("n_customers", "customers", fmt_int), ("repeat_buyers", "buyers after assignment", fmt_int),
                 ("purchases", "purchases after assignment", fmt_int), ("mean_T", "mean time since assignment", lambda v: fmt_number(v, 1))]
 
 
 def _tests(result: ABTest) -> pd.DataFrame:
-    names = {"purchase_model": f"purchase model ({result.settings['model']})",
-             "spend_model": f"spend model ({result.settings['spend_model']})"}
+    names = {"purchase_model": f"omnibus: purchase model ({result.settings['model']})",
+             "spend_model": f"omnibus: spend model ({result.settings['spend_model']})"}
+    for key in result.tests.index[2:]:
+        metric, arm = key.split(": ", 1)
+        names[key] = f"focused: {_LABELS[metric]} ({arm})"
     return result.tests.rename(index=names)
 
 
@@ -100,10 +104,13 @@ def _method(result: ABTest, exclusions: dict[str, int], unit: str) -> list[str]:
         "purchases on days after the assignment day count, so arms or customers assigned on different dates are compared "
         "at the same time since assignment (the models' quantities), not by raw purchases per customer.",
         f"Models: {s['model']} (purchases) and {s['spend_model']} (spend per purchase), fitted per arm and on all arms pooled. "
-        f"Likelihood-ratio tests compare 'same parameters in every arm' with 'arm-specific parameters' (chi-square).",
+        f"The omnibus likelihood-ratio tests compare 'same parameters in every arm' with 'arm-specific parameters' (chi-square).",
+        "p-values of purchase rate, dropout and spend (LR): focused likelihood-ratio tests of that quantity alone, 'equal in "
+        "both arms' against arm-specific parameters, every other parameter free (chi-square, 1 df); they do not spend power on "
+        "parameters the campaign did not move. P(alive) and LTV (Wald): two-sided Wald tests with the parameter draws' "
+        "standard deviation of the difference.",
         f"Intervals: {level} percentile intervals from {s['n_draws']} parameter draws of each arm's fit (parametric "
-        f"bootstrap; arms independent); p-values are two-sided Wald tests with the draws' standard deviation; "
-        f"P(treatment better) is the share of draws in which the treatment arm is better.",
+        f"bootstrap; arms independent); P(treatment better) is the share of draws in which the treatment arm is better.",
         f"Expected LTV: margin {s['margin']:g} x spend x expected purchases after assignment over {s['horizon']:g} {unit}, "
         f"discounted at {s['discount_rate']:.0%} a year (the assignment purchase itself is not counted).",
         "Left out: " + (", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in exclusions.items() if v) or "nothing") + ".",
@@ -118,11 +125,11 @@ def _html(result: ABTest, curves: pd.DataFrame | None, exclusions: dict[str, int
                  + table_html(_tests(result), _TEST_COLUMNS, index=("likelihood-ratio test", "channel")))]
     if curves is not None:
         time_unit = result.settings["time_unit"]
-        png = figure_png(lambda ax: charts.arm_curves(curves, ax=ax, time_unit=time_unit), size=(10, 5))
+        png = figure_png(lambda ax: charts.arm_curves(curves, ax=ax, time_unit=time_unit, min_exposed=0.5), size=(10, 5))
         sections.append(("curves", "Purchases since assignment", img_tag(png, "Cumulative purchases per customer by arm")
                          + '<p class="note">Solid: purchases per customer observed for at least that long (customers '
-                         "assigned later leave the average at their own horizon; the line stops where fewer than a quarter "
-                         "of the arm remain); dashed: each arm's fitted model. "
+                         "assigned later leave the average at their own horizon; the line stops where fewer than half "
+                         "of the arm remain: beyond, it averages the earliest assignees only and is noisy); dashed: each arm's fitted model. "
                          "Data in ab_curves.csv.</p>"))
     sections.append(("arms", "Arms", table_html(result.arms, _ARM_COLUMNS, index=("arm", "channel"))))
     items = "".join(f"<li>{esc(line)}</li>" for line in _method(result, exclusions, unit))

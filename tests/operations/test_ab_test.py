@@ -74,3 +74,57 @@ def test_input_errors():
         clv.ab_test(rfm, control="x")
     with pytest.raises(DataError, match="two arms"):
         clv.ab_test(rfm.assign(arm="a"))
+
+
+def test_focused_tests_are_the_rows_p_values():
+    res = clv.ab_test(_experiment(99, 1500, 0.6), control="control", n_draws=60, seed=1)
+    t, tests = res.table.set_index("metric"), res.tests
+    assert tests.index.tolist() == ["purchase_model", "spend_model", "purchase_rate: treatment", "dropout: treatment",
+                                    "spend: treatment"]
+    for metric in ("purchase_rate", "dropout", "spend"):
+        row = tests.loc[f"{metric}: treatment"]
+        assert row["df"] == 1 and t.loc[metric, "test"] == "likelihood ratio, 1 df"
+        assert t.loc[metric, "p_value"] == row["p_value"]
+        assert row["loglik_pooled"] <= row["loglik_arms"] + 1e-6  # the constrained maximum cannot beat the free one
+        assert row["loglik_arms"] == pytest.approx(tests.loc["purchase_model" if metric != "spend" else "spend_model", "loglik_arms"],
+                                                   abs=1e-4)
+    for metric in ("p_alive", "ltv"):
+        assert t.loc[metric, "test"] == "Wald (bootstrap)" and t.loc[metric, "p_value"] == t.loc[metric, "p_value_wald"]
+    assert t.loc["purchase_rate", "p_value"] < 1e-4
+    # asymptotically the focused LR and the Wald test of the same quantity agree
+    assert np.log10(t.loc["purchase_rate", "p_value"]) == pytest.approx(np.log10(t.loc["purchase_rate", "p_value_wald"]), rel=0.5)
+    assert "mean purchase rate x1.6" in res.summary() or "mean purchase rate x1.5" in res.summary()
+
+
+def test_focused_test_is_the_profile_likelihood_maximum():
+    from scipy import optimize
+
+    from clv.kernels import bgnbd
+    from clv.operations.focused_tests import arm_pair_test, transaction_data
+
+    rfm = _experiment(5, 800, 0.0)
+    c, t = rfm[rfm["arm"] == "control"], rfm[rfm["arm"] == "treatment"]
+    fits = [clv.BetaGeo().fit(f) for f in (c, t, rfm)]
+    out = arm_pair_test("purchase_rate", *fits, c, t)
+    dc, dt = transaction_data(c), transaction_data(t)
+
+    def negll(u):  # independent parametrisation of H0: the treatment's alpha from r_t and the control's r/alpha
+        th_c = np.exp(u[:4])
+        r_t, a_t, b_t = np.exp(u[4:])
+        th_t = np.array([r_t, r_t * th_c[1] / th_c[0], a_t, b_t])
+        return -(bgnbd.loglik_grad(th_c, *dc[:3], dc[3])[0] + bgnbd.loglik_grad(th_t, *dt[:3], dt[3])[0])
+
+    p = fits[2].params_
+    best = optimize.minimize(negll, np.log([p["r"], p["alpha"], p["a"], p["b"], p["r"], p["a"], p["b"]]), method="Nelder-Mead",
+                             options={"maxiter": 20000, "xatol": 1e-9, "fatol": 1e-9})
+    assert out["loglik_constrained"] == pytest.approx(-best.fun, abs=1e-3)
+    assert out["loglik_arms"] == pytest.approx(fits[0].log_likelihood_ + fits[1].log_likelihood_, abs=1e-6)
+
+
+def test_focused_test_without_a_constraint_is_nan():
+    from clv.operations.focused_tests import arm_pair_test
+
+    rfm = _experiment(3, 300, 0.0)
+    fit = clv.BetaGeo().fit(rfm)
+    out = arm_pair_test("spend", fit, fit, fit, rfm, rfm)  # a transaction model has no spend constraint
+    assert out["df"] == 0 and np.isnan(out["p_value"])
