@@ -26,8 +26,8 @@ _LOG_BOUND = 25.0  # box for the optimiser on log-parameters
 _RUNAWAY = 15.0  # |log theta| beyond this (3e-7 or 3e6) means the estimate ran off to 0 or infinity
 _SE_LOG_MAX = 10.0  # a larger standard error of a log-parameter means the parameter is not identified
 _FAR = 10.0  # |log theta| beyond this (5e-5 or 2e4) is far out towards the edge
-_STALL_EVALS = 30  # evaluations over which a far-out fit must gain ...
-_STALL_GAIN = 1e-3  # ... at least this much total log-likelihood, or it is creeping along a ridge to the edge
+_STALL_EVALS = 20  # evaluations over which a far-out fit must gain ...
+_STALL_GAIN = 1e-2  # ... at least this much total log-likelihood, or it is creeping along a ridge to the edge
 
 
 class _Stalled(Exception):
@@ -245,7 +245,7 @@ class LikelihoodOptimiser:
         ``_STALL_EVALS`` evaluations that gains less than ``_STALL_GAIN`` in
         total log-likelihood ends the search, and :meth:`_optimise` reports
         the edge. The gain is in log-likelihood units, so the rule does not
-        depend on the sample size: a gain of 1e-3 changes no likelihood-ratio
+        depend on the sample size: a gain of 0.01 changes no likelihood-ratio
         test or information criterion.
         """
         k, n = len(self.param_names), data["n_obs"]
