@@ -309,7 +309,8 @@ class LikelihoodOptimiser:
             res = self._minimise(start, data)
             log_params, iterations, converged = res.x, int(res.nit), bool(res.success)
             if res.edge:
-                self._raise_edge(log_params, data, advice, "stopped creeping towards")
+                far_out = np.any(np.abs(log_params) > _RUNAWAY)
+                self._raise_edge(log_params, data, advice, "ran off to" if far_out else "stopped creeping towards")
             if self._analytic_gradient:
                 hess = self._hessian(log_params, data)
                 polished = self._polish(log_params, hess, data)
