@@ -11,9 +11,15 @@
 3. ``--parity N``: N simulated customers through the pandas and DuckDB summaries and BG/NBD fits;
    the number of differing values (0 expected: same digits).
 
-Run: ``python benchmarks/bench_scale.py --rows 100000000 --engines duckdb``
-(``--engines duckdb,pandas,spark`` for the side-by-side run; Spark needs Java 17). Record ``uptime``
-beside the figures: the project machine is shared.
+The two prepared runs, one command each (data under ``benchmarks/_data/scale-<rows>``, written once and
+reused; every line of output is also appended to ``benchmarks/_data/scale-<rows>/results.jsonl``):
+
+* ``python benchmarks/bench_scale.py --preset 100m``: 100M transactions, ``clv report --engine duckdb``;
+* ``python benchmarks/bench_scale.py --preset 50m``: 50M transactions, DuckDB, pandas and Spark ``local[2]``
+  in one run (Spark needs Java 17).
+
+Or ``--rows N --engines duckdb,pandas,spark``. Record ``uptime`` beside the figures: the project machine is
+shared. The load average is printed at the start and after each engine.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -59,6 +66,8 @@ def generate(rows: int, data: Path, seed: int = 1) -> dict[str, float]:
     import pyarrow.parquet as pq
 
     t0 = time.perf_counter()
+    shutil.rmtree(data / "tx", ignore_errors=True)  # parts of an earlier, larger run would be read too
+    (data / "tx.parquet").unlink(missing_ok=True)
     (data / "tx").mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     written = customers = part = 0
@@ -100,7 +109,7 @@ def run_report(engine: str, data: Path, out: Path) -> dict[str, object]:
     lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("[")]
     return {"engine": engine, "exit": proc.returncode, "seconds": round(wall, 1),
             "peak_rss_gb": round(int(peak.group(1)) / 1024**2, 2) if peak else None,
-            "progress": lines[-12:], "error": proc.stderr.strip().splitlines()[-1] if proc.returncode else ""}
+            "progress": lines, "error": proc.stderr.strip().splitlines()[-1] if proc.returncode else ""}
 
 
 def parity(n: int, seed: int = 5) -> dict[str, object]:
@@ -124,23 +133,44 @@ def parity(n: int, seed: int = 5) -> dict[str, object]:
             "summary_seconds_pandas": round(t_pandas, 2), "summary_seconds_duckdb": round(t_duck, 2)}
 
 
+PRESETS = {"100m": {"rows": 100_000_000, "engines": "duckdb"}, "50m": {"rows": 50_000_000, "engines": "duckdb,pandas,spark"}}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--preset", choices=sorted(PRESETS), help="100m: DuckDB on 100M rows; 50m: three engines on 50M rows")
     parser.add_argument("--rows", type=int, default=100_000_000)
-    parser.add_argument("--data", type=Path, default=Path(__file__).parent / "_data" / "scale")
+    parser.add_argument("--data", type=Path, default=None, help="default benchmarks/_data/scale-<rows>")
     parser.add_argument("--engines", default="duckdb", help="comma-separated: duckdb,pandas,spark")
     parser.add_argument("--parity", type=int, default=0, help="customers for the pandas/DuckDB equality check")
-    parser.add_argument("--skip-generate", action="store_true")
+    parser.add_argument("--skip-generate", action="store_true", help="reuse the data (the default when it is complete)")
     args = parser.parse_args()
-    load = os.getloadavg()
-    print(json.dumps({"load_average_start": [round(x, 2) for x in load]}), flush=True)
+    if args.preset:
+        args.rows, args.engines = PRESETS[args.preset]["rows"], PRESETS[args.preset]["engines"]
+    data = args.data or Path(__file__).parent / "_data" / f"scale-{args.rows}"
+    data.mkdir(parents=True, exist_ok=True)
+    log = data / "results.jsonl"
+
+    def emit(record: dict[str, object]) -> None:
+        line = json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **record})
+        print(line, flush=True)
+        with log.open("a") as handle:
+            handle.write(line + "\n")
+
+    emit({"rows": args.rows, "engines": args.engines, "load_average_start": [round(x, 2) for x in os.getloadavg()]})
     if args.parity:
-        print(json.dumps({"parity": parity(args.parity)}), flush=True)
-    if not args.skip_generate:
-        print(json.dumps({"generate": generate(args.rows, args.data)}), flush=True)
+        emit({"parity": parity(args.parity)})
+    done = data / "generated.json"
+    if args.skip_generate or (done.exists() and json.loads(done.read_text()).get("requested") == args.rows):
+        emit({"generate": "reused", "data": str(data)})
+    else:
+        done.unlink(missing_ok=True)
+        stats = generate(args.rows, data)
+        done.write_text(json.dumps({"requested": args.rows, **stats}))
+        emit({"generate": stats})
     for engine in [e for e in args.engines.split(",") if e]:
-        print(json.dumps({"report": run_report(engine, args.data, args.data / "reports")}), flush=True)
-        print(json.dumps({"load_average": [round(x, 2) for x in os.getloadavg()]}), flush=True)
+        emit({"report": run_report(engine, data, data / "reports")})
+        emit({"load_average": [round(x, 2) for x in os.getloadavg()]})
 
 
 if __name__ == "__main__":

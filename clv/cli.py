@@ -173,6 +173,21 @@ def _report_input_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def _covariate_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The covariate file and the columns it feeds into each process (docs/covariates.md)."""
+    split = lambda ctx, param, value: [c.strip() for c in (value or "").split(",") if c.strip()]  # noqa: E731
+    options = [click.option("--covariates", default=None, type=click.Path(dir_okay=False),
+                            help="Per-customer covariate table (CSV/Parquet); every customer of the transactions needs a row."),
+               click.option("--covariates-customer-column", default="customer_id", show_default=True,
+                            help="Customer column of the covariate table.")]
+    options += [click.option(f"--{what}-covariates", default=None, callback=split,
+                             help=f"Comma-separated covariate columns that move the {what}, e.g. region,first_order_value.")
+                for what in ("purchase", "dropout", "spend")]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def _write_csv_atomic(frame: Any, out: Path) -> None:
     with atomic_file(out) as tmp:
         frame.to_csv(tmp, lineterminator=csv_line_end(frame))
@@ -202,6 +217,7 @@ def _run_report(*, quiet: bool, **settings: Any) -> None:
                             progress=say, sampler_progress=not quiet))
 
 
+_COVARIATE_OPTIONS = ("covariates", "covariates_customer_column", "purchase_covariates", "dropout_covariates", "spend_covariates")
 _COLUMN_OPTIONS = ("customer_column", "date_column", "amount_column", "date_format", "acquisitions_customer_column",
                    "channel_column", "acquired_at_column", "cost_column", "acquired_at_format", "spend_channel_column",
                    "period_column", "spend_column", "period_format")
@@ -247,6 +263,7 @@ def _report_columns(*, customer_column: str = "customer_id", date_column: str = 
 @click.option("--model-sensitivity", is_flag=True,
               help="Also fit the other purchase model family per channel (Pareto/NBD against BG/NBD) and show the "
                    "headline under it (--model mle, --engine pandas).")
+@_covariate_options
 @_guarded
 def report(**kwargs: Any) -> None:
     """Write the CAC vs LTV report (HTML, Markdown, CSV, JSON) to --out.
@@ -259,6 +276,8 @@ def report(**kwargs: Any) -> None:
       clv report -t tx.csv -a acq.csv -s spend.csv --out reports/q3 --model bayes --chains 4 --bayes-draws 1000
       clv report --engine duckdb -t 'lake/tx-*.parquet' -a acq.csv -s spend.csv --out reports/q3
       clv report --engine spark --spark-master local[*] -t lake/tx.parquet -a acq.csv -s spend.csv --out reports/q3
+      clv report -t tx.csv -a acq.csv -s spend.csv --out reports/q3 --covariates customers.csv \\
+        --purchase-covariates region,first_order_value --dropout-covariates region --spend-covariates first_order_value
       clv report --engine duckdb --database-url postgresql://clv@db/shop -a acq.csv --out reports/q3 \\
         --transactions-sql "SELECT customer_id, order_date AS date, revenue AS amount FROM orders"
     """
@@ -294,7 +313,8 @@ def _pooled_models(transactions: str | None, observation_end: str | None, time_u
     rfm, tm, sm = fit_pooled(transactions, observation_end=observation_end, time_unit=time_unit, model_kind=model_kind,
                              transaction_model=transaction_model, columns=columns, progress=say, **options)
     if sm is None:
-        click.echo(f"clv: no 'amount' column in {transactions}: fitted the purchase model ({type(tm).__name__}) only, "
+        source = transactions if transactions is not None else "the --transactions-sql result"
+        click.echo(f"clv: no 'amount' column in {source}: fitted the purchase model ({type(tm).__name__}) only, "
                    f"no spend model and no money columns (name one with --amount-column)", err=True)
     return rfm, tm, sm
 
@@ -348,6 +368,7 @@ def _finite_or_none(value: float) -> float | None:
               help="Also save the transaction model (JSON; netCDF with --model bayes).")
 @_ENGINE
 @_bayes_options
+@_covariate_options
 @_guarded
 def fit(transactions: str | None, observation_end: str | None, time_unit: str, model_kind: str, transaction_model: str,
         seed: int, quiet: bool, as_json: bool, save: str | None, bayes_draws: int, chains: int, engine: str = "pandas",
@@ -361,10 +382,13 @@ def fit(transactions: str | None, observation_end: str | None, time_unit: str, m
       clv fit -t export.csv --customer-column user_id --date-column order_date --amount-column revenue
       clv fit --engine duckdb -t 'lake/*.parquet' --json > fit.json
       clv fit -t tx.csv --model bayes --chains 4 --json > posterior.json
+      clv fit -t tx.csv --covariates customers.csv --purchase-covariates region,first_order_value --json
     """
     say = _Progress(quiet)
+    covariates = {k: columns.pop(k) for k in _COVARIATE_OPTIONS}
     rfm, tm, sm = _pooled_models(transactions, observation_end, time_unit, model_kind, transaction_model, say, engine=engine,
-                              query=transactions_sql, url=database_url, seed=seed, bayes_draws=bayes_draws, chains=chains, **columns)
+                                 query=transactions_sql, url=database_url, seed=seed, bayes_draws=bayes_draws, chains=chains,
+                                 covariates=covariates, **columns)
     if save:
         tm.save(save)
     customers = rfm.customers if engine == "duckdb" else len(rfm)

@@ -191,6 +191,10 @@ class ModelSet:
             return models[POOLED]
         raise DataError(f"no model for group {group!r} and no pooled model to fall back on")
 
+    def new_customer_pair(self, group: Any, models: Mapping[str, ModelPair]) -> ModelPair:
+        """The models valuing a *new* customer of ``group``: :meth:`pair`, at the group's covariate profile when models have covariates."""
+        return self.pair(group, models)
+
     def source(self, group: str) -> str:
         """Where the models of ``group`` come from."""
         return self.description
@@ -239,7 +243,21 @@ class MLEModelSet(ModelSet):
     transaction_models: dict[str, Any]
     spend_models: dict[str, Any]
     sources: dict[str, str] = field(default_factory=dict)
+    profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
     description = "maximum likelihood per channel; intervals from a parametric bootstrap of each fit"
+
+    def new_customer_pair(self, group: Any, models: Mapping[str, ModelPair]) -> ModelPair:
+        """:meth:`pair`, moved to the covariate profile of ``group`` (``profiles``, else the pooled one) when the models have covariates.
+
+        A new customer of a group is valued as its typical customer
+        (:func:`clv.data.covariates.typical_profile`) through
+        :meth:`clv.models.base.MLEModel.for_profile`.
+        """
+        pair = self.pair(group, models)
+        profile = self.profiles.get(group, self.profiles.get(POOLED))
+        if profile is None:
+            return pair
+        return tuple(m.for_profile(profile) if getattr(m, "links_", None) is not None else m for m in pair)  # type: ignore[return-value]
 
     @property
     def names(self) -> list[str]:

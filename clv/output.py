@@ -154,6 +154,6 @@ def csv_line_end(frame: Any) -> str:
     columns = [frame.iloc[:, i] for i in range(frame.shape[1])] + [frame.index.to_series()]
     for values in columns:
         if (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)) and any(
-                isinstance(v, str) and "\r" in v for v in values):
+                isinstance(v, str) and "\r" in v for v in pd.unique(values.dropna())):  # distinct values: a channel column has a few
             return "\r\n"
     return "\n"

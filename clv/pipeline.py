@@ -52,7 +52,11 @@ class ReportConfig:
     :func:`clv.read_channel_spend` (column names, ``date_format``); the
     report needs amounts. A table given as a SQL query (``transactions_sql``,
     ``acquisitions_sql``, ``spend_sql``, run on ``database_url`` through
-    SQLAlchemy) replaces its file, which is then ``None``. ``watchlist_size`` is the length of
+    SQLAlchemy) replaces its file, which is then ``None``. ``covariates`` is a per-customer table
+    (:func:`clv.read_covariates`, id column ``covariates_customer_column``) whose columns named in
+    ``purchase_covariates``, ``dropout_covariates`` and ``spend_covariates`` enter every channel fit
+    (:func:`clv.fit_channel_models`); every customer of the transactions needs a row (others are refused,
+    counted in the message), rows of customers without transactions are counted and not used. ``watchlist_size`` is the length of
     ``watchlist.csv``; ``backtest_holdout`` the backtest's holdout in time
     units (default: the last quarter of the span, at least 13 weeks; see
     :func:`clv.operations.default_holdout`). ``progress`` receives one short
@@ -96,6 +100,16 @@ class ReportConfig:
     spend_sql: str | None = None
     database_url: str | None = None
     model_sensitivity: bool = False
+    covariates: str | None = None
+    purchase_covariates: list[str] = field(default_factory=list)
+    dropout_covariates: list[str] = field(default_factory=list)
+    spend_covariates: list[str] = field(default_factory=list)
+    covariates_customer_column: str = "customer_id"
+
+    def covariate_groups(self) -> dict[str, list[str]]:
+        """``{"purchase": [...], "dropout": [...], "spend": [...]}`` of the covariate columns named (empty groups left out)."""
+        named = {"purchase": self.purchase_covariates, "dropout": self.dropout_covariates, "spend": self.spend_covariates}
+        return {k: list(v) for k, v in named.items() if v}
 
 
 def read_rfm(transactions: str | None, observation_end: str | None, time_unit: str, progress: Progress = _silent,
@@ -123,7 +137,7 @@ class PooledFit(NamedTuple):
 def fit_pooled(transactions: str | None, *, observation_end: str | None = None, time_unit: str = "W", model_kind: str = "mle",
                transaction_model: str = "bgnbd", engine: str = "pandas", columns: Mapping[str, Any] | None = None,
                query: str | None = None, url: str | None = None, seed: int = 1, bayes_draws: int = 500, chains: int = 2,
-               progress: Progress = _silent) -> PooledFit:
+               progress: Progress = _silent, covariates: Mapping[str, Any] | None = None) -> PooledFit:
     """Read a transaction log and fit one purchase model and one spend model on every customer (what ``clv fit`` and ``clv score`` do).
 
     Parameters
@@ -154,6 +168,11 @@ def fit_pooled(transactions: str | None, *, observation_end: str | None = None, 
         Sampler seed, tuning steps and kept draws per chain, and chains (``model_kind="bayes"``).
     progress : callable, optional
         Receives one short text per step.
+    covariates : mapping, optional
+        The covariate options of ``clv fit``: ``covariates`` (the file, see
+        :func:`with_covariate_file`), ``covariates_customer_column`` and
+        ``purchase_covariates``, ``dropout_covariates``, ``spend_covariates``
+        (lists of its columns); maximum likelihood on pandas only.
 
     Returns
     -------
@@ -174,6 +193,12 @@ def fit_pooled(transactions: str | None, *, observation_end: str | None = None, 
     """
     check_source(transactions, query, "transactions", "-t")
     columns = dict(columns or {})
+    covariates = dict(covariates or {})
+    groups = {k: list(covariates.get(f"{k}_covariates") or []) for k in ("purchase", "dropout", "spend")}
+    if any(groups.values()) != bool(covariates.get("covariates")):
+        raise DataError("--covariates FILE and --purchase-covariates/--dropout-covariates/--spend-covariates go together")
+    if covariates.get("covariates") and (model_kind != "mle" or engine != "pandas"):
+        raise DataError("--covariates works with --engine pandas and --model mle only for now")
     if model_kind == "bayes":
         return _fit_posterior(transactions, observation_end, time_unit, transaction_model, progress, engine=engine, query=query,
                               seed=seed, bayes_draws=bayes_draws, chains=chains, columns=columns)
@@ -182,10 +207,14 @@ def fit_pooled(transactions: str | None, *, observation_end: str | None = None, 
         return _duck_pooled(cls, transactions, query, url, observation_end, time_unit, progress, columns)
     read = _pooled_columns(transactions, query, columns)
     _, rfm = read_rfm(transactions, observation_end, time_unit, progress, columns=read, query=query, url=url)
+    if covariates.get("covariates"):
+        rfm = with_covariate_file(rfm, covariates["covariates"], groups, progress=progress,
+                                  customer=covariates.get("covariates_customer_column") or "customer_id")
+    t_args = {f"{k}_covariates": groups[k] for k in ("purchase", "dropout") if groups[k]}
     if read["amount"] is None:
-        return PooledFit(rfm, cls().fit(rfm), None)
+        return PooledFit(rfm, cls(**t_args).fit(rfm), None)
     progress(f"fitting {cls.__name__} and GammaGamma")
-    return PooledFit(rfm, cls().fit(rfm), GammaGamma().fit(rfm))
+    return PooledFit(rfm, cls(**t_args).fit(rfm), GammaGamma(spend_covariates=groups["spend"]).fit(rfm))
 
 
 def _pooled_columns(transactions: str | None, query: str | None, columns: Mapping[str, Any]) -> dict[str, Any]:
@@ -208,11 +237,13 @@ def _duck_pooled(cls: type, transactions: str | None, query: str | None, url: st
         raise DataError("--date-format is not supported with --engine duckdb (it reads typed or ISO dates); use --engine pandas")
     con = duck.connect()
     source = duck.source_of(con, transactions, query, url, progress)
+    amount = columns.get("amount") or ("amount" if "amount" in duck.source_columns(con, source) else None)  # None: purchase-only
     progress(f"summarising {source_label(transactions, query, url)} in DuckDB")
     drfm = duck.rfm_summary(source, observation_end=observation_end, time_unit=time_unit, con=con,
-                            customer=columns.get("customer", "customer_id"), date=columns.get("date", "date"),
-                            amount=columns.get("amount") or "amount")
+                            customer=columns.get("customer", "customer_id"), date=columns.get("date", "date"), amount=amount)
     progress(f"{drfm.customers:,} customers, observation end {drfm.observation_end}; exclusions {drfm.exclusions}")
+    if amount is None:
+        return PooledFit(drfm, duck.fit(cls(), drfm), None)
     progress(f"fitting {cls.__name__} and GammaGamma on the distinct (x, t_x, T) tuples")
     return PooledFit(drfm, duck.fit(cls(), drfm), duck.fit(GammaGamma(), drfm))
 
@@ -369,7 +400,9 @@ def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
     sp = read_table(config.spend, config.spend_sql, url,
                     lambda source: read_channel_spend(source, **config.spend_columns)) if has_spend else None
     say(f"{len(acq):,} acquisitions in {acq['channel'].nunique()} channels" + (f"; {len(sp):,} spend rows" if sp is not None else ""))
+    _check_covariate_settings(config)
     tx, rfm, models, scores = _fit_and_score(acq, config)
+    log = _duckdb_log(config) if tx is None and config.engine == "duckdb" else tx  # small logs: every section, as pandas
     report = channel_report(scores, acq, spend=sp, transactions=tx, rfm=rfm, models=models, horizon=config.horizon,
                             discount_rate=config.discount_rate, margin=config.margin, time_unit=config.time_unit,
                             n_draws=config.n_draws, seed=config.seed, progress=say, other_models=_other_models(rfm, acq, config))
@@ -377,9 +410,14 @@ def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
         "given" if config.observation_end else "the last transaction day, the default of clv report and clv demo")
     say("placing customers in lifecycle stages")
     extra = lifecycle_extra(scores, rfm, models, acq.set_index("customer_id")["channel"], seed=config.seed,
-                            top=config.watchlist_size, transactions=tx)
-    extra.update(_operations(tx, acq, models, rfm, config))
+                            top=config.watchlist_size, transactions=log)
+    extra.update(_operations(log, acq, models, rfm, config))
     sections = with_operations(with_lifecycle(with_uncertainty(default_sections())))
+    if config.covariates:
+        from clv.reports.covariates_section import covariates_extra, with_covariates
+
+        extra.update(covariates_extra(models, rfm, level=report.settings["interval"], counts=rfm.attrs.get("covariates")))
+        sections = with_covariates(sections)
     if config.model_kind == "bayes" and config.engine != "spark":
         from clv.reports.sampler_section import sampler_extra, with_sampler
 
@@ -387,6 +425,7 @@ def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
         sections = with_sampler(sections)
     say(f"writing the report to {config.out}")
     inputs = {"transactions file": source_label(config.transactions, config.transactions_sql, url),
+              **({"covariates file": str(config.covariates)} if config.covariates else {}),
               "acquisitions file": source_label(config.acquisitions, config.acquisitions_sql, url),
               "spend file": source_label(config.spend, config.spend_sql, url) if has_spend else "none"}
     out = write_report(report, config.out, currency=config.currency, inputs=inputs, title=config.title,
@@ -408,15 +447,42 @@ def _other_models(rfm: Any, acq: pd.DataFrame, config: ReportConfig) -> Any:
 
 
 def _operations(tx: Any, acq: pd.DataFrame, models: Any, rfm: pd.DataFrame, config: ReportConfig) -> dict[str, Any]:
-    """Retention by cohort and the backtest (:func:`clv.operations.operations_extra`); not on Spark or DuckDB, which keep no log here."""
+    """Retention by cohort and the backtest (:func:`clv.operations.operations_extra`); a note instead when the engine keeps the log."""
     from clv.operations import operations_extra
 
     if tx is None:
-        note = f"not available with --engine {config.engine} (the transaction log stays in the engine)"
-        return {"retention": None, "backtest": None, "backtest_note": note}
+        note = _engine_note(config.engine)
+        return {"retention": None, "retention_note": note, "backtest": None, "backtest_note": note}
     tms = models.point_transaction_models(seed=config.seed)
+    if config.covariates:  # cohorts and the backtest's refit see no covariates: each channel's typical profile stands in
+        point = models.point()
+        tms = {name: models.new_customer_pair(name, point)[0] for name in dict.fromkeys([*models.names, *acq["channel"].unique()])}
     return operations_extra(tx, acq, tms, observation_end=rfm.attrs["observation_end"], time_unit=config.time_unit,
                             holdout=config.backtest_holdout, progress=config.progress)
+
+
+def _engine_note(engine: str) -> str:
+    """Why retention and the backtest are missing from an engine's report."""
+    if engine == "duckdb":
+        from clv.duckdb import MAX_COLLECTED_ROWS
+
+        return (f"not computed with --engine duckdb for a log of more than {MAX_COLLECTED_ROWS:,} rows: retention by cohort "
+                "and the backtest's refit read every purchase in memory, which the engine avoids; run them on a sample "
+                "or with --engine pandas")
+    return f"not available with --engine {engine} (the transaction log stays in the engine)"
+
+
+def _duckdb_log(config: ReportConfig) -> pd.DataFrame | None:
+    """The log read back from DuckDB for retention, the backtest and the watchlist's purchase history when small enough (else ``None``)."""
+    from clv import duckdb as duck
+
+    con = duck.connect()
+    source = duck.source_of(con, config.transactions, config.transactions_sql, config.database_url)
+    columns = {k: v for k, v in config.transaction_columns.items() if k in ("customer", "date", "amount")}
+    log = duck.collect_transactions(source, con=con, **columns)
+    config.progress("read the log back from DuckDB for retention, the backtest and purchase histories" if log is not None
+                    else f"log over {duck.MAX_COLLECTED_ROWS:,} rows: retention, the backtest and purchase histories left out")
+    return log
 
 
 def _fit_and_score(acq: pd.DataFrame, config: ReportConfig) -> tuple[Any, Any, Any, Any]:
@@ -434,11 +500,52 @@ def _fit_and_score(acq: pd.DataFrame, config: ReportConfig) -> tuple[Any, Any, A
         return _duckdb_inputs(acq, config)
     tx, rfm = read_rfm(config.transactions, config.observation_end, config.time_unit, config.progress,
                        columns=config.transaction_columns, query=config.transactions_sql, url=config.database_url)
+    if config.covariates:
+        rfm = _with_covariates(rfm, config)
     if config.model_kind == "bayes":
         models = _bayes_models(rfm, acq, config)
     else:
-        models = fit_channel_models(rfm, acq, transaction_model=config.transaction_model, progress=config.progress)
+        models = fit_channel_models(rfm, acq, transaction_model=config.transaction_model, progress=config.progress,
+                                    covariates=config.covariate_groups())
     config.progress("scoring customers with their channel's model")
     scores = models.score(rfm, channel_of(rfm, acq), horizon=config.horizon, discount_rate=config.discount_rate,
                           margin=config.margin, time_unit=config.time_unit, n_draws=config.n_draws, seed=config.seed)
     return tx, rfm, models, scores
+
+
+def _check_covariate_settings(config: ReportConfig) -> None:
+    """Covariate columns without a covariate file (or the reverse), or with an engine or model that does not take them yet."""
+    named = config.covariate_groups()
+    if named and not config.covariates:
+        raise DataError("--purchase-covariates/--dropout-covariates/--spend-covariates name columns of a covariate file: "
+                        "give it with --covariates customers.csv")
+    if config.covariates and not named:
+        raise DataError("--covariates: name the columns to use with --purchase-covariates, --dropout-covariates or --spend-covariates")
+    if config.covariates and (config.engine != "pandas" or config.model_kind != "mle"):
+        raise DataError("--covariates works with --engine pandas and --model mle only for now")
+
+
+def _with_covariates(rfm: pd.DataFrame, config: ReportConfig) -> pd.DataFrame:
+    return with_covariate_file(rfm, config.covariates, config.covariate_groups(), customer=config.covariates_customer_column,
+                               progress=config.progress)
+
+
+def with_covariate_file(rfm: pd.DataFrame, path: Any, groups: Mapping[str, list[str]], *, customer: str = "customer_id",
+                        progress: Progress = _silent) -> pd.DataFrame:
+    """``rfm`` with the covariate columns of ``groups`` read from ``path`` and joined (``clv report`` and ``clv fit``).
+
+    Customers of ``rfm`` without a covariate row are refused (a
+    :class:`clv.DataError` counting them); rows of customers without
+    transactions are counted in ``attrs["covariates"]`` and not used.
+    """
+    from clv.data.covariates import attach_covariates, read_covariates
+
+    columns = list(dict.fromkeys(c for cols in groups.values() for c in cols))
+    progress(f"reading covariates {', '.join(columns)} from {path}")
+    table = read_covariates(path, customer=customer, columns=columns)
+    out = attach_covariates(rfm, table)
+    extra = int((~table.index.isin(rfm.index)).sum())
+    out.attrs = {**rfm.attrs, "covariates": {"customers": len(out), "rows_without_transactions": extra}}
+    if extra:
+        progress(f"{extra:,} covariate rows of customers without transactions: not used")
+    return out

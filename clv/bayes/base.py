@@ -330,8 +330,12 @@ class BayesianModel:
         with pm.Model(coords={"group": data["levels"]}) as model:
             natural = self._natural(group_parameters(priors, self.links, hierarchical, centered))
             params = [pm.Deterministic(k, natural[k], dims="group") for k in self.param_names]
-            pm.Potential("loglik", loglik(*params)[0])
+            pm.Potential("loglik", loglik(*params, *self._extra_inputs(data))[0])
         return model
+
+    def _extra_inputs(self, data: Mapping[str, Any]) -> list[Any]:
+        """More inputs of the likelihood Op after the group parameters, created in the model context (covariate coefficients)."""
+        return []
 
     def _loglik_op(self, data: Mapping[str, Any]) -> Any:
         from clv.bayes.likelihood import GroupedLogLike
@@ -556,11 +560,13 @@ class BayesianModel:
         post = self.idata.posterior
         return [n for n in free_variable_names(self.links, self.group is not None) if n in post]
 
-    def summary(self, *, var_names: Sequence[str] | None = None, hdi_prob: float = 0.9) -> pd.DataFrame:
+    def summary(self, *, var_names: Sequence[str] | None = None, hdi_prob: float = 0.9, round_to: int | str = 2) -> pd.DataFrame:
         """ArviZ summary (mean, sd, HDI, ESS, R-hat) of the model parameters per group.
 
         ``var_names`` defaults to the natural-scale parameters plus the
-        population-level ones of the hierarchical model.
+        population-level ones of the hierarchical model. ``round_to`` is
+        ArviZ's (2 decimals by default; ``"none"`` for thresholds such as
+        R-hat < 1.01, which a rounded 1.006 would fail).
         """
         import arviz as az
 
@@ -569,7 +575,7 @@ class BayesianModel:
             var_names = list(self.param_names)
             if self.group is not None:
                 var_names += [f"{p}_{link}_{k}" for k, link in self.links.items() for p in ("mu", "sigma")]
-        return az.summary(self.idata_, var_names=list(var_names), hdi_prob=hdi_prob)
+        return az.summary(self.idata_, var_names=list(var_names), hdi_prob=hdi_prob, round_to=round_to)
 
     def diagnostics(self, *, rhat_max: float = 1.01, ess_min: float = 400.0) -> Diagnostics:
         """Max R-hat, min bulk/tail ESS and divergences over the free parameters, with a pass flag."""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, ClassVar, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from clv.bayes.base import BayesianModel
+from clv.bayes.covariates import COEFFICIENT_PRIOR, CovariateBayes
 from clv.bayes.predictions import PosteriorDrawBetaGeo, at_draws
 from clv.bayes.priors import BETA_GEO_LINKS, BETA_GEO_PRIORS
 from clv.data.rfm_checks import check_rfm
@@ -19,7 +20,7 @@ __all__ = ["HierarchicalBetaGeo"]
 _RFM = ("frequency", "recency", "T")
 
 
-class HierarchicalBetaGeo(BayesianModel):
+class HierarchicalBetaGeo(CovariateBayes, BayesianModel):
     """BG/NBD with group-level parameters partially pooled around population means.
 
     For each group ``g`` (e.g. acquisition channel) four quantities are drawn
@@ -42,9 +43,16 @@ class HierarchicalBetaGeo(BayesianModel):
     ----------
     group : str or None
         Group column of the RFM frame, or ``None`` for no pooling structure.
+    purchase_covariates, dropout_covariates : sequence of str, optional
+        Covariate columns of the RFM frame, as in :class:`clv.BetaGeo`
+        (``alpha_i = alpha_g exp(-c . z_i)``; ``a_i, b_i = (a_g, b_g) exp(c . z_i)``),
+        with coefficients shared by every group (:mod:`clv.bayes.covariates`;
+        posterior in :meth:`coefficients`). Predictions then use each customer's
+        covariates; group-level draws (the channel report) are refused.
     priors, sampler, progressbar, target_accept, centered_from
         See :class:`clv.bayes.base.BayesianModel`; default priors
-        :data:`clv.bayes.priors.BETA_GEO_PRIORS`.
+        :data:`clv.bayes.priors.BETA_GEO_PRIORS` and ``"coefficients"``
+        (:data:`clv.bayes.covariates.COEFFICIENT_PRIOR`).
 
     Examples
     --------
@@ -56,10 +64,21 @@ class HierarchicalBetaGeo(BayesianModel):
 
     param_names = bgnbd.PARAMS
     links = BETA_GEO_LINKS
-    default_priors = BETA_GEO_PRIORS
+    default_priors: ClassVar[Mapping[str, Mapping[str, float]]] = {**BETA_GEO_PRIORS, "coefficients": COEFFICIENT_PRIOR}
     _kernel = staticmethod(bgnbd.loglik_grad)
+    _row_kernel = staticmethod(bgnbd.row_derivatives)
 
-    def _columns(self, rfm: pd.DataFrame) -> dict[str, np.ndarray]:
+    def __init__(self, group: str | None = None, *, purchase_covariates: Sequence[str] | None = None,
+                 dropout_covariates: Sequence[str] | None = None, **settings: Any) -> None:
+        super().__init__(group, **settings)
+        self.purchase_covariates = list(purchase_covariates or [])
+        self.dropout_covariates = list(dropout_covariates or [])
+
+    def _covariate_groups(self) -> list[Any]:
+        return [("purchase", tuple(self.purchase_covariates), (("alpha", -1),)),
+                ("dropout", tuple(self.dropout_covariates), (("a", 1), ("b", 1)))]
+
+    def _base_columns(self, rfm: pd.DataFrame) -> dict[str, np.ndarray]:
         check_rfm(rfm, _RFM)
         return {c: rfm[c].to_numpy(dtype=float) for c in _RFM}
 
@@ -100,7 +119,8 @@ class HierarchicalBetaGeo(BayesianModel):
 
     # -- predictions ---------------------------------------------------------------
     def _rfm(self, rfm: pd.DataFrame) -> list[np.ndarray]:
-        return list(self._columns(rfm).values())
+        columns = self._columns(rfm)
+        return [columns[c] for c in _RFM]
 
     def purchase_rate(self, rfm: pd.DataFrame, *, n_draws: int | None = None, interval: float | None = None) -> Any:
         """Posterior of each customer's expected purchase rate given the history (per time unit, while alive).

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, ClassVar, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from clv.bayes.base import BayesianModel
+from clv.bayes.covariates import COEFFICIENT_PRIOR, CovariateBayes
 from clv.bayes.predictions import PosteriorDrawGammaGamma, at_draws
 from clv.bayes.priors import GAMMA_GAMMA_LINKS, GAMMA_GAMMA_PRIORS
 from clv.data.rfm_checks import check_rfm
@@ -18,7 +19,7 @@ from clv.models.customer_predictions import spend_arrays
 __all__ = ["HierarchicalGammaGamma"]
 
 
-class HierarchicalGammaGamma(BayesianModel):
+class HierarchicalGammaGamma(CovariateBayes, BayesianModel):
     """Gamma-Gamma spend model with group-level ``p, q, v`` partially pooled around population means.
 
     ``log p``, the log population mean spend ``log(p v / (q - 1))`` and
@@ -26,7 +27,7 @@ class HierarchicalGammaGamma(BayesianModel):
     :mod:`clv.bayes.priors`: sampling ``log p, log q, log v`` instead put
     NUTS on a ridge with correlations near -0.97). The likelihood is the MLE's
     :func:`clv.kernels.gammagamma.loglik_grad` (Fader & Hardie 2013, eq. 3,
-    with its gradient), over distinct
+    with its gradient; on data prepared once, :class:`clv.kernels.gammagamma.SpendData`), over distinct
     ``(group, frequency, monetary_value)`` tuples weighted by their counts.
     As for :class:`clv.GammaGamma`, only customers with repeat purchases and a
     positive mean repeat spend enter the fit; the others are counted in
@@ -36,9 +37,14 @@ class HierarchicalGammaGamma(BayesianModel):
     ----------
     group : str or None
         Group column of the RFM frame, or ``None`` for no pooling structure.
+    spend_covariates : sequence of str, optional
+        Covariate columns of the RFM frame, as in :class:`clv.GammaGamma`
+        (``v_i = v_g exp(c . z_i)``, so a positive coefficient raises spend),
+        with coefficients shared by every group (:mod:`clv.bayes.covariates`).
     priors, sampler, progressbar, target_accept, centered_from
         See :class:`clv.bayes.base.BayesianModel`; default priors
-        :data:`clv.bayes.priors.GAMMA_GAMMA_PRIORS`.
+        :data:`clv.bayes.priors.GAMMA_GAMMA_PRIORS` and ``"coefficients"``
+        (:data:`clv.bayes.covariates.COEFFICIENT_PRIOR`).
 
     Examples
     --------
@@ -49,10 +55,18 @@ class HierarchicalGammaGamma(BayesianModel):
 
     param_names = gammagamma.PARAMS
     links = GAMMA_GAMMA_LINKS
-    default_priors = GAMMA_GAMMA_PRIORS
-    _kernel = staticmethod(gammagamma.loglik_grad)
+    default_priors: ClassVar[Mapping[str, Mapping[str, float]]] = {**GAMMA_GAMMA_PRIORS, "coefficients": COEFFICIENT_PRIOR}
+    _kernel = staticmethod(gammagamma.prepared_loglik_grad)
+    _row_kernel = staticmethod(gammagamma.row_derivatives)
 
-    def _columns(self, rfm: pd.DataFrame) -> dict[str, np.ndarray]:
+    def __init__(self, group: str | None = None, *, spend_covariates: Sequence[str] | None = None, **settings: Any) -> None:
+        super().__init__(group, **settings)
+        self.spend_covariates = list(spend_covariates or [])
+
+    def _covariate_groups(self) -> list[Any]:
+        return [("spend", tuple(self.spend_covariates), (("v", 1),))]
+
+    def _base_columns(self, rfm: pd.DataFrame) -> dict[str, np.ndarray]:
         check_rfm(rfm, ("frequency", "monetary_value"))
         return {"frequency": rfm["frequency"].to_numpy(dtype=float), "monetary_value": rfm["monetary_value"].to_numpy(dtype=float)}
 
@@ -70,7 +84,7 @@ class HierarchicalGammaGamma(BayesianModel):
         }
 
     def _kernel_data(self, columns: Mapping[str, np.ndarray], weights: np.ndarray) -> tuple[Any, ...]:
-        return Column.of(columns["frequency"]), columns["monetary_value"], weights
+        return (gammagamma.SpendData.of(Column.of(columns["frequency"]), columns["monetary_value"], weights),)
 
     def _derived(self, params: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Population mean spend ``p v / (q - 1)`` of each group (eq. 5 without history)."""

@@ -83,16 +83,17 @@ def new_customer_columns(
     for name in channels:
         j = names.index(name)
         if point is not None:
-            pair = models.pair(name, point)
+            pair = models.new_customer_pair(name, point)
             curve = value.curve(pair, grid)
             first = value.margin * float(pair[1].population_mean_spend())
             ltv_new = value.new_value(pair, new_grid)
             side = (value.one_year(pair), value.lifetime(pair))
         else:
-            curve = np.mean([value.curve(models.pair(name, s), grid) for s in sets], axis=0)
-            first = float(np.mean([value.margin * models.pair(name, s)[1].population_mean_spend() for s in sets]))
+            curve = np.mean([value.curve(models.new_customer_pair(name, s), grid) for s in sets], axis=0)
+            first = float(np.mean([value.margin * models.new_customer_pair(name, s)[1].population_mean_spend() for s in sets]))
             ltv_new = np.nan  # the mean over draws, filled by apply_intervals
-            side = tuple(np.mean([(value.one_year(models.pair(name, s)), value.lifetime(models.pair(name, s))) for s in sets], axis=0))
+            side = tuple(np.mean([(value.one_year(models.new_customer_pair(name, s)), value.lifetime(models.new_customer_pair(name, s)))
+                                  for s in sets], axis=0))
         curves[name] = np.r_[first, curve]
         t, status = payback_period(grid, curve, cac[j], first=first)
         table.iloc[j, table.columns.get_loc("ltv_new")] = ltv_new
@@ -101,7 +102,7 @@ def new_customer_columns(
         table.iloc[j, table.columns.get_loc("payback_status")] = status
         table.iloc[j, table.columns.get_loc("model_source")] = models.source(name)
         for d, s in enumerate(sets):
-            pair = models.pair(name, s)
+            pair = models.new_customer_pair(name, s)
             draw_curve = value.curve(pair, grid)
             same = value.horizon is not None and np.array_equal(grid, new_grid)
             new_draws[d, j] = draw_curve[-1] if same else value.new_value(pair, new_grid)

@@ -7,12 +7,14 @@ and fits them on a pandas RFM frame.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
+from clv.data.covariates import typical_profile
 from clv.errors import DataError
-from clv.model_set import MLEModelSet, PosteriorModelSet, Progress, fit_groups
+from clv.model_set import POOLED, MLEModelSet, PosteriorModelSet, Progress, fit_groups
 from clv.models import GammaGamma, transaction_model_class
 
 __all__ = ["ChannelModels", "PosteriorChannelModels", "fit_channel_models"]
@@ -109,6 +111,7 @@ def fit_channel_models(
     min_customers: int = 100,
     penalizer: float = 0.0,
     progress: Progress = None,
+    covariates: Mapping[str, Sequence[str]] | None = None,
 ) -> ChannelModels:
     """Fit a transaction model and a Gamma-Gamma spend model for each channel, plus a pooled pair.
 
@@ -134,6 +137,15 @@ def fit_channel_models(
         Passed to every model.
     progress : callable, optional
         Called with a short text before each fit.
+    covariates : dict, optional
+        ``{"purchase": [...], "dropout": [...], "spend": [...]}``: covariate
+        columns of ``rfm`` (:func:`clv.attach_covariates`) for every fit, the
+        pooled one included (``purchase_covariates`` and so on of the models).
+        A new customer of a channel is then valued at the channel's typical
+        profile (``ChannelModels.profiles``,
+        :func:`clv.data.covariates.typical_profile`). A channel where a
+        categorical covariate has one level cannot be fitted with it and uses
+        the pooled pair, which says so.
 
     Returns
     -------
@@ -169,10 +181,23 @@ def fit_channel_models(
     names = sorted(channel_of.unique())
     members = {name: (groups == name).to_numpy() for name in names}
 
+    cov = {k: list(v) for k, v in (covariates or {}).items() if v}
+    unknown = set(cov) - {"purchase", "dropout", "spend"}
+    if unknown:
+        raise DataError(f"covariates: unknown group {sorted(unknown)[0]!r}; use 'purchase', 'dropout' or 'spend'")
+    t_args = {f"{k}_covariates": cov[k] for k in ("purchase", "dropout") if k in cov}
+    s_args = {"spend_covariates": cov["spend"]} if "spend" in cov else {}
+
     def fit_pair(name: str | None) -> tuple[Any, Any]:
         sub = rfm if name is None else rfm.loc[members[name]]
-        return cls(penalizer=penalizer).fit(sub), GammaGamma(penalizer=penalizer).fit(sub)
+        return cls(penalizer=penalizer, **t_args).fit(sub), GammaGamma(penalizer=penalizer, **s_args).fit(sub)
 
     sizes = {name: int(mask.sum()) for name, mask in members.items()}
-    return fit_groups(names, sizes, fit_pair, label=f"{cls.__name__} + GammaGamma", n_all=len(rfm),  # type: ignore[return-value]
-                      min_customers=min_customers, progress=progress, cls=ChannelModels)
+    label = f"{cls.__name__} + GammaGamma" + (" with covariates" if cov else "")
+    models = fit_groups(names, sizes, fit_pair, label=label, n_all=len(rfm), min_customers=min_customers, progress=progress,
+                        cls=ChannelModels)
+    if cov:
+        columns = list(dict.fromkeys(c for cols in cov.values() for c in cols))
+        models.profiles = {POOLED: typical_profile(rfm, columns)}
+        models.profiles.update({name: typical_profile(rfm.loc[members[name]], columns) for name in names if sizes[name]})
+    return models  # type: ignore[return-value]

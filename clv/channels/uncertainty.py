@@ -153,7 +153,7 @@ def customer_level_columns(
         try:
             if np.isfinite(cac[j]) and cac[j] > 0:
                 table.iloc[j, table.columns.get_loc("share_new_paying_back")] = float(
-                    np.mean(_new_customer_margins(pair, payback_horizon, value.margin, n_sims, seed) >= cac[j]))
+                    np.mean(_new_customer_margins(models.new_customer_pair(name, point), payback_horizon, value.margin, n_sims, seed) >= cac[j]))
             if "future_margin_total" not in missing:
                 ids = members.loc[members["scored"], "customer_id"]
                 sims = predictive(*pair, rfm.loc[ids], value.horizon, n_sims=n_sims, seed=seed, level=interval)  # type: ignore[union-attr]

@@ -5,7 +5,7 @@ This package is the only place that checks user input.
 
 from clv.data.acquisitions import read_acquisitions, read_channel_spend
 from clv.data.arms import read_arms
-from clv.data.covariates import attach_covariates
+from clv.data.covariates import attach_covariates, read_covariates
 from clv.data.datasets import data_path, load_cdnow
 from clv.data.simulate import Simulation, simulate
 from clv.data.summary import TIME_UNITS, calibration_holdout, purchase_history, rfm_summary, time_unit_days
@@ -22,6 +22,7 @@ __all__ = [
     "read_acquisitions",
     "read_arms",
     "read_channel_spend",
+    "read_covariates",
     "read_transactions",
     "rfm_summary",
     "simulate",

@@ -26,10 +26,11 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from clv.data.validation import describe_row
+from clv.data.transactions import customer_ids
+from clv.data.validation import describe_row, load_table, parse_numbers, require_columns, require_present
 from clv.errors import DataError
 
-__all__ = ["CovariateEncoding", "attach_covariates"]
+__all__ = ["CovariateEncoding", "attach_covariates", "read_covariates", "typical_profile"]
 
 
 def _is_categorical(series: pd.Series) -> bool:
@@ -297,7 +298,125 @@ def attach_covariates(rfm: pd.DataFrame, customers: pd.DataFrame, *, columns: Se
     absent = ~rfm.index.isin(table.index)
     if absent.any():
         raise DataError(
-            f"{int(absent.sum())} customer(s) of the RFM frame have no covariate row, e.g. customer id "
-            f"{rfm.index[np.argmax(absent)]!r}; add them to the covariate table or drop them from the RFM frame"
+            f"column 'customer_id': {int(absent.sum())} customer(s) of the RFM frame (the transactions) have no covariate row, "
+            f"e.g. customer id {_plain(rfm.index[np.argmax(absent)])!r}; add a row for each (an 'unknown' level for a categorical "
+            "covariate) or drop them from the RFM frame"
         )
     return rfm.join(table, how="left")
+
+
+def read_covariates(source: Any, *, customer: str = "customer_id", columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Read and validate a per-customer covariate table (one row per customer).
+
+    A column whose every value is a number is numeric; any other column is
+    categorical (its levels are the texts, trimmed). A column where most
+    values are numbers but some are not is refused as a typo rather than
+    silently turned into a categorical one; write every value as text (for
+    instance ``store_12``) to make a numeric-looking code categorical.
+
+    Parameters
+    ----------
+    source : str, pathlib.Path or pandas.DataFrame
+        A CSV file, a Parquet file (``.parquet``/``.pq``) or a DataFrame.
+    customer : str
+        Customer identifier column.
+    columns : sequence of str, optional
+        The covariate columns to read (default: every other column).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``customer_id`` (integers when every id is one, as in
+        :func:`clv.read_transactions`), one column per covariate: floats for
+        numeric columns, text for categorical ones. Ready for
+        :func:`attach_covariates`.
+
+    Raises
+    ------
+    clv.DataError
+        A missing or empty file, a missing column, an empty value, a customer
+        listed twice, or a mostly numeric column with a text value; the
+        message names the column and the row of the file.
+
+    Examples
+    --------
+    >>> import pandas as pd, clv
+    >>> raw = pd.DataFrame({"customer_id": ["1", "2"], "region": [" north", "south"], "first_order": ["12.5", "40"]})
+    >>> table = clv.read_covariates(raw)
+    >>> table
+                region  first_order
+    customer_id
+    1            north         12.5
+    2            south         40.0
+    """
+    frame = load_table(source, "covariates")
+    require_columns(frame, {"customer": customer}, "covariates")
+    wanted = [c for c in frame.columns if c != customer] if columns is None else list(dict.fromkeys(columns))
+    for col in wanted:
+        if col not in frame.columns:
+            raise DataError(f"column '{col}': covariate missing from the covariate table; columns found: {list(frame.columns)}; "
+                            f"{describe_row(frame, 0)}")
+    for col in [customer, *wanted]:
+        require_present(frame, col)
+    ids = customer_ids(frame[customer])
+    dup = ids.duplicated().to_numpy()
+    if dup.any():
+        raise DataError(f"column '{customer}': customer {_plain(ids.iloc[int(np.argmax(dup))])!r} is listed twice in the covariate "
+                        f"table; keep one row per customer; {describe_row(frame, int(np.argmax(dup)))}")
+    out = pd.DataFrame(index=pd.Index(ids.to_numpy(), name="customer_id"))
+    for col in wanted:
+        out[col] = _covariate_values(frame, col).to_numpy()
+    return out
+
+
+def _covariate_values(frame: pd.DataFrame, col: str) -> pd.Series:
+    """One covariate column: numbers when every value is one, text otherwise; mostly numbers with some text is refused."""
+    raw = frame[col]
+    if pd.api.types.is_numeric_dtype(raw) or pd.api.types.is_bool_dtype(raw):
+        return parse_numbers(frame, col) if not pd.api.types.is_bool_dtype(raw) else raw
+    text = raw.astype(str).str.strip()
+    numbers = pd.to_numeric(text, errors="coerce")
+    parsed = numbers.notna().to_numpy()
+    if parsed.all():
+        return parse_numbers(frame.assign(**{col: text}), col)
+    if parsed.mean() > 0.5:
+        row = int(np.argmax(~parsed))
+        raise DataError(f"column '{col}': not a number ({raw.iloc[row]!r}) in {describe_row(frame, row)}, while most values are "
+                        "numbers; fix the value, or write every value as text to make the column categorical")
+    return text
+
+
+def typical_profile(frame: pd.DataFrame, columns: Sequence[str]) -> dict[str, Any]:
+    """The typical customer of ``frame``: the most common level of each categorical covariate, the median of each numeric one.
+
+    The channel report values a *new* customer of a channel as this profile
+    of the channel's customers (ties between levels go to the first in sorted
+    order).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Customers with the covariate columns (an RFM frame after :func:`attach_covariates`).
+    columns : sequence of str
+        Covariate columns.
+
+    Returns
+    -------
+    dict
+        ``{column: value}``, usable as ``covariates=`` of the prediction methods and ``for_profile``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> typical_profile(pd.DataFrame({"region": ["north", "south", "south"], "first": [10.0, 20.0, 90.0]}), ["region", "first"])
+    {'region': 'south', 'first': 20.0}
+    """
+    out: dict[str, Any] = {}
+    for col in dict.fromkeys(columns):
+        series = _column(frame, col)
+        if _is_categorical(series):
+            counts = series.astype(object).map(_plain).value_counts()
+            out[col] = sorted(counts.index[counts == counts.max()])[0]
+        else:
+            out[col] = float(f"{float(series.median()):.6g}")
+    return out

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from clv.data.acquisitions import read_acquisitions
@@ -22,9 +23,12 @@ from clv.duckdb.channels import channel_aggregates
 from clv.duckdb.fitting import fit_channel_models
 from clv.duckdb.scoring import DEFAULT_CHUNK, score_channels
 from clv.duckdb.session import connect
-from clv.duckdb.summary import DuckRFM, rfm_summary
+from clv.duckdb.summary import DuckRFM, canonical_view, rfm_summary
 
-__all__ = ["DuckInputs", "report_inputs"]
+__all__ = ["MAX_COLLECTED_ROWS", "DuckInputs", "collect_transactions", "report_inputs"]
+
+MAX_COLLECTED_ROWS = 5_000_000
+"""Largest log :func:`collect_transactions` brings into memory (about 120 MB as a pandas frame, more in the sections that use it)."""
 
 
 @dataclass
@@ -153,3 +157,48 @@ def report_inputs(
         scores_pd = con.execute(f"SELECT s.*, r.revenue_to_date FROM {table} s JOIN {drfm.table} r USING (customer_id) "
                                 "ORDER BY customer_id").df().set_index("customer_id")
     return DuckInputs(rfm_pd, scores_pd, models, acq, sums, drfm, table)
+
+
+def collect_transactions(source: Any, *, con: Any = None, customer: str = "customer_id", date: str = "date",
+                         amount: str | None = "amount", max_rows: int = MAX_COLLECTED_ROWS) -> pd.DataFrame | None:
+    """The transaction log as :func:`clv.read_transactions` returns it, read by DuckDB, or ``None`` when it is too large.
+
+    For the report sections that need every purchase in memory (retention by
+    cohort, the backtest's refit): a log of at most ``max_rows`` rows comes
+    back with the ids, calendar days and amounts the DuckDB summary reads, in
+    the source's row order, so those sections give the pandas engine's
+    numbers. Larger logs stay in the engine.
+
+    Parameters
+    ----------
+    source : anything :func:`clv.duckdb.read_source` reads
+    con : duckdb.DuckDBPyConnection, optional
+    customer, date, amount : str
+        Column names in ``source`` (``amount=None`` for a purchase-only log).
+    max_rows : int
+        Row limit.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        ``customer_id, date[, amount]`` (dates at midnight), or ``None`` above ``max_rows``.
+
+    Examples
+    --------
+    >>> import clv, clv.duckdb
+    >>> from clv.datasets import data_path
+    >>> tx = clv.duckdb.collect_transactions(data_path("cdnow_sample.csv"))
+    >>> tx.equals(clv.read_transactions(data_path("cdnow_sample.csv")))
+    True
+    >>> clv.duckdb.collect_transactions(data_path("cdnow_sample.csv"), max_rows=100) is None
+    True
+    """
+    con = con if con is not None else connect()
+    raw = canonical_view(con, source, customer, date, amount)
+    if con.execute(f"SELECT count(*) FROM {raw}").fetchone()[0] > max_rows:
+        return None
+    money = ", amount" if amount is not None else ""
+    frame = con.execute(f"SELECT customer_id, day{money} FROM {raw}").df()
+    days = frame.pop("day").to_numpy(dtype=np.int64)
+    frame.insert(1, "date", days.astype("datetime64[D]").astype("datetime64[ns]"))
+    return frame

@@ -22,6 +22,7 @@ from clv.duckdb.summary import RFM_COLUMNS, DuckRFM
 from clv.engine_fit import value_chunk
 from clv.errors import DataError
 from clv.output import atomic_file
+from clv.valuation import purchase_forecast
 
 __all__ = ["DEFAULT_CHUNK", "score", "score_channels"]
 
@@ -41,7 +42,7 @@ def _run(rfm: DuckRFM, pairs: dict[Any, tuple[Any, Any]], settings: dict[str, An
     if chunk_size < 1:
         raise DataError(f"chunk_size must be at least 1, got {chunk_size}")
     probe = pd.DataFrame({"customer_id": [0], "frequency": [0.0], "recency": [0.0], "T": [1.0], "monetary_value": [0.0]})
-    value_chunk(probe, pairs, settings)  # bad settings fail here, before any work
+    _value(probe, pairs, settings)  # bad settings fail here, before any work
     name = quote(f"clv_scores_{next(_tables)}") if table else None
     if out_csv is None:
         _chunks(rfm, pairs, settings, acquisitions, chunk_size, name, None, with_rfm)
@@ -54,7 +55,8 @@ def _run(rfm: DuckRFM, pairs: dict[Any, tuple[Any, Any]], settings: dict[str, An
 def _chunks(rfm: DuckRFM, pairs: dict[Any, tuple[Any, Any]], settings: dict[str, Any], acquisitions: str | None,
             chunk_size: int, name: str | None, handle: Any, with_rfm: bool) -> None:
     con = rfm.con
-    cols = ", ".join(f"r.{quote(c)}" for c in ("customer_id", *RFM_COLUMNS))
+    names = [c for c in rfm.columns if c == "customer_id" or c in RFM_COLUMNS]  # no monetary_value without amounts
+    cols = ", ".join(f"r.{quote(c)}" for c in names)
     group = ", coalesce(CAST(a.channel AS VARCHAR), '*') AS _group" if acquisitions else ""
     join = f" LEFT JOIN {acquisitions} a USING (customer_id)" if acquisitions else ""
     for start in range(0, max(rfm.customers, 1), chunk_size):
@@ -62,15 +64,25 @@ def _chunks(rfm: DuckRFM, pairs: dict[Any, tuple[Any, Any]], settings: dict[str,
                           f"rowid < {start + chunk_size}) r{join} ORDER BY r.customer_id").df()
         if not len(pdf):
             continue
-        scored = value_chunk(pdf, pairs, settings)
+        scored = _value(pdf, pairs, settings)
         if name is not None:
             con.register("clv_chunk", scored)
             verb = f"CREATE TEMP TABLE {name} AS" if start == 0 else f"INSERT INTO {name}"
             con.execute(f"{verb} SELECT * FROM clv_chunk")
             con.unregister("clv_chunk")
         if handle is not None:
-            frame = pdf[["customer_id", *RFM_COLUMNS]].join(scored.drop(columns="customer_id")) if with_rfm else scored
+            frame = pdf[names].join(scored.drop(columns="customer_id")) if with_rfm else scored
             frame.to_csv(handle, header=start == 0, index=False)
+
+
+def _value(pdf: pd.DataFrame, pairs: dict[Any, tuple[Any, Any]], settings: dict[str, Any]) -> pd.DataFrame:
+    """Value one chunk; without a spend model (a purchase-only log) the purchase forecast, as ``clv score`` on pandas."""
+    transactions_model, spend_model = pairs["*"]
+    if spend_model is not None:
+        return value_chunk(pdf, pairs, settings)
+    rfm = pdf.drop(columns="monetary_value", errors="ignore").set_index("customer_id")
+    forecast = purchase_forecast(transactions_model, rfm, horizon=settings["horizon"], time_unit=settings["time_unit"])
+    return forecast.reset_index()
 
 
 def score(
@@ -96,6 +108,8 @@ def score(
     ----------
     rfm : DuckRFM
     transactions_model, spend_model : fitted ``clv`` MLE models
+        ``spend_model=None`` (a purchase-only log) scores the purchase
+        forecast of :func:`clv.purchase_forecast` instead of the value.
     horizon, discount_rate, margin, period, interval, n_draws, seed
         As in :func:`clv.customer_value`.
     time_unit : {"W", "D", "M"}, optional

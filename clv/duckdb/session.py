@@ -15,7 +15,7 @@ from typing import Any
 
 from clv.errors import DataError
 
-__all__ = ["connect", "duckdb_module", "load_sql", "quote", "read_source", "source_of"]
+__all__ = ["connect", "duckdb_module", "load_sql", "quote", "read_source", "source_columns", "source_of"]
 
 _PARQUET = {".parquet", ".pq"}
 _names = itertools.count()
@@ -177,6 +177,31 @@ def read_source(con: Any, source: Any, what: str = "transactions") -> str:
         first = str(exc).strip().splitlines()[0]
         raise DataError(f"{what} file '{source}' cannot be read: {first}") from None
     return name
+
+
+def source_columns(con: Any, source: Any, what: str = "transactions") -> list[str]:
+    """Column names of ``source``, read from its schema (no rows are read).
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+    source : anything :func:`read_source` reads
+    what : str
+        Used in error messages.
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> import clv.duckdb
+    >>> from clv.datasets import data_path
+    >>> clv.duckdb.source_columns(clv.duckdb.connect(), data_path("cdnow_sample.csv"))
+    ['customer_id', 'date', 'cds', 'amount']
+    """
+    view = read_source(con, source, what)
+    return [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {view}").fetchall()]
 
 
 def load_sql(con: Any, query: str, url: str | None = None, *, chunk_size: int = 100_000, what: str = "transactions") -> str:

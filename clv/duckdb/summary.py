@@ -34,6 +34,7 @@ __all__ = ["RFM_COLUMNS", "DuckRFM", "calibration_holdout", "rfm_summary"]
 
 RFM_COLUMNS = ("frequency", "recency", "T", "monetary_value")
 HOLDOUT_COLUMNS = ("holdout_frequency", "holdout_monetary_value", "duration_holdout")
+_MONEY = ("monetary_value", "holdout_monetary_value")  # not in the summary of a purchase-only log
 _tables = itertools.count()
 _HEAVY = 248  # repeat days beyond which the SQL pairwise sum is not NumPy's order
 
@@ -83,6 +84,9 @@ class DuckRFM:
         ISO date, inclusive; set by :func:`calibration_holdout`.
     customers : int
         Rows of ``table``.
+    has_amount : bool
+        ``False`` for a purchase-only log: the money columns of ``table`` are
+        zeros and :attr:`columns` leaves them out, as the pandas summary does.
 
     Examples
     --------
@@ -101,12 +105,14 @@ class DuckRFM:
     observation_end: str
     calibration_end: str | None = None
     customers: int = 0
+    has_amount: bool = True
 
     @property
     def columns(self) -> list[str]:
         """The summary columns (``customer_id`` first; ``revenue_to_date`` not included)."""
         extra = list(HOLDOUT_COLUMNS) if self.calibration_end is not None else []
-        return ["customer_id", *RFM_COLUMNS, *extra]
+        names = ["customer_id", *RFM_COLUMNS, *extra]
+        return names if self.has_amount else [c for c in names if c not in _MONEY]
 
     @property
     def attrs(self) -> dict[str, Any]:
@@ -160,7 +166,7 @@ def _customer_expr(con: Any, view: str, name: str, kind: str) -> str:
     return f"CAST(trim({col}) AS BIGINT)" if other == 0 else f"trim({col})"
 
 
-def canonical_view(con: Any, source: Any, customer: str, date: str, amount: str) -> str:
+def canonical_view(con: Any, source: Any, customer: str, date: str, amount: str | None) -> str:
     """A view ``customer_id, day, amount, _raw_date, _raw_amount`` over ``source`` (day: days since 1970-01-01).
 
     Parameters
@@ -168,7 +174,7 @@ def canonical_view(con: Any, source: Any, customer: str, date: str, amount: str)
     con : duckdb.DuckDBPyConnection
     source : anything :func:`clv.duckdb.read_source` reads
     customer, date, amount : str
-        Column names in ``source``.
+        Column names in ``source``; ``amount=None`` for a purchase-only log (amounts read as 0).
 
     Returns
     -------
@@ -186,14 +192,15 @@ def canonical_view(con: Any, source: Any, customer: str, date: str, amount: str)
     """
     view = read_source(con, source)
     kinds = _columns(con, view)
-    missing = [c for c in (customer, date, amount) if c not in kinds]
+    missing = [c for c in (customer, date, amount) if c is not None and c not in kinds]
     if missing:
         raise DataError(f"column '{missing[0]}': missing from the transactions table; columns found: {list(kinds)}")
     name = quote(f"{view.strip(chr(34))}_canonical")
+    money = (f"{_amount_expr(amount, kinds[amount])} AS amount, {quote(amount)} AS _raw_amount" if amount is not None
+             else "0.0::DOUBLE AS amount, NULL AS _raw_amount")
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {_customer_expr(con, view, customer, kinds[customer])} AS customer_id, "
-        f"{_day_expr(date, kinds[date])} AS day, {_amount_expr(amount, kinds[amount])} AS amount, "
-        f"{quote(date)} AS _raw_date, {quote(amount)} AS _raw_amount FROM {view}"
+        f"{_day_expr(date, kinds[date])} AS day, {quote(date)} AS _raw_date, {money} FROM {view}"
     )
     return name
 
@@ -212,7 +219,7 @@ def _scan(con: Any, raw: str, cal_day: int | None, end_day: int | None) -> dict[
     return dict(zip(keys, row))
 
 
-def _check(con: Any, raw: str, stats: dict[str, Any], customer: str, date: str, amount: str) -> None:
+def _check(con: Any, raw: str, stats: dict[str, Any], customer: str, date: str, amount: str | None) -> None:
     if stats["rows"] == 0:
         raise DataError("the transactions table has no data rows")
     checks = (
@@ -298,7 +305,7 @@ def rfm_summary(
     time_unit: str = "W",
     customer: str = "customer_id",
     date: str = "date",
-    amount: str = "amount",
+    amount: str | None = "amount",
     con: Any = None,
 ) -> DuckRFM:
     """RFM summary in DuckDB with the conventions of :func:`clv.rfm_summary`.
@@ -313,7 +320,8 @@ def rfm_summary(
         Last day of observation (inclusive); default the last purchase day.
     time_unit : {"W", "D", "M"}
     customer, date, amount : str
-        Column names in ``source``.
+        Column names in ``source``; ``amount=None`` reads a purchase-only
+        log (no ``monetary_value``, as :func:`clv.rfm_summary`).
     con : duckdb.DuckDBPyConnection, optional
         Default: a new :func:`clv.duckdb.connect` connection (in memory).
 
@@ -352,7 +360,9 @@ def rfm_summary(
     table, counts = _build(con, raw, end_day, end_day, unit, holdout=False)
     exclusions = exclusion_counts(rows=stats["rows"], rows_after=stats["rows_after"], daily_rows=counts["daily_rows"],
                                   non_positive=stats["non_positive"], customers_after=counts["after"])
-    return DuckRFM(con, table, exclusions, time_unit, _date_text(end_day), None, counts["cohort"])
+    if amount is None:
+        del exclusions["non_positive_rows"]
+    return DuckRFM(con, table, exclusions, time_unit, _date_text(end_day), None, counts["cohort"], amount is not None)
 
 
 def calibration_holdout(
@@ -363,7 +373,7 @@ def calibration_holdout(
     time_unit: str = "W",
     customer: str = "customer_id",
     date: str = "date",
-    amount: str = "amount",
+    amount: str | None = "amount",
     con: Any = None,
 ) -> DuckRFM:
     """Calibration summary and holdout outcomes in DuckDB, like :func:`clv.calibration_holdout`.
@@ -377,7 +387,8 @@ def calibration_holdout(
         Last day of the holdout period (inclusive); after ``calibration_end``.
     time_unit : {"W", "D", "M"}
     customer, date, amount : str
-        Column names in ``source``.
+        Column names in ``source``; ``amount=None`` reads a purchase-only
+        log (no ``monetary_value``, as :func:`clv.rfm_summary`).
     con : duckdb.DuckDBPyConnection, optional
 
     Returns
@@ -417,4 +428,6 @@ def calibration_holdout(
     table, counts = _build(con, raw, cal_day, end_day, unit, holdout=True)
     exclusions = exclusion_counts(rows=stats["rows"], rows_after=stats["rows_after"], daily_rows=counts["daily_rows"],
                                   non_positive=stats["non_positive"], customers_after=counts["after"], late=counts["late"])
-    return DuckRFM(con, table, exclusions, time_unit, _date_text(end_day), _date_text(cal_day), counts["cohort"])
+    if amount is None:
+        del exclusions["non_positive_rows"]
+    return DuckRFM(con, table, exclusions, time_unit, _date_text(end_day), _date_text(cal_day), counts["cohort"], amount is not None)

@@ -7,6 +7,7 @@ transactions of each customer.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,7 @@ __all__ = [
     "DETERMINISTIC_PARAMS",
     "HOMOGENEOUS_PARAMS",
     "PARAMS",
+    "SpendData",
     "expected_spend",
     "expected_spend_deterministic",
     "expected_spend_homogeneous",
@@ -35,6 +37,7 @@ __all__ = [
     "loglik_homogeneous",
     "population_mean_spend",
     "population_mean_spend_deterministic",
+    "prepared_loglik_grad",
     "row_derivatives",
     "simulate_spend_ratio",
 ]
@@ -58,6 +61,47 @@ def loglik(p: Any, q: Any, v: Any, x: Any, m: Any, *, backend: Backend = NUMPY) 
     )
 
 
+@dataclass(frozen=True)
+class SpendData:
+    """Gamma-Gamma fitting data with every parameter-free term of :func:`loglik_grad` computed once.
+
+    A sampler evaluates the log-likelihood thousands of times on the same
+    customers: building this once leaves one logarithm and one division per
+    customer for each evaluation (:func:`prepared_loglik_grad`).
+
+    Attributes
+    ----------
+    x : Column
+        Purchase counts, factorised (the gamma functions run per distinct count).
+    xm, weights, weighted_x : numpy.ndarray
+        Per customer: ``x m``, the weights and ``weights * x``.
+    wx : numpy.ndarray
+        Total weight per distinct count.
+    n, sum_x_log_m, sum_log_m : float
+        ``sum w``, ``sum w x ln m`` and ``sum w ln m``.
+    """
+
+    x: Column
+    xm: NDArray[np.float64]
+    weights: NDArray[np.float64]
+    weighted_x: NDArray[np.float64]
+    wx: NDArray[np.float64]
+    n: float
+    sum_x_log_m: float
+    sum_log_m: float
+
+    @classmethod
+    def of(cls, x: NDArray[np.float64] | Column, m: NDArray[np.float64], weights: NDArray[np.float64]) -> SpendData:
+        """Prepare counts ``x`` (array or :class:`Column`), mean spends ``m`` and ``weights``."""
+        xc = x if isinstance(x, Column) else Column.of(x)
+        m = np.asarray(m, dtype=float)
+        weights = np.asarray(weights, dtype=float)
+        xr = xc.values[xc.index]
+        log_m = np.log(m)
+        weighted_x = weights * xr
+        return cls(xc, xr * m, weights, weighted_x, xc.totals(weights), float(weights.sum()), dot(weighted_x, log_m), dot(weights, log_m))
+
+
 def loglik_grad(
     params: NDArray[np.float64], x: NDArray[np.float64] | Column, m: NDArray[np.float64], weights: NDArray[np.float64]
 ) -> tuple[float, NDArray[np.float64]]:
@@ -65,27 +109,35 @@ def loglik_grad(
 
     The gamma functions of ``p x`` and ``p x + q`` depend on the purchase
     count only, so they are evaluated once per distinct ``x`` (pass ``x`` as
-    a :class:`clv.kernels.design.Column` to factorise it once, as the
-    Bayesian models do; a plain array is factorised on each call). Only
-    ``ln(v + x m)`` is evaluated per customer.
+    a :class:`clv.kernels.design.Column` to factorise it once). Only
+    ``ln(v + x m)`` is evaluated per customer. Repeated evaluations on the same
+    data should prepare it once with :class:`SpendData` and call
+    :func:`prepared_loglik_grad`, as the Bayesian model does.
+    """
+    return prepared_loglik_grad(params, SpendData.of(x, m, weights))
+
+
+def prepared_loglik_grad(params: NDArray[np.float64], data: SpendData) -> tuple[float, NDArray[np.float64]]:
+    """:func:`loglik_grad` on prepared data: ``sum w [... - (p x + q) ln(v + x m)]`` and its gradient (eq. 3).
+
+    With ``L = ln(v + x m)`` per customer, every data-only sum comes from
+    ``data``, and the per-customer work is ``L``, ``1 / (v + x m)`` and four
+    inner products.
     """
     p, q, v = params
-    xc = x if isinstance(x, Column) else Column.of(x)
-    ux, wx = xc.values, xc.totals(weights)
-    n = weights.sum()
+    ux, wx, n = data.x.values, data.wx, data.n
     pux = p * ux
     psi_pxq = special.digamma(pux + q)
-    xr = ux[xc.index]
-    vxm = v + xr * m
+    vxm = v + data.xm
     log_vxm = np.log(vxm)
-    log_m = np.log(m)
-    w_log_vxm = weights * log_vxm
+    inv_vxm = 1.0 / vxm
+    x_log_vxm, log_vxm_sum = dot(data.weighted_x, log_vxm), dot(data.weights, log_vxm)
     ll_x = special.gammaln(pux + q) - special.gammaln(pux) + pux * np.log(ux)
-    ll = (dot(wx, ll_x) - n * (special.gammaln(q) - q * np.log(v)) + p * dot(weights * xr, log_m) - dot(weights, log_m)
-          - dot(p * xr + q, w_log_vxm))
-    g_p = dot(wx, ux * (psi_pxq - special.digamma(pux) + np.log(ux))) + dot(weights * xr, log_m - log_vxm)
-    g_q = dot(wx, psi_pxq) - n * (special.digamma(q) - np.log(v)) - w_log_vxm.sum()
-    g_v = n * q / v - dot(weights, (p * xr + q) / vxm)
+    ll = (dot(wx, ll_x) - n * (special.gammaln(q) - q * np.log(v)) + p * data.sum_x_log_m - data.sum_log_m
+          - p * x_log_vxm - q * log_vxm_sum)
+    g_p = dot(wx, ux * (psi_pxq - special.digamma(pux) + np.log(ux))) + data.sum_x_log_m - x_log_vxm
+    g_q = dot(wx, psi_pxq) - n * (special.digamma(q) - np.log(v)) - log_vxm_sum
+    g_v = n * q / v - p * dot(data.weighted_x, inv_vxm) - q * dot(data.weights, inv_vxm)
     return float(ll), np.array([g_p, g_q, g_v])
 
 

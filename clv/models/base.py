@@ -168,7 +168,7 @@ class MLEModel(CovariateSupport, LikelihoodOptimiser):
         # The optimiser works on vectors of 3-4 numbers; multithreaded BLAS only adds
         # thread wake-ups (measured 7 ms per L-BFGS-B step on a busy 2-core machine).
         with threadpool_limits(limits=1, user_api="blas"):
-            self.result_ = self._fit_prepared(data)
+            self.result_ = self._unscale_result(self._fit_prepared(data))
         self.params_ = self.result_.params
         self.log_likelihood_ = self.result_.log_likelihood
         self.n_obs_ = self.result_.n_obs

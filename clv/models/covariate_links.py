@@ -9,7 +9,7 @@ fitting data into coefficient names, the link map and per-customer parameters.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Sequence
 
 import numpy as np
@@ -19,9 +19,18 @@ from clv.data.covariates import CovariateEncoding
 from clv.kernels import covariates as link
 from clv.kernels.design import Column, Groups
 
-__all__ = ["CovariateLinks", "Group"]
+__all__ = ["CovariateLinks", "Group", "design_scale"]
 
 Group = tuple[str, tuple[str, ...], tuple[tuple[str, int], ...]]  # (name, columns, ((parameter, sign), ...))
+
+
+def design_scale(Z: np.ndarray) -> np.ndarray:
+    """Scale of each design column as the optimiser and the sampler see it: 1 for a 0/1 indicator, else its standard deviation."""
+    binary = np.all((Z == 0) | (Z == 1), axis=0)
+    spread = np.ones(Z.shape[1])
+    if len(Z) > 1 and not binary.all():
+        spread[~binary] = Z[:, ~binary].std(axis=0)
+    return np.where(binary | ~(spread > 0) | ~np.isfinite(spread), 1.0, spread)
 
 
 @dataclass(frozen=True)
@@ -53,6 +62,11 @@ class CovariateLinks:
         names = self.encoding.names
         where = self._design_columns()
         return tuple(f"{group}:{names[c]}" for group, cols, _ in self.groups for col in cols for c in where[col])
+
+    def coef_columns(self) -> list[int]:
+        """The design column of each coefficient, in the order of :attr:`coef_names`."""
+        where = self._design_columns()
+        return [c for _, cols, _ in self.groups for col in cols for c in where[col]]
 
     def link_map(self) -> np.ndarray:
         """The map ``M`` of :func:`clv.kernels.covariates.link_map` for these groups."""
@@ -116,6 +130,34 @@ class CovariateSupport:
         links = getattr(self, "links_", None)
         return None if links is None else links.design(rfm)
 
+    def _fit_design_matrix(self, rfm: pd.DataFrame) -> np.ndarray | None:
+        """The design the optimiser sees: each numeric column divided by its standard deviation over ``rfm``.
+
+        Coefficients of a column in the hundreds (an order value) are then of
+        the same order as the others, so the optimiser's steps do not overflow
+        ``exp(g z)``; :meth:`_unscale_result` maps the optimum and its
+        covariance back to the columns as given. Indicator columns keep their
+        0/1 values. ``_coef_scale`` holds the factor of each coefficient.
+        """
+        Z = self._design_matrix(rfm)
+        if Z is None:
+            self._coef_scale = None
+            return None
+        scale = design_scale(Z)
+        self._coef_scale = scale[self.links_.coef_columns()]  # type: ignore[union-attr]
+        return Z / scale
+
+    def _unscale_result(self, result: Any) -> Any:
+        """The fit on the scaled design (:meth:`_fit_design_matrix`) in the units of the columns as given."""
+        scale = getattr(self, "_coef_scale", None)
+        if scale is None or np.all(scale == 1.0):
+            return result
+        k = len(self.param_names)
+        factor = np.r_[np.ones(k), 1.0 / scale]
+        estimates = np.asarray(result.estimates, dtype=float).copy()
+        estimates[k:] = estimates[k:] * factor[k:]
+        return replace(result, estimates=estimates, cov_log=result.cov_log * np.outer(factor, factor))
+
     def _covariate_fit_data(self, Z: np.ndarray) -> dict[str, Any]:
         assert self.links_ is not None
         profiles = Groups.of(np.zeros(len(Z), dtype=np.intp), *(Column.of(z).index for z in Z.T))
@@ -130,8 +172,10 @@ class CovariateSupport:
         raise NotImplementedError
 
     def _rows(self, theta: np.ndarray, data: dict[str, Any]) -> list[Any]:
+        """Each row's parameters: computed once per covariate profile (``Z1``), then looked up by the row's profile."""
         assert self.links_ is not None
-        return self.links_.row_params(theta, data["Z"], data["M"])
+        per_profile = self.links_.row_params(theta, data["Z1"][:, 1:], data["M"])
+        return [v[data["profile"]] if isinstance(v, np.ndarray) else v for v in per_profile]
 
     def _covariate_derivatives(self, theta: np.ndarray, data: dict[str, Any], hessian: bool) -> tuple[float, np.ndarray, np.ndarray | None] | None:
         """Total log-likelihood, gradient and Hessian in ``u = (log theta, g)`` by the chain rule."""

@@ -170,7 +170,7 @@ class GammaGamma(MLEModel, SpendPredictions):
         if not keep.any():
             raise DataError("column 'monetary_value': no customer has repeat purchases with a positive mean spend")
         self.exclusions_ = exclusions
-        Z = self._design_matrix(rfm)
+        Z = self._fit_design_matrix(rfm)
         return {
             "x": x[keep],
             "m": m[keep],

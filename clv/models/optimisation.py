@@ -151,7 +151,9 @@ class LikelihoodOptimiser:
         coefs = self._names()[len(self.param_names):]
         if coefs:
             given = self.initial_params or {}
-            return np.concatenate([start, [float(given.get(name, 0.0)) for name in coefs]])
+            scale = getattr(self, "_coef_scale", None)  # the optimiser's coefficients are per standard deviation
+            scale = np.ones(len(coefs)) if scale is None else scale
+            return np.concatenate([start, [float(given.get(name, 0.0)) * f for name, f in zip(coefs, scale)]])
         return start
 
     def _polish(self, log_params: np.ndarray, hess: np.ndarray, data: dict[str, Any]) -> np.ndarray:

@@ -95,7 +95,7 @@ class TransactionModel(MLEModel, TransactionPredictions):
         x, t_x, T = self._arrays(rfm)
         w = resolve_weights(rfm, weights)
         keep = w > 0
-        Z = self._design_matrix(rfm)
+        Z = self._fit_design_matrix(rfm)
         if Z is None:
             (ux, ut, uT), uw, _ = compress(x[keep], t_x[keep], T[keep], weights=w[keep])
             return self._design(ux, ut, uT, uw)

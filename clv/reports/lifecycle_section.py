@@ -153,10 +153,18 @@ class LifecycleSection(Section):
     markdown_rows = 10
 
     def _data(self, ctx: ReportContext) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+        cached = getattr(self, "_cached", None)
+        if cached is not None and cached[0] is ctx:  # html, markdown and tables of one report share the per-customer work
+            return cached[1]
+        self._cached = (ctx, self._compute(ctx))
+        return self._cached[1]
+
+    def _compute(self, ctx: ReportContext) -> tuple[pd.DataFrame, pd.DataFrame] | None:
         table = ctx.extra.get("segments")
         if table is None:
             return None
-        order = [c for c in ctx.channels.table.index if c in set(table["channel"].dropna())] if "channel" in table else []
+        present = set(pd.unique(table["channel"].dropna())) if "channel" in table else set()  # once: the table has a row per customer
+        order = [c for c in ctx.channels.table.index if c in present]
         if "channel" in table:
             mix = lifecycle_mix(table, by="channel")
             rest = [g for g in mix.index if g not in order and g != "all"]

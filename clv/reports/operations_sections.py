@@ -57,7 +57,8 @@ class RetentionSection(Section):
     def html(self, ctx: ReportContext) -> str:
         rt = ctx.extra.get("retention")
         if rt is None:
-            return '<p class="note">Retention by cohort was not computed for this report.</p>'
+            note = ctx.extra.get("retention_note")
+            return f'<p class="note">Retention by cohort was not computed for this report{": " + esc(note) if note else "."}</p>'
         name = _PERIOD_NAMES.get(rt.period, rt.period)
         matrix = rt.matrix("share")
         heat = figure_png(lambda ax: charts.retention_heatmap(matrix, ax=ax, title=f"Share of each cohort buying in each {name} "
@@ -88,7 +89,8 @@ class RetentionSection(Section):
     def markdown(self, ctx: ReportContext) -> str:
         rt = ctx.extra.get("retention")
         if rt is None:
-            return ""
+            note = ctx.extra.get("retention_note")
+            return f"Retention by cohort was not computed: {md_escape(note)}" if note else ""
         return md_table(_milestones(rt), _milestone_columns(rt.period), index="channel") + "\n\n" + md_escape(self._note(rt))
 
     def tables(self, ctx: ReportContext) -> dict[str, pd.DataFrame]:
@@ -98,7 +100,7 @@ class RetentionSection(Section):
     def summary(self, ctx: ReportContext) -> dict[str, Any]:
         rt = ctx.extra.get("retention")
         if rt is None:
-            return {"computed": False}
+            return {"computed": False, **({"note": ctx.extra["retention_note"]} if ctx.extra.get("retention_note") else {})}
         return {"computed": True, "period": rt.period, "cohorts": int(rt.table["cohort"].nunique()),
                 "exclusions": rt.exclusions}
 

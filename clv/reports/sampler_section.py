@@ -31,7 +31,8 @@ ESS_MIN = 400.0
 
 def _model_rows(label: str, model: Any) -> tuple[pd.DataFrame, int, dict[str, np.ndarray]]:
     """Per-quantity R-hat and ESS of one fitted model, its divergences and the population-level traces."""
-    table = model.summary()[["mean", "r_hat", "ess_bulk", "ess_tail"]].copy()
+    # Unrounded: ArviZ's default 2 decimals would turn an R-hat of 1.006 into a failing 1.01.
+    table = model.summary(round_to="none")[["mean", "r_hat", "ess_bulk", "ess_tail"]].copy()
     table.insert(0, "model", label)
     table.index.name = "quantity"
     stats = model.idata.sample_stats
@@ -39,6 +40,21 @@ def _model_rows(label: str, model: Any) -> tuple[pd.DataFrame, int, dict[str, np
     post = model.idata.posterior
     traces = {f"{label}: {v}": np.asarray(post[v].values) for v in post.data_vars if v.startswith(("mu_", "sigma_"))}
     return table, divergences, traces
+
+
+def _sampler_stats(model: Any, table: pd.DataFrame, divergences: int) -> dict[str, Any]:
+    """Chains, draws, final step size per chain, mean gradient evaluations per draw, worst R-hat and ESS of one model."""
+    stats = model.idata.sample_stats
+    steps = np.asarray(stats["n_steps"].values) if "n_steps" in stats else None
+    step_size = np.asarray(stats["step_size"].values)[:, -1] if "step_size" in stats else None
+    return {
+        "chains": int(stats.sizes["chain"]), "draws": int(stats.sizes["draw"]),
+        "tune": int(getattr(model, "fit_settings_", {}).get("tune", 0) or 0),
+        "step_size": None if step_size is None else [round(float(v), 4) for v in step_size],
+        "grad_evals_per_draw": None if steps is None else round(float(steps.mean()), 1),
+        "max_rhat": round(float(table["r_hat"].max()), 4), "min_ess_bulk": float(table["ess_bulk"].min()),
+        "min_ess_tail": float(table["ess_tail"].min()), "divergences": divergences,
+    }
 
 
 def sampler_extra(models: Any) -> dict[str, Any]:
@@ -52,8 +68,10 @@ def sampler_extra(models: Any) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``{"sampler": {"table", "divergences", "traces", "failures"}}``; ``failures`` lists
-        one short text per failed check, naming the quantity.
+        ``{"sampler": {"table", "divergences", "traces", "failures", "models"}}``; ``failures`` lists
+        one short text per failed check, naming the quantity; ``models`` holds per model the
+        chains, draws, tuning steps, final step size per chain, mean gradient evaluations per
+        draw, worst R-hat and ESS and the divergences.
 
     Examples
     --------
@@ -63,21 +81,33 @@ def sampler_extra(models: Any) -> dict[str, Any]:
     >>> extra["sampler"]["failures"]  # doctest: +SKIP
     []
     """
-    tables, divergences, traces = [], {}, {}
+    tables, divergences, traces, stats = [], {}, {}, {}
     for label, model in (("BG/NBD", models.transaction_model), ("Gamma-Gamma", models.spend_model)):
         table, div, trace = _model_rows(label, model)
         tables.append(table)
         divergences[label] = div
         traces.update(trace)
+        stats[label] = _sampler_stats(model, table, div)
     table = pd.concat(tables)
+    return {"sampler": {"table": table, "divergences": divergences, "traces": traces, "failures": _failures(table, divergences),
+                        "models": stats}}
+
+
+def _failed(row: pd.Series) -> bool:
+    """Whether one quantity's row fails R-hat or either ESS check."""
+    return not (row["r_hat"] < RHAT_MAX and row["ess_bulk"] >= ESS_MIN and row["ess_tail"] >= ESS_MIN)
+
+
+def _failures(table: pd.DataFrame, divergences: dict[str, int]) -> list[str]:
+    """One text per failed check, worst first: divergences, then R-hat (largest first), then ESS (smallest first)."""
     failures = [f"{m}: {n} divergent transitions" for m, n in divergences.items() if n]
-    for name, row in table.iterrows():
-        if not row["r_hat"] < RHAT_MAX:
-            failures.append(f"{row['model']} {name}: R-hat {row['r_hat']:.3f}")
-        worst = min(row["ess_bulk"], row["ess_tail"])
-        if not worst >= ESS_MIN:
-            failures.append(f"{row['model']} {name}: ESS {worst:.0f}")
-    return {"sampler": {"table": table, "divergences": divergences, "traces": traces, "failures": failures}}
+    rhat = table[~(table["r_hat"] < RHAT_MAX)].sort_values("r_hat", ascending=False)
+    failures += [f"{row['model']} {name}: R-hat " + (f"{row['r_hat']:.3f}" if np.isfinite(row["r_hat"]) else "n/a (needs 2 or more chains)")
+                 for name, row in rhat.iterrows()]
+    ess = table.assign(worst=table[["ess_bulk", "ess_tail"]].min(axis=1), kind=np.where(table["ess_bulk"] <= table["ess_tail"], "bulk", "tail"))
+    ess = ess[~(ess["worst"] >= ESS_MIN)].sort_values("worst")
+    failures += [f"{row['model']} {name}: {row['kind']} ESS {row['worst']:.0f}" for name, row in ess.iterrows()]
+    return failures
 
 
 def failure_text(extra: dict[str, Any]) -> str | None:
@@ -85,7 +115,9 @@ def failure_text(extra: dict[str, Any]) -> str | None:
     failures = extra.get("sampler", {}).get("failures")
     if not failures:
         return None
-    shown = "; ".join(failures[:6]) + (f"; and {len(failures) - 6} more" if len(failures) > 6 else "")
+    # The worst three of each kind (the list is ordered worst first within divergences, R-hat, ESS).
+    picked = [f for f in failures if "divergent" in f] + [f for f in failures if "R-hat" in f][:3] + [f for f in failures if "ESS" in f][:3]
+    shown = "; ".join(picked) + (f"; and {len(failures) - len(picked)} more failed checks" if len(failures) > len(picked) else "")
     return (f"Sampler diagnostics failed (R-hat < {RHAT_MAX}, ESS >= {ESS_MIN:.0f}, no divergences): {shown}. "
             "Treat the figures as provisional and sample longer (--bayes-draws, --chains).")
 
@@ -112,6 +144,22 @@ class SamplerSection(Section):
     _COLUMNS: ClassVar[list[tuple[str, str, Any]]] = [("model", "model", fmt_text), ("mean", "posterior mean", lambda v: fmt_number(v, 3)),
                 ("r_hat", "R-hat", lambda v: fmt_number(v, 3)), ("ess_bulk", "bulk ESS", fmt_int), ("ess_tail", "tail ESS", fmt_int)]
 
+    _STATS: ClassVar[list[tuple[str, str, Any]]] = [
+        ("sampling", "chains x (tuning + draws)", fmt_text), ("step_size", "final step size per chain", fmt_text),
+        ("grad_evals_per_draw", "gradient evaluations per draw", lambda v: fmt_number(v, 1)),
+        ("max_rhat", "max R-hat", lambda v: fmt_number(v, 3)), ("min_ess_bulk", "min bulk ESS", fmt_int),
+        ("min_ess_tail", "min tail ESS", fmt_int), ("divergences", "divergences", fmt_int)]
+
+    @staticmethod
+    def _stats_frame(data: dict[str, Any]) -> pd.DataFrame:
+        """One row per model: the sampler's settings, step sizes, cost per draw and worst diagnostics."""
+        rows = {}
+        for model, st in data.get("models", {}).items():
+            steps = st.get("step_size")
+            rows[model] = {**st, "sampling": f"{st['chains']} x ({st['tune']} + {st['draws']})",
+                           "step_size": "n/a" if steps is None else ", ".join(f"{v:.3g}" for v in steps)}
+        return pd.DataFrame.from_dict(rows, orient="index")
+
     def _verdict(self, ctx: ReportContext) -> str:
         data = ctx.extra["sampler"]
         divergences = ", ".join(f"{m} {n}" for m, n in data["divergences"].items())
@@ -123,14 +171,19 @@ class SamplerSection(Section):
             return ""
         css = "bad" if data["failures"] else "good"
         chart = figure_png(lambda ax: _trace_chart(data["traces"], ax), size=(10, 0.35 * len(data["traces"]) + 1.5))
-        return (f'<p class="{css}">{esc(self._verdict(ctx))}</p>' + img_tag(chart, "Traces of the population-level quantities")
-                + table_html(data["table"], self._COLUMNS, index=("quantity", "quantity")))
+        stats = self._stats_frame(data)
+        overview = table_html(stats, self._STATS, index=("model", "text")) if len(stats) else ""
+        return (f'<p class="{css}">{esc(self._verdict(ctx))}</p>' + overview
+                + img_tag(chart, "Traces of the population-level quantities")
+                + table_html(data["table"], self._COLUMNS, index=("quantity", "quantity"), row_class=lambda row: "fails" if _failed(row) else ""))
 
     def markdown(self, ctx: ReportContext) -> str:
         data = ctx.extra.get("sampler")
         if data is None:
             return ""
-        return md_escape(self._verdict(ctx)) + "\n\n" + md_table(data["table"], self._COLUMNS, index="quantity")
+        stats = self._stats_frame(data)
+        overview = md_table(stats, self._STATS, index="model") + "\n\n" if len(stats) else ""
+        return md_escape(self._verdict(ctx)) + "\n\n" + overview + md_table(data["table"], self._COLUMNS, index="quantity")
 
     def tables(self, ctx: ReportContext) -> dict[str, pd.DataFrame]:
         data = ctx.extra.get("sampler")
@@ -140,7 +193,8 @@ class SamplerSection(Section):
         data = ctx.extra.get("sampler")
         if data is None:
             return {"computed": False}
-        return {"computed": True, "passed": not data["failures"], "failures": data["failures"], "divergences": data["divergences"]}
+        return {"computed": True, "passed": not data["failures"], "failures": data["failures"], "divergences": data["divergences"],
+                "models": data.get("models", {})}
 
 
 def with_sampler(sections: list[Section]) -> list[Section]:

@@ -246,3 +246,7 @@ def test_sampler_section_names_failed_quantities(small_models):
     assert "Sampler diagnostics failed" in section.markdown(ctx)
     assert section.summary(ctx)["passed"] is False and "sampler_diagnostics" in section.tables(ctx)
     assert failure_text({}) is None
+    stats = section.summary(ctx)["models"]["BG/NBD"]
+    assert stats["chains"] == bg.idata.posterior.sizes["chain"] and stats["grad_evals_per_draw"] >= 1
+    assert len(stats["step_size"]) == stats["chains"] and all(v > 0 for v in stats["step_size"])
+    assert "gradient evaluations per draw" in html and "gradient evaluations per draw" in section.markdown(ctx)

@@ -1,14 +1,17 @@
-"""Recovery on simulated channels: pooled intervals cover the truth; the smallest channel beats its own MLE.
+"""Recovery on simulated channels: pooled intervals cover the truth; small channels gain from pooling on average.
 
 Five acquisition channels with different true BG/NBD parameters and sizes
 from 50 to 20,000 customers are simulated with ``clv.simulate`` (seed fixed)
 and the hierarchical model is fitted on the simulator's exact sufficient
 statistics ``(frequency, recency, T)`` per customer (25,250 distinct tuples).
 Each channel's 90% interval of the mean purchase rate ``r / alpha`` and of
-the mean dropout probability ``a / (a + b)`` must contain the true value, and
-for the 50-customer channel the pooled posterior mean must be closer to the
-truth than that channel's separate maximum-likelihood fit (both quantities,
-relative error).
+the mean dropout probability ``a / (a + b)`` must contain the true value.
+
+Pooling against separate fits is checked on a second design, eight
+40-customer channels beside two large ones in one model: the mean relative
+error of the small channels' pooled posterior means must be below that of
+their own maximum-likelihood fits (see the comment above that test for why
+not one channel on one seed).
 
 Why exact statistics and not ``rfm_summary`` of the simulated log: the
 simulator draws purchases in continuous time and the data layer merges
@@ -87,25 +90,58 @@ def test_ninety_percent_intervals_cover_the_truth(fitted, channel):
         assert row["lower"] <= value <= row["upper"], (channel, quantity, value, row.to_dict())
 
 
+# Pooling against separate fits. Whether one small channel's pooled estimate beats its own MLE is a coin
+# weighted towards pooling, not a property of every data set. On the design above (relative errors, pooled
+# posterior mean vs own MLE): seed 2, 4 x (300 + 250), referral's purchase rate 0.2369 vs 0.2367 (the MLE
+# wins by 0.0002, the former xfail); seed 1, 2 x (150 + 150), referral 0.151 vs 0.263 (rate) and 0.125 vs
+# 0.281 (dropout), the 200-customer tv 0.541 vs 0.257 (rate: the MLE wins) and 0.339 vs 0.569 (dropout);
+# seed 2, 2 x (150 + 150), referral 0.222 vs 0.237 and 0.225 vs 0.557, tv 0.068 vs 0.082 and 0.198 vs 0.017
+# (dropout: the MLE wins). On average over the four, pooling wins both seeds (0.289 vs 0.343, 0.178 vs 0.223).
+# What partial pooling promises is a smaller error on average over small groups, so that is
+# what is checked, on eight 40-customer channels fitted in one model next to two large ones: the mean
+# relative error of their pooled posterior means against the mean error of their separate MLE fits.
+BIG = {
+    "north": {"share": 3000, "params": {"r": 0.25, "alpha": 4.0, "a": 0.80, "b": 2.5}},
+    "south": {"share": 3000, "params": {"r": 0.40, "alpha": 5.0, "a": 1.00, "b": 3.0}},
+}
+SMALL = [(0.30, 3.0, 0.60, 3.0), (0.20, 6.0, 0.90, 2.0), (0.35, 4.5, 0.70, 2.8), (0.30, 4.0, 0.80, 2.6),
+         (0.25, 3.5, 0.90, 2.4), (0.40, 6.0, 0.70, 3.2), (0.30, 5.0, 1.00, 2.5), (0.35, 4.0, 0.60, 2.2)]
+MANY_SMALL = {**BIG, **{f"small{i}": {"share": 40, "params": dict(zip(("r", "alpha", "a", "b"), p))} for i, p in enumerate(SMALL)}}
+
+
+def _means(params) -> dict[str, float]:
+    """Mean purchase rate and dropout probability of a BG/NBD fit, limit models included (``clv.models.limits``)."""
+    rate = params["lam"] if "lam" in params else params["r"] / params["alpha"]
+    if "a" in params:
+        dropout = params["a"] / (params["a"] + params["b"])
+    else:  # the dropout limits: a point mass (odds pi / (1 - pi)) or no dropout at all
+        dropout = params["dropout_odds"] / (1 + params["dropout_odds"]) if "dropout_odds" in params else 0.0
+    return {"purchase_rate": float(rate), "dropout_probability": float(dropout)}
+
+
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason=(
-    "knife-edge on seed 2 since session 3: pooled error 0.23693 vs the channel's own MLE 0.23670 for the purchase "
-    "rate (simulated data and the MLE are unchanged; the posterior moved in the 4th digit when the Bayesian code "
-    "was reworked, e.g. NUTS reusing the Laplace start's compiled density). Open in issue 18's note: check more seeds."))
-def test_smallest_channel_pooled_estimate_beats_its_own_mle(fitted):
-    rfm, model = fitted
-    small = rfm[rfm["channel"] == "referral"]
+def test_small_channels_pooled_estimates_beat_their_own_mle_on_average():
+    n = sum(int(c["share"]) for c in MANY_SMALL.values())
+    sim = clv.simulate(n, seed=1, channels=MANY_SMALL, start="2024-01-01", end="2025-12-31")
+    rfm = sim.customers[["channel", "frequency", "recency", "T"]]
+    # Short chains suffice for posterior means: at 2 x (100 + 100) (load 25, 232 s) the mean error was 0.170 pooled
+    # against 0.353 own MLE, pooling winning 14 of 16 comparisons (one small channel's MLE a limit model).
+    model = clv.bayes.HierarchicalBetaGeo(group="channel").fit(rfm, draws=100, tune=100, chains=2, random_seed=1)
     table = model.group_params(0.9)
-    true = truth("referral")
-    try:
-        mle = clv.BetaGeo().fit(small).params_
-        separate = {"purchase_rate": mle["r"] / mle["alpha"], "dropout_probability": mle["a"] / (mle["a"] + mle["b"])}
-    except ConvergenceError:  # a separate fit that fails outright is the worst possible estimate
-        return
-    for quantity, value in true.items():
-        pooled_error = abs(table.loc[("referral", quantity), "mean"] / value - 1)
-        separate_error = abs(separate[quantity] / value - 1)
-        assert pooled_error < separate_error, (quantity, pooled_error, separate_error)
+    pooled, separate = [], []
+    for name, spec in MANY_SMALL.items():
+        if name in BIG:
+            continue
+        p = spec["params"]
+        true = {"purchase_rate": p["r"] / p["alpha"], "dropout_probability": p["a"] / (p["a"] + p["b"])}
+        try:
+            own = _means(clv.BetaGeo().fit(rfm[rfm["channel"] == name]).params_)
+        except ConvergenceError:  # a separate fit that fails outright is the worst possible estimate: counted as 100% off
+            own = None
+        for quantity, value in true.items():
+            pooled.append(abs(table.loc[(name, quantity), "mean"] / value - 1))
+            separate.append(1.0 if own is None else abs(own[quantity] / value - 1))
+    assert np.mean(pooled) < np.mean(separate), (np.round(pooled, 3), np.round(separate, 3))
 
 
 @pytest.mark.slow

@@ -161,3 +161,17 @@ def test_pytensor_backend_matches_numpy_elementwise_including_heavy_buyers():
         np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-8)
         spend = [np.exp(rng.normal(1, 1, n)) for _ in range(3)]
         np.testing.assert_allclose(gg(*spend), gammagamma.loglik(*spend, xs, m), rtol=1e-10, atol=1e-8)
+
+
+def test_prepared_spend_data_gives_the_same_value_and_gradient():
+    """The Bayesian model's Gamma-Gamma kernel on data prepared once equals the MLE's kernel on the raw columns."""
+    rng = np.random.default_rng(7)
+    x = np.concatenate([rng.integers(1, 40, 500), [800.0, 9000.0]]).astype(float)
+    m = rng.uniform(0.5, 300.0, len(x))
+    weights = rng.integers(1, 4, len(x)).astype(float)
+    data = gammagamma.SpendData.of(Column.of(x), m, weights)
+    for params in ([5.0, 4.0, 30.0], [0.3, 1.2, 1e3], [50.0, 80.0, 0.5]):
+        value, grad = gammagamma.prepared_loglik_grad(np.array(params), data)
+        expected = float(weights @ gammagamma.loglik(*params, x, m))
+        assert value == pytest.approx(expected, rel=1e-12)
+        np.testing.assert_allclose(grad, weights @ gammagamma.row_derivatives(*params, x, m)[1], rtol=1e-10)
