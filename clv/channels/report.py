@@ -398,7 +398,8 @@ def channel_report(
         "future_margin_interval_includes": "parameter uncertainty, each customer's unknown state (alive, rates, spend level) and "
                                            "purchase and spend randomness (clv.predictive); undiscounted",
         "share_new_paying_back_includes": "customer-to-customer randomness and parameter uncertainty (clv.predictive on a "
-                                          "just-acquired customer); acquisition purchase at the mean spend; undiscounted",
+                                          "just-acquired customer); the acquisition purchase and the repeat purchases drawn at the "
+                                          "customer's own spend level (Gamma-Gamma); undiscounted",
         "other_model": None if other_models is None else type(other_models.transaction_models["*"]).__name__,
         "not_shown": not_shown,
     }

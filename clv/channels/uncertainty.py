@@ -28,8 +28,10 @@ import pandas as pd
 
 from clv.channels.intervals import Valuation
 from clv.errors import ClvError
+from clv.kernels import gammagamma
 from clv.model_set import ModelSet
 from clv.predictive import predictive
+from clv.predictive_params import source
 
 __all__ = ["UNCERTAINTY_COLUMNS", "UNCERTAINTY_DEFINITIONS", "customer_level_columns", "other_model_columns"]
 
@@ -38,8 +40,10 @@ UNCERTAINTY_COLUMNS = ("share_new_paying_back", "future_margin_total", "future_m
 
 UNCERTAINTY_DEFINITIONS = {
     "share_new_paying_back": "Share of new customers paying back: share of a channel's newly acquired customers whose own margin "
-                             "(acquisition purchase at the mean spend + simulated repeat revenue, undiscounted) reaches CAC "
-                             "within the payback horizon; includes customer-to-customer randomness and parameter uncertainty.",
+                             "(acquisition purchase + simulated repeat purchases, undiscounted) reaches CAC within the payback horizon. "
+                             "Each simulated customer draws its own spend level from the channel's spend model (Gamma-Gamma), "
+                             "and that level drives its first purchase and its repeat purchases alike; includes "
+                             "customer-to-customer randomness (purchases and amounts) and parameter uncertainty.",
     "future_margin_total": "Future margin, total: the channel's existing customers' expected margin over the horizon, summed, "
                            "undiscounted, with an interval that includes parameter uncertainty, each customer's unknown state "
                            "and purchase and spend randomness (clv.predictive).",
@@ -51,15 +55,31 @@ UNCERTAINTY_DEFINITIONS = {
 """One-line definition of each column of :data:`UNCERTAINTY_COLUMNS` (shown in the report and its JSON)."""
 
 _JUST_ACQUIRED = {"frequency": 0.0, "recency": 0.0, "T": 0.0, "monetary_value": 0.0}
+_PARAM_DRAWS = 100  # spend parameter sets, as clv.predictive's default n_param_draws
 
 
 def _new_customer_margins(pair: Any, horizon: float, margin: float, n_sims: int, seed: int) -> np.ndarray:
-    """``n_sims`` draws of one new customer's margin over ``horizon``: the acquisition purchase at the mean spend plus the
-    simulated repeat revenue (:func:`clv.predictive` on a just-acquired history, with parameter uncertainty)."""
+    """``n_sims`` draws of one new customer's margin over ``horizon``, the acquisition purchase included.
+
+    The repeat purchases come from :func:`clv.predictive` on a just-acquired
+    history (with parameter uncertainty). The spend of the acquisition
+    purchase and of the repeat purchases is drawn for the same customer: a
+    spend scale ``nu ~ Gamma(q, v)`` from the population, and ``n + 1``
+    amounts ``Gamma(p, nu)`` (Fader & Hardie 2013), i.e. the revenue of
+    ``n + 1`` purchases of a customer without spend history
+    (:func:`clv.kernels.gammagamma.simulate_spend_ratio`, the draw
+    :func:`clv.predictive` makes for future spend). The spend parameters of
+    simulation ``s`` are set ``s mod n_param_draws`` of the spend model, as in
+    :func:`clv.predictive`.
+    """
     tm, sm = pair
     one = pd.DataFrame({k: [v] for k, v in _JUST_ACQUIRED.items()}, index=pd.Index(["new"], name="customer_id"))
-    sims = predictive(tm, sm, one, horizon, n_sims=n_sims, seed=seed)
-    return margin * (float(sm.population_mean_spend()) + sims.revenue["all"].to_numpy())
+    repeats = predictive(tm, None, one, horizon, n_sims=n_sims, seed=seed).purchases["all"].to_numpy(dtype=float)
+    spend = source(sm, one, _PARAM_DRAWS, seed + 1, True)
+    sets = np.arange(n_sims) % spend.n_sets
+    p, q, v = (np.array([spend.params(int(j), np.zeros(1))[k] for j in sets], dtype=float).reshape(-1) for k in range(3))
+    ratio = gammagamma.simulate_spend_ratio(np.random.default_rng(seed + 2), p, q, np.zeros(n_sims), (repeats + 1.0)[:, None])
+    return margin * v * ratio[:, 0]
 
 
 def customer_level_columns(
@@ -111,7 +131,7 @@ def customer_level_columns(
     >>> customer_level_columns(table, acq, rfm, models, value, payback_horizon=52.0, interval=0.9, n_sims=500, seed=1)
     {}
     >>> table["share_new_paying_back"].round(2).tolist()
-    [1.0, 0.25]
+    [0.56, 0.25]
     """
     for column in UNCERTAINTY_COLUMNS[:4]:
         table[column] = np.nan

@@ -35,22 +35,82 @@ def _hyp2f1_series(a: NDArray, b: NDArray, c: NDArray, z: NDArray, max_terms: in
     return total.reshape(np.shape(z))
 
 
+_FRACTION_CHUNK = 32
+
+
+def _hyp2f1_a1_fraction(b: NDArray, c: NDArray, z: NDArray, max_terms: int = 10_000) -> tuple[NDArray, NDArray]:
+    """``2F1(1, b; c; z)`` by Gauss's continued fraction, summed with the modified Lentz method.
+
+    With ``2F1(0, b; c-1; z) = 1`` Gauss's fraction for the ratio
+    ``2F1(a+1, b; c'+1; z) / 2F1(a, b; c'; z)`` at ``a = 0, c' = c - 1``
+    (Wall 1948, eq. 89.9; Cuyt et al. 2008, eq. 15.3.7) gives the function
+    itself::
+
+        2F1(1, b; c; z) = 1 / (1 + k_1 z / (1 + k_2 z / (1 + ...))),
+        k_{2n+1} = (a-c'-n)(b+n) / ((c'+2n)(c'+2n+1)),  k_{2n} = (b-c'-n)(a+n) / ((c'+2n-1)(c'+2n)).
+
+    Near ``z = 1`` with large ``b`` and ``c`` (Pareto/NBD with ``s, beta``
+    large) it converges in under a hundred terms where the series needs
+    ``1 / (1 - z)`` (measured against a 5e7-term series: agreement to 1e-11).
+    Returns the values and a mask of the entries that converged.
+    """
+    cp = c[:, None] - 1.0
+    bb = b[:, None]
+    zz = z[:, None]
+    f = np.ones_like(z)
+    C = f.copy()
+    D = np.zeros_like(z)
+    done = np.zeros(z.shape, dtype=bool)
+    for start in range(1, max_terms, _FRACTION_CHUNK):
+        # The partial numerators k_i z of a chunk of terms at once; only the Lentz updates run term by term.
+        i = np.arange(start, start + _FRACTION_CHUNK, dtype=float)[None, :]
+        n = np.floor(i / 2)
+        odd = i % 2 == 1
+        kz = zz * np.where(odd, (-cp - n) * (bb + n) / ((cp + 2 * n) * (cp + 2 * n + 1)),
+                           (bb - cp - n) * n / ((cp + 2 * n - 1) * (cp + 2 * n)))
+        for j in range(_FRACTION_CHUNK):
+            D = 1.0 / (1.0 + kz[:, j] * D)
+            C = 1.0 + kz[:, j] / C
+            delta = C * D
+            f = np.where(done, f, f * delta)
+            done |= np.abs(delta - 1.0) < 1e-15
+        if done.all():
+            break
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return 1.0 / f, done & np.isfinite(f) & (f > 0)
+
+
 def hyp2f1(a: ArrayLike, b: ArrayLike, c: ArrayLike, z: ArrayLike) -> NDArray[np.float64]:
     """Gauss hypergeometric function for ``0 <= z < 1``, robust to SciPy's failures.
 
     SciPy returns ``inf`` when ``c - a - b`` is an integer and ``z`` is close
     to 1 (seen with ``2F1(1, -0.99; 100.01; 0.93)``, whose value is 0.99).
     The function is smooth in ``c`` there, so such entries are recomputed as
-    the mean of the values at ``c * (1 +/- 1e-5)`` (error of order 1e-10);
-    anything still not finite is summed directly from the series, which
-    converges for ``|z| < 1``.
+    the mean of the values at ``c * (1 +/- 1e-5)`` (error of order 1e-10).
+    SciPy also returns NaN for ``2F1(1, b; c; z)`` with large ``b, c`` and
+    ``z`` near 1 (the Pareto/NBD likelihood far out in ``s, beta``); failures
+    with ``a = 1`` take Gauss's continued fraction first
+    (:func:`_hyp2f1_a1_fraction`), whose cost does not grow as ``z -> 1``
+    the way the series' does. Anything still not finite is
+    summed directly from the series, which converges for ``|z| < 1``.
     """
-    value = np.asarray(special.hyp2f1(a, b, c, z), dtype=float)
-    if np.isfinite(value).all():
-        return value
     a, b, c, z = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, c, z)))
-    value = np.array(value, copy=True)
+    # SciPy spends ~0.3 ms per value on 2F1(1, b; c; z) with b > 100 and z > 0.99, and then often returns NaN.
+    direct = (a == 1.0) & (b > 100.0) & (z > 0.99) & (z < 1.0)
+    if direct.any():
+        value = np.full(z.shape, np.nan)
+        value[~direct] = special.hyp2f1(a[~direct], b[~direct], c[~direct], z[~direct])
+    else:
+        value = np.asarray(special.hyp2f1(a, b, c, z), dtype=float)
+        if np.isfinite(value).all():
+            return value
+        value = np.array(value, copy=True)
     bad = ~np.isfinite(value) & (np.abs(z) < 1)
+    unit = bad & (a == 1.0) & (z >= 0)
+    if unit.any():
+        fraction, ok = _hyp2f1_a1_fraction(b[unit], c[unit], z[unit])
+        value[unit] = np.where(ok, fraction, value[unit])
+        bad &= ~np.isfinite(value)
     step = 1e-5 * np.maximum(1.0, np.abs(c[bad]))
     value[bad] = (special.hyp2f1(a[bad], b[bad], c[bad] + step, z[bad]) + special.hyp2f1(a[bad], b[bad], c[bad] - step, z[bad])) / 2
     bad &= ~np.isfinite(value)

@@ -25,6 +25,13 @@ __all__ = ["EdgeOfParameterSpace", "LikelihoodOptimiser"]
 _LOG_BOUND = 25.0  # box for the optimiser on log-parameters
 _RUNAWAY = 15.0  # |log theta| beyond this (3e-7 or 3e6) means the estimate ran off to 0 or infinity
 _SE_LOG_MAX = 10.0  # a larger standard error of a log-parameter means the parameter is not identified
+_FAR = 10.0  # |log theta| beyond this (5e-5 or 2e4) is far out towards the edge
+_STALL_EVALS = 20  # evaluations over which a far-out fit must gain ...
+_STALL_GAIN = 1e-2  # ... at least this much total log-likelihood, or it is creeping along a ridge to the edge
+
+
+class _Stalled(Exception):
+    """Raised inside L-BFGS-B to end a search creeping towards the edge (see ``LikelihoodOptimiser._minimise``)."""
 
 
 class EdgeOfParameterSpace(ConvergenceError):
@@ -228,14 +235,61 @@ class LikelihoodOptimiser:
         return None
 
     def _minimise(self, start: np.ndarray, data: dict[str, Any]) -> optimize.OptimizeResult:
-        return optimize.minimize(
-            self._objective,
-            start,
-            args=(data,),
-            jac=True,
-            method="L-BFGS-B",
-            bounds=[(-_LOG_BOUND, _LOG_BOUND)] * len(start),
-            options={"maxiter": self.max_iter, "gtol": self.tol, "ftol": 1e-15, "maxcor": 20},
+        """L-BFGS-B on the mean objective; ``res.edge`` says the search was stopped creeping towards the edge.
+
+        When the likelihood keeps rising towards a limit of the parameter
+        space (Pareto/NBD with ``s, beta -> inf`` at fixed ``s / beta``: one
+        dropout rate for all), L-BFGS-B creeps along a ridge that is flat to
+        rounding, where its line searches fail again and again and each
+        evaluation further out costs more (the hypergeometric series needs
+        about ``1 / (1 - z)`` terms): fits of a few dozen customers ran for
+        minutes. So once a log-parameter is beyond ``_FAR``, a run of
+        ``_STALL_EVALS`` evaluations that gains less than ``_STALL_GAIN`` in
+        total log-likelihood ends the search, and :meth:`_optimise` reports
+        the edge. The gain is in log-likelihood units, so the rule does not
+        depend on the sample size: a gain of 0.01 changes no likelihood-ratio
+        test or information criterion.
+        """
+        k, n = len(self.param_names), data["n_obs"]
+        trail: list[float] = []  # best objective after each evaluation
+        best: list[np.ndarray] = [start]
+
+        def objective(u: np.ndarray, data: dict[str, Any]) -> tuple[float, np.ndarray]:
+            value, grad = self._objective(u, data)
+            if not trail or value < trail[-1]:
+                best[0] = u.copy()
+            trail.append(min(value, trail[-1]) if trail else value)
+            if (len(trail) > _STALL_EVALS and np.abs(u[:k]).max() > _FAR
+                    and (trail[-_STALL_EVALS - 1] - trail[-1]) * n < _STALL_GAIN):
+                raise _Stalled
+            return value, grad
+
+        try:
+            res = optimize.minimize(
+                objective,
+                start,
+                args=(data,),
+                jac=True,
+                method="L-BFGS-B",
+                bounds=[(-_LOG_BOUND, _LOG_BOUND)] * len(start),
+                options={"maxiter": self.max_iter, "gtol": self.tol, "ftol": 1e-15, "maxcor": 20},
+            )
+            res.edge = False
+        except _Stalled:
+            res = optimize.OptimizeResult(x=best[0], fun=trail[-1], nit=len(trail), success=False, edge=True,
+                                          message=f"no gain in {_STALL_EVALS} evaluations far out")
+        return res
+
+    def _raise_edge(self, log_params: np.ndarray, data: dict[str, Any], advice: str, how: str) -> None:
+        """Raise :class:`EdgeOfParameterSpace` for the parameters beyond ``_FAR`` (``_RUNAWAY`` after a run-off)."""
+        names = self._names()
+        limit = _RUNAWAY if how == "ran off to" else _FAR
+        runaway = [p for p, v in zip(names, log_params) if abs(v) > limit]
+        values = dict(zip(names, self._natural(log_params).tolist()))
+        raise EdgeOfParameterSpace(
+            f"{type(self).__name__}: parameter(s) {runaway} {how} the edge ({values}); "
+            f"the data cannot identify them; {advice}",
+            runaway, float(self._loglik(self._natural(log_params), data)), float(np.abs(log_params[: len(self.param_names)]).max()),
         )
 
     def _optimise(self, data: dict[str, Any]) -> FitResult:
@@ -256,6 +310,9 @@ class LikelihoodOptimiser:
         if not converged:
             res = self._minimise(start, data)
             log_params, iterations, converged = res.x, int(res.nit), bool(res.success)
+            if res.edge:
+                far_out = np.any(np.abs(log_params) > _RUNAWAY)
+                self._raise_edge(log_params, data, advice, "ran off to" if far_out else "stopped creeping towards")
             if self._analytic_gradient:
                 hess = self._hessian(log_params, data)
                 polished = self._polish(log_params, hess, data)
@@ -268,13 +325,8 @@ class LikelihoodOptimiser:
         ll = self._loglik(self._natural(log_params), data)
         if not np.isfinite(ll):
             raise ConvergenceError(f"{name}: log-likelihood is not finite at the optimum; {advice}")
-        runaway = [p for p, v in zip(names, log_params) if abs(v) > _RUNAWAY]
-        if runaway:
-            values = dict(zip(names, self._natural(log_params).tolist()))
-            raise EdgeOfParameterSpace(
-                f"{name}: parameter(s) {runaway} ran off to the edge ({values}); the data cannot identify them; {advice}",
-                runaway, float(ll), float(np.abs(log_params[: len(self.param_names)]).max()),
-            )
+        if np.any(np.abs(log_params) > _RUNAWAY):
+            self._raise_edge(log_params, data, advice, "ran off to")
         grad_mean = np.abs(self._objective(log_params, data)[1])
         if not converged and grad_mean.max() > 1e-4:
             message = res.message if res is not None else "Newton iterations stalled"
