@@ -161,9 +161,17 @@ def customer_level_columns(
                 tail = (1 - interval) / 2
                 row = [float(totals.mean()), float(totals.quantile(tail)), float(totals.quantile(1 - tail))]
                 table.iloc[j, [table.columns.get_loc(c) for c in UNCERTAINTY_COLUMNS[1:4]]] = row
-        except (ClvError, AttributeError, ValueError):  # a model clv.predictive cannot simulate: stays n/a
-            continue
+        except (ClvError, AttributeError, ValueError) as exc:  # a model clv.predictive cannot simulate: n/a, with the reason
+            if np.isfinite(cac[j]) and cac[j] > 0 and np.isnan(table.iloc[j, table.columns.get_loc("share_new_paying_back")]):
+                note_missing(missing, "share_new_paying_back", f"{name}: {exc}")
+            if "future_margin_total" not in missing or not missing["future_margin_total"].startswith("needs"):
+                note_missing(missing, "future_margin_total", f"{name}: {exc}")
     return missing
+
+
+def note_missing(missing: dict[str, str], column: str, reason: str) -> None:
+    """Add ``reason`` to the n/a reasons of ``column`` (reasons of several channels are joined with '; ')."""
+    missing[column] = f"{missing[column]}; {reason}" if column in missing else reason
 
 
 def other_model_columns(table: pd.DataFrame, other: ModelSet | None, value: Valuation, new_grid: np.ndarray) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -69,6 +70,22 @@ def run_report(case: Case, folder: Path) -> tuple[int, str, Path]:
     return code, err.getvalue(), folder / "out"
 
 
+def explained_empty(out: Path, channels: pd.DataFrame) -> set[str]:
+    """The uncertainty columns that may be n/a: the report names why in ``settings.not_shown``, or their sibling is n/a."""
+    settings = json.loads((out / "summary.json").read_text())["settings"]
+    not_shown = settings.get("not_shown") or {}
+    allowed = set()
+    if "share_new_paying_back" in not_shown or channels["cac"].isna().all():
+        allowed.add("share_new_paying_back")
+    if "future_margin_total" in not_shown:
+        allowed |= {"future_margin_total", "future_margin_lower", "future_margin_upper"}
+    if settings.get("other_model") is None:
+        allowed |= {"ltv_new_other_model", "ltv_new_to_cac_other_model"}
+    elif channels["cac"].isna().all():
+        allowed.add("ltv_new_to_cac_other_model")
+    return allowed
+
+
 def check_outcome(code: int, stderr: str, out: Path, case: Case) -> None:
     """The contract: exit 0 with finite tables, or exit 2 with one line and nothing written."""
     assert code in (0, 2), f"exit {code}: {stderr}"
@@ -86,7 +103,8 @@ def check_outcome(code: int, stderr: str, out: Path, case: Case) -> None:
             table = table[~empty_rows]
         numeric = table.select_dtypes(include="number")
         assert np.isfinite(numeric.fillna(0.0).to_numpy(dtype=float)).all(), f"{name}: infinite value\n{numeric.describe()}"
-        empty = [c for c in table.columns if table[c].isna().any() and c not in MAY_BE_EMPTY[name]]
+        allowed = MAY_BE_EMPTY[name] | (explained_empty(out, table) if name == "channels.csv" else set())
+        empty = [c for c in table.columns if table[c].isna().any() and c not in allowed]
         assert not empty, f"{name}: empty cells in {empty} ({case.describe()})"
         scored = table[table["scored"]] if "scored" in table else table
         money = [c for c in MONEY & set(table.columns) if scored[c].isna().any()]
