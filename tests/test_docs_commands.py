@@ -15,7 +15,8 @@ itself runs on the full demo data, as written.
 
 The scratch directory also holds ``lake/tx-*.parquet`` (the same
 transactions in two files) and ``arms.csv`` (an A/B assignment of those
-customers) that docs/engines.md and docs/operations.md read.
+customers) that docs/engines.md and docs/operations.md read, and ``customers.csv`` (a region
+and the first order value of each customer) that docs/covariates.md reads.
 
 Not run, by design: creating a virtual environment and ``pip install``
 (the test runs inside the installed environment), ``python -m pytest``
@@ -88,6 +89,10 @@ def workdir(tmp_path_factory) -> Path:
     arms = acq[["customer_id", "acquired_at"]].rename(columns={"acquired_at": "assigned_at"})
     arms.insert(1, "arm", ["control" if i % 20 == 0 else "treatment" for i in arms["customer_id"]])
     arms.to_csv(folder / "arms.csv", index=False)
+    first = tx.sort_values(["customer_id", "date"]).drop_duplicates("customer_id")  # docs/covariates.md's customers.csv
+    regions = pd.Series(["east", "north", "south", "west"])[(first["customer_id"] % 4).to_numpy()].to_numpy()
+    pd.DataFrame({"customer_id": first["customer_id"], "region": regions,
+                  "first_order_value": first["amount"]}).to_csv(folder / "customers.csv", index=False)
     lifetimes = pytest.importorskip("lifetimes")
     example = Path(lifetimes.__file__).parent / "datasets" / "example_transactions.csv"
     (folder / "example_transactions.csv").write_bytes(example.read_bytes())
