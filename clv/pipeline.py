@@ -66,7 +66,8 @@ class ReportConfig:
     (Pareto/NBD for BG/NBD and MBG/NBD, BG/NBD for Pareto/NBD; maximum
     likelihood, pandas engine) for the ``ltv_new_other_model`` columns.
     ``horizon=None`` values over the whole lifetime (``--horizon lifetime``;
-    pandas engine only).
+    pandas engine only). ``chunk_size`` is the number of customers per slice
+    when the DuckDB engine scores and segments the base slice by slice.
     """
 
     transactions: str | None
@@ -105,6 +106,7 @@ class ReportConfig:
     dropout_covariates: list[str] = field(default_factory=list)
     spend_covariates: list[str] = field(default_factory=list)
     covariates_customer_column: str = "customer_id"
+    chunk_size: int = 250_000
 
     def covariate_groups(self) -> dict[str, list[str]]:
         """``{"purchase": [...], "dropout": [...], "spend": [...]}`` of the covariate columns named (empty groups left out)."""
@@ -330,7 +332,7 @@ def _spark_inputs(acquisitions: Any, config: ReportConfig) -> tuple[Any, Any, An
     return None, inputs.rfm, inputs.models, inputs.scores
 
 
-def _duckdb_inputs(acquisitions: Any, config: ReportConfig) -> tuple[Any, Any, Any, Any]:
+def _duckdb_inputs(acquisitions: Any, config: ReportConfig) -> tuple[Any, Any, Any, Any, Any]:
     """Summary, per-channel fits and scores computed in DuckDB (clv.duckdb.report_inputs)."""
     if config.model_kind == "bayes":
         raise DataError("--engine duckdb supports --model mle only")
@@ -343,10 +345,10 @@ def _duckdb_inputs(acquisitions: Any, config: ReportConfig) -> tuple[Any, Any, A
     inputs = duck.report_inputs(
         source, acquisitions, con=con, progress=config.progress, observation_end=config.observation_end,
         time_unit=config.time_unit, horizon=config.horizon, discount_rate=config.discount_rate, margin=config.margin,
-        transaction_model=config.transaction_model,
+        transaction_model=config.transaction_model, chunk_size=config.chunk_size,
         **{k: v for k, v in config.transaction_columns.items() if k in ("customer", "date", "amount")},
     )
-    return None, inputs.rfm, inputs.models, inputs.scores
+    return None, inputs.rfm, inputs.models, inputs.scores, inputs
 
 
 def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
@@ -401,7 +403,7 @@ def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
                     lambda source: read_channel_spend(source, **config.spend_columns)) if has_spend else None
     say(f"{len(acq):,} acquisitions in {acq['channel'].nunique()} channels" + (f"; {len(sp):,} spend rows" if sp is not None else ""))
     _check_covariate_settings(config)
-    tx, rfm, models, scores = _fit_and_score(acq, config)
+    tx, rfm, models, scores, engine_inputs = _fit_and_score(acq, config)
     log = _duckdb_log(config) if tx is None and config.engine == "duckdb" else tx  # small logs: every section, as pandas
     report = channel_report(scores, acq, spend=sp, transactions=tx, rfm=rfm, models=models, horizon=config.horizon,
                             discount_rate=config.discount_rate, margin=config.margin, time_unit=config.time_unit,
@@ -409,8 +411,14 @@ def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
     report.settings["observation_end_rule"] = (
         "given" if config.observation_end else "the last transaction day, the default of clv report and clv demo")
     say("placing customers in lifecycle stages")
-    extra = lifecycle_extra(scores, rfm, models, acq.set_index("customer_id")["channel"], seed=config.seed,
-                            top=config.watchlist_size, transactions=log)
+    if engine_inputs is not None:  # DuckDB: slice by slice, never a table of every customer
+        from clv.duckdb import lifecycle_extra as engine_lifecycle
+
+        extra = engine_lifecycle(engine_inputs, top=config.watchlist_size, seed=config.seed, transactions=log,
+                                 chunk_size=config.chunk_size)
+    else:
+        extra = lifecycle_extra(scores, rfm, models, acq.set_index("customer_id")["channel"], seed=config.seed,
+                                top=config.watchlist_size, transactions=log)
     extra.update(_operations(log, acq, models, rfm, config))
     sections = with_operations(with_lifecycle(with_uncertainty(default_sections())))
     if config.covariates:
@@ -485,8 +493,8 @@ def _duckdb_log(config: ReportConfig) -> pd.DataFrame | None:
     return log
 
 
-def _fit_and_score(acq: pd.DataFrame, config: ReportConfig) -> tuple[Any, Any, Any, Any]:
-    """``(transactions, rfm, channel models, scores)`` on the chosen engine and model."""
+def _fit_and_score(acq: pd.DataFrame, config: ReportConfig) -> tuple[Any, Any, Any, Any, Any]:
+    """``(transactions, rfm, channel models, scores, engine inputs)`` on the chosen engine and model (engine inputs: DuckDB's, else None)."""
     if config.transaction_columns.get("amount", "amount") is None:
         raise DataError("the report values customers, and lifetime value needs purchase amounts: name the amount column "
                         "(--amount-column); clv fit and clv score also work without amounts")
@@ -495,7 +503,7 @@ def _fit_and_score(acq: pd.DataFrame, config: ReportConfig) -> tuple[Any, Any, A
     if config.engine == "spark":
         if config.transactions_sql is not None:
             raise DataError("--transactions-sql works with --engine pandas or duckdb; Spark reads its own sources")
-        return _spark_inputs(acq, config)
+        return (*_spark_inputs(acq, config), None)
     if config.engine == "duckdb":
         return _duckdb_inputs(acq, config)
     tx, rfm = read_rfm(config.transactions, config.observation_end, config.time_unit, config.progress,
@@ -510,7 +518,7 @@ def _fit_and_score(acq: pd.DataFrame, config: ReportConfig) -> tuple[Any, Any, A
     config.progress("scoring customers with their channel's model")
     scores = models.score(rfm, channel_of(rfm, acq), horizon=config.horizon, discount_rate=config.discount_rate,
                           margin=config.margin, time_unit=config.time_unit, n_draws=config.n_draws, seed=config.seed)
-    return tx, rfm, models, scores
+    return tx, rfm, models, scores, None
 
 
 def _check_covariate_settings(config: ReportConfig) -> None:

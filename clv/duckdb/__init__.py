@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from clv.duckdb.channels import channel_aggregates
 from clv.duckdb.fitting import acquisitions_view, fit, fit_channel_models, sufficient_statistics
+from clv.duckdb.lifecycle import lifecycle_extra
 from clv.duckdb.report import MAX_COLLECTED_ROWS, DuckInputs, collect_transactions, report_inputs
 from clv.duckdb.scoring import score, score_channels
 from clv.duckdb.session import connect, duckdb_module, load_sql, quote, read_source, source_columns, source_of
@@ -42,6 +43,7 @@ __all__ = [
     "duckdb_module",
     "fit",
     "fit_channel_models",
+    "lifecycle_extra",
     "load_sql",
     "quote",
     "read_source",

@@ -52,6 +52,7 @@ def lifecycle_extra(
     n_draws: int = 50,
     seed: int = 0,
     transactions: pd.DataFrame | None = None,
+    ranks: Any = None,
     **stage_options: Any,
 ) -> dict[str, Any]:
     """What :class:`LifecycleSection` needs, for ``write_report(extra=...)``.
@@ -74,6 +75,9 @@ def lifecycle_extra(
         The log behind ``scores``: adds the CRM columns ``last_purchase``,
         ``purchases`` and ``aov`` (:func:`clv.data.purchase_history`, up to
         ``rfm.attrs["observation_end"]``).
+    ranks : clv.segments.rfm.BaseRanks, optional
+        For one chunk of a larger base (:func:`clv.duckdb.lifecycle_extra`):
+        the rows' standing in the whole base.
     stage_options
         Thresholds passed to :func:`clv.lifecycle_stage`.
 
@@ -92,7 +96,7 @@ def lifecycle_extra(
         if channel_of is None:
             raise DataError("lifecycle_extra: pass channel_of (the channel of each customer) with channel models")
         groups = channel_of
-    table = customer_segments(scores, rfm, tm, groups=groups, **stage_options)
+    table = customer_segments(scores, rfm, tm, groups=groups, ranks=ranks, **stage_options)
     if channel_of is not None:
         table.insert(0, "channel", channel_of.reindex(table.index).to_numpy())
     if transactions is not None:
@@ -161,6 +165,11 @@ class LifecycleSection(Section):
 
     def _compute(self, ctx: ReportContext) -> tuple[pd.DataFrame, pd.DataFrame] | None:
         table = ctx.extra.get("segments")
+        if table is None and "lifecycle_tables" in ctx.extra:  # computed chunk by chunk by an engine (clv.duckdb.lifecycle_extra)
+            mix, watch = ctx.extra["lifecycle_tables"]
+            order = [c for c in ctx.channels.table.index if c in mix.index and c != "all"]
+            rest = [g for g in mix.index if g not in order and g != "all"]
+            return mix.loc[order + rest + ["all"]], watch
         if table is None:
             return None
         present = set(pd.unique(table["channel"].dropna())) if "channel" in table else set()  # once: the table has a row per customer
@@ -222,16 +231,19 @@ class LifecycleSection(Section):
 
     def summary(self, ctx: ReportContext) -> dict[str, Any]:
         table = ctx.extra.get("segments")
-        if table is None:
+        if table is None and "lifecycle_counts" in ctx.extra:
+            stage, tier = ctx.extra["lifecycle_counts"]
+        elif table is None:
             return {"computed": False}
-        stage = table["stage"].astype(str).value_counts()
-        tier = table["value_tier"].astype(str).value_counts()
+        else:
+            stage = table["stage"].astype(str).value_counts()
+            tier = table["value_tier"].astype(str).value_counts()
         return {
             "computed": True,
             "options": ctx.extra["lifecycle_options"],
             "stages": {s: int(stage.get(s, 0)) for s in STAGES},
             "value_tiers": {t: int(tier.get(t, 0)) for t in VALUE_TIERS},
-            "watchlist_rows": int(min(ctx.extra.get("watchlist_top", 200), (table["stage"] == "declining").sum())),
+            "watchlist_rows": int(min(ctx.extra.get("watchlist_top", 200), stage.get("declining", 0))),
             "watchlist_qualifies": "declining stage",
         }
 

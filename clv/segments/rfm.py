@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -33,11 +34,57 @@ RFM_SEGMENT_RULES: tuple[tuple[str, tuple[int, int], tuple[int, int]], ...] = (
 rules cover the whole 5 x 5 grid."""
 
 
-def _quantile_score(values: np.ndarray, bins: int) -> np.ndarray:
-    """``1 + floor(bins * share of customers with a strictly lower value)``, capped at ``bins``."""
+@dataclass(frozen=True)
+class BaseRanks:
+    """Where each customer of a slice stands in the whole customer base, for scoring a base slice by slice.
+
+    The quantile scores and value tiers depend on every customer; an engine
+    that scores the base in chunks (:mod:`clv.duckdb`) counts these once over
+    the whole base and passes them with each chunk, so the chunk's scores and
+    tiers equal those of the whole frame.
+
+    Attributes
+    ----------
+    total : int
+        Customers in the whole base.
+    r_below, f_below, m_below : numpy.ndarray
+        Per row of the slice: customers of the base with a strictly longer
+        time since the last purchase (rounded ``T - recency``, as
+        :func:`rfm_segments`), strictly fewer repeat purchases, a strictly
+        lower ``monetary_value``.
+    clv_above : numpy.ndarray
+        Customers of the base with a strictly higher ``clv``.
+    """
+
+    total: int
+    r_below: np.ndarray
+    f_below: np.ndarray
+    m_below: np.ndarray
+    clv_above: np.ndarray
+
+
+def _counts_below(values: np.ndarray) -> np.ndarray:
+    """Per value, the number of values strictly lower."""
     _, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
-    below = (np.cumsum(counts) - counts)[inverse.reshape(-1)] / len(values)
-    return np.minimum(1 + np.floor(bins * below + 1e-12).astype(int), bins)
+    return (np.cumsum(counts) - counts)[inverse.reshape(-1)]
+
+
+def _quantile_score(values: np.ndarray | None, bins: int, below: np.ndarray | None = None, total: int | None = None) -> np.ndarray:
+    """``1 + floor(bins * share of customers with a strictly lower value)``, capped at ``bins`` (counts given or from ``values``)."""
+    if below is None:
+        below, total = _counts_below(np.asarray(values)), len(values)  # type: ignore[arg-type]
+    share = np.asarray(below) / total
+    return np.minimum(1 + np.floor(bins * share + 1e-12).astype(int), bins)
+
+
+def _tier_codes(above: np.ndarray, total: int, cuts: np.ndarray) -> np.ndarray:
+    """Tier code per customer from the number of customers with a strictly higher value."""
+    return np.searchsorted(cuts, np.asarray(above) / max(total, 1), side="right")
+
+
+def recency_gap(rfm: pd.DataFrame) -> np.ndarray:
+    """``T - recency`` rounded to 9 decimals: the time since the last purchase that ``r_score`` ranks."""
+    return np.round(rfm["T"].to_numpy(dtype=float) - rfm["recency"].to_numpy(dtype=float), 9)
 
 
 def value_tiers(values: Any, *, cuts: tuple[float, float, float] = (0.05, 0.20, 0.80)) -> pd.Series:
@@ -79,8 +126,7 @@ def value_tiers(values: Any, *, cuts: tuple[float, float, float] = (0.05, 0.20, 
     if c.shape != (3,) or not np.all(np.diff(c) > 0) or c[0] <= 0 or c[-1] > 1:
         raise DataError(f"cuts must be three increasing shares in (0, 1], got {cuts}")
     _, inverse, counts = np.unique(v, return_inverse=True, return_counts=True)
-    above = (len(v) - np.cumsum(counts))[inverse.reshape(-1)] / max(len(v), 1)
-    tier = np.searchsorted(c, above, side="right")
+    tier = _tier_codes((len(v) - np.cumsum(counts))[inverse.reshape(-1)], len(v), c)
     tiers = pd.Categorical.from_codes(tier, categories=VALUE_TIERS, ordered=True)
     return pd.Series(tiers, index=values.index, name="value_tier")
 
@@ -91,6 +137,7 @@ def rfm_segments(
     *,
     bins: int = 5,
     tier_cuts: tuple[float, float, float] = (0.05, 0.20, 0.80),
+    ranks: BaseRanks | None = None,
 ) -> pd.DataFrame:
     """Classic quantile RFM scores, named segments and (with scores) value tiers.
 
@@ -117,6 +164,9 @@ def rfm_segments(
         Number of score levels; named segments need the default 5.
     tier_cuts : tuple of three floats
         Passed to :func:`value_tiers`.
+    ranks : BaseRanks, optional
+        For a slice of a larger base: the rows' standing in the whole base,
+        so that scores and tiers are those of the whole base.
 
     Returns
     -------
@@ -139,10 +189,12 @@ def rfm_segments(
     if scores is not None:
         scores = check_scores(scores, ("clv",))
         rfm = align(rfm, scores.index, "RFM frame")
-    gap = np.round(rfm["T"].to_numpy(dtype=float) - rfm["recency"].to_numpy(dtype=float), 9)
-    r = _quantile_score(-gap, bins)
-    f = _quantile_score(rfm["frequency"].to_numpy(dtype=float), bins)
-    m = _quantile_score(rfm["monetary_value"].to_numpy(dtype=float), bins)
+    if ranks is not None:
+        r, f, m = (_quantile_score(None, bins, below, ranks.total) for below in (ranks.r_below, ranks.f_below, ranks.m_below))
+    else:
+        r = _quantile_score(-recency_gap(rfm), bins)
+        f = _quantile_score(rfm["frequency"].to_numpy(dtype=float), bins)
+        m = _quantile_score(rfm["monetary_value"].to_numpy(dtype=float), bins)
     out = pd.DataFrame({"r_score": r, "f_score": f, "m_score": m}, index=rfm.index)
     cells = [f"{a}{b}{c}" for a in range(1, bins + 1) for b in range(1, bins + 1) for c in range(1, bins + 1)]
     out["rfm_score"] = pd.Categorical.from_codes(((r - 1) * bins + (f - 1)) * bins + (m - 1), categories=cells)
@@ -154,5 +206,9 @@ def rfm_segments(
     out["segment"] = pd.Categorical.from_codes(codes, categories=[*names, "unclassified"])
     if scores is not None:
         out["clv"] = scores["clv"].to_numpy(dtype=float)
-        out["value_tier"] = value_tiers(scores["clv"], cuts=tier_cuts).array
+        if ranks is None:
+            out["value_tier"] = value_tiers(scores["clv"], cuts=tier_cuts).array
+        else:
+            codes = _tier_codes(ranks.clv_above, ranks.total, np.asarray(tier_cuts, dtype=float))
+            out["value_tier"] = pd.Categorical.from_codes(codes, categories=VALUE_TIERS, ordered=True)
     return out

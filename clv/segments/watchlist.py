@@ -13,7 +13,7 @@ from clv.data.summary import purchase_history
 from clv.errors import DataError
 from clv.model_set import is_model_set
 from clv.segments.lifecycle import STAGES, UNASSIGNED, lifecycle_stage, stage_series
-from clv.segments.rfm import rfm_segments, value_tiers
+from clv.segments.rfm import BaseRanks, rfm_segments, value_tiers
 
 __all__ = ["DECLINE_P_ALIVE", "churn_watchlist", "customer_segments", "value_at_risk"]
 
@@ -63,6 +63,7 @@ def customer_segments(
     *,
     bins: int = 5,
     tier_cuts: tuple[float, float, float] = (0.05, 0.20, 0.80),
+    ranks: BaseRanks | None = None,
     **stage_options: Any,
 ) -> pd.DataFrame:
     """Everything per customer: scores, RFM, lifecycle stage, RFM segment, value tier, value at risk.
@@ -87,6 +88,9 @@ def customer_segments(
         Number of RFM score levels (see :func:`rfm_segments`).
     tier_cuts : tuple of three floats
         Passed to :func:`value_tiers`.
+    ranks : clv.segments.rfm.BaseRanks, optional
+        For a slice of a larger base (chunked scoring): the rows' standing
+        in the whole base, passed to :func:`rfm_segments`.
     **stage_options
         Passed to :func:`lifecycle_stage` (thresholds, ``groups=``).
 
@@ -109,7 +113,7 @@ def customer_segments(
     """
     scores = check_scores(scores)
     stages = lifecycle_stage(scores, rfm, model, **stage_options)
-    segments = rfm_segments(rfm, scores, bins=bins, tier_cuts=tier_cuts)
+    segments = rfm_segments(rfm, scores, bins=bins, tier_cuts=tier_cuts, ranks=ranks)
     rfm = align(rfm, scores.index, "RFM frame")
     out = scores.copy()
     for col in ("frequency", "recency", "T", "monetary_value"):
