@@ -67,7 +67,9 @@ class ReportConfig:
     likelihood, pandas engine) for the ``ltv_new_other_model`` columns.
     ``horizon=None`` values over the whole lifetime (``--horizon lifetime``;
     pandas engine only). ``chunk_size`` is the number of customers per slice
-    when the DuckDB engine scores and segments the base slice by slice.
+    when the DuckDB engine scores and segments the base slice by slice;
+    ``duckdb_memory_limit`` caps DuckDB's own memory (it spills to a
+    temporary directory beyond it).
     """
 
     transactions: str | None
@@ -107,6 +109,7 @@ class ReportConfig:
     spend_covariates: list[str] = field(default_factory=list)
     covariates_customer_column: str = "customer_id"
     chunk_size: int = 250_000
+    duckdb_memory_limit: str = "2GB"
 
     def covariate_groups(self) -> dict[str, list[str]]:
         """``{"purchase": [...], "dropout": [...], "spend": [...]}`` of the covariate columns named (empty groups left out)."""
@@ -340,7 +343,7 @@ def _duckdb_inputs(acquisitions: Any, config: ReportConfig) -> tuple[Any, Any, A
 
     if config.transaction_columns.get("date_format") is not None:
         raise DataError("--date-format is not supported with --engine duckdb (it reads typed or ISO dates); use --engine pandas")
-    con = duck.connect()
+    con = duck.connect(memory_limit=config.duckdb_memory_limit, temp_directory="auto")
     source = duck.source_of(con, config.transactions, config.transactions_sql, config.database_url, config.progress)
     inputs = duck.report_inputs(
         source, acquisitions, con=con, progress=config.progress, observation_end=config.observation_end,

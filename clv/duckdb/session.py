@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import glob
 import itertools
+import shutil
+import tempfile
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +58,8 @@ def connect(database: str = ":memory:", *, memory_limit: str | None = None, thre
     threads : int, optional
         Worker threads (default: DuckDB's, one per core).
     temp_directory : str, optional
-        Where DuckDB spills.
+        Where DuckDB spills; ``"auto"``: a new directory in the system's
+        temporary directory, removed with the connection.
 
     Returns
     -------
@@ -75,6 +79,9 @@ def connect(database: str = ":memory:", *, memory_limit: str | None = None, thre
         con.execute(f"SET memory_limit = {quote(memory_limit, literal=True)}")
     if threads is not None:
         con.execute(f"SET threads = {int(threads)}")
+    if temp_directory == "auto":
+        temp_directory = tempfile.mkdtemp(prefix="clv-duckdb-")
+        weakref.finalize(con, shutil.rmtree, temp_directory, True)
     if temp_directory is not None:
         con.execute(f"SET temp_directory = {quote(temp_directory, literal=True)}")
     return con
