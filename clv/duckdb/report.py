@@ -22,7 +22,7 @@ from clv.data.acquisitions import read_acquisitions
 from clv.duckdb.channels import channel_aggregates
 from clv.duckdb.fitting import fit_channel_models
 from clv.duckdb.scoring import DEFAULT_CHUNK, score_channels
-from clv.duckdb.session import connect
+from clv.duckdb.session import connect, quote
 from clv.duckdb.summary import DuckRFM, canonical_view, rfm_summary
 
 __all__ = ["MAX_COLLECTED_ROWS", "DuckInputs", "collect_transactions", "report_inputs"]
@@ -86,6 +86,7 @@ def report_inputs(
     min_customers: int = 100,
     penalizer: float = 0.0,
     collect: bool = True,
+    score_columns: tuple[str, ...] | None = None,
     chunk_size: int = DEFAULT_CHUNK,
     customer: str = "customer_id",
     date: str = "date",
@@ -111,6 +112,10 @@ def report_inputs(
     collect : bool
         Collect the per-customer summary and scores (needed by
         :func:`clv.channel_report`).
+    score_columns : tuple of str, optional
+        Collect only these score columns (and ``revenue_to_date``); default
+        all. The channel report reads ``clv`` and ``p_alive`` only, and each
+        column left in DuckDB saves 8 bytes per customer.
     chunk_size : int
         Customers per scoring chunk.
     customer, date, amount : str
@@ -154,7 +159,8 @@ def report_inputs(
     if collect:
         say("collecting the per-customer summary and scores")
         rfm_pd = drfm.to_pandas()
-        scores_pd = con.execute(f"SELECT s.*, r.revenue_to_date FROM {table} s JOIN {drfm.table} r USING (customer_id) "
+        picked = "s.*" if score_columns is None else ", ".join(["customer_id", *(f"s.{quote(c)}" for c in score_columns)])
+        scores_pd = con.execute(f"SELECT {picked}, r.revenue_to_date FROM {table} s JOIN {drfm.table} r USING (customer_id) "
                                 "ORDER BY customer_id").df().set_index("customer_id")
     return DuckInputs(rfm_pd, scores_pd, models, acq, sums, drfm, table)
 
