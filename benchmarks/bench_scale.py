@@ -91,25 +91,90 @@ def generate(rows: int, data: Path, seed: int = 1) -> dict[str, float]:
     return {"rows": written, "customers": customers, "seconds": time.perf_counter() - t0}
 
 
-def run_report(engine: str, data: Path, out: Path) -> dict[str, object]:
-    """``clv report`` in a child process under /usr/bin/time -v: wall seconds and peak RSS (GB)."""
+def _tree_rss_kb(pid: int) -> int:
+    """Resident memory (kB) of ``pid`` and its descendants, from /proc (0 when gone)."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            status = Path(f"/proc/{p}/status").read_text()
+            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) if "VmRSS" in status else 0
+            todo += [int(c) for t in Path(f"/proc/{p}/task").iterdir() for c in (t / "children").read_text().split()]
+        except (OSError, AttributeError):
+            continue
+    return total
+
+
+def _watch(proc: subprocess.Popen, max_rss_gb: float | None, timeout: float | None) -> tuple[str, list[tuple[float, str, float]]]:
+    """Poll the child each second: stop it past ``max_rss_gb`` (the machine is shared) or ``timeout`` seconds.
+
+    Returns why it was stopped ("" if it ended by itself) and ``(seconds, progress line, RSS GB)`` at each progress line.
+    """
+    t0, stopped, stages, peak = time.perf_counter(), "", [], 0.0
+    lines: list[str] = []
+
+    def read() -> None:
+        for ln in proc.stderr:
+            lines.append(ln.rstrip("\n"))
+            if ln.startswith("["):
+                stages.append((round(time.perf_counter() - t0, 1), ln.strip()[:120], round(peak, 2)))
+
+    import threading
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    while proc.poll() is None:
+        peak = max(peak, _tree_rss_kb(proc.pid) / 1024**2)
+        if max_rss_gb is not None and peak > max_rss_gb:
+            stopped = f"stopped: tree RSS {peak:.2f} GB > {max_rss_gb} GB"
+        elif timeout is not None and time.perf_counter() - t0 > timeout:
+            stopped = f"stopped: over {timeout:.0f} s"
+        if stopped:
+            os.killpg(proc.pid, 9)
+            break
+        time.sleep(1.0)
+    proc.wait()
+    reader.join(timeout=5)
+    proc.stderr_lines = lines  # type: ignore[attr-defined]
+    return stopped, stages
+
+
+def run_report(engine: str, data: Path, out: Path, *, max_rss_gb: float | None = None, timeout: float | None = None,
+               command: str = "report") -> dict[str, object]:
+    """``clv report`` (or ``clv score``) in a child process under /usr/bin/time -v.
+
+    Records wall seconds, CPU seconds, the OS's peak RSS (GB) of the largest process, the load average after, and each
+    progress line with the time and the tree's peak RSS so far. ``max_rss_gb``/``timeout`` stop a run that would take
+    the shared machine's memory or the session's time; the record then says how far it got.
+    """
     tx = str(data / "tx") if engine != "pandas" else str(data / "tx.parquet")
     if engine == "pandas" and not (data / "tx.parquet").exists():  # pandas reads one file
         import pyarrow.parquet as pq
 
         pq.write_table(pq.read_table(data / "tx"), data / "tx.parquet")
-    cmd = [sys.executable, "-m", "clv.cli", "report", "-t", tx, "-a", str(data / "acquisitions.parquet"),
-           "-s", str(data / "spend.csv"), "--observation-end", END, "--out", str(out / engine), "--engine", engine]
+    if command == "score":
+        cmd = [sys.executable, "-m", "clv.cli", "score", "-t", tx, "--observation-end", END, "--out",
+               str(out / f"scores-{engine}.csv"), "--engine", engine]
+    else:
+        cmd = [sys.executable, "-m", "clv.cli", "report", "-t", tx, "-a", str(data / "acquisitions.parquet"),
+               "-s", str(data / "spend.csv"), "--observation-end", END, "--out", str(out / engine), "--engine", engine]
     if engine == "spark":
         cmd += ["--spark-master", "local[2]"]
+    out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    proc = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, env=os.environ.copy())
+    proc = subprocess.Popen(["/usr/bin/time", "-v", *cmd], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+                            env=os.environ.copy(), start_new_session=True)
+    stopped, stages = _watch(proc, max_rss_gb, timeout)
     wall = time.perf_counter() - t0
-    peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
-    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("[")]
-    return {"engine": engine, "exit": proc.returncode, "seconds": round(wall, 1),
+    err = "\n".join(proc.stderr_lines)  # type: ignore[attr-defined]
+    peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", err)
+    cpu = sum(float(x) for x in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", err))
+    last = [ln for ln in proc.stderr_lines if ln.strip() and not ln.startswith("\t")]  # type: ignore[attr-defined]
+    return {"command": command, "engine": engine, "exit": proc.returncode, "stopped": stopped, "seconds": round(wall, 1),
+            "cpu_seconds": round(cpu, 1) if cpu else None,
             "peak_rss_gb": round(int(peak.group(1)) / 1024**2, 2) if peak else None,
-            "progress": lines, "error": proc.stderr.strip().splitlines()[-1] if proc.returncode else ""}
+            "load_average_after": [round(x, 2) for x in os.getloadavg()], "stages": stages,
+            "error": last[-1] if proc.returncode and last else ""}
 
 
 def parity(n: int, seed: int = 5) -> dict[str, object]:
@@ -144,6 +209,9 @@ def main() -> None:
     parser.add_argument("--engines", default="duckdb", help="comma-separated: duckdb,pandas,spark")
     parser.add_argument("--parity", type=int, default=0, help="customers for the pandas/DuckDB equality check")
     parser.add_argument("--skip-generate", action="store_true", help="reuse the data (the default when it is complete)")
+    parser.add_argument("--command", choices=["report", "score"], default="report", help="clv report (default) or clv score")
+    parser.add_argument("--max-rss-gb", type=float, default=None, help="stop a run whose process tree passes this RSS (shared machine)")
+    parser.add_argument("--timeout", type=float, default=None, help="stop a run after this many seconds")
     args = parser.parse_args()
     if args.preset:
         args.rows, args.engines = PRESETS[args.preset]["rows"], PRESETS[args.preset]["engines"]
@@ -169,7 +237,8 @@ def main() -> None:
         done.write_text(json.dumps({"requested": args.rows, **stats}))
         emit({"generate": stats})
     for engine in [e for e in args.engines.split(",") if e]:
-        emit({"report": run_report(engine, data, data / "reports")})
+        emit({"report": run_report(engine, data, data / "reports", max_rss_gb=args.max_rss_gb, timeout=args.timeout,
+                                   command=args.command)})
         emit({"load_average": [round(x, 2) for x in os.getloadavg()]})
 
 

@@ -37,6 +37,9 @@ UNATTRIBUTED = "(no acquisition record)"
 
 Progress = Callable[[str], None]
 
+DUCKDB_MEMORY_LIMIT = "2GB"
+"""DuckDB's own memory cap under ``--engine duckdb`` (beyond it DuckDB spills to a temporary directory)."""
+
 
 def _silent(message: str) -> None:
     """Progress sink that drops every message."""
@@ -109,7 +112,7 @@ class ReportConfig:
     spend_covariates: list[str] = field(default_factory=list)
     covariates_customer_column: str = "customer_id"
     chunk_size: int = 250_000
-    duckdb_memory_limit: str = "2GB"
+    duckdb_memory_limit: str = DUCKDB_MEMORY_LIMIT
 
     def covariate_groups(self) -> dict[str, list[str]]:
         """``{"purchase": [...], "dropout": [...], "spend": [...]}`` of the covariate columns named (empty groups left out)."""
@@ -240,7 +243,7 @@ def _duck_pooled(cls: type, transactions: str | None, query: str | None, url: st
 
     if columns.get("date_format") is not None:
         raise DataError("--date-format is not supported with --engine duckdb (it reads typed or ISO dates); use --engine pandas")
-    con = duck.connect()
+    con = duck.connect(memory_limit=DUCKDB_MEMORY_LIMIT, temp_directory="auto")
     source = duck.source_of(con, transactions, query, url, progress)
     amount = columns.get("amount") or ("amount" if "amount" in duck.source_columns(con, source) else None)  # None: purchase-only
     progress(f"summarising {source_label(transactions, query, url)} in DuckDB")
