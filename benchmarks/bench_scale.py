@@ -169,7 +169,7 @@ def run_report(engine: str, data: Path, out: Path, *, max_rss_gb: float | None =
     err = "\n".join(proc.stderr_lines)  # type: ignore[attr-defined]
     peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", err)
     cpu = sum(float(x) for x in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", err))
-    last = [ln for ln in proc.stderr_lines if ln.strip() and not ln.startswith("\t")]  # type: ignore[attr-defined]
+    last = [ln for ln in proc.stderr_lines if ln.strip() and not ln.startswith(("\t", "Command "))]  # type: ignore[attr-defined]
     return {"command": command, "engine": engine, "exit": proc.returncode, "stopped": stopped, "seconds": round(wall, 1),
             "cpu_seconds": round(cpu, 1) if cpu else None,
             "peak_rss_gb": round(int(peak.group(1)) / 1024**2, 2) if peak else None,

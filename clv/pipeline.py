@@ -37,8 +37,9 @@ UNATTRIBUTED = "(no acquisition record)"
 
 Progress = Callable[[str], None]
 
-DUCKDB_MEMORY_LIMIT = "2GB"
-"""DuckDB's own memory cap under ``--engine duckdb`` (beyond it DuckDB spills to a temporary directory)."""
+DUCKDB_MEMORY_LIMIT: str | None = None
+"""DuckDB's own memory cap under ``--engine duckdb`` (``None``: DuckDB's default, 80% of RAM). Beyond it DuckDB spills
+to a temporary directory, except the summary's per-customer list aggregation: 2 GB was too little for 100M rows."""
 
 
 def _silent(message: str) -> None:
@@ -71,8 +72,8 @@ class ReportConfig:
     ``horizon=None`` values over the whole lifetime (``--horizon lifetime``;
     pandas engine only). ``chunk_size`` is the number of customers per slice
     when the DuckDB engine scores and segments the base slice by slice;
-    ``duckdb_memory_limit`` caps DuckDB's own memory (it spills to a
-    temporary directory beyond it).
+    ``duckdb_memory_limit`` caps DuckDB's own memory (e.g. ``"4GB"``; it
+    spills sorts and joins to a temporary directory beyond it).
     """
 
     transactions: str | None
@@ -112,7 +113,7 @@ class ReportConfig:
     spend_covariates: list[str] = field(default_factory=list)
     covariates_customer_column: str = "customer_id"
     chunk_size: int = 250_000
-    duckdb_memory_limit: str = DUCKDB_MEMORY_LIMIT
+    duckdb_memory_limit: str | None = DUCKDB_MEMORY_LIMIT
 
     def covariate_groups(self) -> dict[str, list[str]]:
         """``{"purchase": [...], "dropout": [...], "spend": [...]}`` of the covariate columns named (empty groups left out)."""
