@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special, stats
 
+from clv.kernels import betageo_rows as rows
 from clv.kernels.backend import NUMPY, Backend
 from clv.kernels.design import Column, Groups, dot
 from clv.kernels.special import alive_expectation, exp_sinh_rule, hyp2f1, log_hyp2f1
@@ -189,7 +190,16 @@ def derivatives(
     The mixture term ``m = ln(e^A + e^D)`` has gradient ``(1-w) dA + w dD``
     and Hessian ``(1-w) d2A + w d2D + w (1-w) (dD - dA)(dD - dA)'`` where
     ``w = e^(D - m)`` is the weight of the dropout branch.
+
+    Without the Hessian (every step of the optimiser) this is
+    :func:`clv.kernels.betageo_rows.loglik_grad`, the compiled kernel the
+    Bayesian models evaluate for all groups at once. The Hessian (standard
+    errors, once per fit) is computed here in NumPy with the same value and
+    gradient; ``tests/models/test_betageo_rows.py`` proves the two agree to 1e-12.
     """
+    if not hessian:
+        ll_g, grad_g = rows.loglik_grad(np.asarray(params, dtype=float)[None, :], rows.RowTables.of_columns(x, t_x, T, weights), k=k)
+        return float(ll_g[0]), grad_g[0], None
     r, alpha, a, b = params
     ux = x.values
     wx = x.totals(weights)

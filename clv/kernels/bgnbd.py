@@ -10,12 +10,14 @@ module binds ``k`` and names the equations of the paper.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from clv.kernels import betageo_family as family
+from clv.kernels import betageo_rows as rows
 from clv.kernels.backend import NUMPY, Backend
 from clv.kernels.design import Column, Groups
 
@@ -51,6 +53,10 @@ def loglik_grad(params: NDArray[np.float64], x: Column, t_x: Column, T: Column, 
     """Weighted total log-likelihood (eq. 6) and its analytic gradient in ``(r, alpha, a, b)``."""
     ll, grad, _ = family.derivatives(params, x, t_x, T, weights, k=0)
     return ll, grad
+
+
+# The Bayesian models evaluate every group in one call of the same compiled kernel (clv.bayes.likelihood.GroupedLogLike).
+loglik_grad.stack = functools.partial(rows.stack, k=0)  # type: ignore[attr-defined]
 
 
 def loglik_hessian(

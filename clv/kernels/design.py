@@ -23,7 +23,7 @@ class Column:
 
     values: NDArray[np.float64]
     index: NDArray[np.intp]
-    derived: dict[int, Any] = field(default_factory=dict, compare=False, repr=False)  # Groups built on this column, by partner
+    derived: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)  # tables built on this column (by partner)
 
     @classmethod
     def of(cls, data: ArrayLike) -> Column:
