@@ -11,7 +11,10 @@ over the block where they differ by profile).
   coefficients), mapped to each covariate profile by the fitted links
   (``model.links_``, Fader & Hardie 2007's ``alpha_i = alpha exp(-g . z_i)``).
 * Bayesian (``clv.bayes``): ``n`` posterior draws of each group's parameters
-  (:meth:`group_param_draws`); each customer takes its group's.
+  (:meth:`group_param_draws`); each customer takes its group's, and a
+  customer of no group the model knows (or none at all) takes the population
+  level (:meth:`population_param_draws`: a new group drawn at each posterior
+  draw, the Bayesian counterpart of the pooled MLE fit).
 """
 
 from __future__ import annotations
@@ -74,18 +77,33 @@ def _posterior(model: Any, rfm: pd.DataFrame, n: int, seed: int, uncertainty: bo
     draws = model.group_param_draws(n, seed=seed)
     groups = [str(g) for g in model.groups_]
     table = np.stack([draws.loc[draws["group"].astype(str) == g, names].to_numpy() for g in groups], axis=1)  # (draws, groups, k)
-    if not uncertainty:
-        table = table.mean(axis=0, keepdims=True)
     if model.group is None:
         codes = np.zeros(len(rfm))
     else:
         if model.group not in rfm.columns:
             raise DataError(f"column '{model.group}': the Bayesian model's group column is missing from the RFM frame")
-        labels = rfm[model.group].astype(str)
+        labels = rfm[model.group].astype(str).where(rfm[model.group].notna(), None)
         codes = pd.Index(groups).get_indexer(labels).astype(float)
-        if (codes < 0).any():
-            raise DataError(f"column '{model.group}': group {labels[codes < 0].iloc[0]!r} is not among the model's groups {groups}")
+        unknown = codes < 0
+        if unknown.any():
+            table = np.concatenate([table, _population(model, names, n, seed, labels[unknown].iloc[0], groups)], axis=1)
+            codes[unknown] = len(groups)
+    if not uncertainty:
+        table = table.mean(axis=0, keepdims=True)
     return Source(kernel_of(model), len(table), codes, lambda j, prof: list(table[j][prof.astype(np.int64)].T))
+
+
+def _population(model: Any, names: list[str], n: int, seed: int, label: Any, groups: list[str]) -> np.ndarray:
+    """``(draws, 1, k)`` population-level draws for customers of no known group: the Bayesian counterpart of the pooled fit.
+
+    ``population_param_draws`` picks the same posterior draws as
+    ``group_param_draws`` for the same seed, so set ``j`` stays one joint draw.
+    """
+    population = getattr(model, "population_param_draws", None)
+    if not callable(population):
+        raise DataError(f"column '{model.group}': group {label!r} is not among the model's groups {groups}, and "
+                        f"{type(model).__name__} has no population level (population_param_draws) to value it with")
+    return population(n, seed=seed)[names].to_numpy(dtype=float)[:, None, :]
 
 
 def source(model: Any, rfm: pd.DataFrame, n: int, seed: int, uncertainty: bool) -> Source:

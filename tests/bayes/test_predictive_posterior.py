@@ -39,3 +39,23 @@ def test_forecast_base_predictive_interval_from_the_posterior(small_rfm: pd.Data
     pd.testing.assert_series_equal(params["expected_purchases"], full["expected_purchases"])
     width = full["expected_revenue_upper"] - full["expected_revenue_lower"]
     assert np.all(width > params["expected_revenue_upper"] - params["expected_revenue_lower"])
+
+
+def test_customers_of_unknown_or_no_group_get_the_population_level(small_rfm: pd.DataFrame, small_models) -> None:
+    """Issue 18: a posterior values customers without a known group with its population level, as the report does."""
+    from clv.kernels import bgnbd
+
+    bg, gg = small_models
+    rfm = small_rfm.copy()
+    rfm["channel"] = rfm["channel"].astype(object)
+    rfm.iloc[:5, rfm.columns.get_loc("channel")] = "partner"  # a channel the model was not fitted on
+    rfm.iloc[5:8, rfm.columns.get_loc("channel")] = None  # no acquisition record
+    pred = clv.predictive(bg, gg, rfm, horizon=26, n_sims=400, seed=1, n_param_draws=200)
+    pop = bg.population_param_draws(200, seed=1)
+    head = rfm.iloc[:8]
+    expected = np.mean([bgnbd.expected_purchases(26, *row, head["frequency"], head["recency"], head["T"])
+                        for row in pop[list(bgnbd.PARAMS)].to_numpy()], axis=0)
+    np.testing.assert_allclose(pred.customers["purchases_mean"].iloc[:8], expected, rtol=1e-9)
+    known = clv.predictive(bg, gg, small_rfm, horizon=26, n_sims=400, seed=1, n_param_draws=200)
+    pd.testing.assert_series_equal(pred.customers["purchases_mean"].iloc[8:], known.customers["purchases_mean"].iloc[8:])
+    assert np.isfinite(pred.customers["revenue_mean"].iloc[:8]).all()
