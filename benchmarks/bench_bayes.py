@@ -14,14 +14,23 @@ the million customers form about 489,000 distinct (channel, x, t_x, T) tuples,
 all fitted exactly by default; ``--resolution W`` rounds recency and T to W
 weeks for fitting instead (``time_resolution`` of ``fit``, an approximation).
 
-Run: ``.venv/bin/python benchmarks/bench_bayes.py [--large] [--nutpie]``
+``--gradient`` times one log-likelihood + gradient evaluation of the
+hierarchical BG/NBD (the likelihood Op NUTS calls at every leapfrog step) on
+the 1M-customer data and on the demo data (``data/demo``, 6 channels), in
+wall and CPU milliseconds; run it with ``PYTHONPATH`` pointing at another
+checkout to compare versions.
+
+Run: ``.venv/bin/python benchmarks/bench_bayes.py [--large] [--nutpie] [--gradient]``
 (PyMC-Marketing comes with the ``bench`` extra: ``pip install -e .[bench]``).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import time
+from pathlib import Path
 from typing import Any
 
 import clv
@@ -82,22 +91,74 @@ CHANNELS = {
 }
 
 
-def large(n: int, draws: int, tune: int, resolution: float | None) -> None:
-    start = time.perf_counter()
+def large_rfm(n: int) -> Any:
     sim = clv.simulate(n, seed=SEED, channels=CHANNELS, start="2024-01-01", end="2025-12-31")
     rfm = clv.rfm_summary(sim.transactions, observation_end="2025-12-31")
     rfm["channel"] = sim.customers["channel"].reindex(rfm.index)
+    return rfm
+
+
+def demo_rfm() -> Any:
+    import pandas as pd
+
+    demo = Path(__file__).resolve().parents[1] / "data" / "demo"
+    rfm = clv.rfm_summary(clv.read_transactions(demo / "transactions.csv"))
+    channel = pd.read_csv(demo / "acquisitions.csv").set_index("customer_id")["channel"]
+    return rfm.assign(channel=channel.reindex(rfm.index)).dropna(subset=["channel"])
+
+
+def cpu_seconds() -> float:
+    """CPU seconds of this process and its finished children (the chain processes)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def gradient(n: int, repeats: int = 30) -> None:
+    """Wall and CPU time of one evaluation of the likelihood Op (value and gradient of every group)."""
+    import numpy as np
+
+    print(f"clv from {Path(clv.__file__).parent}; load average {os.getloadavg()[0]:.1f}")
+    for label, rfm in ((f"{n:,} customers, 5 channels", large_rfm(n)), ("demo, 6 channels", demo_rfm())):
+        model = clv.bayes.HierarchicalBetaGeo(group="channel")
+        data = model._prepare(rfm)
+        op = model._loglik_op(data)
+        groups = len(data["levels"])
+        params = [np.full(groups, v) for v in (0.3, 4.0, 0.8, 2.5)]
+        out: list[list[Any]] = [[None] for _ in range(5)]
+        start = time.perf_counter()
+        op.perform(None, params, out)  # first call: imports and compiles (or loads the compiled kernel)
+        first = time.perf_counter() - start
+        best_wall, best_cpu = np.inf, np.inf
+        for _ in range(3):
+            wall, cpu = time.perf_counter(), time.process_time()
+            for _ in range(repeats):
+                op.perform(None, params, out)
+            best_wall = min(best_wall, (time.perf_counter() - wall) / repeats)
+            best_cpu = min(best_cpu, (time.process_time() - cpu) / repeats)
+        print(f"  {label}: {len(data['weights']):,} distinct tuples; first call {first:.2f} s;"
+              f" per log-likelihood + gradient {1e3 * best_wall:.2f} ms wall, {1e3 * best_cpu:.2f} ms CPU (best of 3 x {repeats})")
+    print(f"load average after {os.getloadavg()[0]:.1f}")
+
+
+def large(n: int, draws: int, tune: int, resolution: float | None) -> None:
+    start = time.perf_counter()
+    rfm = large_rfm(n)
     prep = time.perf_counter() - start
+    load, cpu = os.getloadavg()[0], cpu_seconds()
     start = time.perf_counter()
     model = clv.bayes.HierarchicalBetaGeo(group="channel", progressbar=True).fit(
         rfm, draws=draws, tune=tune, chains=CHAINS, cores=CORES, random_seed=SEED, time_resolution=resolution
     )
-    fit = time.perf_counter() - start
+    fit, fit_cpu = time.perf_counter() - start, cpu_seconds() - cpu
     print(f"{n:,} customers, 5 channels: simulate + RFM {prep:.1f} s; time_resolution {resolution} weeks;"
           f" unique (channel, x, t_x, T) tuples {model.n_unique_:,}")
-    steps = float(model.idata.sample_stats["n_steps"].mean())
-    print(f"  hierarchical BG/NBD fit ({CHAINS} x {draws} draws + {tune} tune, {CORES} cores): {fit:.1f} s,"
-          f" {steps:.1f} leapfrog steps per iteration   {model.diagnostics()}")
+    stats = model.idata.sample_stats
+    steps = float(stats["n_steps"].mean())
+    sizes = ", ".join(f"{v:.3f}" for v in stats["step_size"].isel(draw=-1).values)
+    print(f"  hierarchical BG/NBD fit ({CHAINS} x {draws} draws + {tune} tune, {CORES} cores): {fit:.1f} s wall,"
+          f" {fit_cpu:.0f} CPU s (all processes); load average {load:.1f} before, {os.getloadavg()[0]:.1f} after")
+    print(f"  {steps:.1f} leapfrog steps (gradient evaluations) per draw (max {int(stats['n_steps'].max())}); final step sizes {sizes}")
+    print(f"  {model.diagnostics()}")
     start = time.perf_counter()
     model.probability_alive(rfm, n_draws=400, interval=0.9)
     print(f"  P(alive) mean + 90% interval for all customers (400 draws, chunked): {time.perf_counter() - start:.1f} s")
@@ -120,7 +181,11 @@ def main() -> None:
     parser.add_argument("--resolution", type=float, default=0.0, help="time_resolution (weeks) of the large fit; 0 = exact (default)")
     parser.add_argument("--draws", type=int, default=DRAWS, help="draws (and tuning steps) per chain of the large fit")
     parser.add_argument("--nutpie", action="store_true", help="also time the nutpie sampler on CDNOW")
+    parser.add_argument("--gradient", action="store_true", help="only time one likelihood + gradient evaluation (1M and demo data)")
     args = parser.parse_args()
+    if args.gradient:
+        gradient(args.n)
+        return
     if not args.large_only:
         cdnow(args.nutpie)
     if args.large or args.large_only:

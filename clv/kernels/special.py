@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
@@ -185,6 +187,34 @@ def alive_expectation(
     c = np.asarray(c, dtype=float)
     am1 = np.asarray(a, dtype=float) - 1.0
     am1 = np.where(np.abs(am1) < 1e-10, np.where(am1 >= 0, 1e-10, -1e-10), am1)
+    columns = [np.asarray(v, dtype=float) for v in (r, alpha, am1, c, x, T)]
+    if t.ndim == 2 and t.shape[0] == 1 and t.shape[1] >= 8 and all(v.ndim == 0 or (v.ndim == 2 and v.shape[1] == 1) for v in columns):
+        return _alive_curves(t[0], *columns)
+    return _alive_expectation(t, r, alpha, am1, c, x, T)
+
+
+def _alive_curves(t: NDArray, *columns: NDArray) -> NDArray[np.float64]:
+    """:func:`alive_expectation` of ``n`` customers at ``m`` times ``t`` (shape ``(n, m)``), one compiled pass per customer.
+
+    A customer's 2F1 values share ``a, b, c`` over the times, so one power
+    series serves all of them (:func:`clv.kernels.curves.alive_expectation_rows`);
+    customers whose series does not converge quickly (``z`` near 1) take the
+    NumPy/SciPy path.
+    """
+    from clv.kernels.curves import alive_expectation_rows  # imports Numba
+
+    n = max(int(np.shape(v)[0]) if np.ndim(v) else 1 for v in columns)
+    rows = [np.broadcast_to(v.reshape(-1), (n,)) if v.ndim else np.full(n, float(v)) for v in columns]
+    out, ok = alive_expectation_rows(*rows, t)
+    if not ok.all():
+        bad = ~ok
+        r, alpha, am1, c, x, T = (v[bad][:, None] for v in rows)
+        out[bad] = _alive_expectation(t[None, :], r, alpha, am1, c, x, T)
+    return out
+
+
+def _alive_expectation(t: NDArray, r: Any, alpha: Any, am1: NDArray, c: NDArray, x: NDArray, T: NDArray) -> NDArray[np.float64]:
+    """:func:`alive_expectation` with ``am1 = a - 1`` kept away from zero, in NumPy with SciPy's 2F1 (any broadcasting shapes)."""
     log1mz = np.log(alpha + T) - np.log(alpha + T + t)
     z = t / (alpha + T + t)
     original = am1 > r + x  # the transformed series diverges as z -> 1; the original one converges
