@@ -71,6 +71,6 @@ def test_per_customer_parameters_and_the_model_entry_point():
 
 def test_rows_whose_series_does_not_converge_are_reported():
     # z up to 0.999 with a slowly decaying series: more than 5 terms needed.
-    out, ok = curves.alive_expectation_rows(*(np.array([v]) for v in (0.5, 0.01, -0.2, 1.5, 0.0, 0.0)), np.linspace(1.0, 20.0, 10),
-                                            max_terms=5)
+    _, ok = curves.alive_expectation_rows(*(np.array([v]) for v in (0.5, 0.01, -0.2, 1.5, 0.0, 0.0)), np.linspace(1.0, 20.0, 10),
+                                          max_terms=5)
     assert not ok[0]
