@@ -1,22 +1,27 @@
 """The Bayesian models' likelihood: the MLE kernels' analytic log-likelihood and gradient as one PyTensor Op.
 
 The maximum-likelihood models maximise a weighted log-likelihood whose value
-and gradient are computed together by NumPy kernels
-(:func:`clv.kernels.betageo_family.derivatives` for BG/NBD,
-:func:`clv.kernels.gammagamma.loglik_grad` for Gamma-Gamma), with functions of
-one column evaluated on its distinct values only. :class:`GroupedLogLike`
-wraps such a kernel for PyMC: its inputs are the natural parameters of every
-group (one vector per parameter), its first output is the log-likelihood
-summed over groups, and the other outputs are the gradient with respect to
-each parameter vector, which :meth:`GroupedLogLike.grad` hands to PyTensor's
-autodiff. The log-density NUTS samples therefore calls exactly the code the
-MLE optimiser calls, once per group and leapfrog step.
+and gradient are computed together by the kernels
+(:func:`clv.kernels.bgnbd.loglik_grad` for BG/NBD,
+:func:`clv.kernels.gammagamma.prepared_loglik_grad` for Gamma-Gamma), with
+functions of one column evaluated on its distinct values only.
+:class:`GroupedLogLike` wraps such a kernel for PyMC: its inputs are the
+natural parameters of every group (one vector per parameter), its first
+output is the log-likelihood summed over groups, and the other outputs are
+the gradient with respect to each parameter vector, which
+:meth:`GroupedLogLike.grad` hands to PyTensor's autodiff. The log-density
+NUTS samples therefore calls exactly the code the MLE optimiser calls.
 
-Compared with writing the same formula as a PyTensor graph and differentiating
-it symbolically, this is about ten times faster on large data (0.03 s against
-0.3 s per gradient for 489,000 distinct tuples of five channels), because the
-kernels share work between the value and the gradient and evaluate special
-functions per distinct purchase count rather than per tuple.
+A kernel that offers ``stack`` (the BG/NBD family:
+:func:`clv.kernels.betageo_rows.stack`) evaluates every group in one call,
+one compiled pass over all distinct ``(group, x, t_x, T)`` tuples; the MLE's
+``loglik_grad`` is the same compiled function with one group. Other kernels
+are called once per group.
+
+On 1,000,000 customers in five channels (489,000 distinct tuples) one
+evaluation costs about 23 ms of CPU (33 ms for the former NumPy kernel called
+per group, 300 ms for the same formula as a PyTensor graph; see
+``benchmarks/RESULTS.md``, "Session 5: Bayesian speed").
 ``tests/bayes/test_likelihood.py`` proves the value equals the NumPy
 log-likelihood summed over every customer and the gradient equals PyTensor's
 symbolic gradient of the PyTensor-backend formula.
