@@ -76,3 +76,12 @@ def test_gamma_gamma_expected_spend_between_prior_and_own_mean(p, x, m):
 def test_unconditional_expectation_not_negative_from_rounding():
     # Found by hypothesis: t tiny and a near 1 multiplied the bracket's rounding error by c / (a - 1) = 1,534.
     assert bgnbd.expected_purchases_new(1e-17, 32.0, 1.0, 1.01, 15.3354) >= 0.0
+
+
+def test_unconditional_expectation_increases_where_scipy_hyp2f1_is_degenerate():
+    """Found by Hypothesis: a - 1 - r an integer and z near 0.9, where SciPy's 2F1(10, 70; 85; 0.907) is 7% off.
+
+    Reference values from mpmath's ``hyp2f1`` at 40 digits: E[X(54)] = 5.665846596507604, E[X(55)] = 5.665923417207472.
+    """
+    e = bgnbd.expected_purchases_new(np.array([54.0, 55.0]), 10.0, 5.5, 16.0, 70.0)
+    np.testing.assert_allclose(e, [5.665846596507604, 5.665923417207472], rtol=1e-12)
