@@ -10,6 +10,7 @@ import pandas as pd
 
 from clv.data.summary import time_unit_days
 from clv.errors import DataError
+from clv.kernels.timechange import calendar_time, operational_time
 
 __all__ = ["Simulation", "simulate"]
 
@@ -114,7 +115,13 @@ def simulate(
     channels : mapping, optional
         ``{name: {"share": w, "params": {...}, "spend_params": {...}}}``; each
         channel may override the parameters and receives ``share`` of the
-        customers. Without it every customer is in channel ``"all"``.
+        customers. Without it every customer is in channel ``"all"``. A
+        channel may also give ``"rate_multiplier": m`` and ``"assigned_at":
+        date`` (an experiment arm): from that date on its customers'
+        purchase rate is ``m lambda`` (for customers acquired later, from
+        their first purchase on), simulated exactly by the time change of
+        :mod:`clv.kernels.timechange`; ``customers`` then has a column
+        ``assigned_at``.
     acquisition_end : date-like, optional
         Last acquisition time; defaults to the middle of the window.
     time_unit : {"W", "D", "M"}
@@ -181,6 +188,7 @@ def simulate(
         for key, value in {**cp, **cs}.items():
             par[key][sel] = value
     _apply_covariates(par, model, covariates, coefficients, n_customers)
+    assigned = [pd.Timestamp(specs[c]["assigned_at"]) if "assigned_at" in specs[c] else pd.NaT for c in names]
 
     lam = rng.gamma(par["r"], 1.0 / par["alpha"])
     if model == "ParetoNBD":
@@ -193,6 +201,7 @@ def simulate(
     p_s = par["p"]
     acq_offset = rng.uniform(0.0, (t_acq - t0).value / unit_ns, n_customers)
     horizon = (t1 - t0).value / unit_ns - acq_offset  # T of each customer in time units
+    tau, theta = _arm_clock(specs, names, channel, assigned, t0, acq_offset, unit_ns)
 
     # Repeat purchases, one vectorised round at a time over the customers still buying.
     times: list[np.ndarray] = []
@@ -205,6 +214,7 @@ def simulate(
         buying_until = np.minimum(horizon, lifetime)
     elif model == "ModifiedBetaGeo":
         died = np.where(rng.random(n_customers) < drop, 0.0, np.nan)  # may drop out right after the first purchase
+    buying_until = operational_time(buying_until, tau, theta)  # the loop runs in operational time
     active = np.flatnonzero((lam > 0) & (np.isnan(died) | (model == "ParetoNBD")))
     while active.size:
         clock[active] += rng.exponential(1.0 / lam[active])
@@ -218,6 +228,9 @@ def simulate(
 
     rep_owner = np.concatenate(owners) if owners else np.empty(0, int)
     rep_time = np.concatenate(times) if times else np.empty(0)
+    rep_time = calendar_time(rep_time, tau[rep_owner], theta[rep_owner])
+    if model != "ParetoNBD":
+        died = calendar_time(died, tau, theta)
     owner = np.concatenate([np.arange(n_customers), rep_owner])
     when = np.concatenate([np.zeros(n_customers), rep_time])
     amount = np.round(rng.gamma(p_s[owner], 1.0 / nu[owner]), 2)
@@ -250,9 +263,21 @@ def simulate(
         },
         index=pd.Index(ids, name="customer_id"),
     )
+    if any(pd.notna(d) for d in assigned):
+        customers["assigned_at"] = np.array(assigned, dtype="datetime64[ns]")[channel]
     if covariates is not None:
         customers = customers.join(covariates.set_axis(customers.index))
     return Simulation(transactions=transactions, customers=customers)
+
+
+def _arm_clock(specs: Mapping[str, Mapping[str, Any]], names: list[str], channel: np.ndarray, assigned: list[Any], t0: pd.Timestamp,
+               acq_offset: np.ndarray, unit_ns: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per customer: assignment time from the first purchase (``tau``, time units) and the rate multiplier after it."""
+    mult = np.array([float(specs[c].get("rate_multiplier", 1.0)) for c in names])
+    if not (np.isfinite(mult).all() and (mult > 0).all()):
+        raise DataError(f"rate_multiplier must be positive and finite, got {dict(zip(names, mult))}")
+    at = np.array([(d - t0).value / unit_ns if pd.notna(d) else 0.0 for d in assigned])
+    return at[channel] - acq_offset, mult[channel]
 
 
 def _apply_covariates(par: dict[str, np.ndarray], model: str, covariates: pd.DataFrame | None,
