@@ -25,6 +25,19 @@ treats a new customer at the first purchase. For a campaign aimed at lapsed
 customers the fitted parameters then describe the arm's behaviour after
 assignment (which is what is compared), not the customers' lifetime.
 
+Existing customers: the within-customer design
+---------------------------------------------
+When the frame carries each customer's whole history
+(``experiment_rfm(..., history=True)``, as ``clv abtest`` builds it) and some
+customers bought before their assignment, the purchase rate and LTV rows use
+:mod:`clv.operations.ab_within`: one BG/NBD (or MBG/NBD) on the whole
+histories with a post-assignment rate multiplier per arm, tested with a 1-df
+likelihood ratio. Each customer's own past is the baseline, which removes
+most of the between-customer spread of the rate and raises the power a lot.
+Pareto/NBD keeps the post-assignment design (its dropout runs in calendar
+time; no exact time change). ``within=False`` turns it off;
+``settings["design_note"]`` says which design was used and why.
+
 Tests
 -----
 * Omnibus likelihood-ratio test of "same parameters in every arm" against
@@ -57,6 +70,7 @@ from scipy import stats
 from clv.data.summary import EPOCH, daily_purchases, day_number, time_unit_days
 from clv.errors import DataError
 from clv.model_set import parameter_draws
+from clv.operations.ab_within import compare_draws, history_columns, within_design, within_rows, within_tests_table
 from clv.operations.focused_tests import FOCUSED_METRICS, arm_pair_test, lr_tests_table
 from clv.valuation import discount_factors, period_edges
 
@@ -98,7 +112,10 @@ class ABTest:
     models : dict
         ``{arm: (transaction model, spend model)}``; ``"*"`` holds the pooled fit.
     settings : dict
-        The arguments that shaped the result.
+        The arguments that shaped the result, and ``design`` (``"within-customer"``
+        or ``"post-assignment"``) with ``design_note`` saying why.
+    within : clv.operations.ab_within.WithinFit or None
+        The within-customer model when that design was used.
 
     Examples
     --------
@@ -118,6 +135,7 @@ class ABTest:
     arms: pd.DataFrame
     models: dict[str, tuple[Any, Any]]
     settings: dict[str, Any] = field(default_factory=dict)
+    within: Any = None
 
     def summary(self) -> str:
         """One sentence per treatment arm on expected LTV and the purchase-model test.
@@ -144,7 +162,8 @@ class ABTest:
                 f"per customer (difference {ltv['difference']:+,.2f}, {level} interval {ltv['difference_lower']:+,.2f} to "
                 f"{ltv['difference_upper']:+,.2f}; treatment better in {ltv['p_treatment_better']:.0%} of parameter draws); "
                 f"mean purchase rate x{rate['ratio']:.3f} ({'likelihood-ratio' if rate['test'].startswith('likelihood') else 'Wald'} "
-                f"p = {rate['p_value']:.3g}); all purchase-model parameters equal: likelihood-ratio p = {lr['p_value']:.3g}."
+                f"p = {rate['p_value']:.3g}{', within-customer' if 'within' in rate['test'] else ''}); "
+                f"all purchase-model parameters equal: likelihood-ratio p = {lr['p_value']:.3g}."
             )
         return " ".join(out)
 
@@ -160,6 +179,7 @@ class _Exposure:
     day: np.ndarray
     amount: np.ndarray
     exclusions: dict[str, int]
+    every: tuple[np.ndarray, np.ndarray]  # customer position and day of every purchase day up to end_day
 
 
 def _exposure(tx: pd.DataFrame, arms: pd.DataFrame, observation_end: Any) -> _Exposure:
@@ -187,10 +207,13 @@ def _exposure(tx: pd.DataFrame, arms: pd.DataFrame, observation_end: Any) -> _Ex
     arm, start = arm[~late], start[~late]
     pos = pd.Index(arm.index).get_indexer(daily.ids)[daily.code]
     after = (pos >= 0) & (daily.day > start[np.maximum(pos, 0)])
-    return _Exposure(arm[["arm"]], start, end_day, pos[after], daily.day[after], daily.amount[after], exclusions)
+    kept = pos >= 0
+    return _Exposure(arm[["arm"]], start, end_day, pos[after], daily.day[after], daily.amount[after], exclusions,
+                     (pos[kept], daily.day[kept]))
 
 
-def experiment_rfm(tx: pd.DataFrame, arms: pd.DataFrame, *, observation_end: Any = None, time_unit: str = "W") -> pd.DataFrame:
+def experiment_rfm(tx: pd.DataFrame, arms: pd.DataFrame, *, observation_end: Any = None, time_unit: str = "W",
+                   history: bool = False) -> pd.DataFrame:
     """RFM frame of an experiment with each customer's clock started at assignment.
 
     Parameters
@@ -204,6 +227,11 @@ def experiment_rfm(tx: pd.DataFrame, arms: pd.DataFrame, *, observation_end: Any
     observation_end : date-like, optional
         Defaults to the last purchase day of the arms' customers.
     time_unit : {"W", "D", "M"}
+    history : bool
+        Add each customer's whole history from the first purchase
+        (:data:`clv.operations.ab_within.HISTORY_COLUMNS`), which
+        :func:`ab_test` uses for the within-customer test when customers
+        bought before their assignment.
 
     Returns
     -------
@@ -241,6 +269,13 @@ def experiment_rfm(tx: pd.DataFrame, arms: pd.DataFrame, *, observation_end: Any
         "monetary_value": np.divide(total, x, out=np.zeros(n), where=x > 0),
         "arm": ex.arms["arm"].to_numpy(),
     }, index=pd.Index(ex.arms.index, name="customer_id"))
+    if history:
+        who, day = ex.every
+        first = np.full(n, np.inf)
+        np.minimum.at(first, who, day.astype(float))
+        first[~np.isfinite(first)] = np.nan
+        for name, col in history_columns(first, ex.start, ex.end_day, who, day, unit).items():
+            out[name] = col
     out.attrs["exclusions"] = ex.exclusions
     out.attrs["time_unit"] = time_unit
     out.attrs["observation_end"] = str(EPOCH + np.timedelta64(ex.end_day, "D"))
@@ -421,6 +456,7 @@ def ab_test(
     time_unit: str = "W",
     n_draws: int = 500,
     interval: float = 0.9,
+    within: bool | None = None,
 ) -> ABTest:
     """Compare the arms of an experiment on purchase rate, dropout, P(alive), spend and expected LTV.
 
@@ -451,6 +487,14 @@ def ab_test(
         Parameter draws per arm for intervals and P(treatment better).
     interval : float
         Level of the intervals.
+    within : bool or None
+        The within-customer design for the purchase rate and LTV
+        (:mod:`clv.operations.ab_within`): ``None`` (default) uses it when
+        ``rfm`` carries pre-assignment histories
+        (``experiment_rfm(..., history=True)``), some customers bought before
+        their assignment and the model is BG/NBD or MBG/NBD; ``False`` turns
+        it off; ``True`` requires it. ``settings["design"]`` and
+        ``settings["design_note"]`` say which design was used and why.
 
     Returns
     -------
@@ -494,16 +538,21 @@ def ab_test(
         sd = parameter_draws(s, n_draws, seed=seed + 2 * i + 1)
         draws.append(pd.DataFrame([arm_metrics(a, b, u, weights=w, **at) for a, b in zip(td, sd)]))
         draws[-1]["p_alive"] += _customer_sampling(t, u, w, n_draws, seed + 2 * i)
+    design = within_design(rfm, arm, names, type(tm_template).__name__, dict(tm_pooled.params_), within, edges=edges, factors=factors,
+                           n_draws=n_draws, seed=seed)
     rows, focused = [], {}
     for j in range(1, len(names)):
+        replaced = within_rows(design, names[0], names[j], (point[0]["spend"], point[j]["spend"]),
+                               (draws[0]["spend"].to_numpy(), draws[j]["spend"].to_numpy()), margin, interval)
         for metric, (_, better) in METRICS.items():
-            row = _compare(point[0][metric], point[j][metric], draws[0][metric].to_numpy(), draws[j][metric].to_numpy(), better, interval)
+            row = compare_draws(point[0][metric], point[j][metric], draws[0][metric].to_numpy(), draws[j][metric].to_numpy(), better, interval)
             if metric in FOCUSED_METRICS:
                 pair = (sms if metric == "spend" else tms)[0], (sms if metric == "spend" else tms)[j]
                 focused[f"{metric}: {names[j]}"] = lr = arm_pair_test(metric, *pair, sm_pooled if metric == "spend" else tm_pooled,
                                                                       groups[0], groups[j])
                 if np.isfinite(lr["p_value"]):
                     row["p_value"], row["test"] = lr["p_value"], "likelihood ratio, 1 df"
+            row = replaced.get(metric, row)
             rows.append({"arm": names[j], "metric": metric, **row})
     arms_table = pd.DataFrame({
         "n_customers": [len(g) for g in groups],
@@ -514,13 +563,16 @@ def ab_test(
     params = pd.DataFrame([{**t.params_, **s.params_} for t, s in zip(tms, sms)], index=arms_table.index)
     settings = {"arm": arm, "control": control, "horizon": float(horizon), "discount_rate": discount_rate, "margin": margin,
                 "time_unit": time_unit, "n_draws": n_draws, "interval": interval, "seed": seed,
-                "model": type(tm_template).__name__, "spend_model": type(sm_template).__name__}
+                "model": type(tm_template).__name__, "spend_model": type(sm_template).__name__,
+                "design": "within-customer" if design.used else "post-assignment", "design_note": design.note}
+    tests = lr_tests_table(lr_tm, lr_sm, focused)
     return ABTest(
         table=pd.DataFrame(rows),
-        tests=lr_tests_table(lr_tm, lr_sm, focused),
+        tests=pd.concat([tests, within_tests_table(design.fit)]) if design.used else tests,
         arms=arms_table.join(params),
         models={**{n: (t, s) for n, t, s in zip(names, tms, sms)}, "*": (tm_pooled, sm_pooled)},
         settings=settings,
+        within=design.fit,
     )
 
 
@@ -534,24 +586,3 @@ def _customer_sampling(model: Any, histories: pd.DataFrame, weights: np.ndarray,
     mean = np.average(p, weights=weights)
     var = float(np.average((p - mean) ** 2, weights=weights)) / float(weights.sum())
     return np.random.default_rng([seed, 7]).normal(0.0, np.sqrt(var), n)
-
-
-def _compare(control: float, treatment: float, c_draws: np.ndarray, t_draws: np.ndarray, better: str,
-             interval: float) -> dict[str, Any]:
-    """Difference and ratio at the estimates, percentile intervals and Wald p-value from the draws."""
-    lo, hi = (1 - interval) / 2, (1 + interval) / 2
-    diff = t_draws - c_draws
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = t_draws / c_draws
-        point_ratio = treatment / control if control != 0 else np.nan
-    se = float(np.std(diff, ddof=1))
-    d = treatment - control
-    wins = diff > 0 if better == "higher" else diff < 0
-    p_wald = float(2 * stats.norm.sf(abs(d) / se)) if se > 0 else np.nan
-    return {
-        "control": control, "treatment": treatment,
-        "difference": d, "difference_lower": float(np.quantile(diff, lo)), "difference_upper": float(np.quantile(diff, hi)),
-        "ratio": point_ratio, "ratio_lower": float(np.nanquantile(ratio, lo)), "ratio_upper": float(np.nanquantile(ratio, hi)),
-        "p_value": p_wald, "test": "Wald (bootstrap)", "p_value_wald": p_wald,
-        "p_treatment_better": float(wins.mean()), "better": better,
-    }
