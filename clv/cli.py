@@ -458,10 +458,13 @@ def score(transactions: str | None, observation_end: str | None, time_unit: str,
 @_valuation_options
 @click.option("--n-draws", type=int, default=500, show_default=True, help="Parameter draws per arm for intervals.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Seed of the parameter draws.")
+@click.option("--within/--no-within", default=None,
+              help="Within-customer test (each customer's pre-assignment history as baseline; BG/NBD, MBG/NBD). "
+                   "Default: used when customers bought before their assigned_at.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
 @_guarded
 def abtest(transactions: str, arms: str, out: str, control: str | None, observation_end: str | None, transaction_model: str,
-           horizon: float, discount_rate: float, margin: float, n_draws: int, seed: int, quiet: bool) -> None:
+           horizon: float, discount_rate: float, margin: float, n_draws: int, seed: int, within: bool | None, quiet: bool) -> None:
     """Compare the arms of an experiment on purchase rate, dropout, spend and expected LTV (HTML, Markdown, CSV, JSON).
 
     \b
@@ -475,11 +478,12 @@ def abtest(transactions: str, arms: str, out: str, control: str | None, observat
     say = _Progress(quiet)
     tx = clv.read_transactions(transactions)
     table = clv.data.read_arms(arms)
-    rfm = experiment_rfm(tx, table, observation_end=observation_end)
+    rfm = experiment_rfm(tx, table, observation_end=observation_end, history=True)
     say(f"{len(rfm):,} customers in {rfm['arm'].nunique()} arms; fitting each arm and the pooled models")
     model = clv.models.TRANSACTION_MODELS[transaction_model]()
     result = clv.ab_test(rfm, control=control, model=model, horizon=horizon, discount_rate=discount_rate, margin=margin,
-                         n_draws=n_draws, seed=seed)
+                         n_draws=n_draws, seed=seed, within=within)
+    say(result.settings["design_note"])
     curves = arm_curves(tx, table, result, observation_end=observation_end)
     write_ab_report(result, out, curves=curves, exclusions=rfm.attrs["exclusions"],
                     inputs={"transactions file": str(transactions), "arms file": str(arms)})

@@ -70,7 +70,7 @@ from scipy import stats
 from clv.data.summary import EPOCH, daily_purchases, day_number, time_unit_days
 from clv.errors import DataError
 from clv.model_set import parameter_draws
-from clv.operations.ab_within import compare_draws, history_columns, within_design, within_rows, within_tests_table
+from clv.operations.ab_within import choose_design, compare_draws, history_columns, within_design, within_rows, within_tests_table
 from clv.operations.focused_tests import FOCUSED_METRICS, arm_pair_test, lr_tests_table
 from clv.valuation import discount_factors, period_edges
 
@@ -520,6 +520,7 @@ def ab_test(
         raise DataError(f"n_draws must be at least 20, got {n_draws}")
     tm_template = model if model is not None else BetaGeo()
     sm_template = spend_model if spend_model is not None else GammaGamma()
+    choice = choose_design(rfm, type(tm_template).__name__, within)
     groups = [rfm[rfm[arm] == n] for n in names]
     tms = [_clone(tm_template).fit(g) for g in groups]
     sms = [_clone(sm_template).fit(g) for g in groups]
@@ -538,7 +539,7 @@ def ab_test(
         sd = parameter_draws(s, n_draws, seed=seed + 2 * i + 1)
         draws.append(pd.DataFrame([arm_metrics(a, b, u, weights=w, **at) for a, b in zip(td, sd)]))
         draws[-1]["p_alive"] += _customer_sampling(t, u, w, n_draws, seed + 2 * i)
-    design = within_design(rfm, arm, names, type(tm_template).__name__, dict(tm_pooled.params_), within, edges=edges, factors=factors,
+    design = within_design(rfm, arm, names, type(tm_template).__name__, dict(tm_pooled.params_), choice, edges=edges, factors=factors,
                            n_draws=n_draws, seed=seed)
     rows, focused = [], {}
     for j in range(1, len(names)):

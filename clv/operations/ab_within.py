@@ -418,16 +418,16 @@ def choose_design(rfm: pd.DataFrame, model: str, within: bool | None) -> tuple[b
                   "shared parameters, one post-assignment multiplier per arm; within=False turns it off)")
 
 
-def within_design(rfm: pd.DataFrame, arm: str, names: list[Any], model: str, start: dict[str, float], within: bool | None, *,
+def within_design(rfm: pd.DataFrame, arm: str, names: list[Any], model: str, start: dict[str, float], choice: tuple[bool, str], *,
                   edges: np.ndarray, factors: np.ndarray, n_draws: int, seed: int) -> WithinDesign:
-    """Choose the design (:func:`choose_design`) and, when within-customer, fit it and draw its LTV and rate.
+    """When :func:`choose_design` chose the within-customer design, fit it and draw its LTV and rate.
 
     Parameters
     ----------
     rfm, arm, names, model, start
         As :func:`fit_within`.
-    within : bool or None
-        As :func:`choose_design`.
+    choice : (bool, str)
+        What :func:`choose_design` returned.
     edges, factors, n_draws, seed
         As :func:`within_purchases`.
 
@@ -438,12 +438,12 @@ def within_design(rfm: pd.DataFrame, arm: str, names: list[Any], model: str, sta
     Examples
     --------
     >>> import numpy as np, pandas as pd
-    >>> d = within_design(pd.DataFrame({"frequency": [1.0]}), "arm", ["a", "b"], "BetaGeo", {}, None, edges=np.ones(1),
+    >>> d = within_design(pd.DataFrame({"frequency": [1.0]}), "arm", ["a", "b"], "BetaGeo", {}, (False, "no"), edges=np.ones(1),
     ...                   factors=np.ones(1), n_draws=10, seed=0)
     >>> d.used
     False
     """
-    used, note = choose_design(rfm, model, within)
+    used, note = choice
     if not used:
         return WithinDesign(False, note)
     fit = fit_within(rfm, arm, names, model, start)

@@ -61,6 +61,24 @@ def ab_tables(result: ABTest) -> dict[str, pd.DataFrame]:
     return {"ab_metrics": metrics, "ab_tests": result.tests.reset_index(), "ab_arms": result.arms.reset_index()}
 
 
+def _test_label(test: str) -> str:
+    kind = "LR" if test.startswith("likelihood") else "Wald"
+    return f"{kind}, within-customer" if "within" in test else kind
+
+
+def _design(result: ABTest) -> str:
+    """The design box: which test judged purchase rate and LTV, and why."""
+    s = result.settings
+    fit = result.within
+    detail = ""
+    if fit is not None:
+        mult = ", ".join(f"{esc(str(a))} {t:.3f}" for a, t in fit.theta.items())
+        detail = (f" Shared {s['model']} on {fit.n_customers:,} customers' whole histories: r {fit.params['r']:.3f}, alpha "
+                  f"{fit.params['alpha']:.3f}, a {fit.params['a']:.3f}, b {fit.params['b']:.3f}; purchase-rate multiplier after "
+                  f"assignment: {mult}.")
+    return f'<p class="note"><b>Design: {esc(s.get("design", "post-assignment"))}.</b> {esc(s.get("design_note", ""))}.{detail}</p>'
+
+
 def _display(result: ABTest) -> pd.DataFrame:
     rows = []
     for _, r in result.table.iterrows():
@@ -69,7 +87,7 @@ def _display(result: ABTest) -> pd.DataFrame:
             "arm": r["arm"], "metric": _LABELS[r["metric"]], "control": f(r["control"]), "treatment": f(r["treatment"]),
             "difference": f"{f(r['difference'])} [{f(r['difference_lower'])}, {f(r['difference_upper'])}]",
             "ratio": f"{fmt_number(r['ratio'], 3)} [{fmt_number(r['ratio_lower'], 3)}, {fmt_number(r['ratio_upper'], 3)}]",
-            "p_value": "n/a" if not np.isfinite(r["p_value"]) else f"{r['p_value']:.3g} ({'LR' if r['test'].startswith('likelihood') else 'Wald'})",
+            "p_value": "n/a" if not np.isfinite(r["p_value"]) else f"{r['p_value']:.3g} ({_test_label(r['test'])})",
             "better": f"{fmt_pct(r['p_treatment_better'])} ({r['better']} is better)",
         })
     return pd.DataFrame(rows)
@@ -92,7 +110,9 @@ def _tests(result: ABTest) -> pd.DataFrame:
              "spend_model": f"omnibus: spend model ({result.settings['spend_model']})"}
     for key in result.tests.index[2:]:
         metric, arm = key.split(": ", 1)
-        names[key] = f"focused: {_LABELS[metric]} ({arm})"
+        within = metric.endswith(" (within-customer)")
+        label = _LABELS[metric.removesuffix(" (within-customer)")]
+        names[key] = f"within-customer: {label} multiplier ({arm})" if within else f"focused: {label} ({arm})"
     return result.tests.rename(index=names)
 
 
@@ -114,13 +134,33 @@ def _method(result: ABTest, exclusions: dict[str, int], unit: str) -> list[str]:
         f"Expected LTV: margin {s['margin']:g} x spend x expected purchases after assignment over {s['horizon']:g} {unit}, "
         f"discounted at {s['discount_rate']:.0%} a year (the assignment purchase itself is not counted).",
         "Left out: " + (", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in exclusions.items() if v) or "nothing") + ".",
+        *_within_method(result),
         "P(alive) is the model's probability that a customer of the arm is still active at the end of observation; under "
         "BG/NBD every purchase is a chance to drop out, so an arm that buys more can show a lower P(alive).",
     ]
 
 
+def _within_method(result: ABTest) -> list[str]:
+    if result.within is None:
+        return [f"Design: {result.settings.get('design_note', 'post-assignment design')}."]
+    return [
+        f"Design: {result.settings['design_note']}.",
+        "Within-customer test (purchase rate, LTV): one model on the customers' whole histories from their first purchase, "
+        "r, alpha, a, b shared by all arms, the purchase rate multiplied by theta_arm after the assignment. BG/NBD customers drop "
+        "out only at purchases, so this is an exact time change: the likelihood is BG/NBD at the operational times times theta "
+        "per purchase after assignment. theta_control absorbs anything that changed for everyone after the assignment date; "
+        "the purchase-rate ratio is theta_treatment / theta_control and its p-value the likelihood-ratio test of equal "
+        "multipliers (chi-square, 1 df). Each customer's own past is the baseline, which removes most of the spread of "
+        "purchase rates between customers and raises the power.",
+        "Within-customer LTV: for every customer of the experiment with a purchase (all arms pooled), the expected "
+        "discounted purchases over the horizon after assignment given their history on the assignment day, with the arm's "
+        "multiplier; intervals from draws of the model's asymptotic normal law (evaluated on a sample of 200 customers, "
+        "scaled to all) times the arm's spend draws. Dropout, P(alive) and spend rows stay the post-assignment per-arm fits.",
+    ]
+
+
 def _html(result: ABTest, curves: pd.DataFrame | None, exclusions: dict[str, int], unit: str, title: str, subtitle: str) -> str:
-    sections = [("summary", "Summary", f'<p class="verdict">{esc(result.summary())}</p>'
+    sections = [("summary", "Summary", f'<p class="verdict">{esc(result.summary())}</p>' + _design(result)
                  + table_html(_display(result), _METRIC_COLUMNS)
                  + table_html(_tests(result), _TEST_COLUMNS, index=("likelihood-ratio test", "channel")))]
     if curves is not None:
