@@ -290,7 +290,9 @@ def arm_curves(tx: pd.DataFrame, arms: pd.DataFrame, result: ABTest, *, observat
     for at least ``t`` (``T >= t``), of their purchases after assignment up
     to age ``t``; so customers assigned late do not pull the curve down. The
     expected value is the arm model's ``E[X(t)]`` for a customer starting at
-    assignment (Fader, Hardie & Lee 2005, eq. 7 for BG/NBD).
+    assignment (Fader, Hardie & Lee 2005, eq. 7 for BG/NBD); under the
+    within-customer design it is the within model's expected purchases after
+    assignment given each of the arm's customers' history at assignment, averaged.
 
     Parameters
     ----------
@@ -323,6 +325,7 @@ def arm_curves(tx: pd.DataFrame, arms: pd.DataFrame, result: ABTest, *, observat
     grid = np.arange(0, int(np.floor(T.max())) + 1)
     parts = []
     names = ex.arms["arm"].to_numpy()
+    within = within_curves(result.within, ex, grid, unit, names) if result.within is not None else {}
     for name in pd.unique(names):
         if name not in result.models:
             raise DataError(f"arm {name!r} is not in the A/B test result; run clv.ab_test on the same arms")
@@ -334,7 +337,7 @@ def arm_curves(tx: pd.DataFrame, arms: pd.DataFrame, result: ABTest, *, observat
         counts = np.cumsum(np.bincount(lo, minlength=len(grid) + 1)[: len(grid) + 1]
                            - np.bincount(hi + 1, minlength=len(grid) + 1)[: len(grid) + 1])[: len(grid)]
         exposed = np.array([(T[mine] >= g - 1e-9).sum() for g in grid])
-        expected = np.asarray(result.models[name][0].expected_purchases_new(grid.astype(float)), dtype=float)
+        expected = within[name] if name in within else np.asarray(result.models[name][0].expected_purchases_new(grid.astype(float)), dtype=float)
         parts.append(pd.DataFrame({"arm": name, "age": grid, "exposed": exposed,
                                    "observed": np.divide(counts, exposed, out=np.full(len(grid), np.nan), where=exposed > 0),
                                    "expected": expected}))
@@ -575,6 +578,30 @@ def ab_test(
         settings=settings,
         within=design.fit,
     )
+
+
+def within_curves(fit: Any, ex: _Exposure, grid: np.ndarray, unit: float, names: np.ndarray) -> dict[Any, np.ndarray]:
+    """Per arm: the within-customer model's expected purchases after assignment at ages ``grid``, averaged over the arm's customers.
+
+    Each customer counts from their history on the assignment day with the arm's multiplier
+    (:func:`clv.kernels.timechange.expected_purchases_after`); customers first seen after assignment count from their first
+    purchase (repeat purchases only).
+    """
+    from clv.kernels import timechange
+
+    who, day = ex.every
+    first = np.full(len(names), np.inf)
+    np.minimum.at(first, who, day.astype(float))
+    first[~np.isfinite(first)] = np.nan
+    h = history_columns(first, ex.start, ex.end_day, who, day, unit)
+    ok = ~np.isnan(h["hist_T"])
+    out = {}
+    for name, theta in fit.theta.items():
+        mine = ok & (names == name)
+        e = timechange.expected_purchases_after(grid[:, None].astype(float), *(fit.params[p] for p in ("r", "alpha", "a", "b")), theta,
+                                                h["hist_frequency_pre"][mine], h["hist_recency_pre"][mine], h["hist_tau"][mine], k=fit.k)
+        out[name] = e.mean(axis=1)
+    return out
 
 
 def _customer_sampling(model: Any, histories: pd.DataFrame, weights: np.ndarray, n: int, seed: int) -> np.ndarray:

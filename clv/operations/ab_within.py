@@ -204,8 +204,9 @@ def fit_within(rfm: pd.DataFrame, arm: str, names: list[Any], model: str, start:
     >>> table = sim.customers[["channel", "assigned_at"]].rename(columns={"channel": "arm"}).reset_index()
     >>> rfm = clv.operations.experiment_rfm(sim.transactions, table, history=True)
     >>> fit = fit_within(rfm, "arm", ["control", "treatment"], "BetaGeo", {"r": 0.3, "alpha": 5.0, "a": 0.8, "b": 2.5})
-    >>> round(fit.theta["treatment"] / fit.theta["control"], 1), bool(fit.tests["treatment"]["p_value"] < 0.01)
-    (1.5, True)
+    >>> ratio = fit.theta["treatment"] / fit.theta["control"]  # simulated with 1.5
+    >>> bool(1.3 < ratio < 1.7), bool(fit.tests["treatment"]["p_value"] < 0.01)
+    (True, True)
     """
     k = _KERNEL_K[model]
     cols, group, excluded = _data(rfm, arm, names)
@@ -215,7 +216,7 @@ def fit_within(rfm: pd.DataFrame, arm: str, names: list[Any], model: str, start:
     for j in range(1, len(names)):
         merged = np.where(group == j, 0, group)
         merged = np.where(merged > j, merged - 1, merged).astype(np.intp)
-        u_null, ll_null = _maximise(cols, merged, np.delete(u, 4 + j), k)
+        _, ll_null = _maximise(cols, merged, np.delete(u, 4 + j), k)
         stat = max(2.0 * (ll - ll_null), 0.0)
         tests[names[j]] = {"statistic": stat, "df": 1, "p_value": float(stats.chi2.sf(stat, 1)), "loglik_constrained": ll_null,
                            "loglik_arms": ll}

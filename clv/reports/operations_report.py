@@ -76,7 +76,7 @@ def _design(result: ABTest) -> str:
         detail = (f" Shared {s['model']} on {fit.n_customers:,} customers' whole histories: r {fit.params['r']:.3f}, alpha "
                   f"{fit.params['alpha']:.3f}, a {fit.params['a']:.3f}, b {fit.params['b']:.3f}; purchase-rate multiplier after "
                   f"assignment: {mult}.")
-    return f'<p class="note"><b>Design: {esc(s.get("design", "post-assignment"))}.</b> {esc(s.get("design_note", ""))}.{detail}</p>'
+    return f'<p class="verdict"><b>Which test:</b> {esc(s.get("design_note", "post-assignment design"))}.{detail}</p>'
 
 
 def _display(result: ABTest) -> pd.DataFrame:
@@ -122,7 +122,9 @@ def _method(result: ABTest, exclusions: dict[str, int], unit: str) -> list[str]:
     return [
         "Each customer's clock starts at assignment: T is the time from assignment to the end of observation and only "
         "purchases on days after the assignment day count, so arms or customers assigned on different dates are compared "
-        "at the same time since assignment (the models' quantities), not by raw purchases per customer.",
+        "at the same time since assignment (the models' quantities), not by raw purchases per customer"
+        + (" (the per-arm fits behind dropout, P(alive) and spend; the within-customer rows use the whole histories)." if result.within
+           is not None else "."),
         f"Models: {s['model']} (purchases) and {s['spend_model']} (spend per purchase), fitted per arm and on all arms pooled. "
         f"The omnibus likelihood-ratio tests compare 'same parameters in every arm' with 'arm-specific parameters' (chi-square).",
         "p-values of purchase rate, dropout and spend (LR): focused likelihood-ratio tests of that quantity alone, 'equal in "
@@ -144,7 +146,6 @@ def _within_method(result: ABTest) -> list[str]:
     if result.within is None:
         return [f"Design: {result.settings.get('design_note', 'post-assignment design')}."]
     return [
-        f"Design: {result.settings['design_note']}.",
         "Within-customer test (purchase rate, LTV): one model on the customers' whole histories from their first purchase, "
         "r, alpha, a, b shared by all arms, the purchase rate multiplied by theta_arm after the assignment. BG/NBD customers drop "
         "out only at purchases, so this is an exact time change: the likelihood is BG/NBD at the operational times times theta "
@@ -152,6 +153,8 @@ def _within_method(result: ABTest) -> list[str]:
         "the purchase-rate ratio is theta_treatment / theta_control and its p-value the likelihood-ratio test of equal "
         "multipliers (chi-square, 1 df). Each customer's own past is the baseline, which removes most of the spread of "
         "purchase rates between customers and raises the power.",
+        "Chart: the dashed lines are the within-customer model's expected purchases after assignment, averaged over each "
+        "arm's customers from their history on the assignment day.",
         "Within-customer LTV: for every customer of the experiment with a purchase (all arms pooled), the expected "
         "discounted purchases over the horizon after assignment given their history on the assignment day, with the arm's "
         "multiplier; intervals from draws of the model's asymptotic normal law (evaluated on a sample of 200 customers, "
@@ -169,8 +172,10 @@ def _html(result: ABTest, curves: pd.DataFrame | None, exclusions: dict[str, int
         sections.append(("curves", "Purchases since assignment", img_tag(png, "Cumulative purchases per customer by arm")
                          + '<p class="note">Solid: purchases per customer observed for at least that long (customers '
                          "assigned later leave the average at their own horizon; the line stops where fewer than half "
-                         "of the arm remain: beyond, it averages the earliest assignees only and is noisy); dashed: each arm's fitted model. "
-                         "Data in ab_curves.csv.</p>"))
+                         "of the arm remain: beyond, it averages the earliest assignees only and is noisy); dashed: "
+                         + ("the within-customer model (shared parameters, the arm's multiplier) from each customer's history on the "
+                            "assignment day, averaged over the arm. " if result.within is not None else "each arm's fitted model. ")
+                         + "Data in ab_curves.csv.</p>"))
     sections.append(("arms", "Arms", table_html(result.arms, _ARM_COLUMNS, index=("arm", "channel"))))
     items = "".join(f"<li>{esc(line)}</li>" for line in _method(result, exclusions, unit))
     sections.append(("method", "Method", f"<ul>{items}</ul>"))
