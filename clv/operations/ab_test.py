@@ -70,7 +70,7 @@ from scipy import stats
 from clv.data.summary import EPOCH, daily_purchases, day_number, time_unit_days
 from clv.errors import DataError
 from clv.model_set import parameter_draws
-from clv.operations.ab_within import choose_design, compare_draws, history_columns, within_design, within_rows, within_tests_table
+from clv.operations.ab_within import choose_design, compare_draws, history_columns, within_curves, within_design, within_rows, within_tests_table
 from clv.operations.focused_tests import FOCUSED_METRICS, arm_pair_test, lr_tests_table
 from clv.valuation import discount_factors, period_edges
 
@@ -325,7 +325,7 @@ def arm_curves(tx: pd.DataFrame, arms: pd.DataFrame, result: ABTest, *, observat
     grid = np.arange(0, int(np.floor(T.max())) + 1)
     parts = []
     names = ex.arms["arm"].to_numpy()
-    within = within_curves(result.within, ex, grid, unit, names) if result.within is not None else {}
+    within = within_curves(result.within, ex.every, ex.start, ex.end_day, grid, unit, names) if result.within is not None else {}
     for name in pd.unique(names):
         if name not in result.models:
             raise DataError(f"arm {name!r} is not in the A/B test result; run clv.ab_test on the same arms")
@@ -578,30 +578,6 @@ def ab_test(
         settings=settings,
         within=design.fit,
     )
-
-
-def within_curves(fit: Any, ex: _Exposure, grid: np.ndarray, unit: float, names: np.ndarray) -> dict[Any, np.ndarray]:
-    """Per arm: the within-customer model's expected purchases after assignment at ages ``grid``, averaged over the arm's customers.
-
-    Each customer counts from their history on the assignment day with the arm's multiplier
-    (:func:`clv.kernels.timechange.expected_purchases_after`); customers first seen after assignment count from their first
-    purchase (repeat purchases only).
-    """
-    from clv.kernels import timechange
-
-    who, day = ex.every
-    first = np.full(len(names), np.inf)
-    np.minimum.at(first, who, day.astype(float))
-    first[~np.isfinite(first)] = np.nan
-    h = history_columns(first, ex.start, ex.end_day, who, day, unit)
-    ok = ~np.isnan(h["hist_T"])
-    out = {}
-    for name, theta in fit.theta.items():
-        mine = ok & (names == name)
-        e = timechange.expected_purchases_after(grid[:, None].astype(float), *(fit.params[p] for p in ("r", "alpha", "a", "b")), theta,
-                                                h["hist_frequency_pre"][mine], h["hist_recency_pre"][mine], h["hist_tau"][mine], k=fit.k)
-        out[name] = e.mean(axis=1)
-    return out
 
 
 def _customer_sampling(model: Any, histories: pd.DataFrame, weights: np.ndarray, n: int, seed: int) -> np.ndarray:

@@ -43,7 +43,7 @@ from clv.errors import ConvergenceError
 from clv.kernels import timechange
 
 __all__ = ["HISTORY_COLUMNS", "WithinDesign", "WithinFit", "choose_design", "compare_draws", "fit_within", "history_columns",
-           "within_design", "within_purchases", "within_rows", "within_tests_table"]
+           "within_curves", "within_design", "within_purchases", "within_rows", "within_tests_table"]
 
 HISTORY_COLUMNS = ("hist_frequency", "hist_recency", "hist_T", "hist_tau", "hist_frequency_pre", "hist_recency_pre")
 _KERNEL_K = {"BetaGeo": 0, "ModifiedBetaGeo": 1}
@@ -490,3 +490,55 @@ def within_rows(design: WithinDesign, control: Any, treatment: Any, spend: tuple
                                 margin * spend_draws[1][:n] * design.purchase_draws[treatment][:n], "higher", interval)
     rows["ltv"]["test"] = "Wald (within-customer draws)"
     return rows
+
+
+def within_curves(fit: WithinFit, every: tuple[np.ndarray, np.ndarray], start: np.ndarray, end_day: int, grid: np.ndarray, unit: float,
+                  names: np.ndarray) -> dict[Any, np.ndarray]:
+    """Per arm: the within-customer model's expected purchases after assignment at ages ``grid``, averaged over the arm's customers.
+
+    Each customer counts from their history on the assignment day with the arm's multiplier
+    (:func:`clv.kernels.timechange.expected_purchases_after`); customers first seen after assignment count from their first
+    purchase (repeat purchases only).
+
+    Parameters
+    ----------
+    fit : WithinFit
+    every : (numpy.ndarray, numpy.ndarray)
+        Customer position and day of every purchase day up to ``end_day``.
+    start : numpy.ndarray
+        Assignment day per customer.
+    end_day : int
+    grid : numpy.ndarray
+        Ages (time units since assignment).
+    unit : float
+        Days per time unit.
+    names : numpy.ndarray
+        Arm per customer.
+
+    Returns
+    -------
+    dict
+        ``{arm: expected cumulative purchases at grid}``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fit = WithinFit({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}, {"A": 1.0, "B": 1.5}, 0.0, np.eye(6), {}, 0, 2, 0)
+    >>> curves = within_curves(fit, (np.array([0, 0, 1]), np.array([0, 7, 3])), np.array([14, 14]), 60, np.arange(3.0), 7.0,
+    ...                        np.array(["A", "B"]))
+    >>> len(curves["B"]), bool(curves["A"][0] == 0 and curves["A"][2] > 0)
+    (3, True)
+    """
+    who, day = every
+    first = np.full(len(names), np.inf)
+    np.minimum.at(first, who, day.astype(float))
+    first[~np.isfinite(first)] = np.nan
+    h = history_columns(first, start, end_day, who, day, unit)
+    ok = ~np.isnan(h["hist_T"])
+    out = {}
+    for name, theta in fit.theta.items():
+        mine = ok & (names == name)
+        e = timechange.expected_purchases_after(grid[:, None].astype(float), *(fit.params[p] for p in ("r", "alpha", "a", "b")), theta,
+                                                h["hist_frequency_pre"][mine], h["hist_recency_pre"][mine], h["hist_tau"][mine], k=fit.k)
+        out[name] = e.mean(axis=1)
+    return out
