@@ -34,7 +34,7 @@ One command for the session-5 tables (both designs; the new design only needs
 its no-effect run, its +15% figure is session 4's):
 
     python benchmarks/bench_ab_calibration.py --design existing --experiments 200 --out ab_existing.jsonl
-    python benchmarks/bench_ab_calibration.py --design new --scenario null --experiments 200 --out ab_new_null.jsonl
+    python benchmarks/bench_ab_calibration.py --design new --scenario null --experiments 200 --first-seed 2000 --out ab_new_null.jsonl
 
 Design ``new``: CDNOW-like parameters (BG/NBD of Fader, Hardie & Lee 2005; Gamma-Gamma
 of Fader & Hardie 2013), 5,000 customers per arm, each customer's clock starting
