@@ -18,12 +18,14 @@ import hashlib
 import logging
 import os
 import warnings
-from typing import Any, Callable, ClassVar, Iterator, Mapping, Sequence
+from typing import Any, ClassVar, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from clv.bayes.centring import centring_weights, group_modes
 from clv.bayes.convergence import Diagnostics, diagnose
+from clv.bayes.laplace import laplace_nuts
 from clv.bayes.predictions import group_codes, group_values, thin_indices
 from clv.bayes.priors import free_variable_names, group_parameters, resolve_priors
 from clv.checks import check_interval
@@ -45,133 +47,6 @@ def _pymc_logging(verbose: bool) -> Iterator[None]:
         yield
     finally:
         logger.setLevel(previous)
-
-
-def _negated(logp_grad: Callable[[np.ndarray], tuple[float, np.ndarray]]) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
-    """Objective for minimisation: minus a log density and its gradient (non-finite points: ``1e300``, zero gradient)."""
-
-    def objective(x: np.ndarray) -> tuple[float, np.ndarray]:
-        logp, grad = logp_grad(x)
-        if not np.isfinite(logp):
-            return 1e300, np.zeros_like(x)
-        return -float(logp), -np.asarray(grad, dtype=float)
-
-    return objective
-
-
-def _minimum(objective: Callable[[np.ndarray], tuple[float, np.ndarray]], start: np.ndarray, maxiter: int) -> np.ndarray:
-    """Minimiser of ``objective`` (value and gradient) by L-BFGS from ``start``."""
-    from scipy import optimize
-
-    return optimize.minimize(objective, start, jac=True, method="L-BFGS-B", options={"maxiter": maxiter}).x
-
-
-def _gradient_differences(
-    objective: Callable[[np.ndarray], tuple[float, np.ndarray]], x: np.ndarray, steps: np.ndarray, h: float = 1e-5
-) -> np.ndarray:
-    """Central differences of the objective's gradient at ``x`` along each row of ``steps``, one row per step."""
-    return np.array([(objective(x + h * step)[1] - objective(x - h * step)[1]) / (2 * h) for step in steps])
-
-
-def _covariance(hess: np.ndarray) -> np.ndarray | None:
-    """Inverse of the symmetrised ``hess`` when it is finite and positive definite, else ``None``."""
-    hess = (hess + hess.T) / 2
-    try:
-        cov = np.linalg.inv(hess)
-    except np.linalg.LinAlgError:
-        return None
-    if not np.all(np.isfinite(cov)) or np.min(np.linalg.eigvalsh(cov)) <= 0:
-        return None
-    return cov
-
-
-def _laplace_nuts(
-    model: Any, chains: int, seed: int, target_accept: float, dense: bool, fixed: Sequence[str] = ()
-) -> tuple[Any, list[dict[str, np.ndarray]]]:
-    """NUTS step with an adaptive mass matrix started at the Laplace approximation, and one start per chain.
-
-    ``dense`` adapts a full mass matrix (suits the near-Gaussian plain model,
-    absorbing the strong ``(r, alpha)`` correlation), otherwise a diagonal one
-    (PyMC's experimental dense adaptation proved unstable on the hierarchical
-    models, with divergences).
-
-    The mode of the unconstrained log density is found with L-BFGS; the
-    Hessian there comes from central differences of the analytic gradient.
-    Chain starts are draws from the resulting normal (overdispersed enough for
-    R-hat, and already in the typical set).
-
-    A hierarchical density has no mode: as a group spread goes to zero the
-    centred group values collapse onto the population mean and the density
-    grows without bound. The value variables named in ``fixed`` (the log
-    spreads) are therefore held at ``log(0.5)`` during the search, which gives
-    the conditional mode of everything else (each group near its own data);
-    their starting variance is set to ``0.25`` and the sampler adapts from
-    there.
-    """
-    import pymc as pm
-    from pymc.blocking import DictToArrayBijection, RaveledVars
-    from pymc.step_methods.hmc.quadpotential import QuadPotentialDiagAdapt, QuadPotentialFullAdapt
-
-    fn = model.logp_dlogp_function(ravel_inputs=True)
-    fn.set_extra_values({})
-    start = model.initial_point(random_seed=seed)
-    raveled = DictToArrayBijection.map({v.name: start[v.name] for v in model.value_vars})
-    n = len(raveled.data)
-    held = np.zeros(n, dtype=bool)
-    offset = 0
-    for name, _, size, _ in raveled.point_map_info:
-        held[offset : offset + size] = name in fixed
-        offset += size
-    base = raveled.data.copy()
-    base[held] = np.log(0.5)
-    free = ~held
-
-    objective = _negated(fn)
-
-    def reduced(y: np.ndarray) -> tuple[float, np.ndarray]:
-        x = base.copy()
-        x[free] = y
-        value, grad = objective(x)
-        return value, grad[free]
-
-    mode = base.copy()
-    mode[free] = _minimum(reduced, base[free], maxiter=2000)
-    hess = _gradient_differences(objective, mode, np.eye(n)[free])[:, free]
-    hess = (hess + hess.T) / 2
-    cov_free = _covariance(hess)
-    if cov_free is None:
-        cov_free = np.diag(1.0 / np.clip(np.diag(hess), 1e-8, None))
-    cov = np.diag(np.full(n, 0.25))
-    cov[np.ix_(free, free)] = cov_free
-    rng = np.random.default_rng(seed)
-    starts = rng.multivariate_normal(mode, cov, size=chains, method="eigh")
-    initvals = []
-    for x in starts:
-        point = DictToArrayBijection.rmap(RaveledVars(x, raveled.point_map_info))
-        initvals.append(_constrained(model, point))
-    rng_potential = np.random.default_rng(seed + 1)
-    if dense:
-        potential = QuadPotentialFullAdapt(n, mode, cov, initial_weight=10, rng=rng_potential)
-    else:
-        potential = QuadPotentialDiagAdapt(n, mode, np.diag(cov).copy(), initial_weight=10, rng=rng_potential)
-    # The NUTS step reuses the log density compiled above (compiling it again costs seconds per model).
-    fn.trust_input = True
-    step = pm.NUTS(vars=model.value_vars, potential=potential, target_accept=target_accept, model=model,
-                   logp_dlogp_func=fn, initial_point=start)
-    return step, initvals
-
-
-def _constrained(model: Any, point: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Initial values keyed by random-variable name on the constrained scale (what ``initvals`` expects)."""
-    out = {}
-    for value_var in model.value_vars:
-        rv = model.values_to_rvs[value_var]
-        value = np.asarray(point[value_var.name])
-        transform = model.rvs_to_transforms.get(rv)
-        if transform is not None:
-            value = np.asarray(transform.backward(value, *rv.owner.inputs).eval())
-        out[rv.name] = value
-    return out
 
 
 class BayesianModel:
@@ -347,89 +222,58 @@ class BayesianModel:
             per_group.append(self._kernel_data({k: v[rows] for k, v in data["columns"].items()}, data["weights"][rows]))
         return GroupedLogLike(self._kernel, per_group)
 
-    def _centered(self, loglik: Any, priors: Mapping[str, Mapping[str, float]], data: Mapping[str, Any]) -> dict[str, np.ndarray]:
-        """Per sampled quantity, which groups get the centred parameterisation (see :meth:`centering`)."""
+    def _centered(self, loglik: Any, priors: Mapping[str, Mapping[str, float]], data: Mapping[str, Any]) -> dict[str, tuple[np.ndarray, float]]:
+        """Per sampled quantity, each group's centring weight and the typical spread (see :meth:`centering`)."""
         n_groups = len(data["levels"])
         if self.centered_from is None:
-            return {k: np.zeros(n_groups, dtype=bool) for k in self.links}
+            return {k: (np.zeros(n_groups), 1.0) for k in self.links}
         if self.centered_from != "auto":
-            flags = np.asarray(data["sizes"]) >= int(self.centered_from)
-            return {k: flags.copy() for k in self.links}
+            flags = (np.asarray(data["sizes"]) >= int(self.centered_from)).astype(float)
+            return {k: (flags.copy(), 1.0) for k in self.links}
         estimate, sd = self._group_modes(loglik, priors, n_groups)
-        out = {}
-        for j, name in enumerate(self.links):
-            informed = sd[:, j] < 0.5 * priors[name]["scale"]  # groups whose own data dominate the prior
-            spread = 0.0
-            if informed.sum() >= 2:
-                spread = np.sqrt(max(0.0, float(np.var(estimate[informed, j], ddof=1)) - float(np.mean(sd[informed, j] ** 2))))
-            out[name] = sd[:, j] < 0.5 * spread
-        return out
+        return centring_weights(estimate, sd, priors, list(self.links))
 
     def _group_modes(self, loglik: Any, priors: Mapping[str, Mapping[str, float]], n_groups: int) -> tuple[np.ndarray, np.ndarray]:
-        """Each group's own posterior mode and sd of the sampled quantities (prior ``Normal(loc, scale)``, no pooling).
-
-        The groups are independent here, so one optimisation over all of them
-        finds every mode, and ``2 K`` gradient evaluations give every group's
-        ``K x K`` Hessian block by central differences.
-        """
+        """Each group's own posterior mode and sd of the sampled quantities (prior ``Normal(loc, scale)``, no pooling)."""
         import pytensor
         import pytensor.tensor as pt
 
         names = list(self.links)
-        k = len(names)
         u = [pt.dvector(name) for name in names]
         natural = self._natural(dict(zip(names, u)))
         log_post = loglik(*(natural[p] for p in self.param_names))[0]
         for name, var in zip(names, u):
             log_post = log_post - 0.5 * pt.sum(((var - priors[name]["loc"]) / priors[name]["scale"]) ** 2)
         fn = pytensor.function(u, [log_post, *pytensor.grad(log_post, u)])
-
-        def log_density(flat: np.ndarray) -> tuple[float, np.ndarray]:
-            value, *grads = fn(*flat.reshape(k, n_groups))
-            return value, np.concatenate(grads)
-
-        objective = _negated(log_density)
-        start = np.repeat([priors[name]["loc"] for name in names], n_groups).astype(float)
-        mode = _minimum(objective, start, maxiter=1000)
-        # Step j moves quantity j of every group at once; the groups are independent, so row j holds
-        # column j of every group's Hessian block.
-        diffs = _gradient_differences(objective, mode, np.kron(np.eye(k), np.ones(n_groups)))
-        hess = diffs.reshape(k, k, n_groups).transpose(2, 1, 0)
-        sd = np.full((n_groups, k), np.inf)
-        for g in range(n_groups):
-            cov = _covariance(hess[g])
-            if cov is not None:
-                sd[g] = np.sqrt(np.diag(cov))
-        return mode.reshape(k, n_groups).T, sd
+        return group_modes(fn, [priors[name]["loc"] for name in names], n_groups)
 
     def centering(self, rfm: pd.DataFrame) -> pd.DataFrame:
-        """Which groups get the centred parameterisation of each sampled quantity, as a table.
+        """Each group's centring weight of each sampled quantity, as a table.
 
-        With ``centered_from="auto"`` (the default) a group's value of a
-        quantity is centred when the group's own data (with the prior, no
-        pooling) pin it down much more tightly than the groups appear to
-        differ: its posterior sd is below half the moment estimate of the
-        between-group spread, ``sqrt(max(0, var(modes) - mean(sd^2)))`` (DerSimonian &
-        Laird 1986) over the groups whose own data dominate the prior (sd
-        under half the prior scale; the modes of the others sit near the
-        prior mean and would inflate the estimate). Data-rich groups are thus
-        centred on the quantities they identify, and a quantity whose groups
-        barely differ stays non-centred everywhere, avoiding the funnel at
-        small spreads (on simulated channels, centring the BG/NBD
-        concentration ``a + b`` of the large groups put 26 of 38 divergences
-        there; the factor one half cut a seed's divergences from 66 to 36).
-        The choice changes the sampler's geometry, not the model. An integer
-        centres every
-        quantity of the groups with at least that many customers; ``None``
-        centres nothing.
+        A weight ``w`` in ``[0, 1]`` per group and quantity selects the
+        partially centred parameterisation of
+        :func:`clv.bayes.priors.group_parameters`: 0 non-centred, 1 centred.
+        With ``centered_from="auto"`` (the default) it is
+        ``s^2 / (s^2 + sd^2)``, where ``sd`` is the posterior sd of the
+        group's own data (with the prior, no pooling) and ``s`` the typical
+        spread between groups (:func:`clv.bayes.centring.centring_weights`):
+        data-rich groups are (nearly) centred on the quantities they
+        identify, weakly informed groups non-centred, and groups in between
+        partially centred, which removes the funnels of both extremes. The
+        choice changes the sampler's geometry, not the model. An integer
+        centres every quantity of the groups with at least that many
+        customers (weight 1, the others 0); ``None`` centres nothing.
 
-        Returns a boolean DataFrame, groups by sampled quantities.
+        Returns a float DataFrame, groups by sampled quantities; ``attrs["spread"]``
+        holds the typical spread ``s`` of each quantity.
         """
         if self.group is None:
             raise ValueError("centering applies to hierarchical models (group=None has no group level)")
         data = self._prepare(rfm)
         centered = self._centered(self._loglik_op(data), resolve_priors(self.default_priors, self.priors), data)
-        return pd.DataFrame({k: np.asarray(v, dtype=bool) for k, v in centered.items()}, index=pd.Index(data["levels"], name=self.group))
+        out = pd.DataFrame({k: np.asarray(w, dtype=float) for k, (w, _) in centered.items()}, index=pd.Index(data["levels"], name=self.group))
+        out.attrs["spread"] = {k: float(s) for k, (_, s) in centered.items()}
+        return out
 
     # -- fitting -----------------------------------------------------------------
     def fit(
@@ -498,7 +342,7 @@ class BayesianModel:
                 kwargs["cores"] = cores or max(1, min(chains, os.cpu_count() or 1))
                 if init == "laplace":
                     spreads = [v.name for v in model.value_vars if v.name.startswith("sigma_")]
-                    kwargs["step"], kwargs["initvals"] = _laplace_nuts(
+                    kwargs["step"], kwargs["initvals"] = laplace_nuts(
                         model, chains, random_seed, self.target_accept, dense=self.group is None, fixed=spreads
                     )
                 else:

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from clv.bayes.base import BayesianModel
+from clv.bayes.priors import SPREAD
 from clv.checks import check_interval
 from clv.data.contracts import check_contracts
 from clv.errors import DataError
@@ -21,8 +22,8 @@ SHIFTED_BETA_GEO_LINKS: dict[str, str] = {"churn": "logit", "concentration": "lo
 #: sBG priors: ``logit(churn) ~ Normal(-1.5, 1.5)`` covers mean churn of 1% to 80% a period;
 #: ``log(alpha + beta) ~ Normal(1, 1.5)`` concentrations from 0.1 to 50.
 SHIFTED_BETA_GEO_PRIORS: dict[str, dict[str, float]] = {
-    "churn": {"loc": -1.5, "scale": 1.5, "spread": 1.0},
-    "concentration": {"loc": 1.0, "scale": 1.5, "spread": 1.0},
+    "churn": {"loc": -1.5, "scale": 1.5, **SPREAD},
+    "concentration": {"loc": 1.0, "scale": 1.5, **SPREAD},
 }
 
 

@@ -203,10 +203,11 @@ def test_clv_bayes_is_reachable_lazily_from_clv():
 def test_centering_table(small_rfm):
     auto = clv.bayes.HierarchicalBetaGeo(group="channel").centering(small_rfm)
     assert list(auto.columns) == list(clv.bayes.priors.BETA_GEO_LINKS) and list(auto.index) == ["email", "search"]
-    assert auto.dtypes.eq(bool).all()
+    assert auto.dtypes.eq(float).all() and ((auto >= 0) & (auto <= 1)).all().all()
+    assert set(auto.attrs["spread"]) == set(auto.columns) and all(s > 0 for s in auto.attrs["spread"].values())
     assert not clv.bayes.HierarchicalBetaGeo(group="channel", centered_from=None).centering(small_rfm).to_numpy().any()
     by_size = clv.bayes.HierarchicalBetaGeo(group="channel", centered_from=1).centering(small_rfm)
-    assert by_size.to_numpy().all()
+    assert (by_size.to_numpy() == 1.0).all()
     with pytest.raises(ValueError, match="hierarchical"):
         clv.bayes.HierarchicalBetaGeo(group=None).centering(small_rfm)
 

@@ -175,3 +175,18 @@ def test_prepared_spend_data_gives_the_same_value_and_gradient():
         expected = float(weights @ gammagamma.loglik(*params, x, m))
         assert value == pytest.approx(expected, rel=1e-12)
         np.testing.assert_allclose(grad, weights @ gammagamma.row_derivatives(*params, x, m)[1], rtol=1e-10)
+
+
+def test_partially_centred_group_values_follow_normal_mu_sigma():
+    # group_parameters' partial centring (weights 0, 0.3, 1 at typical spread 0.2) changes the coordinates, not the model:
+    # (f[g] - mu) / sigma is standard normal for every weight.
+    import pymc as pm
+
+    priors = {"k": {"loc": 0.5, "scale": 1.0, "spread": 0.25, "spread_sd": 0.75}}
+    with pm.Model(coords={"group": ["a", "b", "c"]}):
+        value = clv.bayes.priors.group_parameters(priors, {"k": "log"}, True, {"k": (np.array([0.0, 0.3, 1.0]), 0.2)})["k"]
+        mu, sigma = pm.modelcontext(None)["mu_log_k"], pm.modelcontext(None)["sigma_log_k"]
+        draws = pm.draw([mu, sigma, value], draws=20000, random_seed=3)
+    standardised = (draws[2] - draws[0][:, None]) / draws[1][:, None]
+    np.testing.assert_allclose(standardised.mean(axis=0), 0.0, atol=0.03)
+    np.testing.assert_allclose(standardised.std(axis=0), 1.0, atol=0.03)
