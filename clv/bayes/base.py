@@ -58,8 +58,9 @@ class BayesianModel:
         Column of the RFM frame naming each customer's group (e.g. the
         acquisition channel). ``None`` fits the plain, non-hierarchical model.
     priors : mapping, optional
-        Overrides of the default priors, ``{param: {"loc", "scale", "spread"}}``
-        (see :mod:`clv.bayes.priors`).
+        Overrides of the default priors, ``{param: {"loc", "scale", "spread", "spread_sd"}}``
+        (see :mod:`clv.bayes.priors`; ``spread`` is the median of the group
+        spread's log-normal prior, ``spread_sd`` its sd on the log scale).
     sampler : {"pymc", "nutpie"}
         NUTS implementation: PyMC's own, or nutpie (when installed).
     progressbar : bool
@@ -67,9 +68,9 @@ class BayesianModel:
     target_accept : float
         Target acceptance rate of NUTS.
     centered_from : "auto", int or None
-        Which groups get the centred parameterisation of their sampled
-        quantities (see :meth:`centering`): ``"auto"`` (default) decides per
-        quantity from how tightly each group's data pin it down; an integer
+        How far each group's sampled quantities are centred (see
+        :meth:`centering`): ``"auto"`` (default) partially centres each group
+        and quantity by how tightly the group's data pin it down; an integer
         centres every quantity of the groups with at least that many
         customers; ``None`` makes every group non-centred.
     """

@@ -27,7 +27,7 @@ class HierarchicalBetaGeo(CovariateBayes, BayesianModel):
     around population means with a learned spread: ``log r``, the log mean
     purchase rate ``log(r / alpha)``, the logit mean dropout probability
     ``logit(a / (a + b))`` and the log concentration ``log(a + b)``
-    (non-centred for small groups; see :mod:`clv.bayes.priors`). Customers of
+    (partially centred per group; see :mod:`clv.bayes.priors`). Customers of
     group ``g`` then follow the BG/NBD likelihood of Fader, Hardie & Lee
     (2005), eq. 6, evaluated with its gradient by the MLE's kernel
     (:func:`clv.kernels.bgnbd.loglik_grad`) over distinct
