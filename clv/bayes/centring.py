@@ -124,7 +124,7 @@ def centring_weights(
     --------
     >>> import numpy as np
     >>> w, s = centring_weights(np.array([[0.0], [1.0], [2.0]]), np.array([[0.1], [0.1], [np.inf]]),
-    ...                         {"k": {"loc": 0.0, "scale": 1.0, "spread": 0.5}}, ["k"])["k"]
+    ...                         {"k": {"loc": 0.0, "scale": 1.0, "spread": 0.5, "spread_sd": 0.75}}, ["k"])["k"]
     >>> bool(w[0] > 0.9 and w[2] == 0.0)
     True
     """

@@ -27,7 +27,6 @@ FUNCTION_ALLOW = {
 }
 # module -> why it may be longer
 MODULE_ALLOW = {
-    "clv/bayes/base.py": "the PyMC base class: fitting, Laplace start, centring, state and posterior tables in one class",
 }
 
 FORBIDDEN = {
