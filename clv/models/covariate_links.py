@@ -177,8 +177,37 @@ class CovariateSupport:
         per_profile = self.links_.row_params(theta, data["Z1"][:, 1:], data["M"])
         return [v[data["profile"]] if isinstance(v, np.ndarray) else v for v in per_profile]
 
+    def _profile_gradient(self, theta_p: np.ndarray, data: dict[str, Any]) -> tuple[float, np.ndarray] | None:
+        """Total log-likelihood and gradient per covariate profile ``(P, k)`` at per-profile parameters ``theta_p`` (natural scale).
+
+        ``None`` when the model has no such kernel; the derivatives then come
+        from :meth:`_row_derivatives`.
+        """
+        return None
+
+    def _covariate_derivatives_by_profile(self, theta: np.ndarray, data: dict[str, Any],
+                                          hessian: bool) -> tuple[float, np.ndarray, np.ndarray | None] | None:
+        """The chain rule on per-profile gradients; the per-profile Hessians by differences (:func:`clv.kernels.covariates.profile_hessian`)."""
+        assert self.links_ is not None
+        M, Z1 = data["M"], data["Z1"]
+        theta_p = np.column_stack([np.broadcast_to(v, (len(Z1),)) for v in self.links_.row_params(theta, Z1[:, 1:], M)])
+        first = self._profile_gradient(theta_p, data)
+        if first is None:
+            return None
+        ll, g_tot = first
+
+        def gradient_log(log_theta: np.ndarray) -> np.ndarray:
+            at = np.exp(log_theta)
+            return at * self._profile_gradient(at, data)[1]  # type: ignore[index]
+
+        h_tot = link.profile_hessian(gradient_log, np.log(theta_p)) if hessian else None
+        return ll, link.chain_gradient(M, Z1, theta_p * g_tot), (link.chain_hessian(M, Z1, h_tot) if h_tot is not None else None)
+
     def _covariate_derivatives(self, theta: np.ndarray, data: dict[str, Any], hessian: bool) -> tuple[float, np.ndarray, np.ndarray | None] | None:
         """Total log-likelihood, gradient and Hessian in ``u = (log theta, g)`` by the chain rule."""
+        by_profile = self._covariate_derivatives_by_profile(theta, data, hessian)
+        if by_profile is not None:
+            return by_profile
         rows = self._rows(theta, data)
         ll, grad, hess = self._row_derivatives(rows, data, hessian)
         if grad is None or (hessian and hess is None):
