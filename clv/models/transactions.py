@@ -125,10 +125,14 @@ class TransactionModel(MLEModel, TransactionPredictions):
         pick = np.sort(np.random.default_rng(0).choice(data["n_unique"], size=size, replace=False))
         sub = self._design(data["x"][pick], data["t_x"][pick], data["T"][pick], data["w"][pick],
                            data["Z"][pick] if "Z" in data else None)
-        res = self._minimise(self._start(), sub)
+        # Pareto/NBD, whose Hessian costs gradients, and covariate models, whose per-row Hessians cost three times their
+        # gradients, go on with Newton steps that hold this subsample's Hessian fixed (LikelihoodOptimiser._chord), which
+        # need no precise start: the subsample's optimum is itself off by its sampling noise.
+        chord = not self._analytic_hessian or "Z" in data
+        res = self._minimise(self._start(), sub, gtol=1e-6 if chord else None)
         if not (res.success and np.all(np.isfinite(res.x))):
             return None
-        if not self._analytic_hessian:  # the Hessian the full-data Newton steps start with (see LikelihoodOptimiser._chord)
+        if chord:
             hess = self._hessian(res.x, sub) * (data["n_unique"] / size)
             if np.all(np.isfinite(hess)):
                 data["warm_hessian"] = hess
