@@ -480,7 +480,7 @@ def _operations(tx: Any, acq: pd.DataFrame, models: Any, rfm: pd.DataFrame, conf
         return {"retention": None, "retention_note": note, "backtest": None, "backtest_note": note}
     tms = models.point_transaction_models(seed=config.seed)
     if config.covariates:  # cohorts and the backtest's refit see no covariates: each channel's typical profile stands in
-        point = models.point()
+        point = models.point() or {name: (tm, None) for name, tm in tms.items()}  # a posterior: its mean per channel
         tms = {name: models.new_customer_pair(name, point)[0] for name in dict.fromkeys([*models.names, *acq["channel"].unique()])}
     return operations_extra(tx, acq, tms, observation_end=rfm.attrs["observation_end"], time_unit=config.time_unit,
                             holdout=config.backtest_holdout, progress=config.progress)

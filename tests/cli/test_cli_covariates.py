@@ -109,12 +109,12 @@ def test_covariate_options_go_together(business, tmp_path):
 
 @pytest.fixture(scope="module")
 def demo_slice(tmp_path_factory) -> dict[str, Path]:
-    """The first 1,500 customers of the demo data (data/demo) with a region and the first order value per customer."""
+    """The first 1,000 customers of the demo data (data/demo) with a region and the first order value per customer."""
     src = Path(__file__).resolve().parents[2] / "data" / "demo"
     d = tmp_path_factory.mktemp("demo_bayes")
     tx = pd.read_csv(src / "transactions.csv")
     acq = pd.read_csv(src / "acquisitions.csv")
-    tx, acq = tx[tx["customer_id"] <= 1500], acq[acq["customer_id"] <= 1500]
+    tx, acq = tx[tx["customer_id"] <= 1000], acq[acq["customer_id"] <= 1000]
     tx.to_csv(d / "tx.csv", index=False)
     acq.to_csv(d / "acq.csv", index=False)
     (d / "spend.csv").write_bytes((src / "channel_spend.csv").read_bytes())
