@@ -132,11 +132,11 @@ def customer_params(params: Mapping[str, np.ndarray], names: Sequence[str], code
 
 
 def check_no_covariates(model: Any, what: str) -> None:
-    """Refuse group-level draws of a model with covariates: without a customer's traits they would not be anybody's parameters."""
+    """Refuse plain per-draw models of a model with covariates: without a customer's traits they would not be anybody's parameters."""
     if getattr(model, "links_", None) is not None:
-        raise DataError(f"{type(model).__name__} with covariates: {what} needs each customer's covariates; the channel report "
-                        "and valuation do not take Bayesian covariate models yet (use the maximum-likelihood models, "
-                        "clv report --covariates)")
+        raise DataError(f"{type(model).__name__} with covariates: {what} needs each customer's covariates; use the model's "
+                        "predictions, or group_param_draws (each draw with its coefficients, as clv report --model bayes "
+                        "--covariates does)")
 
 
 _Z = "z:"  # prefix of the design columns among a model's columns

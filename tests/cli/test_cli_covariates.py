@@ -109,12 +109,12 @@ def test_covariate_options_go_together(business, tmp_path):
 
 @pytest.fixture(scope="module")
 def demo_slice(tmp_path_factory) -> dict[str, Path]:
-    """The first 1,000 customers of the demo data (data/demo) with a region and the first order value per customer."""
+    """Every 30th customer of the demo data (data/demo: 1,000 customers in six channels) with a region and the first order value."""
     src = Path(__file__).resolve().parents[2] / "data" / "demo"
     d = tmp_path_factory.mktemp("demo_bayes")
     tx = pd.read_csv(src / "transactions.csv")
     acq = pd.read_csv(src / "acquisitions.csv")
-    tx, acq = tx[tx["customer_id"] <= 1000], acq[acq["customer_id"] <= 1000]
+    tx, acq = tx[tx["customer_id"] % 30 == 0], acq[acq["customer_id"] % 30 == 0]
     tx.to_csv(d / "tx.csv", index=False)
     acq.to_csv(d / "acq.csv", index=False)
     (d / "spend.csv").write_bytes((src / "channel_spend.csv").read_bytes())
@@ -138,7 +138,7 @@ def test_bayes_report_with_covariates_has_posterior_coefficients(demo_slice, tmp
     assert (effects["lower"] < effects["estimate"]).all() and (effects["estimate"] < effects["upper"]).all()  # posterior intervals
     assert (effects["std_err"] > 0).all() and effects["meaning"].str.contains("90% interval").all()
     summary = json.loads((out / "summary.json").read_text())["sections"]["covariates"]
-    assert summary["computed"] and len(summary["typical_profiles"]) >= 3  # all customers and each channel
+    assert summary["computed"] and len(summary["typical_profiles"]) == 7  # all customers and each of the six channels
     assert "## Customer covariates" in (out / "summary.md").read_text()
     channels = pd.read_csv(out / "channels.csv")
     assert channels["ltv_new"].notna().all() and np.isfinite(channels["ltv_new"]).all()  # new customers at each channel's typical profile
