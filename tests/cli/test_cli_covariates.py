@@ -119,7 +119,7 @@ def demo_slice(tmp_path_factory) -> dict[str, Path]:
     acq.to_csv(d / "acq.csv", index=False)
     (d / "spend.csv").write_bytes((src / "channel_spend.csv").read_bytes())
     first = tx.sort_values(["customer_id", "date"]).drop_duplicates("customer_id")
-    region = REGIONS[(first["customer_id"] % 4).to_numpy()]
+    region = REGIONS[(first["customer_id"] // 30 % 4).to_numpy()]  # every level in every channel
     pd.DataFrame({"customer_id": first["customer_id"], "region": region, "first_order_value": first["amount"]}).to_csv(d / "cov.csv", index=False)
     return {"tx": d / "tx.csv", "acq": d / "acq.csv", "spend": d / "spend.csv", "cov": d / "cov.csv"}
 
