@@ -141,6 +141,7 @@ def test_bayes_report_with_covariates_has_posterior_coefficients(demo_slice, tmp
     assert summary["computed"] and len(summary["typical_profiles"]) == 7  # all customers and each of the six channels
     assert "## Customer covariates" in (out / "summary.md").read_text()
     channels = pd.read_csv(out / "channels.csv")
-    assert channels["ltv_new"].notna().all() and np.isfinite(channels["ltv_new"]).all()  # new customers at each channel's typical profile
+    channels = channels[channels["channel"].isin(pd.read_csv(demo_slice["acq"])["channel"])]  # not the unattributed customers' row
+    assert len(channels) == 6 and np.isfinite(channels["ltv_new"]).all()  # new customers at each channel's typical profile
     customers = pd.read_csv(out / "customers.csv")
     assert customers["clv"].notna().all()  # existing customers valued with their own covariates
