@@ -40,6 +40,7 @@ import pandas as pd
 from clv.checks import require_seed
 from clv.errors import ConvergenceError, DataError
 from clv.models import BetaGeo, GammaGamma
+from clv.models.covariate_links import model_at
 from clv.models.limits import boundary_note
 
 __all__ = [
@@ -191,9 +192,21 @@ class ModelSet:
             return models[POOLED]
         raise DataError(f"no model for group {group!r} and no pooled model to fall back on")
 
+    profiles: dict[str, dict[str, Any]]  # the typical covariate profile of each group (models with covariates)
+
     def new_customer_pair(self, group: Any, models: Mapping[str, ModelPair]) -> ModelPair:
-        """The models valuing a *new* customer of ``group``: :meth:`pair`, at the group's covariate profile when models have covariates."""
-        return self.pair(group, models)
+        """:meth:`pair`, moved to the covariate profile of ``group`` (``profiles``, else the pooled one) when the models have covariates.
+
+        A new customer of a group is valued as its typical customer
+        (:func:`clv.data.covariates.typical_profile`) through
+        :meth:`clv.models.base.MLEModel.for_profile`.
+        """
+        pair = self.pair(group, models)
+        profiles = getattr(self, "profiles", None) or {}
+        profile = profiles.get(group, profiles.get(POOLED))
+        if profile is None:
+            return pair
+        return tuple(m.for_profile(profile) if getattr(m, "links_", None) is not None else m for m in pair)  # type: ignore[return-value]
 
     def source(self, group: str) -> str:
         """Where the models of ``group`` come from."""
@@ -245,19 +258,6 @@ class MLEModelSet(ModelSet):
     sources: dict[str, str] = field(default_factory=dict)
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
     description = "maximum likelihood per channel; intervals from a parametric bootstrap of each fit"
-
-    def new_customer_pair(self, group: Any, models: Mapping[str, ModelPair]) -> ModelPair:
-        """:meth:`pair`, moved to the covariate profile of ``group`` (``profiles``, else the pooled one) when the models have covariates.
-
-        A new customer of a group is valued as its typical customer
-        (:func:`clv.data.covariates.typical_profile`) through
-        :meth:`clv.models.base.MLEModel.for_profile`.
-        """
-        pair = self.pair(group, models)
-        profile = self.profiles.get(group, self.profiles.get(POOLED))
-        if profile is None:
-            return pair
-        return tuple(m.for_profile(profile) if getattr(m, "links_", None) is not None else m for m in pair)  # type: ignore[return-value]
 
     @property
     def names(self) -> list[str]:
@@ -330,6 +330,7 @@ class PosteriorModelSet(ModelSet):
         self.transaction_model = transaction_model
         self.spend_model = spend_model
         self.transaction_class = transaction_class or getattr(transaction_model, "mle_class", BetaGeo)
+        self.profiles: dict[str, dict[str, Any]] = {}  # set by the caller for models with covariates (new customers' profile)
 
     @property
     def names(self) -> list[str]:
@@ -380,13 +381,19 @@ class PosteriorModelSet(ModelSet):
 
 
 def _by_draw(frame: pd.DataFrame, cls: type, what: str) -> list[dict[str, Any]]:
-    """``[{group: model at the drawn parameters}]`` per draw number, in draw-number order."""
+    """``[{group: model at the drawn parameters}]`` per draw number, in draw-number order.
+
+    A frame of a covariate model (``attrs["covariates"]``, see
+    :meth:`clv.bayes.covariates.CovariateBayes.group_param_draws`) gives models
+    with covariates (:func:`clv.models.covariate_links.model_at`).
+    """
     needed = {"draw", "group", *cls.param_names}
     if not needed <= set(frame.columns):
         raise DataError(f"the {what} model's group_param_draws lacks columns {sorted(needed - set(frame.columns))}")
+    covariates = frame.attrs.get("covariates")
     grouped: dict[int, dict[str, Any]] = {}
     for row in frame.to_dict("records"):
-        grouped.setdefault(int(row["draw"]), {})[str(row["group"])] = cls.from_params(row)
+        grouped.setdefault(int(row["draw"]), {})[str(row["group"])] = model_at(cls, row, covariates)
     return [grouped[d] for d in sorted(grouped)]
 
 

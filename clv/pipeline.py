@@ -27,6 +27,7 @@ from clv.data import read_acquisitions, read_channel_spend, read_transactions, r
 from clv.data.sql import check_source, read_table, source_label
 from clv.data.validation import table_columns
 from clv.errors import DataError
+from clv.model_set import POOLED
 from clv.models import GammaGamma, transaction_model_class
 from clv.valuation import DEFAULT_MARGIN
 
@@ -304,12 +305,21 @@ def _bayes_models(rfm: Any, acquisitions: Any, config: ReportConfig) -> Posterio
         grouped = grouped[~unattributed]
     say(f"sampling the hierarchical BG/NBD ({chains} chains x {draws} draws; this takes minutes)")
     bar = config.sampler_progress
-    tm = bayes.HierarchicalBetaGeo(group="channel", progressbar=bar).fit(grouped, draws=draws, tune=draws, chains=chains,
-                                                                        random_seed=config.seed)
+    cov = config.covariate_groups()
+    t_args = {f"{k}_covariates": cov[k] for k in ("purchase", "dropout") if k in cov}
+    tm = bayes.HierarchicalBetaGeo(group="channel", progressbar=bar, **t_args).fit(grouped, draws=draws, tune=draws, chains=chains,
+                                                                                   random_seed=config.seed)
     say("sampling the hierarchical Gamma-Gamma")
-    sm = bayes.HierarchicalGammaGamma(group="channel", progressbar=bar).fit(grouped, draws=draws, tune=draws, chains=chains,
-                                                                           random_seed=config.seed)
-    return PosteriorChannelModels(tm, sm)
+    sm = bayes.HierarchicalGammaGamma(group="channel", progressbar=bar, spend_covariates=cov.get("spend")).fit(
+        grouped, draws=draws, tune=draws, chains=chains, random_seed=config.seed)
+    models = PosteriorChannelModels(tm, sm)
+    if cov:  # new customers of a channel are valued at its typical profile, as with the MLE models
+        from clv.data.covariates import typical_profile
+
+        columns = list(dict.fromkeys(c for cols in cov.values() for c in cols))
+        models.profiles = {POOLED: typical_profile(rfm, columns),
+                           **{str(name): typical_profile(part, columns) for name, part in grouped.groupby("channel")}}
+    return models
 
 
 def _spark_inputs(acquisitions: Any, config: ReportConfig) -> tuple[Any, Any, Any, Any]:
@@ -470,7 +480,7 @@ def _operations(tx: Any, acq: pd.DataFrame, models: Any, rfm: pd.DataFrame, conf
         return {"retention": None, "retention_note": note, "backtest": None, "backtest_note": note}
     tms = models.point_transaction_models(seed=config.seed)
     if config.covariates:  # cohorts and the backtest's refit see no covariates: each channel's typical profile stands in
-        point = models.point()
+        point = models.point() or {name: (tm, None) for name, tm in tms.items()}  # a posterior: its mean per channel
         tms = {name: models.new_customer_pair(name, point)[0] for name in dict.fromkeys([*models.names, *acq["channel"].unique()])}
     return operations_extra(tx, acq, tms, observation_end=rfm.attrs["observation_end"], time_unit=config.time_unit,
                             holdout=config.backtest_holdout, progress=config.progress)
@@ -536,8 +546,8 @@ def _check_covariate_settings(config: ReportConfig) -> None:
                         "give it with --covariates customers.csv")
     if config.covariates and not named:
         raise DataError("--covariates: name the columns to use with --purchase-covariates, --dropout-covariates or --spend-covariates")
-    if config.covariates and (config.engine != "pandas" or config.model_kind != "mle"):
-        raise DataError("--covariates works with --engine pandas and --model mle only for now")
+    if config.covariates and config.engine != "pandas":
+        raise DataError("--covariates works with --engine pandas only for now")
 
 
 def _with_covariates(rfm: pd.DataFrame, config: ReportConfig) -> pd.DataFrame:

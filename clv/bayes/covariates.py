@@ -132,11 +132,11 @@ def customer_params(params: Mapping[str, np.ndarray], names: Sequence[str], code
 
 
 def check_no_covariates(model: Any, what: str) -> None:
-    """Refuse group-level draws of a model with covariates: without a customer's traits they would not be anybody's parameters."""
+    """Refuse plain per-draw models of a model with covariates: without a customer's traits they would not be anybody's parameters."""
     if getattr(model, "links_", None) is not None:
-        raise DataError(f"{type(model).__name__} with covariates: {what} needs each customer's covariates; the channel report "
-                        "and valuation do not take Bayesian covariate models yet (use the maximum-likelihood models, "
-                        "clv report --covariates)")
+        raise DataError(f"{type(model).__name__} with covariates: {what} needs each customer's covariates; use the model's "
+                        "predictions, or group_param_draws (each draw with its coefficients, as clv report --model bayes "
+                        "--covariates does)")
 
 
 _Z = "z:"  # prefix of the design columns among a model's columns
@@ -276,13 +276,36 @@ class CovariateBayes:
         return evaluate(fn, pseudo, inverse.reshape(-1), columns, index=rfm.index, chains=chains, draws=draws, interval=interval,
                         name=name)
 
+    def _with_coefficients(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` (draws in long form, ``draw`` the flat chain x draw position) with each draw's coefficients as columns.
+
+        The coefficients are in the columns' own units, named as in the
+        maximum-likelihood models (``purchase:<col>``, ...); ``attrs["covariates"]``
+        holds what rebuilds such a model at a draw (:func:`clv.models.covariate_links.model_at`):
+        the encoding and the covariate settings.
+        """
+        if self.links_ is None:
+            return frame
+        post = self.idata_.posterior  # type: ignore[attr-defined]
+        coefs = np.asarray(post["coefficients"].transpose("chain", "draw", "coefficient").values)
+        flat = coefs.reshape(-1, coefs.shape[-1])[frame["draw"].to_numpy(dtype=np.int64)]
+        out = frame.assign(**{name: flat[:, j] for j, name in enumerate(self.links_.coef_names)})
+        out.attrs["covariates"] = {"encoding": self.links_.to_dict(),
+                                   "settings": {f"{name}_covariates": list(cols) for name, cols, _ in self._covariate_groups()}}
+        return out
+
     def group_param_draws(self, n_draws: int, *, seed: int) -> pd.DataFrame:
-        check_no_covariates(self, "group_param_draws")
-        return super().group_param_draws(n_draws, seed=seed)  # type: ignore[misc]
+        """Group-level draws (:meth:`clv.bayes.base.BayesianModel.group_param_draws`) with the shared coefficients of each draw.
+
+        With covariates a draw's parameters are those of a customer at the
+        reference profile (every design column 0); the coefficient columns
+        move them to any other customer (:func:`clv.models.covariate_links.model_at`).
+        """
+        return self._with_coefficients(super().group_param_draws(n_draws, seed=seed))  # type: ignore[misc]
 
     def population_param_draws(self, n_draws: int, *, seed: int) -> pd.DataFrame:
-        check_no_covariates(self, "population_param_draws")
-        return super().population_param_draws(n_draws, seed=seed)  # type: ignore[misc]
+        """Population-level draws (a new group) with the shared coefficients of each draw (see :meth:`group_param_draws`)."""
+        return self._with_coefficients(super().population_param_draws(n_draws, seed=seed))  # type: ignore[misc]
 
     def draw_models(self, n_draws: int | None = 200) -> list[Any]:
         check_no_covariates(self, "draw_models")

@@ -142,7 +142,8 @@ def customer_level_columns(
         reason = "maximum-likelihood channel models only (posterior draws are not simulated here)"
         return {"share_new_paying_back": reason, "future_margin_total": reason}
     missing: dict[str, str] = {}
-    if value.horizon is None or rfm is None:
+    no_future = value.horizon is None or rfm is None  # the future margin is not simulated at all: its reason is set once, here
+    if no_future:
         missing["future_margin_total"] = "needs a finite horizon" if value.horizon is None else "needs the RFM frame"
     cac = table["cac"].to_numpy(dtype=float)
     for j, name in enumerate(table.index):
@@ -164,7 +165,7 @@ def customer_level_columns(
         except (ClvError, AttributeError, ValueError) as exc:  # a model clv.predictive cannot simulate: n/a, with the reason
             if np.isfinite(cac[j]) and cac[j] > 0 and np.isnan(table.iloc[j, table.columns.get_loc("share_new_paying_back")]):
                 note_missing(missing, "share_new_paying_back", f"{name}: {exc}")
-            if "future_margin_total" not in missing or not missing["future_margin_total"].startswith("needs"):
+            if not no_future:
                 note_missing(missing, "future_margin_total", f"{name}: {exc}")
     return missing
 

@@ -24,12 +24,12 @@ models.
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Callable, Iterable
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["chain_gradient", "chain_hessian", "link_map", "profile_totals", "row_params"]
+__all__ = ["chain_gradient", "chain_hessian", "link_map", "profile_hessian", "profile_totals", "row_params"]
 
 
 def link_map(n_params: int, n_columns: int, n_coords: int, terms: Iterable[tuple[int, int, int, float]]) -> NDArray[np.float64]:
@@ -79,6 +79,27 @@ def profile_totals(theta: NDArray[np.float64], grad: NDArray[np.float64], hess: 
             entry = theta[:, j] * theta[:, l] * hess[:, j, l] + (g_log[:, j] if j == l else 0.0)
             h_tot[:, j, l] = h_tot[:, l, j] = np.bincount(profile, w * entry, n_profiles)
     return g_tot, h_tot
+
+
+def profile_hessian(gradient: Callable[[NDArray[np.float64]], NDArray[np.float64]], log_theta: NDArray[np.float64],
+                    step: float = 1e-4) -> NDArray[np.float64]:
+    """Per-profile Hessians ``(P, k, k)`` in ``log theta`` by central differences of the per-profile gradient.
+
+    ``gradient(log_theta)`` maps per-profile log-parameters ``(P, k)`` to the
+    per-profile gradient totals in ``log theta`` ``(P, k)``. Profile ``p``'s
+    total depends only on its own row ``log_theta[p]``, so moving column ``j``
+    of every profile at once gives column ``j`` of every profile's Hessian:
+    ``2 k`` gradients in all, whatever the number of profiles (differences of
+    the full gradient in ``u`` would need ``2 (k + coefficients)``). The
+    result is symmetrised.
+    """
+    P, k = log_theta.shape
+    hess = np.empty((P, k, k))
+    for j in range(k):
+        shift = np.zeros(k)
+        shift[j] = step
+        hess[:, :, j] = (gradient(log_theta + shift) - gradient(log_theta - shift)) / (2 * step)
+    return (hess + np.swapaxes(hess, 1, 2)) / 2
 
 
 def chain_gradient(M: NDArray[np.float64], Z1: NDArray[np.float64], g_tot: NDArray[np.float64]) -> NDArray[np.float64]:

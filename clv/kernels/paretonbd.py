@@ -41,6 +41,7 @@ __all__ = [
     "probability_alive_at",
     "probability_of_purchases",
     "probability_purchase_between",
+    "profile_loglik_grad",
     "purchase_rate",
     "row_derivatives",
     "row_groups",
@@ -297,6 +298,36 @@ def loglik_grad(params: NDArray[np.float64], x: Column, t_x: Column, T: Column, 
             - np.einsum("g,gj->j", np.bincount(i_T, ww, n_T), p["d_alive"]))
     grad[2] += ww.sum() / s
     return dot(weights, p["ll"]), grad
+
+
+def profile_loglik_grad(theta: NDArray[np.float64], x: NDArray[np.float64], t_x: NDArray[np.float64], T: NDArray[np.float64],
+                        weights: NDArray[np.float64], profile: NDArray[np.intp], groups: tuple[Groups, Groups]) -> tuple[float, NDArray[np.float64]]:
+    """Weighted total log-likelihood (Fader & Hardie 2005, eq. 22) and the gradient summed per covariate profile.
+
+    ``theta`` holds each profile's ``(r, alpha, s, beta)``, shape ``(P, 4)``;
+    covariates move ``alpha`` and ``beta`` only, so ``r`` and ``s`` are
+    read from the first profile. ``profile`` is each row's profile and
+    ``groups`` (from :func:`row_groups` with ``profile``) nest within
+    profiles. Returns the total and an array ``(n_profiles, 4)``: row ``p``
+    is the gradient of profile ``p``'s rows in ``(r, alpha_p, s, beta_p)``.
+    As in :func:`loglik_grad`, no per-row gradient is formed: each part is
+    summed over its ``(x, t_x)`` or ``(x, T)`` group, then over profiles.
+    """
+    g_tx, g_T = groups
+    n_prof = len(theta)
+    r, s = float(theta[0, 0]), float(theta[0, 2])
+    p = _pieces(r, theta[profile, 1], s, theta[profile, 3], x, t_x, T, groups)
+    i_tx, i_T, ww = p["i_tx"], p["i_T"], weights * p["w"]
+    n_T = len(g_T.first)
+    per_T = (np.bincount(i_T, weights, n_T)[:, None] * p["base"] - np.bincount(i_T, weights * p["c_T"], n_T)[:, None] * p["dg_T"]
+             - np.bincount(i_T, ww, n_T)[:, None] * p["d_alive"])
+    per_tx = np.bincount(i_tx, weights * p["c_tx"], len(g_tx.first))[:, None] * p["dg_tx"]
+    p_T, p_tx = profile[g_T.first], profile[g_tx.first]
+    grad = np.stack([np.bincount(p_T, per_T[:, j], n_prof) + np.bincount(p_tx, per_tx[:, j], n_prof) for j in range(4)], axis=1)
+    grad[:, 2] += np.bincount(profile, ww, n_prof) / s
+    return dot(weights, p["ll"]), grad
+
+
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(48)
 
 

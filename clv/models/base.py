@@ -357,15 +357,19 @@ class MLEModel(CovariateSupport, LikelihoodOptimiser):
         """The covariate design: customers with equal covariates have equal parameters (``None`` without covariates)."""
         return self._design_matrix(rfm)
 
+    def _profile_design(self, covariates: Any) -> np.ndarray:
+        """The design row ``(1, Q)`` of one covariate profile (a mapping column -> value, or a one-row DataFrame)."""
+        profile = covariates if isinstance(covariates, pd.DataFrame) else pd.DataFrame([dict(covariates or {})])
+        if len(profile) != 1:
+            raise DataError(f"covariates: expected one profile (one row), got {len(profile)} rows")
+        return self.links_.design(profile)  # type: ignore[union-attr]
+
     def _profile_params(self, covariates: Any) -> list[float]:
         """The parameters of one covariate profile (a mapping column -> value, or a one-row DataFrame)."""
         links = getattr(self, "links_", None)
         if links is None:
             return list(self._values())
-        profile = covariates if isinstance(covariates, pd.DataFrame) else pd.DataFrame([dict(covariates or {})])
-        if len(profile) != 1:
-            raise DataError(f"covariates: expected one profile (one row), got {len(profile)} rows")
-        rows = links.row_params(self.result_.estimates, links.design(profile))
+        rows = links.row_params(self.result_.estimates, self._profile_design(covariates))
         return [float(np.asarray(v).reshape(-1)[0]) for v in rows]
 
     def for_profile(self, covariates: Any) -> MLEModel:
@@ -373,8 +377,13 @@ class MLEModel(CovariateSupport, LikelihoodOptimiser):
 
         Everything written for models without covariates (new-customer value,
         payback, :func:`clv.max_cac`, the expected-purchases curve) then
-        applies to customers with that profile. Standard errors are not
-        carried over (the copy has no covariance).
+        applies to customers with that profile. The copy carries the
+        covariance of the profile's log-parameters, ``A cov A'`` with ``log
+        theta_p = A u`` linear in the fitted coordinates ``u = (log theta, g)``
+        (Fader & Hardie 2007's links), so its standard errors and the
+        bootstrap intervals of :func:`clv.new_customer_value`,
+        :func:`clv.max_cac` and the payback figures work as for a model
+        without covariates.
 
         Parameters
         ----------
@@ -399,7 +408,13 @@ class MLEModel(CovariateSupport, LikelihoodOptimiser):
         """
         self._check_fitted()
         settings = {k: v for k, v in self.get_params().items() if not k.endswith("_covariates") and k != "dropout_form"}
-        return type(self).from_params(dict(zip(self.param_names, self._profile_params(covariates))), **settings)
+        model = type(self).from_params(dict(zip(self.param_names, self._profile_params(covariates))), **settings)
+        links = getattr(self, "links_", None)
+        if links is not None and self.boundary_ is None:
+            cov = links.profile_covariance(self.result_.cov_log, self._profile_design(covariates))
+            model.result_ = dataclasses.replace(model.result_, cov_log=cov)
+        model.time_unit_ = getattr(self, "time_unit_", None)
+        return model
 
     def in_time_unit(self, time_unit: str) -> MLEModel:
         """This model with its rates expressed per ``time_unit`` instead of per ``time_unit_``.

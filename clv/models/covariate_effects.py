@@ -61,7 +61,8 @@ def _step_label(column: str, name: str, levels: dict[str, list[Any]], step: floa
     return f"customers with {step:+g} {column}", "otherwise equal customers"
 
 
-def coefficient_effects(model: Any, *, level: float = 0.9, steps: dict[str, float] | None = None) -> pd.DataFrame:
+def coefficient_effects(model: Any, *, level: float = 0.9, steps: dict[str, float] | None = None,
+                        posterior: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per covariate coefficient of a fitted model: estimate, interval, effect and what it means in words.
 
     Parameters
@@ -72,6 +73,12 @@ def coefficient_effects(model: Any, *, level: float = 0.9, steps: dict[str, floa
         Coverage of the intervals (0.9: 5% to 95%).
     steps : dict, optional
         ``{numeric column: step}`` for the numeric covariates (default 1).
+    posterior : pandas.DataFrame, optional
+        Posterior summaries of the coefficients (``mean, sd, lower, upper`` by
+        name, as :meth:`clv.bayes.HierarchicalBetaGeo.coefficients` gives at
+        ``level``): the estimate is then the posterior mean and the interval
+        the posterior's central interval; ``model`` (at the posterior mean)
+        supplies the links and, for a BG-family dropout effect, ``a, b``.
 
     Returns
     -------
@@ -103,13 +110,17 @@ def coefficient_effects(model: Any, *, level: float = 0.9, steps: dict[str, floa
         for col in cols:
             for c in where[col]:
                 key = f"{group}:{names[c]}"
-                g, s = float(params[key]), float(se[key])
+                if posterior is None:
+                    g, s = float(params[key]), float(se[key])
+                    lo, hi = g - z * s, g + z * s
+                else:
+                    g, s, lo, hi = (float(posterior.loc[key, c]) for c in ("mean", "sd", "lower", "upper"))
                 step = 1.0 if col in levels else float((steps or {}).get(col, 1.0))
-                bounds = np.array([g, g - z * s, g + z * s]) * step
+                bounds = np.array([g, lo, hi]) * step
                 effect, words = _effect(model, targets, bounds)
                 who, than = _step_label(col, names[c], levels, step)
                 interval = f"{level:.0%} interval {_times(effect[1])}-{_times(effect[2])}" if np.isfinite(s) else "no interval"
-                rows.append([key, group, col, step, g, s, g - z * s, g + z * s, *effect,
+                rows.append([key, group, col, step, g, s, lo, hi, *effect,
                              f"{who} {words.format(f=_times(effect[0]), than=than)} ({interval})"])
     return pd.DataFrame(rows, columns=columns)
 

@@ -10,7 +10,7 @@ fitting data into coefficient names, the link map and per-customer parameters.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -19,7 +19,7 @@ from clv.data.covariates import CovariateEncoding
 from clv.kernels import covariates as link
 from clv.kernels.design import Column, Groups
 
-__all__ = ["CovariateLinks", "Group", "design_scale"]
+__all__ = ["CovariateLinks", "Group", "design_scale", "model_at"]
 
 Group = tuple[str, tuple[str, ...], tuple[tuple[str, int], ...]]  # (name, columns, ((parameter, sign), ...))
 
@@ -31,6 +31,31 @@ def design_scale(Z: np.ndarray) -> np.ndarray:
     if len(Z) > 1 and not binary.all():
         spread[~binary] = Z[:, ~binary].std(axis=0)
     return np.where(binary | ~(spread > 0) | ~np.isfinite(spread), 1.0, spread)
+
+
+def model_at(cls: type, values: Mapping[str, float], covariates: Mapping[str, Any] | None = None, *, time_unit: str | None = None) -> Any:
+    """A model of class ``cls`` at given parameters, with covariate coefficients when ``covariates`` is given (no fit behind it).
+
+    ``covariates`` is ``{"encoding": CovariateEncoding.to_dict(), "settings":
+    {"purchase_covariates": [...], ...}}`` and ``values`` then holds the
+    coefficients too, by name (``purchase:<col>``, ...). This is how a
+    posterior draw of a Bayesian covariate model becomes a model whose
+    predictions use each customer's covariates. Without ``covariates`` it is
+    ``cls.from_params``.
+    """
+    if not covariates:
+        return cls.from_params(values, time_unit=time_unit)
+    from clv.models.results import FitResult
+
+    settings = {**cls().get_params(), **{k: list(v) for k, v in covariates["settings"].items() if k in cls().get_params()}}
+    template = cls(**settings)
+    template._restore_covariates(covariates["encoding"])
+    names = (*cls.param_names, *template.coef_names_)
+    k = len(names)
+    result = FitResult(model=cls.__name__, param_names=names, estimates=np.array([float(values[p]) for p in names]),
+                       cov_log=np.full((k, k), np.nan), log_likelihood=float("nan"), n_obs=float("nan"), n_unique=0, converged=False,
+                       iterations=0, message="parameters given, not fitted", linear=tuple(template.coef_names_))
+    return cls.from_dict({"settings": settings, "result": result.to_dict(), "time_unit": time_unit, "covariates": covariates["encoding"]})
 
 
 @dataclass(frozen=True)
@@ -80,6 +105,16 @@ class CovariateLinks:
                     terms.extend((self.param_names.index(param), c, p, float(sign)) for param, sign in targets)
                     p += 1
         return link.link_map(k, len(self.encoding.names), p, terms)
+
+    def profile_covariance(self, cov: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """Covariance of one profile's log-parameters from that of the fitted coordinates ``u = (log theta, g)``.
+
+        ``log theta_pj = (1, z) @ M_j @ u`` is linear in ``u``
+        (:mod:`clv.kernels.covariates`), so the covariance is ``A cov A'``
+        with ``A_j = (1, z) M_j``; ``z`` is the profile's design row.
+        """
+        A = np.einsum("q,jqp->jp", np.r_[1.0, np.asarray(z, dtype=float).reshape(-1)], self.link_map())
+        return A @ np.asarray(cov, dtype=float) @ A.T
 
     def design(self, frame: pd.DataFrame) -> np.ndarray:
         """Design matrix of the covariate columns of ``frame`` (see :class:`clv.data.covariates.CovariateEncoding`)."""
@@ -177,8 +212,37 @@ class CovariateSupport:
         per_profile = self.links_.row_params(theta, data["Z1"][:, 1:], data["M"])
         return [v[data["profile"]] if isinstance(v, np.ndarray) else v for v in per_profile]
 
+    def _profile_gradient(self, theta_p: np.ndarray, data: dict[str, Any]) -> tuple[float, np.ndarray] | None:
+        """Total log-likelihood and gradient per covariate profile ``(P, k)`` at per-profile parameters ``theta_p`` (natural scale).
+
+        ``None`` when the model has no such kernel; the derivatives then come
+        from :meth:`_row_derivatives`.
+        """
+        return None
+
+    def _covariate_derivatives_by_profile(self, theta: np.ndarray, data: dict[str, Any],
+                                          hessian: bool) -> tuple[float, np.ndarray, np.ndarray | None] | None:
+        """The chain rule on per-profile gradients; the per-profile Hessians by differences (:func:`clv.kernels.covariates.profile_hessian`)."""
+        assert self.links_ is not None
+        M, Z1 = data["M"], data["Z1"]
+        theta_p = np.column_stack([np.broadcast_to(v, (len(Z1),)) for v in self.links_.row_params(theta, Z1[:, 1:], M)])
+        first = self._profile_gradient(theta_p, data)
+        if first is None:
+            return None
+        ll, g_tot = first
+
+        def gradient_log(log_theta: np.ndarray) -> np.ndarray:
+            at = np.exp(log_theta)
+            return at * self._profile_gradient(at, data)[1]  # type: ignore[index]
+
+        h_tot = link.profile_hessian(gradient_log, np.log(theta_p)) if hessian else None
+        return ll, link.chain_gradient(M, Z1, theta_p * g_tot), (link.chain_hessian(M, Z1, h_tot) if h_tot is not None else None)
+
     def _covariate_derivatives(self, theta: np.ndarray, data: dict[str, Any], hessian: bool) -> tuple[float, np.ndarray, np.ndarray | None] | None:
         """Total log-likelihood, gradient and Hessian in ``u = (log theta, g)`` by the chain rule."""
+        by_profile = self._covariate_derivatives_by_profile(theta, data, hessian)
+        if by_profile is not None:
+            return by_profile
         rows = self._rows(theta, data)
         ll, grad, hess = self._row_derivatives(rows, data, hessian)
         if grad is None or (hessian and hess is None):

@@ -43,15 +43,25 @@ def compress(*columns: np.ndarray, weights: np.ndarray) -> tuple[list[np.ndarray
     """
     key = np.zeros(len(weights), dtype=np.int64)
     for col in columns:
-        codes, uniques = pd.factorize(col)
-        key = key * len(uniques) + codes
-        if len(uniques) and key.max() > 2**52:  # re-factorize before the mixed key could overflow
+        if _indicator(col):  # a 0/1 column (a covariate indicator) is its own code: no hashing
+            codes, width = col.astype(np.int64), 2
+        else:
+            codes, uniques = pd.factorize(col)
+            width = len(uniques)
+        key = key * width + codes
+        if width and key.max() > 2**52:  # re-factorize before the mixed key could overflow
             key = pd.factorize(key)[0].astype(np.int64)
     inverse, first = pd.factorize(key)
     first_row = np.zeros(len(first), dtype=np.int64)
     first_row[inverse[::-1]] = np.arange(len(key))[::-1]
     summed = np.bincount(inverse, weights=weights, minlength=len(first))
     return [col[first_row] for col in columns], summed, inverse
+
+
+def _indicator(col: np.ndarray) -> bool:
+    """Whether every value of ``col`` is 0 or 1 (checked on a few values first, so other columns cost almost nothing)."""
+    head = col[:64]
+    return bool(col.dtype.kind == "f" and len(col) and ((head == 0) | (head == 1)).all() and ((col == 0) | (col == 1)).all())
 
 
 def spend_arrays(rfm: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

@@ -125,8 +125,18 @@ class TransactionModel(MLEModel, TransactionPredictions):
         pick = np.sort(np.random.default_rng(0).choice(data["n_unique"], size=size, replace=False))
         sub = self._design(data["x"][pick], data["t_x"][pick], data["T"][pick], data["w"][pick],
                            data["Z"][pick] if "Z" in data else None)
-        res = self._minimise(self._start(), sub)
-        return res.x if res.success and np.all(np.isfinite(res.x)) else None
+        # Pareto/NBD, whose Hessian costs gradients, and covariate models, whose per-row Hessians cost three times their
+        # gradients, go on with Newton steps that hold this subsample's Hessian fixed (LikelihoodOptimiser._chord), which
+        # need no precise start: the subsample's optimum is itself off by its sampling noise.
+        chord = not self._analytic_hessian or "Z" in data
+        res = self._minimise(self._start(), sub, gtol=1e-6 if chord else None)
+        if not (res.success and np.all(np.isfinite(res.x))):
+            return None
+        if chord:
+            hess = self._hessian(res.x, sub) * (data["n_unique"] / size)
+            if np.all(np.isfinite(hess)):
+                data["warm_hessian"] = hess
+        return res.x
 
     def _loglik(self, params: np.ndarray, data: dict[str, Any]) -> float:
         values = self._rows(params, data) if "Z" in data else params
@@ -138,6 +148,12 @@ class TransactionModel(MLEModel, TransactionPredictions):
             return self._kernel.loglik(*rows, data["x"], data["t_x"], data["T"]), None, None
         options = {"groups": data["groups"]} if "groups" in data else {}
         return derivatives(*rows, data["x"], data["t_x"], data["T"], hessian=hessian, **options)  # type: ignore[no-any-return]
+
+    def _profile_gradient(self, theta_p: np.ndarray, data: dict[str, Any]) -> tuple[float, np.ndarray] | None:
+        kernel = getattr(self._kernel, "profile_loglik_grad", None)
+        if kernel is None:
+            return None
+        return kernel(theta_p, data["x"], data["t_x"], data["T"], data["w"], data["profile"], data["groups"])  # type: ignore[no-any-return]
 
     def _loglik_grad(self, params: np.ndarray, data: dict[str, Any]) -> tuple[float, np.ndarray] | None:
         grad = getattr(self._kernel, "loglik_grad", None)

@@ -74,21 +74,34 @@ def covariates_extra(models: Any, rfm: pd.DataFrame, *, level: float = 0.9, coun
     >>> table[["group", "coefficient"]].values.tolist()
     [['all customers', 'purchase:vip'], ['email', 'purchase:vip']]
     """
-    columns = list(dict.fromkeys(c for pair in models.point().values() for m in pair if m is not None
+    point = models.point()
+    posterior = point is None  # the coefficients of a posterior are shared by the channels: one table, posterior intervals
+    groups = {POOLED: _posterior_mean_pair(models)} if posterior else point
+    columns = list(dict.fromkeys(c for pair in groups.values() for m in pair if m is not None
                                  for c in (m.links_.encoding.columns if getattr(m, "links_", None) is not None else ())))
     steps = numeric_steps(rfm, columns)
     frames = []
-    for name in [POOLED, *sorted(n for n in models.names if n != POOLED)]:
-        for model in models.point()[name]:
+    for name in [POOLED, *sorted(n for n in groups if n != POOLED)]:
+        sources = (models.transaction_model, models.spend_model) if posterior else (None, None)
+        for model, source in zip(groups[name], sources):
             if model is None or getattr(model, "links_", None) is None:
                 continue
-            effects = coefficient_effects(model, level=level, steps=steps)
+            summary = None if source is None else source.coefficients(level)
+            effects = coefficient_effects(model, level=level, steps=steps, posterior=summary)
             effects.insert(0, "model", type(model).__name__)
             effects.insert(0, "group", ALL_CUSTOMERS if name == POOLED else name)
             frames.append(effects)
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     profiles = {ALL_CUSTOMERS if k == POOLED else k: v for k, v in models.profiles.items()}
     return {"covariates": {"table": table, "profiles": profiles, "counts": dict(counts or {}), "level": float(level)}}
+
+
+def _posterior_mean_pair(models: Any, n_draws: int = 50, seed: int = 0) -> tuple[Any, Any]:
+    """The population-level (else the first group's) models at the posterior mean of ``n_draws`` draws, coefficients included."""
+    sets = models.draws(n_draws, seed=seed)
+    name = POOLED if POOLED in sets[0] else next(iter(sets[0]))
+    return tuple(None if sets[0][name][j] is None else sets[0][name][j].with_params(
+        np.mean([np.asarray(s[name][j].result_.estimates, dtype=float) for s in sets], axis=0)) for j in (0, 1))  # type: ignore[return-value]
 
 
 def _effect_text(row: pd.Series) -> str:

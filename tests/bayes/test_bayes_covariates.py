@@ -54,9 +54,13 @@ def test_op_value_and_gradient_match_the_kernel(business):
 
 @pytest.mark.slow
 def test_bayesian_covariates_recover_the_coefficients(business):
-    """Short chains; the 90% intervals of the shared coefficients cover the simulated values; group pooling stays."""
+    """Short chains (2 x (100 + 100)) on 2,400 customers; the 90% intervals of the shared coefficients cover the simulated values.
+
+    Group pooling stays. (Session 4 ran 2 x (250 + 250): 648 s under load. On 1,200 customers the purchase:vip
+    interval, 0.09-0.59, missed the true 0.6.)
+    """
     bg = clv.bayes.HierarchicalBetaGeo(group="channel", purchase_covariates=["vip", "web"], dropout_covariates=["vip"])
-    bg.fit(business, draws=250, tune=250, chains=2, random_seed=1)
+    bg.fit(business, draws=100, tune=100, chains=2, random_seed=1)
     table = bg.coefficients(0.9)
     truth = {"purchase:vip": 0.6, "purchase:web": 0.3, "dropout:vip": -0.5}
     for name, value in truth.items():
@@ -64,9 +68,10 @@ def test_bayesian_covariates_recover_the_coefficients(business):
     assert list(bg.groups_) == ["a", "b"]
     alive = bg.probability_alive(business, n_draws=40, interval=0.9)
     assert alive["mean"].between(0, 1).all() and len(alive) == len(business)
-    with pytest.raises(clv.DataError, match="covariates"):
-        bg.group_param_draws(5, seed=1)
-    gg = clv.bayes.HierarchicalGammaGamma(group="channel", spend_covariates=["vip"]).fit(business, draws=250, tune=250, chains=2,
+    draws = bg.group_param_draws(5, seed=1)  # each draw carries its shared coefficients (clv report --model bayes --covariates)
+    assert set(truth) <= set(draws.columns) and draws.groupby("draw")["purchase:vip"].nunique().eq(1).all()
+    assert draws.attrs["covariates"]["settings"]["purchase_covariates"] == ["vip", "web"]
+    gg = clv.bayes.HierarchicalGammaGamma(group="channel", spend_covariates=["vip"]).fit(business, draws=100, tune=100, chains=2,
                                                                                          random_seed=1)
     spend = gg.coefficients(0.9).loc["spend:vip"]
     assert spend["lower"] < 0.4 < spend["upper"]

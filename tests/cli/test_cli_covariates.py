@@ -105,3 +105,43 @@ def test_covariate_options_go_together(business, tmp_path):
                                        "--purchase-covariates", "region"])
     assert result.exit_code == 2 and "--covariates" in result.output
     assert not out.exists()
+
+
+@pytest.fixture(scope="module")
+def demo_slice(tmp_path_factory) -> dict[str, Path]:
+    """Every 30th customer of the demo data (data/demo: 1,000 customers in six channels) with a region and the first order value."""
+    src = Path(__file__).resolve().parents[2] / "data" / "demo"
+    d = tmp_path_factory.mktemp("demo_bayes")
+    tx = pd.read_csv(src / "transactions.csv")
+    acq = pd.read_csv(src / "acquisitions.csv")
+    tx, acq = tx[tx["customer_id"] % 30 == 0], acq[acq["customer_id"] % 30 == 0]
+    tx.to_csv(d / "tx.csv", index=False)
+    acq.to_csv(d / "acq.csv", index=False)
+    (d / "spend.csv").write_bytes((src / "channel_spend.csv").read_bytes())
+    first = tx.sort_values(["customer_id", "date"]).drop_duplicates("customer_id")
+    region = REGIONS[(first["customer_id"] // 30 % 4).to_numpy()]  # every level in every channel
+    pd.DataFrame({"customer_id": first["customer_id"], "region": region, "first_order_value": first["amount"]}).to_csv(d / "cov.csv", index=False)
+    return {"tx": d / "tx.csv", "acq": d / "acq.csv", "spend": d / "spend.csv", "cov": d / "cov.csv"}
+
+
+@pytest.mark.slow
+def test_bayes_report_with_covariates_has_posterior_coefficients(demo_slice, tmp_path):
+    out = tmp_path / "bayes"
+    args = ["report", "-t", str(demo_slice["tx"]), "-a", str(demo_slice["acq"]), "-s", str(demo_slice["spend"]), "--out", str(out), "-q",
+            "--model", "bayes", "--chains", "2", "--bayes-draws", "60", "--n-draws", "20", "--covariates", str(demo_slice["cov"]),
+            "--purchase-covariates", "region,first_order_value", "--dropout-covariates", "region", "--spend-covariates", "first_order_value"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    effects = pd.read_csv(out / "covariate_effects.csv").set_index("coefficient")
+    assert set(effects["group"]) == {"all customers"}  # the coefficients are shared by the channels: one table
+    assert {"purchase:region=north", "purchase:first_order_value", "dropout:region=west", "spend:first_order_value"} <= set(effects.index)
+    assert (effects["lower"] < effects["estimate"]).all() and (effects["estimate"] < effects["upper"]).all()  # posterior intervals
+    assert (effects["std_err"] > 0).all() and effects["meaning"].str.contains("90% interval").all()
+    summary = json.loads((out / "summary.json").read_text())["sections"]["covariates"]
+    assert summary["computed"] and len(summary["typical_profiles"]) == 7  # all customers and each of the six channels
+    assert "## Customer covariates" in (out / "summary.md").read_text()
+    channels = pd.read_csv(out / "channels.csv")
+    channels = channels[channels["channel"].isin(pd.read_csv(demo_slice["acq"])["channel"])]  # not the unattributed customers' row
+    assert len(channels) == 6 and np.isfinite(channels["ltv_new"]).all()  # new customers at each channel's typical profile
+    customers = pd.read_csv(out / "customers.csv")
+    assert customers["clv"].notna().all()  # existing customers valued with their own covariates
