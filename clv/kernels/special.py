@@ -243,7 +243,9 @@ def _degenerate_by_series(value: NDArray, t: NDArray, r: Any, alpha: Any, am1: N
     """
     gap = np.broadcast_to(am1 - r - x, np.shape(value))
     z = np.broadcast_to(t / (alpha + T + t), np.shape(value))
-    bad = (np.abs(gap - np.round(gap)) < 1e-6) & (z > 0.5) & np.isfinite(value)
+    cc = np.broadcast_to(c, np.shape(value))
+    pole = (cc <= 0) & (np.abs(cc - np.round(cc)) < 1e-9)  # 2F1 undefined there: the caller's pole rule handles it
+    bad = (np.abs(gap - np.round(gap)) < 1e-6) & (z > 0.5) & np.isfinite(value) & ~pole
     if not bad.any():
         return value
     from clv.kernels.curves import alive_expectation_rows  # imports Numba
