@@ -79,7 +79,8 @@ __all__ = ["METRICS", "ABTest", "ab_test", "arm_curves", "arm_metrics", "check_a
 METRICS = {
     "purchase_rate": ("purchases per time unit while active (population mean)", "higher"),
     "dropout": ("mean dropout (probability per purchase, or rate per time unit for Pareto/NBD)", "lower"),
-    "p_alive": ("mean P(alive) of the arm's customers at observation end (interval includes customer sampling; its p-value over-rejects, 12% at 5% in simulation: judge retention on the dropout row)", "higher"),
+    "p_alive": ("mean P(alive) of the arm's customers at observation end (interval includes customer sampling; "
+                "its p-value over-rejects, 12% at 5% in simulation: judge retention on the dropout row)", "higher"),
     "spend": ("mean spend per purchase (population mean)", "higher"),
     "ltv": ("expected discounted margin per customer over the horizon from assignment", "higher"),
 }
