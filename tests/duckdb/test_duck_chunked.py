@@ -2,8 +2,8 @@
 
 Scores, the lifecycle stage and tier mix and the watchlist are built per slice, with the quantile RFM scores and value
 tiers taken from counts over the whole base (:class:`clv.segments.rfm.BaseRanks`), so every file equals the pandas
-engine's to the byte, except one unrounded share of ``reconciliation.csv`` (to 1e-14): DuckDB sums each customer's revenue
-to date in SQL, pandas with a compensated sum, so a few revenues differ in the last bit.
+engine's to the byte, except the unrounded shares of ``channels.csv`` and ``reconciliation.csv`` (to 1e-14): DuckDB sums
+each customer's revenue to date in SQL, pandas with a compensated sum, so a few revenues differ in the last bit.
 """
 
 from __future__ import annotations
@@ -54,7 +54,9 @@ def test_report_in_tiny_slices_is_byte_identical_to_pandas(tmp_path):
     assert {"customers.csv", "lifecycle_mix.csv", "watchlist.csv", "channels.csv"} <= set(outputs["pandas"])
     assert outputs["duckdb"].keys() == outputs["pandas"].keys()
     for name, data in outputs["pandas"].items():
-        if name == "reconciliation.csv":  # an unrounded share: revenue to date is summed by DuckDB, not by pandas' compensated sum
+        # Unrounded shares: revenue to date is summed by DuckDB (in parallel, in no fixed order), not by pandas' compensated
+        # sum, so the last bit of channels.csv's share_of_value and reconciliation.csv's share can differ (seen in CI).
+        if name in ("reconciliation.csv", "channels.csv"):
             got, want = (pd.read_csv(io.BytesIO(outputs[e][name])) for e in ("duckdb", "pandas"))
             pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-14)
             continue
