@@ -102,7 +102,7 @@ def _failures(table: pd.DataFrame, divergences: dict[str, int]) -> list[str]:
     """One text per failed check, worst first: divergences, then R-hat (largest first), then ESS (smallest first)."""
     failures = [f"{m}: {n} divergent transitions" for m, n in divergences.items() if n]
     rhat = table[~(table["r_hat"] < RHAT_MAX)].sort_values("r_hat", ascending=False)
-    failures += [f"{row['model']} {name}: R-hat " + (f"{row['r_hat']:.3f}" if np.isfinite(row["r_hat"]) else "n/a (needs 2 or more chains)")
+    failures += [f"{row['model']} {name}: R-hat " + (f"{row['r_hat']:.4f}" if np.isfinite(row["r_hat"]) else "n/a (needs 2 or more chains)")
                  for name, row in rhat.iterrows()]
     ess = table.assign(worst=table[["ess_bulk", "ess_tail"]].min(axis=1), kind=np.where(table["ess_bulk"] <= table["ess_tail"], "bulk", "tail"))
     ess = ess[~(ess["worst"] >= ESS_MIN)].sort_values("worst")
@@ -142,12 +142,12 @@ class SamplerSection(Section):
     key = "sampler"
     title = "Sampler diagnostics"
     _COLUMNS: ClassVar[list[tuple[str, str, Any]]] = [("model", "model", fmt_text), ("mean", "posterior mean", lambda v: fmt_number(v, 3)),
-                ("r_hat", "R-hat", lambda v: fmt_number(v, 3)), ("ess_bulk", "bulk ESS", fmt_int), ("ess_tail", "tail ESS", fmt_int)]
+                ("r_hat", "R-hat", lambda v: fmt_number(v, 4)), ("ess_bulk", "bulk ESS", fmt_int), ("ess_tail", "tail ESS", fmt_int)]
 
     _STATS: ClassVar[list[tuple[str, str, Any]]] = [
         ("sampling", "chains x (tuning + draws)", fmt_text), ("step_size", "final step size per chain", fmt_text),
         ("grad_evals_per_draw", "gradient evaluations per draw", lambda v: fmt_number(v, 1)),
-        ("max_rhat", "max R-hat", lambda v: fmt_number(v, 3)), ("min_ess_bulk", "min bulk ESS", fmt_int),
+        ("max_rhat", "max R-hat", lambda v: fmt_number(v, 4)), ("min_ess_bulk", "min bulk ESS", fmt_int),
         ("min_ess_tail", "min tail ESS", fmt_int), ("divergences", "divergences", fmt_int)]
 
     @staticmethod
