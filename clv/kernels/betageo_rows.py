@@ -38,6 +38,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import special
 
+from clv.kernels.design import Column
+
 __all__ = ["RowTables", "Stacked", "loglik_grad", "row_sums", "stack"]
 
 
@@ -206,3 +208,36 @@ class Stacked:
 def stack(groups: Sequence[tuple[Any, Any, Any, NDArray[np.float64]]], *, k: int) -> Stacked:
     """Every group's ``(x, t_x, T, weights)`` (the arguments of the MLE's ``loglik_grad``) evaluated in one call."""
     return Stacked(RowTables.of_groups(groups), k)
+
+
+_PROFILE_TABLES: list[tuple[tuple[Any, ...], RowTables]] = []  # the last two (data, tables): a fit's subsample, then its full data
+
+
+def _profile_tables(x: NDArray[np.float64], t_x: NDArray[np.float64], T: NDArray[np.float64], weights: NDArray[np.float64],
+                    profile: NDArray[np.intp], n_profiles: int) -> RowTables:
+    """The rows split by covariate profile into :class:`RowTables` groups, built once per fitting data (kept by identity)."""
+    key = (x, t_x, T, weights, profile)
+    for seen, tables in _PROFILE_TABLES:
+        if all(a is b for a, b in zip(seen, key)):
+            return tables
+    groups = []
+    for p in range(n_profiles):
+        at = profile == p
+        groups.append((Column.of(x[at]), Column.of(t_x[at]), Column.of(T[at]), weights[at]))
+    tables = RowTables.of_groups(groups)
+    _PROFILE_TABLES[:] = [*_PROFILE_TABLES[-1:], (key, tables)]
+    return tables
+
+
+def profile_loglik_grad(theta: NDArray[np.float64], x: NDArray[np.float64], t_x: NDArray[np.float64], T: NDArray[np.float64],
+                        weights: NDArray[np.float64], profile: NDArray[np.intp], *, k: int) -> tuple[float, NDArray[np.float64]]:
+    """Weighted total log-likelihood and the gradient summed per covariate profile, by :func:`loglik_grad` with profiles as groups.
+
+    ``theta`` holds each profile's ``(r, alpha, a, b)``, shape ``(P, 4)``;
+    ``profile`` is each row's profile code. Returns the total and the
+    ``(P, 4)`` gradient: row ``p`` is profile ``p``'s rows' gradient in
+    ``(r, alpha_p, a_p, b_p)``. No per-row gradient is formed.
+    """
+    theta = np.asarray(theta, dtype=float)
+    ll, grad = loglik_grad(theta, _profile_tables(x, t_x, T, weights, profile, len(theta)), k=k)
+    return float(ll.sum()), grad

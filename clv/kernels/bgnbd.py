@@ -145,3 +145,13 @@ def simulate_paths(rng: np.random.Generator, edges: ArrayLike, r: Any, alpha: An
     """Posterior-predictive cumulative purchases by each of ``edges`` after ``T`` (:func:`clv.kernels.betageo_family.simulate_paths`)."""
     x, t_x, T = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x, t_x, T)))
     return family.simulate_paths(rng, np.asarray(edges, dtype=float), r, alpha, a, b, x, t_x, T, k=0, size=size)
+
+
+def profile_loglik_grad(theta: NDArray[np.float64], x: NDArray[np.float64], t_x: NDArray[np.float64], T: NDArray[np.float64],
+                        weights: NDArray[np.float64], profile: NDArray[np.intp], groups: Any = None) -> tuple[float, NDArray[np.float64]]:
+    """Covariate fits: total log-likelihood and the gradient per covariate profile (:func:`clv.kernels.betageo_rows.profile_loglik_grad`).
+
+    The compiled kernel of :func:`loglik_grad` with each profile as a group; ``groups`` (the per-row groups of
+    :func:`row_groups`) is not needed here.
+    """
+    return rows.profile_loglik_grad(theta, x, t_x, T, weights, profile, k=0)
