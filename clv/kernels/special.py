@@ -226,10 +226,10 @@ def _alive_expectation(t: NDArray, r: Any, alpha: Any, am1: NDArray, c: NDArray,
         # An expected count cannot be negative; for tiny t with a near 1 the bracket's rounding error (1e-16)
         # is multiplied by c / (a - 1) and could otherwise show as -1e-12.
         value = np.where(t > 0, np.maximum(c / am1 * bracket, 0.0), 0.0)
-    return _degenerate_by_series(value, t, r, alpha, am1, c, x, T)
+    return _degenerate_by_series(value, z, t, r, alpha, am1, c, x, T)
 
 
-def _degenerate_by_series(value: NDArray, t: NDArray, r: Any, alpha: Any, am1: NDArray, c: NDArray, x: NDArray,
+def _degenerate_by_series(value: NDArray, z: NDArray, t: NDArray, r: Any, alpha: Any, am1: NDArray, c: NDArray, x: NDArray,
                           T: NDArray) -> NDArray[np.float64]:
     """Re-evaluate by the power series where SciPy's 2F1 meets its degenerate case (``c - a - b`` an integer).
 
@@ -239,13 +239,18 @@ def _degenerate_by_series(value: NDArray, t: NDArray, r: Any, alpha: Any, am1: N
     2F1(10, 70; 85; 0.907), which made the expected purchases of a new customer
     decrease with time). Those points are summed directly by the series of
     :func:`clv.kernels.curves.alive_expectation_rows` (up to 20,000 terms);
-    points where it does not converge keep SciPy's value.
+    points where it does not converge keep SciPy's value. ``z`` is the
+    caller's ``t / (alpha + T + t)``; the rare integer gap is tested first, so
+    the usual call costs one comparison pass.
     """
-    gap = np.broadcast_to(am1 - r - x, np.shape(value))
-    z = np.broadcast_to(t / (alpha + T + t), np.shape(value))
-    cc = np.broadcast_to(c, np.shape(value))
+    gap = am1 - r - x
+    near = np.abs(gap - np.round(gap)) < 1e-6
+    if not near.any():
+        return value
+    shape = np.shape(value)
+    cc = np.broadcast_to(c, shape)
     pole = (cc <= 0) & (np.abs(cc - np.round(cc)) < 1e-9)  # 2F1 undefined there: the caller's pole rule handles it
-    bad = (np.abs(gap - np.round(gap)) < 1e-6) & (z > 0.5) & np.isfinite(value) & ~pole
+    bad = np.broadcast_to(near, shape) & (np.broadcast_to(z, shape) > 0.5) & np.isfinite(value) & ~pole
     if not bad.any():
         return value
     from clv.kernels.curves import alive_expectation_rows  # imports Numba
