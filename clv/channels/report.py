@@ -103,7 +103,7 @@ from clv.channels.cohorts import cohort_table
 from clv.channels.costs import acquired_customers, channel_names, check_acquisitions, reconcile_costs, resolve_observation_end
 from clv.channels.intervals import Valuation, apply_intervals, ltv_expected_draws, new_customer_columns
 from clv.channels.new_customer import unit_economics
-from clv.channels.uncertainty import UNCERTAINTY_COLUMNS, UNCERTAINTY_DEFINITIONS, customer_level_columns, other_model_columns
+from clv.channels.uncertainty import SIM_SAMPLE, UNCERTAINTY_COLUMNS, UNCERTAINTY_DEFINITIONS, customer_level_columns, other_model_columns
 from clv.checks import check_interval, check_margin, check_scores, require_seed
 from clv.data.summary import time_unit_days
 from clv.errors import DataError
@@ -396,7 +396,9 @@ def channel_report(
         "intervals_include": "parameter uncertainty only (draws of the channel parameters); not customer-to-customer "
                              "randomness, not model choice" if models is not None and n_draws > 0 else "no intervals",
         "future_margin_interval_includes": "parameter uncertainty, each customer's unknown state (alive, rates, spend level) and "
-                                           "purchase and spend randomness (clv.predictive); undiscounted",
+                                           "purchase and spend randomness (clv.predictive); undiscounted; a channel of more than "
+                                           f"{SIM_SAMPLE:,} scored customers is simulated on a seeded sample of {SIM_SAMPLE:,} of them, "
+                                           "scaled up (clv.channels.uncertainty.future_margin_draws)",
         "share_new_paying_back_includes": "customer-to-customer randomness and parameter uncertainty (clv.predictive on a "
                                           "just-acquired customer); the acquisition purchase and the repeat purchases drawn at the "
                                           "customer's own spend level (Gamma-Gamma); undiscounted",
