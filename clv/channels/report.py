@@ -378,7 +378,8 @@ def channel_report(
         if progress is not None and seed is not None and n_sims > 0:
             progress(f"simulating single new customers and channel totals ({n_sims} simulations per channel)")
         not_shown = customer_level_columns(table, acq, rfm, models, value, payback_horizon=payback_horizon, interval=interval,
-                                           n_sims=n_sims if seed is not None else 0, seed=0 if seed is None else seed)
+                                           n_sims=n_sims if seed is not None else 0, seed=0 if seed is None else seed,
+                                           expected_revenue=scores["expected_revenue"] if "expected_revenue" in scores else None)
         other_model_columns(table, other_models, value, grid if horizon is None else period_edges(float(horizon), period))
     else:
         not_shown = {"share_new_paying_back": "no channel models", "future_margin_total": "no channel models"}

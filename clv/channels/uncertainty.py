@@ -90,6 +90,7 @@ def _new_customer_margins(pair: Any, horizon: float, margin: float, n_sims: int,
 def customer_level_columns(
     table: pd.DataFrame, acq: pd.DataFrame, rfm: pd.DataFrame | None, models: ModelSet, value: Valuation, *,
     payback_horizon: float, interval: float, n_sims: int, seed: int, sample: int = SIM_SAMPLE,
+    expected_revenue: pd.Series | None = None,
 ) -> dict[str, str]:
     """Fill ``share_new_paying_back`` and the ``future_margin_*`` columns of ``table`` in place.
 
@@ -121,6 +122,11 @@ def customer_level_columns(
         Channels with more scored customers than this get their future-margin
         interval from a seeded sample of ``sample`` of them
         (:func:`future_margin_draws`).
+    expected_revenue : pandas.Series, optional
+        Each customer's expected revenue over the horizon at the point
+        estimates (the ``expected_revenue`` score, index ``customer_id``):
+        the auxiliary variable of the sampled totals, which then have the
+        closed-form mean of the whole channel. Default: ``acq["clv"]``.
 
     Returns
     -------
@@ -166,7 +172,8 @@ def customer_level_columns(
                     np.mean(_new_customer_margins(models.new_customer_pair(name, point), payback_horizon, value.margin, n_sims, seed) >= cac[j]))
             if "future_margin_total" not in missing:
                 scored = members.loc[members["scored"]]
-                score = scored["clv"].to_numpy(dtype=float) if "clv" in scored else np.ones(len(scored))
+                score = (expected_revenue.reindex(scored["customer_id"]).to_numpy(dtype=float) if expected_revenue is not None
+                         else scored["clv"].to_numpy(dtype=float) if "clv" in scored else np.ones(len(scored)))
                 totals = value.margin * future_margin_draws(pair, rfm.loc[scored["customer_id"]], score, value.horizon,  # type: ignore[union-attr]
                                                             n_sims=n_sims, seed=seed, sample=sample)
                 tail = (1 - interval) / 2
@@ -194,13 +201,14 @@ def future_margin_draws(pair: Any, rfm: pd.DataFrame, clv: np.ndarray, horizon: 
 
     ``T_s = (C_N / C_n) m_s + sqrt(N / n) (t_s - m_s)``
 
-    * parameter-driven part: a ratio estimator (Cochran 1977, ch. 6) with the
-      customers' scores ``clv`` (known for every customer, closed form) as
-      auxiliary variable: the sample's conditional mean scaled by the whole
-      group's summed score over the sample's. The customers' expected
-      revenue is close to proportional to their (discounted) ``clv``, so the
-      mean is nearly that of the whole group, and the relative variation
-      over the parameter sets is the sample's;
+    * parameter-driven part: a ratio estimator (Cochran 1977, ch. 6) with a
+      closed-form score known for every customer as auxiliary variable
+      (``C_N`` its sum over the group, ``C_n`` over the sample): best the expected revenue over the horizon at the point
+      estimates (the ``expected_revenue`` score), so that ``C_N`` is the
+      group's exact closed-form mean and ``m_s / C_n`` the sample's
+      relative change of that mean under the parameters of simulation
+      ``s`` (the discounted ``clv``, nearly proportional to it, also
+      serves);
     * customer randomness: given the parameters, customers are independent,
       so the variance of the noise adds over customers; the sample's sum of
       variances times ``N / n`` estimates the group's (an unbiased expansion),
@@ -217,8 +225,9 @@ def future_margin_draws(pair: Any, rfm: pd.DataFrame, clv: np.ndarray, horizon: 
     rfm : pandas.DataFrame
         The group's customers (``frequency, recency, T, monetary_value``).
     clv : numpy.ndarray
-        Each customer's score (any closed-form value roughly proportional
-        to its expected revenue), in the order of ``rfm``.
+        Each customer's expected revenue over ``horizon`` at the point
+        estimates (or another closed-form value roughly proportional to
+        it), in the order of ``rfm``.
     horizon : float
         Time units after each customer's ``T``.
     n_sims : int
@@ -238,7 +247,7 @@ def future_margin_draws(pair: Any, rfm: pd.DataFrame, clv: np.ndarray, horizon: 
     >>> import clv
     >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30")
     >>> bg, gg = clv.BetaGeo().fit(rfm), clv.GammaGamma().fit(rfm)
-    >>> score = clv.customer_value(bg, gg, rfm, horizon=39, discount_rate=0.1)["clv"].to_numpy()
+    >>> score = clv.customer_value(bg, gg, rfm, horizon=39, discount_rate=0.1)["expected_revenue"].to_numpy()
     >>> whole = future_margin_draws((bg, gg), rfm, score, 39.0, n_sims=200, seed=1)
     >>> bool((whole == clv.predictive(bg, gg, rfm, 39.0, n_sims=200, seed=1).revenue["all"]).all())
     True
