@@ -105,10 +105,25 @@ def _tree_rss_kb(pid: int) -> int:
     return total
 
 
-def _watch(proc: subprocess.Popen, max_rss_gb: float | None, timeout: float | None) -> tuple[str, list[tuple[float, str, float]]]:
+def _tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system, all threads) used so far by ``pid`` and its descendants, from /proc (load-independent)."""
+    total, todo, tick = 0.0, [pid], os.sysconf("SC_CLK_TCK")
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            todo += [int(c) for t in Path(f"/proc/{p}/task").iterdir() for c in (t / "children").read_text().split()]
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def _watch(proc: subprocess.Popen, max_rss_gb: float | None, timeout: float | None) -> tuple[str, list[tuple[float, float, str, float, float]]]:
     """Poll the child each second: stop it past ``max_rss_gb`` (the machine is shared) or ``timeout`` seconds.
 
-    Returns why it was stopped ("" if it ended by itself) and ``(seconds, progress line, RSS GB)`` at each progress line.
+    Returns why it was stopped ("" if it ended by itself) and ``(seconds, CPU seconds, progress line, RSS GB, load)`` at each
+    progress line (the CPU seconds of the child's process tree so far: per-stage CPU is the difference of two lines).
     """
     t0, stopped, stages, peak = time.perf_counter(), "", [], 0.0
     lines: list[str] = []
@@ -117,7 +132,8 @@ def _watch(proc: subprocess.Popen, max_rss_gb: float | None, timeout: float | No
         for ln in proc.stderr:
             lines.append(ln.rstrip("\n"))
             if ln.startswith("["):
-                stages.append((round(time.perf_counter() - t0, 1), ln.strip()[:120], round(peak, 2)))
+                stages.append((round(time.perf_counter() - t0, 1), round(_tree_cpu_s(proc.pid), 1), ln.strip()[:120], round(peak, 2),
+                               round(os.getloadavg()[0], 1)))
 
     import threading
 
@@ -144,7 +160,7 @@ def run_report(engine: str, data: Path, out: Path, *, max_rss_gb: float | None =
     """``clv report`` (or ``clv score``) in a child process under /usr/bin/time -v.
 
     Records wall seconds, CPU seconds, the OS's peak RSS (GB) of the largest process, the load average after, and each
-    progress line with the time and the tree's peak RSS so far. ``max_rss_gb``/``timeout`` stop a run that would take
+    progress line with the time, the tree's CPU seconds and the tree's peak RSS so far. ``max_rss_gb``/``timeout`` stop a run that would take
     the shared machine's memory or the session's time; the record then says how far it got.
     """
     tx = str(data / "tx") if engine != "pandas" else str(data / "tx.parquet")
@@ -212,6 +228,8 @@ def main() -> None:
     parser.add_argument("--command", choices=["report", "score"], default="report", help="clv report (default) or clv score")
     parser.add_argument("--max-rss-gb", type=float, default=None, help="stop a run whose process tree passes this RSS (shared machine)")
     parser.add_argument("--timeout", type=float, default=None, help="stop a run after this many seconds")
+    parser.add_argument("--out", type=Path, default=None, help="report directory (default <data>/reports)")
+    parser.add_argument("--label", default="", help="added to every output line (e.g. the code version measured)")
     args = parser.parse_args()
     if args.preset:
         args.rows, args.engines = PRESETS[args.preset]["rows"], PRESETS[args.preset]["engines"]
@@ -220,7 +238,8 @@ def main() -> None:
     log = data / "results.jsonl"
 
     def emit(record: dict[str, object]) -> None:
-        line = json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **record})
+        line = json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **({"label": args.label} if args.label else {}),
+                           **record})
         print(line, flush=True)
         with log.open("a") as handle:
             handle.write(line + "\n")
@@ -237,7 +256,7 @@ def main() -> None:
         done.write_text(json.dumps({"requested": args.rows, **stats}))
         emit({"generate": stats})
     for engine in [e for e in args.engines.split(",") if e]:
-        emit({"report": run_report(engine, data, data / "reports", max_rss_gb=args.max_rss_gb, timeout=args.timeout,
+        emit({"report": run_report(engine, data, args.out or data / "reports", max_rss_gb=args.max_rss_gb, timeout=args.timeout,
                                    command=args.command)})
         emit({"load_average": [round(x, 2) for x in os.getloadavg()]})
 

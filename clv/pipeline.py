@@ -362,7 +362,7 @@ def _duckdb_inputs(acquisitions: Any, config: ReportConfig) -> tuple[Any, Any, A
     inputs = duck.report_inputs(
         source, acquisitions, con=con, progress=config.progress, observation_end=config.observation_end,
         time_unit=config.time_unit, horizon=config.horizon, discount_rate=config.discount_rate, margin=config.margin,
-        transaction_model=config.transaction_model, chunk_size=config.chunk_size, score_columns=("clv", "p_alive"),
+        transaction_model=config.transaction_model, chunk_size=config.chunk_size, score_columns=("clv", "p_alive", "expected_revenue"),
         **{k: v for k, v in config.transaction_columns.items() if k in ("customer", "date", "amount")},
     )
     return None, inputs.rfm, inputs.models, inputs.scores, inputs

@@ -32,7 +32,7 @@ from clv.models.transactions import compress
 from clv.predictive_engine import CHUNK, Setup, Tuples, run_blocks
 from clv.predictive_params import kernel_of, source
 
-__all__ = ["Predictive", "predictive"]
+__all__ = ["Predictive", "TotalDraws", "predictive", "predictive_totals"]
 
 
 @dataclass(frozen=True)
@@ -325,16 +325,35 @@ def predictive(
     1                     1.233              0.0              4.0           0.960
     2                     0.207              0.0              2.0           0.965
     """
+    edges = _checked_edges(horizon, checkpoints)
+    setup, tuples, inverse, f_inverse, labels = _prepare(model, spend_model, rfm, horizon, edges, n_sims, seed, group=group, level=level,
+                                                         n_param_draws=n_param_draws, parameter_uncertainty=parameter_uncertainty,
+                                                         interval_rule=interval_rule)
+    y = None if observed is None else check_rfm(rfm, (observed,))[observed].to_numpy(dtype=float)
+    collected = _Collector(tuples, inverse, y, n_sims, len(labels), len(edges), spend_model is not None)
+    run_blocks(setup, tuples, seed, n_jobs, collected.consume)  # type: ignore[arg-type]
+    return collected.result(rfm.index, f_inverse, labels, level, edges if checkpoints is not None else None)
+
+
+def _checked_edges(horizon: float, checkpoints: Any) -> np.ndarray:
+    """The checkpoints (default: the horizon alone), checked to increase from above 0 to the horizon."""
+    edges = np.array([horizon], dtype=float) if checkpoints is None else np.asarray(checkpoints, dtype=float)
+    if checkpoints is not None and (edges.ndim != 1 or len(edges) == 0 or edges[0] <= 0 or np.any(np.diff(edges) <= 0)
+                                    or not np.isclose(edges[-1], horizon)):
+        raise DataError("checkpoints must increase from above 0 to the horizon")
+    return edges
+
+
+def _prepare(model: Any, spend_model: Any, rfm: pd.DataFrame, horizon: float, edges: np.ndarray, n_sims: int, seed: int | None, *,
+             group: Any, level: float, n_param_draws: int, parameter_uncertainty: bool, interval_rule: str, totals_only: bool = False
+             ) -> tuple[Setup, Tuples, np.ndarray, np.ndarray, list[str]]:
+    """Check the inputs; the simulation setup, the purchase tuples, each customer's tuple and spend index, and the group labels."""
     if seed is None:
         raise DataError("predictive needs an explicit seed (the same seed gives the same draws)")
     if not (0 < level < 1) or n_sims < 2 or not (np.isfinite(horizon) and horizon > 0):
         raise DataError(f"need 0 < level < 1, n_sims >= 2 and a positive horizon; got {level}, {n_sims}, {horizon}")
     if interval_rule not in ("central", "closest"):
         raise DataError(f"interval_rule must be 'central' or 'closest', got {interval_rule!r}")
-    edges = np.array([horizon], dtype=float) if checkpoints is None else np.asarray(checkpoints, dtype=float)
-    if checkpoints is not None and (edges.ndim != 1 or len(edges) == 0 or edges[0] <= 0 or np.any(np.diff(edges) <= 0)
-                                    or not np.isclose(edges[-1], horizon)):
-        raise DataError("checkpoints must increase from above 0 to the horizon")
     kernel = kernel_of(model)
     if kernel is None or not hasattr(kernel, "simulate_paths"):
         raise DataError(f"predictive: no simulation for {type(model).__name__}; use BetaGeo, ModifiedBetaGeo, ParetoNBD, "
@@ -354,9 +373,94 @@ def predictive(
         kernel=t_src.kernel, params=lambda j, rows: t_src.params(j, tuples.t_profile[rows]),
         spend=None if s_src is None else lambda j, rows: s_src.params(j, tuples.s_profile[rows]),  # type: ignore[union-attr]
         sim_set=np.arange(n_sims) % t_src.n_sets, spend_set=np.arange(n_sims) % (1 if s_src is None else s_src.n_sets),
-        edges=edges, n_groups=len(labels), level=level, rule=interval_rule,
+        edges=edges, n_groups=len(labels), level=level, rule=interval_rule, totals_only=totals_only,
     )
-    y = None if observed is None else check_rfm(rfm, (observed,))[observed].to_numpy(dtype=float)
-    collected = _Collector(tuples, inverse, y, n_sims, len(labels), len(edges), spend_model is not None)
-    run_blocks(setup, tuples, seed, n_jobs, collected.consume)
-    return collected.result(rfm.index, f_inverse, labels, level, edges if checkpoints is not None else None)
+    return setup, tuples, inverse, f_inverse, labels
+
+
+@dataclass(frozen=True)
+class TotalDraws:
+    """Result of :func:`predictive_totals`: per-simulation group totals, and their exact conditional means.
+
+    Attributes
+    ----------
+    purchases : pandas.DataFrame
+        One row per simulation, one column per group: the group's total
+        purchases (the same draws as :attr:`Predictive.purchases` for the same
+        arguments).
+    revenue : pandas.DataFrame or None
+        The same for revenue (``None`` without a spend model).
+    purchases_mean : pandas.DataFrame
+        The sum of the customers' exact conditional expected purchases under
+        the parameter set of each simulation: ``purchases - purchases_mean``
+        is the customer randomness of that simulation, ``purchases_mean`` its
+        parameter-driven part.
+    revenue_mean : pandas.DataFrame or None
+        The same for revenue.
+
+    Examples
+    --------
+    >>> import clv
+    >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30")
+    >>> from clv.predictive import predictive_totals
+    >>> draws = predictive_totals(clv.BetaGeo().fit(rfm), None, rfm, horizon=39, n_sims=200, seed=1)
+    >>> round(float(draws.purchases_mean["all"].mean()), -2), draws.revenue is None
+    (1700.0, True)
+    """
+
+    purchases: pd.DataFrame
+    revenue: pd.DataFrame | None
+    purchases_mean: pd.DataFrame
+    revenue_mean: pd.DataFrame | None
+
+
+def predictive_totals(model: Any, spend_model: Any, rfm: pd.DataFrame, horizon: float, n_sims: int = 1000, seed: int | None = None, *,
+                      group: str | Any = None, n_param_draws: int = 100, parameter_uncertainty: bool = True,
+                      n_jobs: int | None = None) -> TotalDraws:
+    """The group totals of :func:`predictive` alone, without any per-customer figure.
+
+    The draws are those of :func:`predictive` with the same arguments (so the
+    totals are the same numbers), but no per-customer or per-spend quantiles
+    are computed and nothing of size customers x simulations is kept: memory
+    is one block of purchase tuples. Each simulation's total also comes
+    split into its parameter-driven part (the exact conditional mean of the
+    total under that simulation's parameters) and the customer randomness
+    around it, which is what scaling a sample of customers up to a whole
+    base needs (:func:`clv.channels.uncertainty.customer_level_columns`).
+
+    Parameters
+    ----------
+    model, spend_model, rfm, horizon, n_sims, seed, group, n_param_draws, parameter_uncertainty, n_jobs
+        As in :func:`predictive`.
+
+    Returns
+    -------
+    TotalDraws
+
+    Examples
+    --------
+    >>> import clv
+    >>> rfm = clv.rfm_summary(clv.datasets.load_cdnow(), observation_end="1997-09-30")
+    >>> bg, gg = clv.BetaGeo().fit(rfm), clv.GammaGamma().fit(rfm)
+    >>> from clv.predictive import predictive_totals
+    >>> totals = predictive_totals(bg, gg, rfm, horizon=39, n_sims=200, seed=1)
+    >>> full = clv.predictive(bg, gg, rfm, horizon=39, n_sims=200, seed=1)
+    >>> bool((totals.revenue == full.revenue).all().all())
+    True
+    """
+    edges = _checked_edges(horizon, None)
+    setup, tuples, _, _, labels = _prepare(model, spend_model, rfm, horizon, edges, n_sims, seed, group=group, level=0.9,
+                                           n_param_draws=n_param_draws, parameter_uncertainty=parameter_uncertainty,
+                                           interval_rule="central", totals_only=True)
+    names = ["purchases", "purchases_mean"] + (["revenue", "revenue_mean"] if spend_model is not None else [])
+    sums = {n: np.zeros((n_sims, len(labels), 1)) for n in names}
+
+    def add(rows: slice, res: dict[str, Any]) -> None:
+        for n in names:
+            sums[n] += res[f"{n}_total"]
+
+    run_blocks(setup, tuples, seed, n_jobs, add)  # type: ignore[arg-type]
+    columns = pd.Index(labels, name="group")
+    frames = {n: pd.DataFrame(v[:, :, -1], columns=columns) for n, v in sums.items()}
+    return TotalDraws(purchases=frames["purchases"], revenue=frames.get("revenue"), purchases_mean=frames["purchases_mean"],
+                      revenue_mean=frames.get("revenue_mean"))

@@ -70,6 +70,7 @@ class Setup:
     n_groups: int
     level: float
     rule: str
+    totals_only: bool = False  # only the group totals and their exact conditional means (no per-history figures)
 
 
 def _interval(draws: np.ndarray, level: float, rule: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -125,25 +126,37 @@ def _draw(setup: Setup, tuples: Tuples, rows: slice, rng: np.random.Generator) -
 
 
 def _block(setup: Setup, tuples: Tuples, rows: slice, seed: int, block: int) -> dict[str, Any]:
-    """Per-tuple statistics, per-spend revenue statistics and group totals of one block of purchase tuples."""
+    """Per-tuple statistics, per-spend revenue statistics and group totals of one block of purchase tuples.
+
+    With ``setup.totals_only`` the per-tuple and per-spend statistics are left
+    out and the group totals of the exact conditional means
+    (``purchases_mean_total``, ``revenue_mean_total``) are added; the draws,
+    hence the totals, are the same.
+    """
     d = _draw(setup, tuples, rows, np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(block,))))
     onehot = np.zeros((rows.stop - rows.start, setup.n_groups))
     onehot[np.arange(onehot.shape[0]), tuples.group[rows]] = 1.0
     w = tuples.w[rows]
-    last = d["n"][:, :, -1]
-    lower, upper, mass = _interval(last, setup.level, setup.rule)
     out: dict[str, Any] = {
-        "purchases": {"mean": d["n_mean"][:, :, -1].mean(axis=0), "lower": lower, "upper": upper, "mass": mass},
-        "n_draws": last,
         "purchases_total": np.einsum("sbk,bg->sgk", w[:, None] * d["n_mean"] + np.sqrt(w)[:, None] * (d["n"] - d["n_mean"]), onehot),
     }
+    if setup.totals_only:
+        out["purchases_mean_total"] = np.einsum("sbk,bg->sgk", w[:, None] * d["n_mean"], onehot)
+    else:
+        last = d["n"][:, :, -1]
+        lower, upper, mass = _interval(last, setup.level, setup.rule)
+        out["purchases"] = {"mean": d["n_mean"][:, :, -1].mean(axis=0), "lower": lower, "upper": upper, "mass": mass}
+        out["n_draws"] = last
     if setup.spend is not None:
         v = d["v"]  # (S, B)
         sx, m_sum, m_sq = tuples.sx[rows], tuples.m_sum[rows], tuples.m_sq[rows]
         scale = (w * v + sx * m_sum)[:, :, None]
         spread = np.sqrt(w * v**2 + 2 * v * sx * m_sum + sx**2 * m_sq)[:, :, None]
         out["revenue_total"] = np.einsum("sbk,bg->sgk", scale * d["r_mean"] + spread * (d["r"] - d["r_mean"]), onehot)
-        out["revenue"] = _spend_statistics(setup, tuples, rows, d, v)
+        if setup.totals_only:
+            out["revenue_mean_total"] = np.einsum("sbk,bg->sgk", scale * d["r_mean"], onehot)
+        else:
+            out["revenue"] = _spend_statistics(setup, tuples, rows, d, v)
     return out
 
 

@@ -103,7 +103,7 @@ from clv.channels.cohorts import cohort_table
 from clv.channels.costs import acquired_customers, channel_names, check_acquisitions, reconcile_costs, resolve_observation_end
 from clv.channels.intervals import Valuation, apply_intervals, ltv_expected_draws, new_customer_columns
 from clv.channels.new_customer import unit_economics
-from clv.channels.uncertainty import UNCERTAINTY_COLUMNS, UNCERTAINTY_DEFINITIONS, customer_level_columns, other_model_columns
+from clv.channels.uncertainty import SIM_SAMPLE, UNCERTAINTY_COLUMNS, UNCERTAINTY_DEFINITIONS, customer_level_columns, other_model_columns
 from clv.checks import check_interval, check_margin, check_scores, require_seed
 from clv.data.summary import time_unit_days
 from clv.errors import DataError
@@ -378,7 +378,8 @@ def channel_report(
         if progress is not None and seed is not None and n_sims > 0:
             progress(f"simulating single new customers and channel totals ({n_sims} simulations per channel)")
         not_shown = customer_level_columns(table, acq, rfm, models, value, payback_horizon=payback_horizon, interval=interval,
-                                           n_sims=n_sims if seed is not None else 0, seed=0 if seed is None else seed)
+                                           n_sims=n_sims if seed is not None else 0, seed=0 if seed is None else seed,
+                                           expected_revenue=scores["expected_revenue"] if "expected_revenue" in scores else None)
         other_model_columns(table, other_models, value, grid if horizon is None else period_edges(float(horizon), period))
     else:
         not_shown = {"share_new_paying_back": "no channel models", "future_margin_total": "no channel models"}
@@ -396,7 +397,9 @@ def channel_report(
         "intervals_include": "parameter uncertainty only (draws of the channel parameters); not customer-to-customer "
                              "randomness, not model choice" if models is not None and n_draws > 0 else "no intervals",
         "future_margin_interval_includes": "parameter uncertainty, each customer's unknown state (alive, rates, spend level) and "
-                                           "purchase and spend randomness (clv.predictive); undiscounted",
+                                           "purchase and spend randomness (clv.predictive); undiscounted; a channel of more than "
+                                           f"{SIM_SAMPLE:,} scored customers is simulated on a seeded sample of {SIM_SAMPLE:,} of them, "
+                                           "scaled up (clv.channels.uncertainty.future_margin_draws)",
         "share_new_paying_back_includes": "customer-to-customer randomness and parameter uncertainty (clv.predictive on a "
                                           "just-acquired customer); the acquisition purchase and the repeat purchases drawn at the "
                                           "customer's own spend level (Gamma-Gamma); undiscounted",

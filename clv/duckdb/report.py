@@ -114,7 +114,7 @@ def report_inputs(
         :func:`clv.channel_report`).
     score_columns : tuple of str, optional
         Collect only these score columns (and ``revenue_to_date``); default
-        all. The channel report reads ``clv`` and ``p_alive`` only, and each
+        all. The channel report reads ``clv``, ``p_alive`` and ``expected_revenue`` only, and each
         column left in DuckDB saves 8 bytes per customer.
     chunk_size : int
         Customers per scoring chunk.
