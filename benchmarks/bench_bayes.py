@@ -13,6 +13,15 @@ simulated data (RFM from the simulated transaction log). At daily resolution
 the million customers form about 489,000 distinct (channel, x, t_x, T) tuples,
 all fitted exactly by default; ``--resolution W`` rounds recency and T to W
 weeks for fitting instead (``time_resolution`` of ``fit``, an approximation).
+The large fit's budget defaults to 4 chains x (1000 tune + 1000 draws);
+``--draws N`` (tuning steps too unless ``--tune``) and ``--chains`` change it.
+Session 6 states the 5-minute goal at ``--large-only --draws 500``
+(benchmarks/RESULTS.md, "Session 6").
+
+``--truth-check`` fits the MLE per channel on the large fit's data three ways
+(the day-grid RFM, the simulator's exact counts and times, merged counts with
+exact times) and counts same-day merges: why the purchase-rate intervals sit
+below the simulator's parameters.
 
 ``--gradient`` times one log-likelihood + gradient evaluation of the
 hierarchical BG/NBD (the likelihood Op NUTS calls at every leapfrog step) on
@@ -26,7 +35,7 @@ periods: ``PosteriorModelSet.score`` as ``clv report --model bayes`` calls it),
 with fixed draws around each channel's MLE instead of a sampled posterior so
 that it runs without sampling.
 
-Run: ``.venv/bin/python benchmarks/bench_bayes.py [--large] [--nutpie] [--gradient] [--scoring]``
+Run: ``.venv/bin/python benchmarks/bench_bayes.py [--large | --large-only [--draws N]] [--nutpie] [--gradient] [--scoring] [--truth-check]``
 (PyMC-Marketing comes with the ``bench`` extra: ``pip install -e .[bench]``).
 """
 
