@@ -13,6 +13,15 @@ simulated data (RFM from the simulated transaction log). At daily resolution
 the million customers form about 489,000 distinct (channel, x, t_x, T) tuples,
 all fitted exactly by default; ``--resolution W`` rounds recency and T to W
 weeks for fitting instead (``time_resolution`` of ``fit``, an approximation).
+The large fit's budget defaults to 4 chains x (1000 tune + 1000 draws);
+``--draws N`` (tuning steps too unless ``--tune``) and ``--chains`` change it.
+Session 6 states the 5-minute goal at ``--large-only --draws 500``
+(benchmarks/RESULTS.md, "Session 6").
+
+``--truth-check`` fits the MLE per channel on the large fit's data three ways
+(the day-grid RFM, the simulator's exact counts and times, merged counts with
+exact times) and counts same-day merges: why the purchase-rate intervals sit
+below the simulator's parameters.
 
 ``--gradient`` times one log-likelihood + gradient evaluation of the
 hierarchical BG/NBD (the likelihood Op NUTS calls at every leapfrog step) on
@@ -26,7 +35,7 @@ periods: ``PosteriorModelSet.score`` as ``clv report --model bayes`` calls it),
 with fixed draws around each channel's MLE instead of a sampled posterior so
 that it runs without sampling.
 
-Run: ``.venv/bin/python benchmarks/bench_bayes.py [--large] [--nutpie] [--gradient] [--scoring]``
+Run: ``.venv/bin/python benchmarks/bench_bayes.py [--large | --large-only [--draws N]] [--nutpie] [--gradient] [--scoring] [--truth-check]``
 (PyMC-Marketing comes with the ``bench`` extra: ``pip install -e .[bench]``).
 """
 
@@ -176,14 +185,14 @@ def scoring(n_draws: int = 100) -> None:
           f" {os.getloadavg()[0]:.1f} after; total CLV {scores['clv'].sum():,.2f}")
 
 
-def large(n: int, draws: int, tune: int, resolution: float | None) -> None:
+def large(n: int, draws: int, tune: int, resolution: float | None, chains: int = CHAINS) -> None:
     start = time.perf_counter()
     rfm = large_rfm(n)
     prep = time.perf_counter() - start
     load, cpu = os.getloadavg()[0], cpu_seconds()
     start = time.perf_counter()
     model = clv.bayes.HierarchicalBetaGeo(group="channel", progressbar=True).fit(
-        rfm, draws=draws, tune=tune, chains=CHAINS, cores=CORES, random_seed=SEED, time_resolution=resolution
+        rfm, draws=draws, tune=tune, chains=chains, cores=CORES, random_seed=SEED, time_resolution=resolution
     )
     fit, fit_cpu = time.perf_counter() - start, cpu_seconds() - cpu
     print(f"{n:,} customers, 5 channels: simulate + RFM {prep:.1f} s; time_resolution {resolution} weeks;"
@@ -191,9 +200,11 @@ def large(n: int, draws: int, tune: int, resolution: float | None) -> None:
     stats = model.idata.sample_stats
     steps = float(stats["n_steps"].mean())
     sizes = ", ".join(f"{v:.3f}" for v in stats["step_size"].isel(draw=-1).values)
-    print(f"  hierarchical BG/NBD fit ({CHAINS} x {draws} draws + {tune} tune, {CORES} cores): {fit:.1f} s wall,"
+    print(f"  hierarchical BG/NBD fit ({chains} x {draws} draws + {tune} tune, {CORES} cores): {fit:.1f} s wall,"
           f" {fit_cpu:.0f} CPU s (all processes); load average {load:.1f} before, {os.getloadavg()[0]:.1f} after")
-    print(f"  {steps:.1f} leapfrog steps (gradient evaluations) per draw (max {int(stats['n_steps'].max())}); final step sizes {sizes}")
+    print(f"  {steps:.1f} leapfrog steps (gradient evaluations) per draw (max {int(stats['n_steps'].max())}); final step sizes {sizes};"
+          f" {1e3 * fit_cpu / (steps * chains * (draws + tune)):.1f} ms CPU per gradient evaluation (whole fit's CPU / kept draws' steps"
+          " scaled to all iterations)")
     print(f"  {model.diagnostics()}")
     start = time.perf_counter()
     model.probability_alive(rfm, n_draws=400, interval=0.9)
@@ -209,16 +220,52 @@ def large(n: int, draws: int, tune: int, resolution: float | None) -> None:
         )
 
 
+def truth_check(n: int) -> None:
+    """MLE per channel on the large fit's data: the day-grid RFM against the simulator's exact times and counts.
+
+    ``rfm_summary`` merges purchases on the same day into one; the simulator's
+    ``customers`` table keeps the exact repeat count, recency and age. The mean
+    purchase rate ``r / alpha`` of each fit is compared with the truth.
+    """
+    sim = clv.simulate(n, seed=SEED, channels=CHANNELS, start="2024-01-01", end="2025-12-31")
+    rfm = clv.rfm_summary(sim.transactions, observation_end="2025-12-31")
+    cust = sim.customers
+    tx = sim.transactions
+    channel_of_row = tx["customer_id"].map(cust["channel"])
+    merged = tx.assign(day=tx["date"].dt.floor("D")).duplicated(["customer_id", "day"]).groupby(channel_of_row).sum()
+    repeats = channel_of_row.value_counts() - cust["channel"].value_counts()
+    n_merged = rfm.attrs["exclusions"]["rows_merged_same_day"]
+    print(f"{n:,} customers: {len(tx):,} transactions, {n_merged:,} merged into an earlier purchase on the same day")
+    exact = cust[["frequency", "recency", "T"]].reindex(rfm.index)
+    variants = {"day grid (rfm_summary)": rfm[["frequency", "recency", "T"]], "exact (simulator)": exact,
+                "merged counts, exact times": exact.assign(frequency=rfm["frequency"]).assign(
+                    recency=lambda d: d["recency"].where(d["frequency"] > 0, 0.0))}
+    for ch, spec in CHANNELS.items():
+        at = cust["channel"].reindex(rfm.index) == ch
+        truth = spec["params"]["r"] / spec["params"]["alpha"]
+        cells = []
+        for frame in variants.values():
+            sub = frame[at]
+            sub.attrs["time_unit"] = "W"
+            p = clv.BetaGeo().fit(sub).params_
+            cells.append(f"{p['r'] / p['alpha']:.5f} ({p['r'] / p['alpha'] / truth - 1:+.1%})")
+        print(f"  {ch:9s} same-day merges {int(merged[ch]):6,} of {int(repeats[ch]):9,} repeat purchases ({merged[ch] / repeats[ch]:.1%});"
+              f" mean purchase rate truth {truth:.5f}; MLE " + ", ".join(f"{k} {v}" for k, v in zip(variants, cells)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--large", action="store_true", help="also time the 1M-customer, 5-channel fit")
     parser.add_argument("--large-only", action="store_true", help="only the large fit")
     parser.add_argument("--n", type=int, default=1_000_000, help="customers in the large fit")
     parser.add_argument("--resolution", type=float, default=0.0, help="time_resolution (weeks) of the large fit; 0 = exact (default)")
-    parser.add_argument("--draws", type=int, default=DRAWS, help="draws (and tuning steps) per chain of the large fit")
+    parser.add_argument("--draws", type=int, default=DRAWS, help="kept draws per chain of the large fit")
+    parser.add_argument("--tune", type=int, default=None, help="tuning steps per chain of the large fit (default: --draws)")
+    parser.add_argument("--chains", type=int, default=CHAINS, help="chains of the large fit (2 run at a time)")
     parser.add_argument("--nutpie", action="store_true", help="also time the nutpie sampler on CDNOW")
     parser.add_argument("--gradient", action="store_true", help="only time one likelihood + gradient evaluation (1M and demo data)")
     parser.add_argument("--scoring", action="store_true", help="only time the Bayesian report's scoring stage on the demo data")
+    parser.add_argument("--truth-check", action="store_true", help="only fit the MLE per channel of the large fit's data against the truth")
     args = parser.parse_args()
     if args.gradient:
         gradient(args.n)
@@ -226,10 +273,13 @@ def main() -> None:
     if args.scoring:
         scoring()
         return
+    if args.truth_check:
+        truth_check(args.n)
+        return
     if not args.large_only:
         cdnow(args.nutpie)
     if args.large or args.large_only:
-        large(args.n, args.draws, args.draws, args.resolution or None)
+        large(args.n, args.draws, args.draws if args.tune is None else args.tune, args.resolution or None, args.chains)
 
 
 if __name__ == "__main__":

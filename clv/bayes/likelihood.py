@@ -19,9 +19,10 @@ one compiled pass over all distinct ``(group, x, t_x, T)`` tuples; the MLE's
 are called once per group.
 
 On 1,000,000 customers in five channels (489,000 distinct tuples) one
-evaluation costs about 23 ms of CPU (33 ms for the former NumPy kernel called
-per group, 300 ms for the same formula as a PyTensor graph; see
-``benchmarks/RESULTS.md``, "Session 5: Bayesian speed").
+evaluation costs about 6-8 ms of CPU with the per-time tables of session 6
+(23 ms with an ``exp`` and a ``log1p`` per tuple, 33 ms for the former NumPy
+kernel called per group, 300 ms for the same formula as a PyTensor graph; see
+``benchmarks/RESULTS.md``, "Session 5: Bayesian speed" and "Session 6").
 ``tests/bayes/test_likelihood.py`` proves the value equals the NumPy
 log-likelihood summed over every customer and the gradient equals PyTensor's
 symbolic gradient of the PyTensor-backend formula.

@@ -21,6 +21,15 @@ the gradient needs (``w = e^(D-m)`` is the weight of the dropout branch)::
     sum m,   sum (1-w) ln(alpha+T) + w ln(alpha+t_x),
     sum (r+x) ((1-w)/(alpha+T) + w/(alpha+t_x)),   sum w  per (group, x).
 
+Dates on a day grid give few distinct times per ``(group, x)``: 1M simulated
+customers in five channels have 489,000 tuples but only 85,000 distinct
+``(group, x, t_x)`` and ``(group, x, T)`` pairs. There ``e^(D-A)`` is the product of an
+exponential per ``(group, x, t_x)`` and one per ``(group, x, T)``, and the
+``log1p`` terms of unit-weight tuples are summed as the log of a running
+product, so the per-tuple work is a few multiplications and one division (22.4
+-> 7.8 ms CPU per evaluation on those data). Groups whose exponents could
+overflow (heavy buyers) keep the direct path.
+
 Compared with the NumPy expression of the same sums (kept for the Hessian,
 :func:`clv.kernels.betageo_family.derivatives` with ``hessian=True``) this
 avoids about twenty temporary arrays per call; ``tests/models/test_betageo_rows.py``
@@ -30,6 +39,7 @@ on first use and cached on disk (``cache=True``), so later processes load it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, Sequence
@@ -40,43 +50,78 @@ from scipy import special
 
 from clv.kernels.design import Column
 
+MAX_SPAN = 300.0  # largest exponent of the tabled path (e^300 * 1e150 stays finite)
+
 __all__ = ["RowTables", "Stacked", "loglik_grad", "row_sums", "stack"]
 
 
-def _row_sums(ix: Any, i_T: Any, i_tx: Any, weights: Any, group_x: Any, rx: Any, log_odds: Any, has: Any,
-              log_T: Any, inv_T: Any, log_tx: Any, inv_tx: Any, n_groups: int) -> Any:
-    """Per-group sums of the mixture term and its gradient pieces, and the dropout weight per ``(group, x)`` (module docstring)."""
-    s_mix = np.zeros(n_groups)
-    s_log = np.zeros(n_groups)
-    s_inv = np.zeros(n_groups)
-    wwx = np.zeros(len(rx))
-    for i in range(len(ix)):
-        j = ix[i]
-        g = group_x[j]
-        wt = weights[i]
-        la = log_T[i_T[i]]
-        alive = -rx[j] * la
-        if has[j]:
-            lt = log_tx[i_tx[i]]
-            dead = log_odds[j] - rx[j] * lt
-            d = dead - alive
-            # ln(e^A + e^D) = max + log1p(e^-|D - A|), as numpy.logaddexp; w = e^(D - m).
-            if d > 0:
-                e = np.exp(-d)
-                mix = dead + np.log1p(e)
-                w = 1.0 / (1.0 + e)
-            else:
-                e = np.exp(d)
-                mix = alive + np.log1p(e)
+def _row_sums(j_start: Any, i_T: Any, i_tx: Any, weights: Any, group_x: Any, rx: Any, log_odds: Any, has: Any,
+              log_T: Any, inv_T: Any, log_tx: Any, inv_tx: Any, n_groups: int, pairs: Any, span: Any, max_span: float) -> Any:
+    """Per-group sums of the mixture term and its gradient pieces, and the dropout weight per ``(group, x)`` (module docstring).
+
+    The tuples are ordered by ``(group, x)`` (``j``), tuple ``i`` of ``j`` being
+    ``j_start[j] <= i < j_start[j + 1]``. For a ``j`` with few distinct times
+    (``pairs``: ``k_tx, k_T`` per tuple, the pairs' time indices ``p_tx, p_T``
+    and each ``j``'s pair offsets ``s_tx, s_T``) ``e^(D-A)`` is the product of
+    ``e^(u + c)`` per ``(j, t_x)`` and ``e^(v - c)`` per ``(j, T)``, with
+    ``u = ln a - ln(b+x+k-1) - (r+x) ln(alpha+t_x)`` and ``v = (r+x) ln(alpha+T)``,
+    and ``sum ln(1 + e^(D-A))`` over unit-weight tuples is the log of a running
+    product: no transcendental function per tuple. ``span`` holds each ``j``'s
+    smallest and largest ``ln(alpha+t_x)`` and ``ln(alpha+T)``; a ``j`` whose
+    exponents could leave ``[-max_span, max_span]`` takes the direct path
+    (``exp`` and ``log1p`` per tuple, as :func:`numpy.logaddexp`).
+    """
+    k_tx, k_T, p_tx, p_T, s_tx, s_T = pairs
+    s_mix, s_log, s_inv, wwx = np.zeros(n_groups), np.zeros(n_groups), np.zeros(n_groups), np.zeros(len(rx))
+    e_tx, e_T = np.empty(len(p_tx)), np.empty(len(p_T))
+    for j in range(len(rx)):
+        g, r, lo, hi = group_x[j], rx[j], j_start[j], j_start[j + 1]
+        alive_sum, log_sum, inv_sum, w_sum, mix_sum, prod, expo = 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0
+        u_hi, u_lo = log_odds[j] - r * span[j, 0], log_odds[j] - r * span[j, 1]
+        v_lo, v_hi = r * span[j, 2], r * span[j, 3]
+        tabled = has[j] and (s_tx[j + 1] - s_tx[j]) + (s_T[j + 1] - s_T[j]) < hi - lo and u_hi - u_lo <= max_span \
+            and v_hi - v_lo <= max_span and u_hi + v_hi <= max_span
+        if tabled:
+            c = -0.5 * (u_hi + u_lo)
+            for q in range(s_tx[j], s_tx[j + 1]):
+                e_tx[q] = np.exp(log_odds[j] - r * log_tx[p_tx[q]] + c)
+            for q in range(s_T[j], s_T[j + 1]):
+                e_T[q] = np.exp(r * log_T[p_T[q]] - c)
+        for i in range(lo, hi):
+            wt, la, ia = weights[i], log_T[i_T[i]], inv_T[i_T[i]]
+            alive_sum += wt * la
+            if not has[j]:
+                log_sum += wt * la
+                inv_sum += wt * ia
+                continue
+            lt, it = log_tx[i_tx[i]], inv_tx[i_tx[i]]
+            if tabled:
+                e = e_tx[k_tx[i]] * e_T[k_T[i]]
                 w = e / (1.0 + e)
-            s_mix[g] += wt * mix
-            s_log[g] += wt * ((1.0 - w) * la + w * lt)
-            s_inv[g] += wt * rx[j] * ((1.0 - w) * inv_T[i_T[i]] + w * inv_tx[i_tx[i]])
-            wwx[j] += wt * w
-        else:
-            s_mix[g] += wt * alive
-            s_log[g] += wt * la
-            s_inv[g] += wt * rx[j] * inv_T[i_T[i]]
+                if wt == 1.0:
+                    prod *= 1.0 + e
+                    if prod > 1e150:
+                        m, ex = math.frexp(prod)
+                        prod, expo = m, expo + ex
+                else:
+                    mix_sum += wt * np.log1p(e)
+            else:
+                d = log_odds[j] - r * lt + r * la
+                if d > 0:
+                    e = np.exp(-d)
+                    mix_sum += wt * (d + np.log1p(e))
+                    w = 1.0 / (1.0 + e)
+                else:
+                    e = np.exp(d)
+                    mix_sum += wt * np.log1p(e)
+                    w = e / (1.0 + e)
+            log_sum += wt * (la + w * (lt - la))
+            inv_sum += wt * (ia + w * (it - ia))
+            w_sum += wt * w
+        s_mix[g] += mix_sum - r * alive_sum + np.log(prod) + expo * 0.6931471805599453
+        s_log[g] += log_sum
+        s_inv[g] += r * inv_sum
+        wwx[j] = w_sum
     return s_mix, s_log, s_inv, wwx
 
 
@@ -110,6 +155,9 @@ class RowTables:
     weights: NDArray[np.float64]
     wx: NDArray[np.float64]  # weight per distinct (group, x)
     n: NDArray[np.float64]  # weight per group
+    j_start: NDArray[np.intp]  # tuples of (group, x) j are j_start[j]:j_start[j + 1] (tuples ordered by ix)
+    pairs: tuple[NDArray[np.intp], ...]  # k_tx, k_T, p_tx, p_T, s_tx, s_T: distinct (j, t_x) and (j, T) pairs (_row_sums)
+    limits: NDArray[np.float64]  # per j: smallest and largest t_x, smallest and largest T
 
     @classmethod
     def of_groups(cls, groups: Sequence[tuple[Any, Any, Any, NDArray[np.float64]]]) -> RowTables:
@@ -128,10 +176,15 @@ class RowTables:
             return np.concatenate(tables[name]).astype(dtype) if tables[name] else np.zeros(0, dtype=dtype)
 
         ix, weights, gx = cat("ix", np.intp), cat("w", float), cat("gx", np.intp)
+        order = np.argsort(ix, kind="stable")
+        ix, i_tx, i_T, weights = ix[order], cat("itx", np.intp)[order], cat("iT", np.intp)[order], weights[order]
         wx = np.bincount(ix, weights=weights, minlength=len(gx))
-        return cls(len(groups), cat("x", float), gx, cat("t_x", float), cat("gtx", np.intp), cat("T", float),
-                   cat("gT", np.intp), ix, cat("itx", np.intp), cat("iT", np.intp), weights, wx,
-                   np.bincount(gx, weights=wx, minlength=len(groups)))
+        j_start = np.searchsorted(ix, np.arange(len(gx) + 1)).astype(np.intp)
+        t_x, T = cat("t_x", float), cat("T", float)
+        return cls(len(groups), cat("x", float), gx, t_x, cat("gtx", np.intp), T, cat("gT", np.intp), ix, i_tx, i_T,
+                   weights, wx, np.bincount(gx, weights=wx, minlength=len(groups)), j_start,
+                   _interleave(_pairs(ix, i_tx, len(t_x), len(gx)), _pairs(ix, i_T, len(T), len(gx))),
+                   np.stack([_extremes(t_x[i_tx], j_start), _extremes(T[i_T], j_start)], axis=1).reshape(len(gx), 4))
 
     @classmethod
     def of_columns(cls, x: Any, t_x: Any, T: Any, weights: NDArray[np.float64]) -> RowTables:
@@ -143,6 +196,28 @@ class RowTables:
         tables = cls.of_groups([(x, t_x, T, weights)])
         x.derived[key] = (t_x, T, weights, tables)
         return tables
+
+
+def _pairs(ix: NDArray[np.intp], i_time: NDArray[np.intp], n_times: int, n_x: int) -> tuple[NDArray[np.intp], ...]:
+    """Distinct ``(j, time)`` pairs of tuples ordered by ``j``: each tuple's pair, each pair's time index, each ``j``'s first pair."""
+    keys, k = np.unique(ix.astype(np.int64) * n_times + i_time, return_inverse=True)
+    return (k.astype(np.intp).reshape(-1), (keys % n_times).astype(np.intp),
+            np.searchsorted(keys // n_times, np.arange(n_x + 1)).astype(np.intp))
+
+
+def _interleave(tx: tuple[NDArray[np.intp], ...], T: tuple[NDArray[np.intp], ...]) -> tuple[NDArray[np.intp], ...]:
+    return tx[0], T[0], tx[1], T[1], tx[2], T[2]
+
+
+def _extremes(values: NDArray[np.float64], j_start: NDArray[np.intp]) -> NDArray[np.float64]:
+    """Smallest and largest value of each ``j``'s tuples (0 for a ``j`` without tuples), shape ``(n_x, 2)``."""
+    out = np.zeros((len(j_start) - 1, 2))
+    full = j_start[1:] > j_start[:-1]
+    if len(values):
+        starts = j_start[:-1][full]
+        out[full, 0] = np.minimum.reduceat(values, starts)
+        out[full, 1] = np.maximum.reduceat(values, starts)
+    return out
 
 
 def loglik_grad(params: NDArray[np.float64], data: RowTables, *, k: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -176,8 +251,9 @@ def loglik_grad(params: NDArray[np.float64], data: RowTables, *, k: int) -> tupl
     with np.errstate(divide="ignore", invalid="ignore"):
         log_odds = np.where(has, np.log(ag) - np.log(bxk), -np.inf)
     a_T, a_tx = alpha[data.group_T] + data.T, alpha[data.group_tx] + data.t_x
-    s_mix, s_log, s_inv, wwx = row_sums()(data.ix, data.i_T, data.i_tx, data.weights, gx, rg + ux, log_odds, has,
-                                          np.log(a_T), 1.0 / a_T, np.log(a_tx), 1.0 / a_tx, data.n_groups)
+    span = np.log(alpha[gx][:, None] + data.limits)
+    s_mix, s_log, s_inv, wwx = row_sums()(data.j_start, data.i_T, data.i_tx, data.weights, gx, rg + ux, log_odds, has,
+                                          np.log(a_T), 1.0 / a_T, np.log(a_tx), 1.0 / a_tx, data.n_groups, data.pairs, span, MAX_SPAN)
     wx, n = data.wx, data.n
 
     def per_group(values: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -93,3 +93,39 @@ def test_profile_gradient_equals_per_row_derivatives_summed_by_profile(kernel, k
     want = np.stack([np.bincount(profile, weights=w * g_rows[:, j], minlength=3) for j in range(4)], axis=1)
     np.testing.assert_allclose(total, np.dot(w, ll_rows), rtol=1e-12)
     np.testing.assert_allclose(grad, want, rtol=1e-10, atol=1e-8)
+
+
+def _day_grid(rng, n):
+    """Day-grid data: few distinct times, so most (group, x) take the tabled path; heavy buyers and repeated tuples included."""
+    x = rng.poisson(2.0, n).astype(float)
+    x[: n // 20] = rng.choice([150.0, 3_000.0], n // 20)
+    T = rng.integers(7, 210, n) / 7.0
+    t_x = np.where(x > 0, np.floor(T * 7 * rng.uniform(0, 1, n)) / 7.0, 0.0)
+    w = np.where(rng.uniform(size=n) < 0.8, 1.0, rng.integers(2, 9, n).astype(float))
+    return x, t_x, T, w
+
+
+@pytest.mark.parametrize("k", [0, 1])
+def test_tabled_times_equal_the_direct_path(k, monkeypatch):
+    """Per-(x, time) exponentials and the running product of 1 + e (few distinct times) equal exp and log1p per tuple to 1e-12."""
+    rng = np.random.default_rng(21 + k)
+    groups = []
+    for n in (20_000, 3_000):
+        x, t_x, T, w = _day_grid(rng, n)
+        groups.append((Column.of(x), Column.of(t_x), Column.of(T), w))
+    tables = betageo_rows.RowTables.of_groups(groups)
+    _, _, p_tx, p_T, _, _ = tables.pairs
+    assert len(p_tx) + len(p_T) < len(tables.ix) / 4  # few distinct (x, time) pairs: the tabled path is taken
+    for params in ([[0.24, 4.4, 0.79, 2.4], [0.5, 0.2, 2.0, 0.5]], [[1e-3, 1e-3, 1e-3, 1e-3], [50.0, 300.0, 40.0, 80.0]],
+                   [[0.05, 0.5, 5.0, 0.2], [3.0, 1.0, 0.01, 30.0]]):
+        params = np.array(params)
+        ll, grad = betageo_rows.loglik_grad(params, tables, k=k)
+        monkeypatch.setattr(betageo_rows, "MAX_SPAN", -1.0)  # no (group, x) qualifies: exp and log1p per tuple
+        ll_d, grad_d = betageo_rows.loglik_grad(params, tables, k=k)
+        monkeypatch.undo()
+        np.testing.assert_allclose(ll, ll_d, rtol=1e-12)
+        np.testing.assert_allclose(grad, grad_d, rtol=1e-12, atol=1e-12 * np.abs(grad_d).max())
+        for g, data in enumerate(groups):
+            ll_np, grad_np, _ = betageo_family.derivatives(params[g], *data, k=k, hessian=True)
+            np.testing.assert_allclose(ll[g], ll_np, rtol=1e-12)
+            np.testing.assert_allclose(grad[g], grad_np, rtol=1e-10, atol=1e-12 * np.abs(grad_np).max())
