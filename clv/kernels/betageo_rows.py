@@ -286,34 +286,34 @@ def stack(groups: Sequence[tuple[Any, Any, Any, NDArray[np.float64]]], *, k: int
     return Stacked(RowTables.of_groups(groups), k)
 
 
-_PROFILE_TABLES: list[tuple[tuple[Any, ...], RowTables]] = []  # the last two (data, tables): a fit's subsample, then its full data
+def profile_tables(x: NDArray[np.float64], t_x: NDArray[np.float64], T: NDArray[np.float64], weights: NDArray[np.float64],
+                   profile: NDArray[np.intp], n_profiles: int) -> RowTables:
+    """The rows split by covariate profile into :class:`RowTables` groups (profile ``p`` is group ``p``).
 
-
-def _profile_tables(x: NDArray[np.float64], t_x: NDArray[np.float64], T: NDArray[np.float64], weights: NDArray[np.float64],
-                    profile: NDArray[np.intp], n_profiles: int) -> RowTables:
-    """The rows split by covariate profile into :class:`RowTables` groups, built once per fitting data (kept by identity)."""
-    key = (x, t_x, T, weights, profile)
-    for seen, tables in _PROFILE_TABLES:
-        if all(a is b for a, b in zip(seen, key)):
-            return tables
+    Built once per fitting data by the model (its fit data holds them) and
+    passed to every :func:`profile_loglik_grad` call of that fit.
+    """
     groups = []
     for p in range(n_profiles):
         at = profile == p
         groups.append((Column.of(x[at]), Column.of(t_x[at]), Column.of(T[at]), weights[at]))
-    tables = RowTables.of_groups(groups)
-    _PROFILE_TABLES[:] = [*_PROFILE_TABLES[-1:], (key, tables)]
-    return tables
+    return RowTables.of_groups(groups)
 
 
 def profile_loglik_grad(theta: NDArray[np.float64], x: NDArray[np.float64], t_x: NDArray[np.float64], T: NDArray[np.float64],
-                        weights: NDArray[np.float64], profile: NDArray[np.intp], *, k: int) -> tuple[float, NDArray[np.float64]]:
+                        weights: NDArray[np.float64], profile: NDArray[np.intp], tables: RowTables | None = None, *,
+                        k: int) -> tuple[float, NDArray[np.float64]]:
     """Weighted total log-likelihood and the gradient summed per covariate profile, by :func:`loglik_grad` with profiles as groups.
 
     ``theta`` holds each profile's ``(r, alpha, a, b)``, shape ``(P, 4)``;
     ``profile`` is each row's profile code. Returns the total and the
     ``(P, 4)`` gradient: row ``p`` is profile ``p``'s rows' gradient in
-    ``(r, alpha_p, a_p, b_p)``. No per-row gradient is formed.
+    ``(r, alpha_p, a_p, b_p)``. No per-row gradient is formed. ``tables``
+    (:func:`profile_tables` of the same rows) saves rebuilding them on
+    every call of a fit.
     """
     theta = np.asarray(theta, dtype=float)
-    ll, grad = loglik_grad(theta, _profile_tables(x, t_x, T, weights, profile, len(theta)), k=k)
+    if tables is None:
+        tables = profile_tables(x, t_x, T, weights, profile, len(theta))
+    ll, grad = loglik_grad(theta, tables, k=k)
     return float(ll.sum()), grad

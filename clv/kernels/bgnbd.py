@@ -37,6 +37,7 @@ __all__ = [
     "probability_alive_at",
     "probability_of_purchases",
     "probability_purchase_between",
+    "profile_fit_data",
     "purchase_rate",
     "row_derivatives",
     "row_groups",
@@ -147,11 +148,20 @@ def simulate_paths(rng: np.random.Generator, edges: ArrayLike, r: Any, alpha: An
     return family.simulate_paths(rng, np.asarray(edges, dtype=float), r, alpha, a, b, x, t_x, T, k=0, size=size)
 
 
+def profile_fit_data(x: NDArray[np.float64], t_x: NDArray[np.float64], T: NDArray[np.float64], weights: NDArray[np.float64],
+                     profile: NDArray[np.intp], groups: Any = None) -> rows.RowTables:
+    """What :func:`profile_loglik_grad` needs of a covariate fit's rows, built once per fit: the rows as compiled-kernel groups, one per profile.
+
+    ``groups`` (the per-row groups of :func:`row_groups`) is not needed here.
+    """
+    return rows.profile_tables(x, t_x, T, weights, profile, int(profile.max()) + 1 if len(profile) else 0)
+
+
 def profile_loglik_grad(theta: NDArray[np.float64], x: NDArray[np.float64], t_x: NDArray[np.float64], T: NDArray[np.float64],
-                        weights: NDArray[np.float64], profile: NDArray[np.intp], groups: Any = None) -> tuple[float, NDArray[np.float64]]:
+                        weights: NDArray[np.float64], profile: NDArray[np.intp], prepared: Any = None) -> tuple[float, NDArray[np.float64]]:
     """Covariate fits: total log-likelihood and the gradient per covariate profile (:func:`clv.kernels.betageo_rows.profile_loglik_grad`).
 
-    The compiled kernel of :func:`loglik_grad` with each profile as a group; ``groups`` (the per-row groups of
-    :func:`row_groups`) is not needed here.
+    The compiled kernel of :func:`loglik_grad` with each profile as a group; ``prepared`` is
+    :func:`profile_fit_data` of the same rows (built here when not given).
     """
-    return rows.profile_loglik_grad(theta, x, t_x, T, weights, profile, k=0)
+    return rows.profile_loglik_grad(theta, x, t_x, T, weights, profile, prepared, k=0)

@@ -41,6 +41,7 @@ __all__ = [
     "probability_alive_at",
     "probability_of_purchases",
     "probability_purchase_between",
+    "profile_fit_data",
     "profile_loglik_grad",
     "purchase_rate",
     "row_derivatives",
@@ -298,6 +299,12 @@ def loglik_grad(params: NDArray[np.float64], x: Column, t_x: Column, T: Column, 
             - np.einsum("g,gj->j", np.bincount(i_T, ww, n_T), p["d_alive"]))
     grad[2] += ww.sum() / s
     return dot(weights, p["ll"]), grad
+
+
+def profile_fit_data(x: NDArray[np.float64], t_x: NDArray[np.float64], T: NDArray[np.float64], weights: NDArray[np.float64],
+                     profile: NDArray[np.intp], groups: tuple[Groups, Groups]) -> tuple[Groups, Groups]:
+    """What :func:`profile_loglik_grad` needs of a covariate fit's rows, built once per fit: the row groups of :func:`row_groups` with ``profile``."""
+    return groups
 
 
 def profile_loglik_grad(theta: NDArray[np.float64], x: NDArray[np.float64], t_x: NDArray[np.float64], T: NDArray[np.float64],

@@ -108,6 +108,8 @@ class TransactionModel(MLEModel, TransactionPredictions):
         extra = {} if Z is None else self._covariate_fit_data(Z)
         if Z is not None and hasattr(self._kernel, "row_groups"):
             extra["groups"] = self._kernel.row_groups(columns["x_col"], columns["t_x_col"], columns["T_col"], extra["profile"])
+        if Z is not None and hasattr(self._kernel, "profile_fit_data"):
+            extra["profile_data"] = self._kernel.profile_fit_data(x, t_x, T, w, extra["profile"], extra.get("groups"))
         return {"x": x, "t_x": t_x, "T": T, "w": w, "n_obs": float(w.sum()), "n_unique": len(w), **columns, **extra}
 
     def _warm_start(self, data: dict[str, Any]) -> np.ndarray | None:
@@ -153,7 +155,7 @@ class TransactionModel(MLEModel, TransactionPredictions):
         kernel = getattr(self._kernel, "profile_loglik_grad", None)
         if kernel is None:
             return None
-        return kernel(theta_p, data["x"], data["t_x"], data["T"], data["w"], data["profile"], data["groups"])  # type: ignore[no-any-return]
+        return kernel(theta_p, data["x"], data["t_x"], data["T"], data["w"], data["profile"], data["profile_data"])  # type: ignore[no-any-return]
 
     def _loglik_grad(self, params: np.ndarray, data: dict[str, Any]) -> tuple[float, np.ndarray] | None:
         grad = getattr(self._kernel, "loglik_grad", None)
