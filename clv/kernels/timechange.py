@@ -35,7 +35,8 @@ from numpy.typing import ArrayLike, NDArray
 from clv.kernels import betageo_family as family
 from clv.kernels.design import Column, dot
 
-__all__ = ["calendar_time", "expected_purchases_after", "loglik", "loglik_grad", "operational_time"]
+__all__ = ["calendar_time", "expected_purchases_after", "loglik", "loglik_grad", "operational_time", "posterior_mean_dropout",
+           "probability_alive"]
 
 
 def operational_time(t: ArrayLike, tau: ArrayLike, theta: ArrayLike) -> NDArray[np.float64]:
@@ -103,3 +104,24 @@ def expected_purchases_after(t: ArrayLike, r: float, alpha: float, a: float, b: 
     tau = np.maximum(np.asarray(tau, dtype=float), 0.0)
     return family.expected_purchases(theta * np.asarray(t, dtype=float), r, alpha, a, b, x_pre, t_x_pre, tau, k=k)
 
+
+
+def probability_alive(r: float, alpha: float, a: float, b: float, theta: ArrayLike, x: ArrayLike, t_x: ArrayLike, T: ArrayLike,
+                      tau: ArrayLike, *, k: int = 0) -> NDArray[np.float64]:
+    """P(alive at ``T`` | whole history) under the time change: the family's P(alive) at the operational times.
+
+    The Jacobian factor ``theta^x_post`` is common to both branches of the likelihood and cancels
+    (Fader, Hardie & Lee 2005, eq. A.1, at ``Lambda(t_x), Lambda(T)``).
+    """
+    theta = np.asarray(theta, dtype=float)
+    return family.probability_alive(r, alpha, a, b, x, operational_time(t_x, tau, theta), operational_time(T, tau, theta), k=k)
+
+
+def posterior_mean_dropout(r: float, alpha: float, a: float, b: float, theta: ArrayLike, x: ArrayLike, t_x: ArrayLike, T: ArrayLike,
+                           tau: ArrayLike, *, k: int = 0) -> NDArray[np.float64]:
+    """Posterior mean of the dropout probability ``p`` given the whole history, under the time change.
+
+    :func:`clv.kernels.betageo_family.posterior_mean_dropout` at the operational times (the ``theta^x_post`` factor cancels).
+    """
+    theta = np.asarray(theta, dtype=float)
+    return family.posterior_mean_dropout(r, alpha, a, b, x, operational_time(t_x, tau, theta), operational_time(T, tau, theta), k=k)
