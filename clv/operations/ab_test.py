@@ -352,7 +352,7 @@ def arm_curves(tx: pd.DataFrame, arms: pd.DataFrame, result: ABTest, *, observat
     return pd.concat(parts, ignore_index=True)
 
 
-def arm_metrics(transaction_model: Any, spend_model: Any, rfm: pd.DataFrame, *, edges: np.ndarray, factors: np.ndarray,
+def arm_metrics(transaction_model: Any, spend_model: Any, rfm: pd.DataFrame | None, *, edges: np.ndarray, factors: np.ndarray,
                 margin: float, weights: np.ndarray | None = None) -> dict[str, float]:
     """The compared quantities of one arm, from its fitted models (see :data:`METRICS`).
 
@@ -363,8 +363,8 @@ def arm_metrics(transaction_model: Any, spend_model: Any, rfm: pd.DataFrame, *, 
     Parameters
     ----------
     transaction_model, spend_model : fitted models
-    rfm : pandas.DataFrame
-        The arm's customers (for ``p_alive``).
+    rfm : pandas.DataFrame or None
+        The arm's customers (for ``p_alive``; ``None``: NaN).
     edges, factors : numpy.ndarray
         Period ends and their discount factors (:func:`clv.valuation.period_edges`,
         :func:`clv.valuation.discount_factors`).
@@ -393,7 +393,7 @@ def arm_metrics(transaction_model: Any, spend_model: Any, rfm: pd.DataFrame, *, 
     return {
         "purchase_rate": float(p["r"] / p["alpha"]),
         "dropout": float(dropout),
-        "p_alive": float(np.average(transaction_model.probability_alive(rfm).to_numpy(), weights=weights)),
+        "p_alive": np.nan if rfm is None else float(np.average(transaction_model.probability_alive(rfm).to_numpy(), weights=weights)),
         "spend": spend,
         "ltv": float(margin * spend * np.diff(curve, prepend=0.0) @ factors),
     }
@@ -553,7 +553,7 @@ def ab_test(
     for i, (t, s, (u, w)) in enumerate(zip(tms, sms, uniq)):
         td = parameter_draws(t, n_draws, seed=seed + 2 * i)
         sd = parameter_draws(s, n_draws, seed=seed + 2 * i + 1)
-        draws.append(pd.DataFrame([arm_metrics(a, b, u, weights=w, **at) for a, b in zip(td, sd)]))
+        draws.append(pd.DataFrame([arm_metrics(a, b, None, **at) for a, b in zip(td, sd)]))  # P(alive): permutation row
     design = within_design(rfm, arm, names, type(tm_template).__name__, dict(tm_pooled.params_), choice, edges=edges, factors=factors,
                            n_draws=n_draws, seed=seed)
     values = pooled_values(rfm, tm_pooled, sm_pooled, design.pooled)
@@ -564,14 +564,16 @@ def ab_test(
         replaced = within_rows(design, names[0], names[j], (point[0]["spend"], point[j]["spend"]),
                                (draws[0]["spend"].to_numpy(), draws[j]["spend"].to_numpy()), margin, interval)
         for metric, (_, better) in METRICS.items():
-            row = compare_draws(point[0][metric], point[j][metric], draws[0][metric].to_numpy(), draws[j][metric].to_numpy(), better, interval)
+            row = permuted[names[j]].get(metric, replaced.get(metric))
             if metric in FOCUSED_METRICS:
                 pair = (sms if metric == "spend" else tms)[0], (sms if metric == "spend" else tms)[j]
                 focused[f"{metric}: {names[j]}"] = lr = arm_pair_test(metric, *pair, sm_pooled if metric == "spend" else tm_pooled,
                                                                       groups[0], groups[j])
-                if np.isfinite(lr["p_value"]):
+            if row is None:
+                row = compare_draws(point[0][metric], point[j][metric], draws[0][metric].to_numpy(), draws[j][metric].to_numpy(), better,
+                                    interval)
+                if metric in FOCUSED_METRICS and np.isfinite(lr["p_value"]):
                     row["p_value"], row["test"] = lr["p_value"], "likelihood ratio, 1 df"
-            row = permuted[names[j]].get(metric, replaced.get(metric, row))
             rows.append({"arm": names[j], "metric": metric, **row})
     arms_table = pd.DataFrame({
         "n_customers": [len(g) for g in groups],
