@@ -195,10 +195,11 @@ def pooled_values(rfm: pd.DataFrame, transaction_model: Any, spend_model: Any, w
     -------
     pandas.DataFrame
         Index as ``rfm``. Without ``within``: ``p_alive`` (post-assignment
-        model). With it: ``purchases`` (repeat purchase days after
-        assignment), ``dropout`` (posterior mean of the dropout probability
+        model). With it: ``purchases`` (repeat purchase days after the
+        assignment minus their expectation given the history on the
+        assignment day: each customer's own past as the baseline), ``dropout`` (posterior mean of the dropout probability
         given the whole history), ``p_alive`` (at observation end, given the
-        whole history), both NaN for customers without a purchase; and
+        whole history), all three NaN for customers without a purchase; and
         ``spend`` (conditional expected spend per purchase, Gamma-Gamma on the
         purchases after assignment; NaN for customers without one).
 
@@ -218,7 +219,10 @@ def pooled_values(rfm: pd.DataFrame, transaction_model: Any, spend_model: Any, w
     cols = (x, rfm["hist_recency"].to_numpy(float), rfm["hist_T"].to_numpy(float), rfm["hist_tau"].to_numpy(float))
     ok = np.isfinite(cols[2])
     p = (within["r"], within["alpha"], within["a"], within["b"], within["theta"])
-    out["purchases"] = rfm["frequency"].to_numpy(float)
+    pre = (rfm["hist_frequency_pre"].to_numpy(float)[ok], rfm["hist_recency_pre"].to_numpy(float)[ok], cols[3][ok])
+    surprise = np.full(len(rfm), np.nan)
+    surprise[ok] = (x[ok] - pre[0]) - timechange.expected_purchases_after(cols[2][ok] - cols[3][ok], *p, *pre, k=within["k"])
+    out["purchases"] = surprise
     for name, kernel in (("dropout", timechange.posterior_mean_dropout), ("p_alive", timechange.probability_alive)):
         col = np.full(len(rfm), np.nan)
         col[ok] = kernel(*p, *(c[ok] for c in cols), k=within["k"])

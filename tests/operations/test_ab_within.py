@@ -103,6 +103,6 @@ def test_cli_abtest_uses_pre_assignment_history(existing, tmp_path):
     tests = pd.read_csv(out / "ab_tests.csv")
     assert "purchase_rate (within-customer): treatment" in tests["test"].tolist()
     html = (out / "index.html").read_text()
-    assert "Which test:</b> within-customer design" in html and "within-customer: purchase rate multiplier" in html
+    assert "Which test:</b> within-customer design" in html and "within-customer LR: purchase rate multiplier" in html
     off = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "off"), "--no-within"], catch_exceptions=False)
     assert off.exit_code == 0 and json.loads((tmp_path / "off" / "abtest.json").read_text())["settings"]["design"] == "post-assignment"
