@@ -195,9 +195,10 @@ def pooled_values(rfm: pd.DataFrame, transaction_model: Any, spend_model: Any, w
     -------
     pandas.DataFrame
         Index as ``rfm``. Without ``within``: ``p_alive`` (post-assignment
-        model). With it: ``purchases`` (repeat purchase days after the
-        assignment minus their expectation given the history on the
-        assignment day: each customer's own past as the baseline), ``dropout`` (posterior mean of the dropout probability
+        model). With it: ``purchases`` (each customer's score in the log
+        post-assignment multiplier, :func:`clv.kernels.timechange.log_theta_score`:
+        purchases after the assignment against what their own past predicts;
+        its arm difference is Rao's score test of the multipliers), ``dropout`` (posterior mean of the dropout probability
         given the whole history), ``p_alive`` (at observation end, given the
         whole history), all three NaN for customers without a purchase; and
         ``spend`` (conditional expected spend per purchase, Gamma-Gamma on the
@@ -219,10 +220,9 @@ def pooled_values(rfm: pd.DataFrame, transaction_model: Any, spend_model: Any, w
     cols = (x, rfm["hist_recency"].to_numpy(float), rfm["hist_T"].to_numpy(float), rfm["hist_tau"].to_numpy(float))
     ok = np.isfinite(cols[2])
     p = (within["r"], within["alpha"], within["a"], within["b"], within["theta"])
-    pre = (rfm["hist_frequency_pre"].to_numpy(float)[ok], rfm["hist_recency_pre"].to_numpy(float)[ok], cols[3][ok])
-    surprise = np.full(len(rfm), np.nan)
-    surprise[ok] = (x[ok] - pre[0]) - timechange.expected_purchases_after(cols[2][ok] - cols[3][ok], *p, *pre, k=within["k"])
-    out["purchases"] = surprise
+    score = np.full(len(rfm), np.nan)
+    score[ok] = timechange.log_theta_score(*p, *(c[ok] for c in cols), x[ok] - rfm["hist_frequency_pre"].to_numpy(float)[ok], k=within["k"])
+    out["purchases"] = score
     for name, kernel in (("dropout", timechange.posterior_mean_dropout), ("p_alive", timechange.probability_alive)):
         col = np.full(len(rfm), np.nan)
         col[ok] = kernel(*p, *(c[ok] for c in cols), k=within["k"])

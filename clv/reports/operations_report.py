@@ -158,8 +158,8 @@ def _permutation_method(result: ABTest) -> str:
     what = ("posterior mean dropout probability and P(alive) given the whole history (within-customer model with one "
             "multiplier for all arms), conditional expected spend per purchase (Gamma-Gamma on the purchases after assignment, "
             "buyers only)" if result.within is not None else "P(alive) under the post-assignment model fitted on all arms pooled")
-    omnibus = (" The omnibus test takes the largest |Welch t| over dropout, P(alive), spend and each customer's purchases after "
-               "assignment minus the pooled model's expectation given their history on the assignment day, "
+    omnibus = (" The omnibus test takes the largest |Welch t| over dropout, P(alive), spend and each customer's score in the "
+               "post-assignment purchase-rate multiplier (purchases after assignment against what the customer's own past predicts), "
                "against its own permutation distribution (no multiple-testing correction needed)." if result.within is not None else "")
     return (f"{rows} (permutation): each customer's {what}, from one fit that does not look at the arms; the row compares the "
             f"arms' means with Welch's t and its p-value is the share of {s.get('n_permutations', 2000):,} random relabellings of "
