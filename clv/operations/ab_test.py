@@ -40,22 +40,16 @@ time; no exact time change). ``within=False`` turns it off;
 
 Tests
 -----
-* Omnibus likelihood-ratio test of "same parameters in every arm" against
-  "arm-specific parameters" (Wilks: chi-square with ``(arms - 1) * k``
-  degrees of freedom), for the purchase model and, separately, for the spend
-  model.
-* Focused likelihood-ratio tests, one per treatment arm and quantity: mean
-  purchase rate, mean dropout, mean spend equal in the two arms against
-  arm-specific parameters, every other parameter free (1 df;
-  :mod:`clv.operations.focused_tests`). They are those rows' p-values: a
-  campaign that moves only the purchase rate is not diluted over parameters
-  it did not change.
-* Per metric: the control and treatment values at the estimates, the
-  difference and the ratio with percentile intervals from ``n_draws``
-  parameter draws of each arm's fit (the arms' fits are independent), a
-  two-sided Wald p-value from the draws' standard deviation of the
-  difference (the p-value of the P(alive) and LTV rows), and the share of
-  draws in which the treatment is better.
+* Omnibus likelihood-ratio tests of "same parameters in every arm" (Wilks:
+  chi-square, ``(arms - 1) * k`` df), purchase and spend model.
+* Focused 1-df likelihood-ratio tests of mean purchase rate, dropout and
+  spend (:mod:`clv.operations.focused_tests`): those rows' p-values.
+* P(alive) (and, under the within-customer design, dropout, spend and an
+  omnibus max-``|t|`` test): permutation tests of per-customer values under
+  one fit of all arms pooled (:mod:`clv.operations.ab_permutation`; exact
+  size under no effect).
+* LTV: Wald test from ``n_draws`` parameter draws of each arm's fit; the
+  draws also give the percentile intervals and P(treatment better).
 """
 
 from __future__ import annotations
@@ -102,15 +96,18 @@ class ABTest:
         treatment, difference, difference_lower, difference_upper, ratio,
         ratio_lower, ratio_upper, p_value, test, p_value_wald,
         p_treatment_better, better``. ``p_value`` is the row's test named in
-        ``test``: the focused likelihood-ratio test for purchase rate,
-        dropout and spend, the Wald test from the draws (``p_value_wald``,
-        given for every row) otherwise.
+        ``test`` (module notes: focused or within-customer likelihood ratio,
+        permutation, or Wald); ``p_value_wald`` is the Wald (for permutation
+        rows Welch's normal) p-value.
     tests : pandas.DataFrame
         Likelihood-ratio tests: ``purchase_model`` and ``spend_model``
         (omnibus, same parameters in every arm), then ``"<metric>: <arm>"``
-        (focused, 1 df, :mod:`clv.operations.focused_tests`); columns
-        ``statistic, df, p_value, loglik_pooled`` (under the null),
-        ``loglik_arms, hypothesis``.
+        (focused, 1 df, :mod:`clv.operations.focused_tests`); under the
+        within-customer design their hypotheses end in :data:`REFERENCE_ONLY`,
+        and ``"purchase_rate (within-customer): <arm>"`` and
+        ``"omnibus (permutation): <arm>"`` (statistic: the largest ``|t|``;
+        df: the quantities compared) follow. Columns ``statistic, df,
+        p_value, loglik_pooled`` (under the null), ``loglik_arms, hypothesis``.
     arms : pandas.DataFrame
         Per arm: ``n_customers, repeat_buyers, purchases, mean_T`` (time since
         assignment) and the fitted parameters.
@@ -408,6 +405,13 @@ def _lr_test(template: Any, rfm: pd.DataFrame, groups: list[pd.DataFrame], fits:
                     "loglik_pooled": float(pooled.log_likelihood_), "loglik_arms": ll_arms}
 
 
+def _arms_table(groups: list[pd.DataFrame], names: list[Any], tms: list[Any], sms: list[Any]) -> pd.DataFrame:
+    table = pd.DataFrame({"n_customers": [len(g) for g in groups], "repeat_buyers": [int((g["frequency"] > 0).sum()) for g in groups],
+                          "purchases": [float(g["frequency"].sum()) for g in groups], "mean_T": [float(g["T"].mean()) for g in groups]},
+                         index=pd.Index(names, name="arm"))
+    return table.join(pd.DataFrame([{**t.params_, **s.params_} for t, s in zip(tms, sms)], index=table.index))
+
+
 def _clone(model: Any) -> Any:
     return type(model)(**model.get_params())
 
@@ -550,7 +554,7 @@ def ab_test(
     uniq = [(h.index.to_frame(index=False), h.to_numpy(dtype=float)) for h in histories]
     point = [arm_metrics(t, s, u, weights=w, **at) for t, s, (u, w) in zip(tms, sms, uniq)]
     draws = []
-    for i, (t, s, (u, w)) in enumerate(zip(tms, sms, uniq)):
+    for i, (t, s) in enumerate(zip(tms, sms)):
         td = parameter_draws(t, n_draws, seed=seed + 2 * i)
         sd = parameter_draws(s, n_draws, seed=seed + 2 * i + 1)
         draws.append(pd.DataFrame([arm_metrics(a, b, None, **at) for a, b in zip(td, sd)]))  # P(alive): permutation row
@@ -575,13 +579,6 @@ def ab_test(
                 if metric in FOCUSED_METRICS and np.isfinite(lr["p_value"]):
                     row["p_value"], row["test"] = lr["p_value"], "likelihood ratio, 1 df"
             rows.append({"arm": names[j], "metric": metric, **row})
-    arms_table = pd.DataFrame({
-        "n_customers": [len(g) for g in groups],
-        "repeat_buyers": [int((g["frequency"] > 0).sum()) for g in groups],
-        "purchases": [float(g["frequency"].sum()) for g in groups],
-        "mean_T": [float(g["T"].mean()) for g in groups],
-    }, index=pd.Index(names, name="arm"))
-    params = pd.DataFrame([{**t.params_, **s.params_} for t, s in zip(tms, sms)], index=arms_table.index)
     settings = {"arm": arm, "control": control, "horizon": float(horizon), "discount_rate": discount_rate, "margin": margin,
                 "time_unit": time_unit, "n_draws": n_draws, "interval": interval, "seed": seed, "n_permutations": n_permutations,
                 "model": type(tm_template).__name__, "spend_model": type(sm_template).__name__,
@@ -593,7 +590,7 @@ def ab_test(
     return ABTest(
         table=pd.DataFrame(rows),
         tests=tests,
-        arms=arms_table.join(params),
+        arms=_arms_table(groups, names, tms, sms),
         models={**{n: (t, s) for n, t, s in zip(names, tms, sms)}, "*": (tm_pooled, sm_pooled)},
         settings=settings,
         within=design.fit,

@@ -74,7 +74,7 @@ def test_row_interval_is_welch():
 def test_posterior_mean_dropout_against_quadrature(k):
     r, alpha, a, b = 0.6, 5.0, 2.5, 4.0  # a > 1: the beta density is bounded, so quadrature is accurate
     for x, t_x, T in [(0, 0.0, 30.0), (3, 10.0, 38.0), (7, 35.0, 38.0)]:
-        def lik(p: float) -> float:  # lambda integrated out (Fader, Hardie & Lee 2005, eq. 3-4 with the beta weight)
+        def lik(p: float, x: int = x, t_x: float = t_x, T: float = T) -> float:  # lambda integrated out, times the beta weight
             alive = (1 - p) ** (x + k) * (alpha + T) ** -(r + x)
             dead = p * (1 - p) ** (x + k - 1) * (alpha + t_x) ** -(r + x) if x + k > 0 else 0.0
             return (alive + dead) * stats.beta.pdf(p, a, b)
