@@ -236,6 +236,7 @@ def pooled_values(rfm: pd.DataFrame, transaction_model: Any, spend_model: Any, w
 
 
 _POOLED_METRICS = {"dropout": "posterior mean dropout", "p_alive": "P(alive)", "spend": "conditional expected spend"}
+_OMNIBUS_NAMES = {"purchases": "purchase-rate score (each customer's own past as baseline)", **_POOLED_METRICS}
 
 
 def permutation_rows(rfm: pd.DataFrame, arm: str, names: list[Any], values: pd.DataFrame, better: dict[str, str], *, interval: float,
@@ -283,7 +284,8 @@ def permutation_rows(rfm: pd.DataFrame, arm: str, names: list[Any], values: pd.D
         if values.shape[1] > 1:
             omnibus[f"omnibus (permutation): {name}"] = {
                 "statistic": res["max_t"], "df": values.shape[1], "p_value": res["p_value_max"], "loglik_pooled": np.nan, "loglik_arms": np.nan,
-                "hypothesis": (f"no difference in any of {', '.join(values.columns)} (per customer, one fit of all arms pooled): largest "
+                "hypothesis": (f"no difference in any of: {', '.join(_OMNIBUS_NAMES.get(c, c) for c in values.columns)} (per customer, "
+                               "one fit of all arms pooled): largest "
                                f"|Welch t| against {n_permutations:,} random relabellings; {name} against control"),
             }
     return rows, omnibus

@@ -154,7 +154,7 @@ def _method(result: ABTest, exclusions: dict[str, int], unit: str) -> list[str]:
 
 def _permutation_method(result: ABTest) -> str:
     s = result.settings
-    rows = "dropout, P(alive) and spend" if result.within is not None else "P(alive)"
+    rows = "Dropout, P(alive) and spend" if result.within is not None else "P(alive)"
     what = ("posterior mean dropout probability and P(alive) given the whole history (within-customer model with one "
             "multiplier for all arms), conditional expected spend per purchase (Gamma-Gamma on the purchases after assignment, "
             "buyers only)" if result.within is not None else "P(alive) under the post-assignment model fitted on all arms pooled")
