@@ -152,7 +152,7 @@ def permutation_row(res: dict[str, Any], column: int, better: str, interval: flo
     Returns
     -------
     dict
-        The columns of :attr:`clv.ABTest.table` from ``control`` to ``better``.
+        A row as :func:`clv.operations.ab_within.compare_draws` returns it.
 
     Examples
     --------
