@@ -170,7 +170,7 @@ def permutation_row(res: dict[str, Any], column: int, better: str, interval: flo
     log_se = np.hypot(se_c / c, se_t / t) if c > 0 and t > 0 else np.nan
     sign = 1.0 if better == "higher" else -1.0
     return {
-        "control": c, "treatment": t, "difference": d, "difference_lower": d - z * se, "difference_upper": d + z * se,
+        "control": c, "treatment": t, "difference": d, "difference_lower": float(d - z * se), "difference_upper": float(d + z * se),
         "ratio": ratio, "ratio_lower": float(ratio * np.exp(-z * log_se)), "ratio_upper": float(ratio * np.exp(z * log_se)),
         "p_value": float(res["p_value"][column]), "test": test, "p_value_wald": float(res["p_value_welch"][column]),
         "p_treatment_better": float(stats.norm.cdf(sign * d / se)) if se > 0 else np.nan, "better": better,
