@@ -30,11 +30,14 @@ Two designs (--design):
   same customers' histories at assignment (the quantity the interval
   estimates), times the true mean spend.
 
-One command for the session-5 tables (both designs; the new design only needs
-its no-effect run, its +15% figure is session 4's):
+Session 6: the P(alive) row (both designs) and, under the within-customer
+design, the dropout, spend and omnibus rows are permutation tests of
+per-customer values under one fit of all arms pooled
+(clv.operations.ab_permutation; 2,000 relabellings). The commands for the
+session-6 tables:
 
     python benchmarks/bench_ab_calibration.py --design existing --experiments 200 --out ab_existing.jsonl
-    python benchmarks/bench_ab_calibration.py --design new --scenario null --experiments 200 --first-seed 2000 --out ab_new_null.jsonl
+    python benchmarks/bench_ab_calibration.py --design new --experiments 200 --first-seed 2000 --out ab_new.jsonl
 
 Design ``new``: CDNOW-like parameters (BG/NBD of Fader, Hardie & Lee 2005; Gamma-Gamma
 of Fader & Hardie 2013), 5,000 customers per arm, each customer's clock starting
@@ -120,7 +123,8 @@ def one_existing(seed: int, n_per_arm: int, effect: float, n_draws: int) -> dict
     out = {"design_used": res.settings["design"],
            "within_ratio": float(res.within.theta["treatment"] / res.within.theta["control"]),
            "omnibus_purchase_p": float(res.tests.loc["purchase_model", "p_value"]),
-           "post_assignment_rate_p": float(res.tests.loc["purchase_rate: treatment", "p_value"])}
+           "post_assignment_rate_p": float(res.tests.loc["purchase_rate: treatment", "p_value"]),
+           "omnibus_permutation_p": float(res.tests.loc["omnibus (permutation): treatment", "p_value"])}
     for metric in ("purchase_rate", "dropout", "p_alive", "spend", "ltv"):
         out[f"{metric}_p"] = float(t.loc[metric, "p_value"])
         out[f"{metric}_wald_p"] = float(t.loc[metric, "p_value_wald"])

@@ -37,6 +37,7 @@ __all__ = [
     "expected_purchases_new",
     "log_dropout_odds",
     "loglik",
+    "posterior_mean_dropout",
     "probability_alive",
     "probability_alive_at",
     "probability_of_purchases",
@@ -82,6 +83,19 @@ def probability_alive(r: float, alpha: float, a: float, b: float, x: ArrayLike, 
     """P(alive | x, t_x, T) = ``1 / (1 + odds)`` with the odds of :func:`log_dropout_odds` (Fader, Hardie & Lee 2005, eq. A.1)."""
     x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
     return special.expit(-log_dropout_odds(r, alpha, a, b, x, t_x, T, k=k))
+
+
+def posterior_mean_dropout(r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike, *, k: int) -> NDArray[np.float64]:
+    """Posterior mean of the dropout probability ``p`` given the history.
+
+    The likelihood is ``L(a, b) = int f(x, t_x, T | p) Beta(p; a, b) dp`` and
+    ``p Beta(p; a, b) = a / (a + b) Beta(p; a + 1, b)``, so
+    ``E[p | x, t_x, T] = a / (a + b) L(a + 1, b) / L(a, b)`` with ``L`` the
+    family's likelihood (Fader, Hardie & Lee 2005, eq. 6; Batislam et al. 2007, eq. 4).
+    Averaged over the customers of the population it is ``a / (a + b)``.
+    """
+    x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+    return a / (a + b) * np.exp(loglik(r, alpha, a + 1.0, b, x, t_x, T, k=k) - loglik(r, alpha, a, b, x, t_x, T, k=k))
 
 
 def purchase_rate(r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike, *, k: int) -> NDArray[np.float64]:

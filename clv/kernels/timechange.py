@@ -35,7 +35,8 @@ from numpy.typing import ArrayLike, NDArray
 from clv.kernels import betageo_family as family
 from clv.kernels.design import Column, dot
 
-__all__ = ["calendar_time", "expected_purchases_after", "loglik", "loglik_grad", "operational_time"]
+__all__ = ["calendar_time", "expected_purchases_after", "log_theta_score", "loglik", "loglik_grad", "operational_time", "posterior_mean_dropout",
+           "probability_alive"]
 
 
 def operational_time(t: ArrayLike, tau: ArrayLike, theta: ArrayLike) -> NDArray[np.float64]:
@@ -83,13 +84,33 @@ def loglik_grad(params: NDArray[np.float64], x: NDArray[np.float64], t_x: NDArra
     theta = thetas[group]
     op_tx, op_T = operational_time(t_x, tau, theta), operational_time(T, tau, theta)
     ll, grad4, _ = family.derivatives(np.asarray(params[:4], dtype=float), Column.of(x), Column.of(op_tx), Column.of(op_T), weights, k=k)
-    alive = family.probability_alive(r, alpha, a, b, x, op_tx, op_T, k=k)
-    tau0 = np.maximum(tau, 0.0)
-    d_theta = (x_post / theta - (r + x) * alive / (alpha + op_T) * np.maximum(T - tau0, 0.0)
-               - (r + x) * (1.0 - alive) / (alpha + op_tx) * np.maximum(t_x - tau0, 0.0))
+    d_theta = _d_theta(r, alpha, a, b, theta, x, t_x, T, tau, x_post, op_tx, op_T, k)
     ll += dot(weights, x_post * np.log(theta))
     grad_theta = np.bincount(group, weights=weights * d_theta, minlength=len(thetas))
     return float(ll), np.concatenate([grad4, grad_theta])
+
+
+def _d_theta(r: float, alpha: float, a: float, b: float, theta: NDArray, x: NDArray, t_x: NDArray, T: NDArray, tau: NDArray, x_post: NDArray,
+             op_tx: NDArray, op_T: NDArray, k: int) -> NDArray[np.float64]:
+    """Per-row ``dl/dtheta`` (formula in :func:`loglik_grad`)."""
+    alive = family.probability_alive(r, alpha, a, b, x, op_tx, op_T, k=k)
+    tau0 = np.maximum(tau, 0.0)
+    return (x_post / theta - (r + x) * alive / (alpha + op_T) * np.maximum(T - tau0, 0.0)
+            - (r + x) * (1.0 - alive) / (alpha + op_tx) * np.maximum(t_x - tau0, 0.0))
+
+
+def log_theta_score(r: float, alpha: float, a: float, b: float, theta: ArrayLike, x: ArrayLike, t_x: ArrayLike, T: ArrayLike, tau: ArrayLike,
+                    x_post: ArrayLike, *, k: int = 0) -> NDArray[np.float64]:
+    """Per-customer score in ``ln(theta)``: ``theta dl/dtheta`` (the derivative of :func:`loglik_grad`).
+
+    At the maximum-likelihood estimate of a model with one ``theta`` for every customer the scores sum to zero; the
+    difference of their means between two groups of customers is Rao's score statistic for ``theta`` differing between the
+    groups (Rao 1948).
+    """
+    x, t_x, T, tau, x_post = (np.asarray(v, dtype=float) for v in (x, t_x, T, tau, x_post))
+    theta = np.asarray(theta, dtype=float)
+    op_tx, op_T = operational_time(t_x, tau, theta), operational_time(T, tau, theta)
+    return theta * _d_theta(r, alpha, a, b, theta, x, t_x, T, tau, x_post, op_tx, op_T, k)
 
 
 def expected_purchases_after(t: ArrayLike, r: float, alpha: float, a: float, b: float, theta: float, x_pre: ArrayLike,
@@ -103,3 +124,24 @@ def expected_purchases_after(t: ArrayLike, r: float, alpha: float, a: float, b: 
     tau = np.maximum(np.asarray(tau, dtype=float), 0.0)
     return family.expected_purchases(theta * np.asarray(t, dtype=float), r, alpha, a, b, x_pre, t_x_pre, tau, k=k)
 
+
+
+def probability_alive(r: float, alpha: float, a: float, b: float, theta: ArrayLike, x: ArrayLike, t_x: ArrayLike, T: ArrayLike,
+                      tau: ArrayLike, *, k: int = 0) -> NDArray[np.float64]:
+    """P(alive at ``T`` | whole history) under the time change: the family's P(alive) at the operational times.
+
+    The Jacobian factor ``theta^x_post`` is common to both branches of the likelihood and cancels
+    (Fader, Hardie & Lee 2005, eq. A.1, at ``Lambda(t_x), Lambda(T)``).
+    """
+    theta = np.asarray(theta, dtype=float)
+    return family.probability_alive(r, alpha, a, b, x, operational_time(t_x, tau, theta), operational_time(T, tau, theta), k=k)
+
+
+def posterior_mean_dropout(r: float, alpha: float, a: float, b: float, theta: ArrayLike, x: ArrayLike, t_x: ArrayLike, T: ArrayLike,
+                           tau: ArrayLike, *, k: int = 0) -> NDArray[np.float64]:
+    """Posterior mean of the dropout probability ``p`` given the whole history, under the time change.
+
+    :func:`clv.kernels.betageo_family.posterior_mean_dropout` at the operational times (the ``theta^x_post`` factor cancels).
+    """
+    theta = np.asarray(theta, dtype=float)
+    return family.posterior_mean_dropout(r, alpha, a, b, x, operational_time(t_x, tau, theta), operational_time(T, tau, theta), k=k)

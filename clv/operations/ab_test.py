@@ -40,22 +40,16 @@ time; no exact time change). ``within=False`` turns it off;
 
 Tests
 -----
-* Omnibus likelihood-ratio test of "same parameters in every arm" against
-  "arm-specific parameters" (Wilks: chi-square with ``(arms - 1) * k``
-  degrees of freedom), for the purchase model and, separately, for the spend
-  model.
-* Focused likelihood-ratio tests, one per treatment arm and quantity: mean
-  purchase rate, mean dropout, mean spend equal in the two arms against
-  arm-specific parameters, every other parameter free (1 df;
-  :mod:`clv.operations.focused_tests`). They are those rows' p-values: a
-  campaign that moves only the purchase rate is not diluted over parameters
-  it did not change.
-* Per metric: the control and treatment values at the estimates, the
-  difference and the ratio with percentile intervals from ``n_draws``
-  parameter draws of each arm's fit (the arms' fits are independent), a
-  two-sided Wald p-value from the draws' standard deviation of the
-  difference (the p-value of the P(alive) and LTV rows), and the share of
-  draws in which the treatment is better.
+* Omnibus likelihood-ratio tests of "same parameters in every arm" (Wilks:
+  chi-square, ``(arms - 1) * k`` df), purchase and spend model.
+* Focused 1-df likelihood-ratio tests of mean purchase rate, dropout and
+  spend (:mod:`clv.operations.focused_tests`): those rows' p-values.
+* P(alive) (and, under the within-customer design, dropout, spend and an
+  omnibus max-``|t|`` test): permutation tests of per-customer values under
+  one fit of all arms pooled (:mod:`clv.operations.ab_permutation`; exact
+  size under no effect).
+* LTV: Wald test from ``n_draws`` parameter draws of each arm's fit; the
+  draws also give the percentile intervals and P(treatment better).
 """
 
 from __future__ import annotations
@@ -70,20 +64,24 @@ from scipy import stats
 from clv.data.summary import EPOCH, daily_purchases, day_number, time_unit_days
 from clv.errors import DataError
 from clv.model_set import parameter_draws
+from clv.operations.ab_permutation import permutation_rows, pooled_values
 from clv.operations.ab_within import choose_design, compare_draws, history_columns, within_curves, within_design, within_rows, within_tests_table
 from clv.operations.focused_tests import FOCUSED_METRICS, arm_pair_test, lr_tests_table
 from clv.valuation import discount_factors, period_edges
 
-__all__ = ["METRICS", "ABTest", "ab_test", "arm_curves", "arm_metrics", "check_arms", "experiment_rfm"]
+__all__ = ["METRICS", "REFERENCE_ONLY", "ABTest", "ab_test", "arm_curves", "arm_metrics", "check_arms", "experiment_rfm"]
 
 METRICS = {
     "purchase_rate": ("purchases per time unit while active (population mean)", "higher"),
     "dropout": ("mean dropout (probability per purchase, or rate per time unit for Pareto/NBD)", "lower"),
-    "p_alive": ("mean P(alive) of the arm's customers at observation end (interval includes customer sampling; "
-                "its p-value over-rejects, 12% at 5% in simulation: judge retention on the dropout row)", "higher"),
+    "p_alive": ("mean P(alive) of the arm's customers at observation end, each customer's under one fit of all arms pooled; "
+                "p-value by permutation, interval from the customers' spread", "higher"),
     "spend": ("mean spend per purchase (population mean)", "higher"),
     "ltv": ("expected discounted margin per customer over the horizon from assignment", "higher"),
 }
+
+REFERENCE_ONLY = (" [post-assignment fits, which treat every customer as active at assignment: for reference only under the "
+                  "within-customer design, not calibrated for existing customers]")
 
 
 @dataclass(frozen=True)
@@ -98,15 +96,18 @@ class ABTest:
         treatment, difference, difference_lower, difference_upper, ratio,
         ratio_lower, ratio_upper, p_value, test, p_value_wald,
         p_treatment_better, better``. ``p_value`` is the row's test named in
-        ``test``: the focused likelihood-ratio test for purchase rate,
-        dropout and spend, the Wald test from the draws (``p_value_wald``,
-        given for every row) otherwise.
+        ``test`` (module notes: focused or within-customer likelihood ratio,
+        permutation, or Wald); ``p_value_wald`` is the Wald (for permutation
+        rows Welch's normal) p-value.
     tests : pandas.DataFrame
         Likelihood-ratio tests: ``purchase_model`` and ``spend_model``
         (omnibus, same parameters in every arm), then ``"<metric>: <arm>"``
-        (focused, 1 df, :mod:`clv.operations.focused_tests`); columns
-        ``statistic, df, p_value, loglik_pooled`` (under the null),
-        ``loglik_arms, hypothesis``.
+        (focused, 1 df, :mod:`clv.operations.focused_tests`); under the
+        within-customer design their hypotheses end in :data:`REFERENCE_ONLY`,
+        and ``"purchase_rate (within-customer): <arm>"`` and
+        ``"omnibus (permutation): <arm>"`` (statistic: the largest ``|t|``;
+        df: the quantities compared) follow. Columns ``statistic, df,
+        p_value, loglik_pooled`` (under the null), ``loglik_arms, hypothesis``.
     arms : pandas.DataFrame
         Per arm: ``n_customers, repeat_buyers, purchases, mean_T`` (time since
         assignment) and the fitted parameters.
@@ -155,8 +156,11 @@ class ABTest:
         """
         out = []
         level = f"{self.settings.get('interval', 0.9):.0%}"
-        lr = self.tests.loc["purchase_model"]
         for arm, rows in self.table.groupby("arm", sort=False):
+            key = f"omnibus (permutation): {arm}"
+            omnibus = (f"no difference in any per-customer quantity: permutation p = {self.tests.loc[key, 'p_value']:.3g}."
+                       if key in self.tests.index else
+                       f"all purchase-model parameters equal: likelihood-ratio p = {self.tests.loc['purchase_model', 'p_value']:.3g}.")
             ltv, rate = rows.set_index("metric").loc["ltv"], rows.set_index("metric").loc["purchase_rate"]
             out.append(
                 f"Arm {arm} against {self.settings['control']}: expected LTV {ltv['treatment']:,.2f} vs {ltv['control']:,.2f} "
@@ -164,7 +168,7 @@ class ABTest:
                 f"{ltv['difference_upper']:+,.2f}; treatment better in {ltv['p_treatment_better']:.0%} of parameter draws); "
                 f"mean purchase rate x{rate['ratio']:.3f} ({'likelihood-ratio' if rate['test'].startswith('likelihood') else 'Wald'} "
                 f"p = {rate['p_value']:.3g}{', within-customer' if 'within' in rate['test'] else ''}); "
-                f"all purchase-model parameters equal: likelihood-ratio p = {lr['p_value']:.3g}."
+                + omnibus
             )
         return " ".join(out)
 
@@ -345,7 +349,7 @@ def arm_curves(tx: pd.DataFrame, arms: pd.DataFrame, result: ABTest, *, observat
     return pd.concat(parts, ignore_index=True)
 
 
-def arm_metrics(transaction_model: Any, spend_model: Any, rfm: pd.DataFrame, *, edges: np.ndarray, factors: np.ndarray,
+def arm_metrics(transaction_model: Any, spend_model: Any, rfm: pd.DataFrame | None, *, edges: np.ndarray, factors: np.ndarray,
                 margin: float, weights: np.ndarray | None = None) -> dict[str, float]:
     """The compared quantities of one arm, from its fitted models (see :data:`METRICS`).
 
@@ -356,8 +360,8 @@ def arm_metrics(transaction_model: Any, spend_model: Any, rfm: pd.DataFrame, *, 
     Parameters
     ----------
     transaction_model, spend_model : fitted models
-    rfm : pandas.DataFrame
-        The arm's customers (for ``p_alive``).
+    rfm : pandas.DataFrame or None
+        The arm's customers (for ``p_alive``; ``None``: NaN).
     edges, factors : numpy.ndarray
         Period ends and their discount factors (:func:`clv.valuation.period_edges`,
         :func:`clv.valuation.discount_factors`).
@@ -386,7 +390,7 @@ def arm_metrics(transaction_model: Any, spend_model: Any, rfm: pd.DataFrame, *, 
     return {
         "purchase_rate": float(p["r"] / p["alpha"]),
         "dropout": float(dropout),
-        "p_alive": float(np.average(transaction_model.probability_alive(rfm).to_numpy(), weights=weights)),
+        "p_alive": np.nan if rfm is None else float(np.average(transaction_model.probability_alive(rfm).to_numpy(), weights=weights)),
         "spend": spend,
         "ltv": float(margin * spend * np.diff(curve, prepend=0.0) @ factors),
     }
@@ -399,6 +403,13 @@ def _lr_test(template: Any, rfm: pd.DataFrame, groups: list[pd.DataFrame], fits:
     df = (len(groups) - 1) * len(pooled.params_)
     return pooled, {"statistic": stat, "df": df, "p_value": float(stats.chi2.sf(stat, df)),
                     "loglik_pooled": float(pooled.log_likelihood_), "loglik_arms": ll_arms}
+
+
+def _arms_table(groups: list[pd.DataFrame], names: list[Any], tms: list[Any], sms: list[Any]) -> pd.DataFrame:
+    table = pd.DataFrame({"n_customers": [len(g) for g in groups], "repeat_buyers": [int((g["frequency"] > 0).sum()) for g in groups],
+                          "purchases": [float(g["frequency"].sum()) for g in groups], "mean_T": [float(g["T"].mean()) for g in groups]},
+                         index=pd.Index(names, name="arm"))
+    return table.join(pd.DataFrame([{**t.params_, **s.params_} for t, s in zip(tms, sms)], index=table.index))
 
 
 def _clone(model: Any) -> Any:
@@ -461,6 +472,7 @@ def ab_test(
     n_draws: int = 500,
     interval: float = 0.9,
     within: bool | None = None,
+    n_permutations: int = 2000,
 ) -> ABTest:
     """Compare the arms of an experiment on purchase rate, dropout, P(alive), spend and expected LTV.
 
@@ -499,6 +511,10 @@ def ab_test(
         their assignment and the model is BG/NBD or MBG/NBD; ``False`` turns
         it off; ``True`` requires it. ``settings["design"]`` and
         ``settings["design_note"]`` say which design was used and why.
+    n_permutations : int
+        Random relabellings of the permutation tests
+        (:mod:`clv.operations.ab_permutation`): the P(alive) row, and under the
+        within-customer design the dropout, P(alive), spend and omnibus rows.
 
     Returns
     -------
@@ -538,56 +554,45 @@ def ab_test(
     uniq = [(h.index.to_frame(index=False), h.to_numpy(dtype=float)) for h in histories]
     point = [arm_metrics(t, s, u, weights=w, **at) for t, s, (u, w) in zip(tms, sms, uniq)]
     draws = []
-    for i, (t, s, (u, w)) in enumerate(zip(tms, sms, uniq)):
+    for i, (t, s) in enumerate(zip(tms, sms)):
         td = parameter_draws(t, n_draws, seed=seed + 2 * i)
         sd = parameter_draws(s, n_draws, seed=seed + 2 * i + 1)
-        draws.append(pd.DataFrame([arm_metrics(a, b, u, weights=w, **at) for a, b in zip(td, sd)]))
-        draws[-1]["p_alive"] += _customer_sampling(t, u, w, n_draws, seed + 2 * i)
+        draws.append(pd.DataFrame([arm_metrics(a, b, None, **at) for a, b in zip(td, sd)]))  # P(alive): permutation row
     design = within_design(rfm, arm, names, type(tm_template).__name__, dict(tm_pooled.params_), choice, edges=edges, factors=factors,
                            n_draws=n_draws, seed=seed)
+    values = pooled_values(rfm, tm_pooled, sm_pooled, design.pooled)
+    permuted, omnibus = permutation_rows(rfm, arm, names, values, {m: b for m, (_, b) in METRICS.items()}, interval=interval,
+                                         n_permutations=n_permutations, seed=seed)
     rows, focused = [], {}
     for j in range(1, len(names)):
         replaced = within_rows(design, names[0], names[j], (point[0]["spend"], point[j]["spend"]),
                                (draws[0]["spend"].to_numpy(), draws[j]["spend"].to_numpy()), margin, interval)
         for metric, (_, better) in METRICS.items():
-            row = compare_draws(point[0][metric], point[j][metric], draws[0][metric].to_numpy(), draws[j][metric].to_numpy(), better, interval)
+            row = permuted[names[j]].get(metric, replaced.get(metric))
             if metric in FOCUSED_METRICS:
                 pair = (sms if metric == "spend" else tms)[0], (sms if metric == "spend" else tms)[j]
                 focused[f"{metric}: {names[j]}"] = lr = arm_pair_test(metric, *pair, sm_pooled if metric == "spend" else tm_pooled,
                                                                       groups[0], groups[j])
-                if np.isfinite(lr["p_value"]):
+            if row is None:
+                row = compare_draws(point[0][metric], point[j][metric], draws[0][metric].to_numpy(), draws[j][metric].to_numpy(), better,
+                                    interval)
+                if metric in FOCUSED_METRICS and np.isfinite(lr["p_value"]):
                     row["p_value"], row["test"] = lr["p_value"], "likelihood ratio, 1 df"
-            row = replaced.get(metric, row)
             rows.append({"arm": names[j], "metric": metric, **row})
-    arms_table = pd.DataFrame({
-        "n_customers": [len(g) for g in groups],
-        "repeat_buyers": [int((g["frequency"] > 0).sum()) for g in groups],
-        "purchases": [float(g["frequency"].sum()) for g in groups],
-        "mean_T": [float(g["T"].mean()) for g in groups],
-    }, index=pd.Index(names, name="arm"))
-    params = pd.DataFrame([{**t.params_, **s.params_} for t, s in zip(tms, sms)], index=arms_table.index)
     settings = {"arm": arm, "control": control, "horizon": float(horizon), "discount_rate": discount_rate, "margin": margin,
-                "time_unit": time_unit, "n_draws": n_draws, "interval": interval, "seed": seed,
+                "time_unit": time_unit, "n_draws": n_draws, "interval": interval, "seed": seed, "n_permutations": n_permutations,
                 "model": type(tm_template).__name__, "spend_model": type(sm_template).__name__,
                 "design": "within-customer" if design.used else "post-assignment", "design_note": design.note}
     tests = lr_tests_table(lr_tm, lr_sm, focused)
+    if design.used:
+        tests["hypothesis"] += REFERENCE_ONLY
+        tests = pd.concat([tests, within_tests_table(design.fit), pd.DataFrame.from_dict(omnibus, orient="index")]).rename_axis(tests.index.name)
     return ABTest(
         table=pd.DataFrame(rows),
-        tests=pd.concat([tests, within_tests_table(design.fit)]) if design.used else tests,
-        arms=arms_table.join(params),
+        tests=tests,
+        arms=_arms_table(groups, names, tms, sms),
         models={**{n: (t, s) for n, t, s in zip(names, tms, sms)}, "*": (tm_pooled, sm_pooled)},
         settings=settings,
         within=design.fit,
     )
 
-
-def _customer_sampling(model: Any, histories: pd.DataFrame, weights: np.ndarray, n: int, seed: int) -> np.ndarray:
-    """Noise of an arm's mean P(alive) from which customers happen to be in the arm: N(0, var_i(P(alive)) / n_customers).
-
-    The parameter draws hold the customers' histories fixed; the mean over a random sample of customers
-    varies as well. Without this term the P(alive) test rejected about 30% of simulated no-effect experiments at 5%.
-    """
-    p = model.probability_alive(histories).to_numpy(dtype=float)
-    mean = np.average(p, weights=weights)
-    var = float(np.average((p - mean) ** 2, weights=weights)) / float(weights.sum())
-    return np.random.default_rng([seed, 7]).normal(0.0, np.sqrt(var), n)

@@ -42,7 +42,7 @@ from scipy import optimize, stats
 from clv.errors import ConvergenceError
 from clv.kernels import timechange
 
-__all__ = ["HISTORY_COLUMNS", "WithinDesign", "WithinFit", "choose_design", "compare_draws", "fit_within", "history_columns",
+__all__ = ["HISTORY_COLUMNS", "WithinDesign", "WithinFit", "choose_design", "compare_draws", "fit_pooled_within", "fit_within", "history_columns",
            "within_curves", "within_design", "within_purchases", "within_rows", "within_tests_table"]
 
 HISTORY_COLUMNS = ("hist_frequency", "hist_recency", "hist_T", "hist_tau", "hist_frequency_pre", "hist_recency_pre")
@@ -225,6 +225,41 @@ def fit_within(rfm: pd.DataFrame, arm: str, names: list[Any], model: str, start:
                      loglik=ll, covariance=_covariance(cols, group, u, k), tests=tests, k=k, n_customers=len(group), excluded=excluded)
 
 
+def fit_pooled_within(rfm: pd.DataFrame, arm: str, names: list[Any], fit: WithinFit) -> dict[str, Any]:
+    """The within-customer model with ONE multiplier for every arm: a fit that does not look at the arms.
+
+    Per-customer quantities from it are exchangeable between the arms when the campaign has no effect, which makes the
+    permutation tests of :mod:`clv.operations.ab_permutation` exact.
+
+    Parameters
+    ----------
+    rfm, arm, names
+        As :func:`fit_within`.
+    fit : WithinFit
+        The arm-specific fit (its estimates start the search).
+
+    Returns
+    -------
+    dict
+        ``r, alpha, a, b, theta, k``.
+
+    Examples
+    --------
+    >>> import clv
+    >>> arms = {"control": {"assigned_at": "2025-01-01"}, "treatment": {"assigned_at": "2025-01-01"}}
+    >>> sim = clv.simulate(600, seed=3, start="2024-01-01", acquisition_end="2025-01-01", end="2026-01-01", channels=arms)
+    >>> table = sim.customers[["channel", "assigned_at"]].rename(columns={"channel": "arm"}).reset_index()
+    >>> rfm = clv.operations.experiment_rfm(sim.transactions, table, history=True)
+    >>> fit = fit_within(rfm, "arm", ["control", "treatment"], "BetaGeo", {"r": 0.3, "alpha": 5.0, "a": 0.8, "b": 2.5})
+    >>> sorted(fit_pooled_within(rfm, "arm", ["control", "treatment"], fit))
+    ['a', 'alpha', 'b', 'k', 'r', 'theta']
+    """
+    cols, group, _ = _data(rfm, arm, names)
+    u0 = fit.vector()
+    u, _ = _maximise(cols, np.zeros_like(group), np.r_[u0[:4], np.mean(u0[4:])], fit.k)
+    return {**dict(zip(("r", "alpha", "a", "b", "theta"), np.exp(u).tolist())), "k": fit.k}
+
+
 def within_purchases(fit: WithinFit, rfm: pd.DataFrame, edges: np.ndarray, factors: np.ndarray, *, n_draws: int = 0, seed: int = 0,
                      max_customers: int = 200) -> tuple[dict[Any, float], dict[Any, np.ndarray], dict[Any, np.ndarray]]:
     """Per arm: expected discounted purchases per customer after assignment, and the mean purchase rate after it.
@@ -373,6 +408,7 @@ class WithinDesign:
     purchases: dict[Any, float] | None = None
     purchase_draws: dict[Any, np.ndarray] | None = None
     rate_draws: dict[Any, np.ndarray] | None = None
+    pooled: dict[str, Any] | None = None  # the fit with one multiplier for every arm (fit_pooled_within)
 
 
 def choose_design(rfm: pd.DataFrame, model: str, within: bool | None) -> tuple[bool, str]:
@@ -449,7 +485,7 @@ def within_design(rfm: pd.DataFrame, arm: str, names: list[Any], model: str, sta
         return WithinDesign(False, note)
     fit = fit_within(rfm, arm, names, model, start)
     point, ltv, rate = within_purchases(fit, rfm, edges, factors, n_draws=n_draws, seed=seed)
-    return WithinDesign(True, note, fit, point, ltv, rate)
+    return WithinDesign(True, note, fit, point, ltv, rate, fit_pooled_within(rfm, arm, names, fit))
 
 
 def within_rows(design: WithinDesign, control: Any, treatment: Any, spend: tuple[float, float], spend_draws: tuple[np.ndarray, np.ndarray],

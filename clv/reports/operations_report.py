@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from clv.operations.ab_test import METRICS, ABTest
+from clv.operations.ab_test import METRICS, REFERENCE_ONLY, ABTest
 from clv.output import atomic_directory, jsonable
 from clv.reports import charts
 from clv.reports.html import esc, figure_png, fmt_int, fmt_number, fmt_pct, fmt_text, img_tag, page, table_html
@@ -62,6 +62,8 @@ def ab_tables(result: ABTest) -> dict[str, pd.DataFrame]:
 
 
 def _test_label(test: str) -> str:
+    if test.startswith("permutation"):
+        return "permutation, pooled fit"
     kind = "LR" if test.startswith("likelihood") else "Wald"
     return f"{kind}, within-customer" if "within" in test else kind
 
@@ -97,7 +99,7 @@ _METRIC_COLUMNS = [("arm", "treatment arm", fmt_text), ("metric", "metric", fmt_
                    ("treatment", "treatment", fmt_text), ("difference", "difference [interval]", fmt_text),
                    ("ratio", "ratio [interval]", fmt_text), ("p_value", "p-value", fmt_text),
                    ("better", "P(treatment better)", fmt_text)]
-_TEST_COLUMNS = [("hypothesis", "null hypothesis", fmt_text), ("statistic", "LR statistic", lambda v: fmt_number(v, 2)),
+_TEST_COLUMNS = [("hypothesis", "null hypothesis", fmt_text), ("statistic", "statistic", lambda v: fmt_number(v, 2)),
                  ("df", "df", fmt_int), ("p_value", "p-value", lambda v: "n/a" if not np.isfinite(v) else f"{v:.3g}"),
                  ("loglik_pooled", "log-lik under the null", lambda v: fmt_number(v, 1)),
                  ("loglik_arms", "log-lik per arm", lambda v: fmt_number(v, 1))]
@@ -106,33 +108,41 @@ _ARM_COLUMNS = [("n_customers", "customers", fmt_int), ("repeat_buyers", "buyers
 
 
 def _tests(result: ABTest) -> pd.DataFrame:
-    names = {"purchase_model": f"omnibus: purchase model ({result.settings['model']})",
-             "spend_model": f"omnibus: spend model ({result.settings['spend_model']})"}
+    """The tests shown: under the within-customer design the post-assignment likelihood-ratio tests stay in ab_tests.csv only."""
+    names = {"purchase_model": f"omnibus LR: purchase model ({result.settings['model']})",
+             "spend_model": f"omnibus LR: spend model ({result.settings['spend_model']})"}
     for key in result.tests.index[2:]:
         metric, arm = key.split(": ", 1)
+        if metric == "omnibus (permutation)":
+            names[key] = f"omnibus permutation, max |t| ({arm})"
+            continue
         within = metric.endswith(" (within-customer)")
         label = _LABELS[metric.removesuffix(" (within-customer)")]
-        names[key] = f"within-customer: {label} multiplier ({arm})" if within else f"focused: {label} ({arm})"
-    return result.tests.rename(index=names)
+        names[key] = f"within-customer LR: {label} multiplier ({arm})" if within else f"focused LR: {label} ({arm})"
+    shown = ~result.tests["hypothesis"].str.endswith(REFERENCE_ONLY)
+    return result.tests[shown].rename(index=names)
 
 
 def _method(result: ABTest, exclusions: dict[str, int], unit: str) -> list[str]:
     s = result.settings
     level = f"{s['interval']:.0%}"
+    within = result.within is not None
     return [
         "Each customer's clock starts at assignment: T is the time from assignment to the end of observation and only "
         "purchases on days after the assignment day count, so arms or customers assigned on different dates are compared "
         "at the same time since assignment (the models' quantities), not by raw purchases per customer"
-        + (" (the per-arm fits behind dropout, P(alive) and spend; the within-customer rows use the whole histories)." if result.within
-           is not None else "."),
-        f"Models: {s['model']} (purchases) and {s['spend_model']} (spend per purchase), fitted per arm and on all arms pooled. "
-        f"The omnibus likelihood-ratio tests compare 'same parameters in every arm' with 'arm-specific parameters' (chi-square).",
-        "p-values of purchase rate, dropout and spend (LR): focused likelihood-ratio tests of that quantity alone, 'equal in "
-        "both arms' against arm-specific parameters, every other parameter free (chi-square, 1 df); they do not spend power on "
-        "parameters the campaign did not move. P(alive) and LTV (Wald): two-sided Wald tests with the parameter draws' "
-        "standard deviation of the difference.",
-        f"Intervals: {level} percentile intervals from {s['n_draws']} parameter draws of each arm's fit (parametric "
-        f"bootstrap; arms independent); P(treatment better) is the share of draws in which the treatment arm is better.",
+        + (" (the post-assignment fits; the within-customer model uses the whole histories)." if within else "."),
+        f"Models: {s['model']} (purchases) and {s['spend_model']} (spend per purchase), fitted per arm and on all arms pooled."
+        + ("" if within else " The omnibus likelihood-ratio tests compare 'same parameters in every arm' with 'arm-specific "
+           "parameters' (chi-square)."),
+        *([] if within else [
+            "p-values of purchase rate, dropout and spend (LR): focused likelihood-ratio tests of that quantity alone, 'equal in "
+            "both arms' against arm-specific parameters, every other parameter free (chi-square, 1 df); they do not spend power on "
+            "parameters the campaign did not move. LTV (Wald): two-sided Wald test with the parameter draws' standard deviation "
+            "of the difference."]),
+        _permutation_method(result),
+        f"Intervals of the LR and Wald rows: {level} percentile intervals from {s['n_draws']} parameter draws of each arm's fit "
+        f"(parametric bootstrap; arms independent); P(treatment better) is the share of draws in which the treatment arm is better.",
         f"Expected LTV: margin {s['margin']:g} x spend x expected purchases after assignment over {s['horizon']:g} {unit}, "
         f"discounted at {s['discount_rate']:.0%} a year (the assignment purchase itself is not counted).",
         "Left out: " + (", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in exclusions.items() if v) or "nothing") + ".",
@@ -140,6 +150,23 @@ def _method(result: ABTest, exclusions: dict[str, int], unit: str) -> list[str]:
         "P(alive) is the model's probability that a customer of the arm is still active at the end of observation; under "
         "BG/NBD every purchase is a chance to drop out, so an arm that buys more can show a lower P(alive).",
     ]
+
+
+def _permutation_method(result: ABTest) -> str:
+    s = result.settings
+    rows = "Dropout, P(alive) and spend" if result.within is not None else "P(alive)"
+    what = ("posterior mean dropout probability and P(alive) given the whole history (within-customer model with one "
+            "multiplier for all arms), conditional expected spend per purchase (Gamma-Gamma on the purchases after assignment, "
+            "buyers only)" if result.within is not None else "P(alive) under the post-assignment model fitted on all arms pooled")
+    omnibus = (" The omnibus test takes the largest |Welch t| over dropout, P(alive), spend and each customer's score in the "
+               "post-assignment purchase-rate multiplier (purchases after assignment against what the customer's own past predicts), "
+               "against its own permutation distribution (no multiple-testing correction needed)." if result.within is not None else "")
+    return (f"{rows} (permutation): each customer's {what}, from one fit that does not look at the arms; the row compares the "
+            f"arms' means with Welch's t and its p-value is the share of {s.get('n_permutations', 2000):,} random relabellings of "
+            f"the customers (seeded) with a |t| at least as large. Under no effect the customers are exchangeable between the "
+            f"arms, so this test has exact size. Its interval is Welch's normal interval from the customers' values: it covers "
+            f"which customers fell in which arm, not the pooled fit's parameter uncertainty (shared by both arms); P(treatment "
+            f"better) is its normal approximation.{omnibus}")
 
 
 def _within_method(result: ABTest) -> list[str]:
@@ -158,14 +185,16 @@ def _within_method(result: ABTest) -> list[str]:
         "Within-customer LTV: for every customer of the experiment with a purchase (all arms pooled), the expected "
         "discounted purchases over the horizon after assignment given their history on the assignment day, with the arm's "
         "multiplier; intervals from draws of the model's asymptotic normal law (evaluated on a sample of 200 customers, "
-        "scaled to all) times the arm's spend draws. Dropout, P(alive) and spend rows stay the post-assignment per-arm fits.",
+        "scaled to all) times the arm's spend draws (Wald p-value).",
+        "The post-assignment likelihood-ratio tests (omnibus and focused) treat every customer as active at assignment, which "
+        "existing customers are not; they are not calibrated here and are kept for reference in ab_tests.csv only.",
     ]
 
 
 def _html(result: ABTest, curves: pd.DataFrame | None, exclusions: dict[str, int], unit: str, title: str, subtitle: str) -> str:
     sections = [("summary", "Summary", f'<p class="verdict">{esc(result.summary())}</p>' + _design(result)
                  + table_html(_display(result), _METRIC_COLUMNS)
-                 + table_html(_tests(result), _TEST_COLUMNS, index=("likelihood-ratio test", "channel")))]
+                 + table_html(_tests(result), _TEST_COLUMNS, index=("test", "channel")))]
     if curves is not None:
         time_unit = result.settings["time_unit"]
         png = figure_png(lambda ax: charts.arm_curves(curves, ax=ax, time_unit=time_unit, min_exposed=0.5), size=(10, 5))
@@ -185,7 +214,7 @@ def _html(result: ABTest, curves: pd.DataFrame | None, exclusions: dict[str, int
 def _markdown(result: ABTest, exclusions: dict[str, int], unit: str, title: str) -> str:
     method = "\n".join(f"- {md_escape(line)}" for line in _method(result, exclusions, unit))
     return (f"# {md_escape(title)}\n\n{md_escape(result.summary())}\n\n" + md_table(_display(result), _METRIC_COLUMNS)
-            + "\n\n" + md_table(_tests(result), _TEST_COLUMNS, index="likelihood-ratio test") + "\n\n## Arms\n\n"
+            + "\n\n" + md_table(_tests(result), _TEST_COLUMNS, index="test") + "\n\n## Arms\n\n"
             + md_table(result.arms, _ARM_COLUMNS, index="arm") + f"\n\n## Method\n\n{method}\n")
 
 

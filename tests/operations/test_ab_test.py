@@ -88,8 +88,13 @@ def test_focused_tests_are_the_rows_p_values():
         assert row["loglik_pooled"] <= row["loglik_arms"] + 1e-6  # the constrained maximum cannot beat the free one
         assert row["loglik_arms"] == pytest.approx(tests.loc["purchase_model" if metric != "spend" else "spend_model", "loglik_arms"],
                                                    abs=1e-4)
-    for metric in ("p_alive", "ltv"):
-        assert t.loc[metric, "test"] == "Wald (bootstrap)" and t.loc[metric, "p_value"] == t.loc[metric, "p_value_wald"]
+    assert t.loc["ltv", "test"] == "Wald (bootstrap)" and t.loc["ltv", "p_value"] == t.loc["ltv", "p_value_wald"]
+    # P(alive): per-customer values under the pooled fit, arms compared by permutation (clv.operations.ab_permutation)
+    assert t.loc["p_alive", "test"].startswith("permutation of Welch t, 2,000 relabellings")
+    rfm = _experiment(99, 1500, 0.6)
+    p_alive = res.models["*"][0].probability_alive(rfm).groupby(rfm["arm"]).mean()
+    assert t.loc["p_alive", ["control", "treatment"]].tolist() == pytest.approx([p_alive["control"], p_alive["treatment"]], rel=1e-12)
+    assert t.loc["p_alive", "difference_lower"] < t.loc["p_alive", "difference"] < t.loc["p_alive", "difference_upper"]
     assert t.loc["purchase_rate", "p_value"] < 1e-4
     # asymptotically the focused LR and the Wald test of the same quantity agree
     assert np.log10(t.loc["purchase_rate", "p_value"]) == pytest.approx(np.log10(t.loc["purchase_rate", "p_value_wald"]), rel=0.5)

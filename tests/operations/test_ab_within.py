@@ -1,7 +1,7 @@
 """The within-customer A/B design for existing customers (clv.operations.ab_within, issue 15).
 
 The 200-experiment calibration is benchmarks/bench_ab_calibration.py --design existing; its figures are in
-benchmarks/RESULTS.md ("Session 5: A/B calibration").
+benchmarks/RESULTS.md ("Session 5: A/B calibration", "Session 6: A/B calibration").
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ import clv
 from clv.cli import main
 from clv.errors import DataError
 from clv.operations import experiment_rfm
-from clv.operations.ab_within import choose_design, fit_within
+from clv.operations.ab_permutation import pooled_values
+from clv.operations.ab_test import REFERENCE_ONLY
+from clv.operations.ab_within import choose_design, fit_pooled_within, fit_within
 
 BASE = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}  # CDNOW BG/NBD (Fader, Hardie & Lee 2005)
 
@@ -74,6 +76,18 @@ def test_ab_test_chooses_the_design(existing):
     assert t.loc["purchase_rate", "ratio_lower"] < t.loc["purchase_rate", "ratio"] < t.loc["purchase_rate", "ratio_upper"]
     assert t.loc["ltv", "difference_lower"] > 0 and "within-customer" in res.summary()
     assert "purchase_rate (within-customer): treatment" in res.tests.index
+    # dropout, P(alive), spend and the omnibus: permutation tests of per-customer values under one label-free fit
+    for metric in ("dropout", "p_alive", "spend"):
+        assert t.loc[metric, "test"].startswith("permutation of Welch t")
+    omnibus = res.tests.loc["omnibus (permutation): treatment"]
+    assert omnibus["df"] == 4 and omnibus["p_value"] < 0.01  # x1.5 after assignment: the purchases column sees it
+    assert "permutation p = " in res.summary()
+    assert res.tests.loc["purchase_model", "hypothesis"].endswith(REFERENCE_ONLY)
+    assert not res.tests.loc["purchase_rate (within-customer): treatment", "hypothesis"].endswith(REFERENCE_ONLY)
+    values = pooled_values(rfm, None, res.models["*"][1], fit_pooled_within(rfm, "arm", ["control", "treatment"], res.within))
+    means = values.groupby(rfm["arm"]).mean()
+    assert t.loc["p_alive", ["control", "treatment"]].tolist() == pytest.approx(means["p_alive"].tolist(), rel=1e-9)
+    assert means.loc["control", "purchases"] < 0 < means.loc["treatment", "purchases"]  # scores in ln(theta) at the pooled fit
     off = clv.ab_test(rfm, control="control", n_draws=40, seed=1, within=False)
     assert off.settings["design"] == "post-assignment" and off.within is None and "turned off" in off.settings["design_note"]
     used, note = choose_design(rfm.drop(columns=[c for c in rfm.columns if c.startswith("hist_")]), "BetaGeo", None)
@@ -103,6 +117,6 @@ def test_cli_abtest_uses_pre_assignment_history(existing, tmp_path):
     tests = pd.read_csv(out / "ab_tests.csv")
     assert "purchase_rate (within-customer): treatment" in tests["test"].tolist()
     html = (out / "index.html").read_text()
-    assert "Which test:</b> within-customer design" in html and "within-customer: purchase rate multiplier" in html
+    assert "Which test:</b> within-customer design" in html and "within-customer LR: purchase rate multiplier" in html
     off = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "off"), "--no-within"], catch_exceptions=False)
     assert off.exit_code == 0 and json.loads((tmp_path / "off" / "abtest.json").read_text())["settings"]["design"] == "post-assignment"
