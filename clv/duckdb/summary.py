@@ -117,15 +117,22 @@ def _columns(con: Any, view: str) -> dict[str, str]:
     return {name: kind for name, kind, *_ in con.execute(f"DESCRIBE SELECT * FROM {view}").fetchall()}
 
 
-def _day_expr(name: str, kind: str) -> str:
+def stamp_expr(name: str, kind: str) -> str:
+    """SQL for the ``TIMESTAMP`` of a date column: as stored, or ISO text with any UTC offset dropped (NULL if unparseable)."""
     col = quote(name)
     base = kind.upper()
     if base == "DATE" or base.startswith("TIMESTAMP"):
-        return f"datediff('day', DATE '1970-01-01', CAST({col} AS DATE))"
+        return f"CAST({col} AS TIMESTAMP)"
     if base == "VARCHAR":
-        stamp = rf"TRY_CAST(regexp_replace(trim({col}), '(Z|[+-]\d{{2}}:?\d{{2}})$', '') AS TIMESTAMP)"
-        return f"datediff('day', DATE '1970-01-01', CAST({stamp} AS DATE))"
+        return rf"TRY_CAST(regexp_replace(trim({col}), '(Z|[+-]\d{{2}}:?\d{{2}})$', '') AS TIMESTAMP)"
     raise DataError(f"column '{name}': expected dates or timestamps, got DuckDB type {kind}")
+
+
+def day_expr(name: str, kind: str) -> str:
+    """SQL for a date column's day number (days since 1970-01-01), as :func:`clv.read_transactions` reads the column."""
+    if kind.upper() == "DATE" or kind.upper().startswith("TIMESTAMP"):
+        return f"datediff('day', DATE '1970-01-01', CAST({quote(name)} AS DATE))"
+    return f"datediff('day', DATE '1970-01-01', CAST({stamp_expr(name, kind)} AS DATE))"
 
 
 def _amount_expr(name: str, kind: str) -> str:
@@ -137,7 +144,7 @@ def _amount_expr(name: str, kind: str) -> str:
     return f"CAST({col} AS DOUBLE)"
 
 
-def _customer_expr(con: Any, view: str, name: str, kind: str) -> str:
+def customer_expr(con: Any, view: str, name: str, kind: str) -> str:
     """Text ids that are all integers without a leading zero become BIGINT, as :func:`clv.read_transactions` does."""
     col = quote(name)
     if kind.upper() != "VARCHAR":
@@ -180,8 +187,8 @@ def canonical_view(con: Any, source: Any, customer: str, date: str, amount: str 
     money = (f"{_amount_expr(amount, kinds[amount])} AS amount, {quote(amount)} AS _raw_amount" if amount is not None
              else "0.0::DOUBLE AS amount, NULL AS _raw_amount")
     con.execute(
-        f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {_customer_expr(con, view, customer, kinds[customer])} AS customer_id, "
-        f"{_day_expr(date, kinds[date])} AS day, {quote(date)} AS _raw_date, {money} FROM {view}"
+        f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {customer_expr(con, view, customer, kinds[customer])} AS customer_id, "
+        f"{day_expr(date, kinds[date])} AS day, {quote(date)} AS _raw_date, {money} FROM {view}"
     )
     return name
 
