@@ -37,7 +37,7 @@ class DuckAcquisitions:
     ----------
     con : duckdb.DuckDBPyConnection
     table : str
-        Quoted name of a table with the columns of :func:`clv.read_acquisitions`'
+        Quoted name of a view (over the source: nothing is held) with the columns of :func:`clv.read_acquisitions`'
         output (``customer_id, channel, acquired_at, cost``), in input order;
         ``customer_id`` has the type the DuckDB transactions reader gives the
         same ids, so the two join.
@@ -213,7 +213,7 @@ def read_acquisitions(
     _check(con, raw, names, exprs)
     table = quote(f"clv_acq_valid_{next(_tables)}")
     stamp = stamp_expr(acquired_at, kinds[acquired_at])
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {exprs['customer']} AS customer_id, "
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT {exprs['customer']} AS customer_id, "
                 f"trim(CAST({quote(channel)} AS VARCHAR)) AS channel, {stamp} AS acquired_at, {cost_value} AS cost FROM {raw}")
     counts = con.execute(f"SELECT channel, count(*) FROM {table} GROUP BY channel ORDER BY channel").fetchall()
     channels = pd.Series({c: int(n) for c, n in counts}, name="customers", dtype="int64").rename_axis("channel")
