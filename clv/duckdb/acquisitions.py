@@ -190,7 +190,7 @@ def read_acquisitions(
     >>> import clv.duckdb
     >>> acq = clv.duckdb.read_acquisitions(clv.datasets.data_path("demo/acquisitions.csv"))
     >>> int(acq.channels["email"])
-    5986
+    2985
     """
     from clv.duckdb.session import connect
 
