@@ -231,8 +231,8 @@ def _check_canonical(tx: pd.DataFrame) -> None:
 
 def _per_customer(daily: DailyPurchases, end_day: int, unit: float) -> pd.DataFrame:
     n = len(daily.ids)
-    starts = np.flatnonzero(np.r_[True, daily.code[1:] != daily.code[:-1]])
-    ends = np.r_[starts[1:], len(daily.code)] - 1
+    starts = np.flatnonzero(np.r_[True, daily.code[1:] != daily.code[:-1]]) if n else np.empty(0, np.int64)
+    ends = np.r_[starts[1:], len(daily.code)] - 1 if n else starts
     first = daily.day[starts]
     last = daily.day[ends]
     x = (ends - starts).astype(float)
