@@ -9,12 +9,14 @@ The conventions are those of :mod:`clv.data.summary`, to the last detail:
 * ``frequency`` = distinct purchase days - 1; ``recency`` and ``T`` are whole
   days divided by the length of the time unit (7 for ``"W"``);
 * ``monetary_value`` is the mean of the repeat days' totals (the first day is
-  excluded), 0 without repeats; the day totals are added in NumPy's pairwise
-  order (SQL macros below), so the digits equal the pandas path's;
+  excluded), 0 without repeats; the day totals are added by NumPy, as the
+  pandas path adds them, so the digits are the same;
 * what is left out or merged is counted, never silently dropped.
 
-The raw log is scanned twice (checks and counts, then the per-customer
-aggregation); what stays in DuckDB is one row per customer.
+The raw log is scanned twice (checks and counts, then the same-day merge and
+sort, both spillable); the sorted days stream through NumPy in slices of whole
+customers (:func:`clv.data.summary.summarise_days`, the pandas path's own
+arithmetic); what stays in DuckDB is one row per customer.
 """
 
 from __future__ import annotations
@@ -55,7 +57,9 @@ class DuckRFM:
         :func:`calibration_holdout`, the three holdout columns; one row per
         customer in the cohort, sorted by ``customer_id``. Also
         ``revenue_to_date`` (every purchase up to ``observation_end``, the
-        first included).
+        first included). A table of the connection's main schema, not a
+        TEMP one (it is filled through a second cursor while the sorted days
+        stream out of ``con``): with a database file it is stored there.
     exclusions : dict
         The same counts as ``attrs["exclusions"]`` of the pandas version.
     time_unit : str
