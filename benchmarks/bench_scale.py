@@ -155,9 +155,28 @@ def _watch(proc: subprocess.Popen, max_rss_gb: float | None, timeout: float | No
     return stopped, stages
 
 
+def summary_child(engine: str, tx: str) -> None:
+    """The summary stage alone (``--command summary``): read and summarise ``tx`` to ``END``; one progress line per step."""
+    import clv
+
+    t0 = time.perf_counter()
+    if engine == "duckdb":
+        import clv.duckdb
+
+        con = clv.duckdb.connect(memory_limit=os.environ.get("CLV_DUCKDB_MEMORY_LIMIT") or None, temp_directory="auto")
+        customers = clv.duckdb.rfm_summary(tx, observation_end=END, con=con).customers
+    elif engine == "pandas":
+        log = clv.read_transactions(tx)
+        print(f"[{time.perf_counter() - t0:.1f} s] read {len(log):,} rows", file=sys.stderr, flush=True)
+        customers = len(clv.rfm_summary(log, observation_end=END))
+    else:
+        raise SystemExit(f"--command summary: engine {engine!r} not supported (duckdb, pandas)")
+    print(f"[{time.perf_counter() - t0:.1f} s] summary of {customers:,} customers", file=sys.stderr, flush=True)
+
+
 def run_report(engine: str, data: Path, out: Path, *, max_rss_gb: float | None = None, timeout: float | None = None,
                command: str = "report") -> dict[str, object]:
-    """``clv report`` (or ``clv score``) in a child process under /usr/bin/time -v.
+    """``clv report``, ``clv score`` or the summary alone in a child process under /usr/bin/time -v.
 
     Records wall seconds, CPU seconds, the OS's peak RSS (GB) of the largest process, the load average after, and each
     progress line with the time, the tree's CPU seconds and the tree's peak RSS so far. ``max_rss_gb``/``timeout`` stop a run that would take
@@ -168,7 +187,9 @@ def run_report(engine: str, data: Path, out: Path, *, max_rss_gb: float | None =
         import pyarrow.parquet as pq
 
         pq.write_table(pq.read_table(data / "tx"), data / "tx.parquet")
-    if command == "score":
+    if command == "summary":
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--summary-child", engine, tx]
+    elif command == "score":
         cmd = [sys.executable, "-m", "clv.cli", "score", "-t", tx, "--observation-end", END, "--out",
                str(out / f"scores-{engine}.csv"), "--engine", engine]
     else:
@@ -225,12 +246,21 @@ def main() -> None:
     parser.add_argument("--engines", default="duckdb", help="comma-separated: duckdb,pandas,spark")
     parser.add_argument("--parity", type=int, default=0, help="customers for the pandas/DuckDB equality check")
     parser.add_argument("--skip-generate", action="store_true", help="reuse the data (the default when it is complete)")
-    parser.add_argument("--command", choices=["report", "score"], default="report", help="clv report (default) or clv score")
+    parser.add_argument("--command", choices=["report", "score", "summary"], default="report",
+                        help="clv report (default), clv score, or the summary stage alone")
+    parser.add_argument("--duckdb-memory-limit", default=None,
+                        help="DuckDB's memory cap in the child (e.g. 3GB; it spills beyond), as CLV_DUCKDB_MEMORY_LIMIT")
+    parser.add_argument("--summary-child", nargs=2, metavar=("ENGINE", "TX"), help=argparse.SUPPRESS)
     parser.add_argument("--max-rss-gb", type=float, default=None, help="stop a run whose process tree passes this RSS (shared machine)")
     parser.add_argument("--timeout", type=float, default=None, help="stop a run after this many seconds")
     parser.add_argument("--out", type=Path, default=None, help="report directory (default <data>/reports)")
     parser.add_argument("--label", default="", help="added to every output line (e.g. the code version measured)")
     args = parser.parse_args()
+    if args.summary_child:
+        summary_child(*args.summary_child)
+        return
+    if args.duckdb_memory_limit:
+        os.environ["CLV_DUCKDB_MEMORY_LIMIT"] = args.duckdb_memory_limit
     if args.preset:
         args.rows, args.engines = PRESETS[args.preset]["rows"], PRESETS[args.preset]["engines"]
     data = args.data or Path(__file__).parent / "_data" / f"scale-{args.rows}"
@@ -244,7 +274,8 @@ def main() -> None:
         with log.open("a") as handle:
             handle.write(line + "\n")
 
-    emit({"rows": args.rows, "engines": args.engines, "load_average_start": [round(x, 2) for x in os.getloadavg()]})
+    emit({"rows": args.rows, "engines": args.engines, "command": args.command,
+          "duckdb_memory_limit": os.environ.get("CLV_DUCKDB_MEMORY_LIMIT"), "load_average_start": [round(x, 2) for x in os.getloadavg()]})
     if args.parity:
         emit({"parity": parity(args.parity)})
     done = data / "generated.json"

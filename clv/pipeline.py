@@ -15,6 +15,7 @@ likelihood (pandas or DuckDB) or as Bayesian posteriors.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -38,9 +39,10 @@ UNATTRIBUTED = "(no acquisition record)"
 
 Progress = Callable[[str], None]
 
-DUCKDB_MEMORY_LIMIT: str | None = None
-"""DuckDB's own memory cap under ``--engine duckdb`` (``None``: DuckDB's default, 80% of RAM). Beyond it DuckDB spills
-to a temporary directory, except the summary's per-customer list aggregation: 2 GB was too little for 100M rows."""
+DUCKDB_MEMORY_LIMIT: str | None = os.environ.get("CLV_DUCKDB_MEMORY_LIMIT") or None
+"""DuckDB's own memory cap under ``--engine duckdb`` (e.g. ``"3GB"``; default the ``CLV_DUCKDB_MEMORY_LIMIT`` environment
+variable, else DuckDB's 80% of RAM). Beyond it DuckDB spills to a temporary directory (the summary's day merge and sort
+do: 100M rows fit a 1.5 GB cap)."""
 
 
 def _silent(message: str) -> None:

@@ -231,8 +231,8 @@ def _check_canonical(tx: pd.DataFrame) -> None:
 
 def _per_customer(daily: DailyPurchases, end_day: int, unit: float) -> pd.DataFrame:
     n = len(daily.ids)
-    starts = np.flatnonzero(np.r_[True, daily.code[1:] != daily.code[:-1]])
-    ends = np.r_[starts[1:], len(daily.code)] - 1
+    starts = np.flatnonzero(np.r_[True, daily.code[1:] != daily.code[:-1]]) if n else np.empty(0, np.int64)
+    ends = np.r_[starts[1:], len(daily.code)] - 1 if n else starts
     first = daily.day[starts]
     last = daily.day[ends]
     x = (ends - starts).astype(float)
@@ -249,6 +249,53 @@ def _per_customer(daily: DailyPurchases, end_day: int, unit: float) -> pd.DataFr
         },
         index=daily.ids,
     )
+
+
+def summarise_days(daily: DailyPurchases, cal_day: int, end_day: int, unit: float, *, holdout: bool) -> pd.DataFrame:
+    """Per-customer summary of merged purchase days: the one place the RFM (and holdout) arithmetic happens.
+
+    The pandas summaries call it on the whole log; the DuckDB engine calls it on
+    slices of whole customers streamed in (customer, day) order, which gives the
+    same digits because every column is computed customer by customer.
+
+    Parameters
+    ----------
+    daily : DailyPurchases
+        Days on or before ``end_day``, sorted by customer then day.
+    cal_day, end_day : int
+        Last day of calibration and of observation (days since :data:`EPOCH`);
+        equal without a holdout split.
+    unit : float
+        Days per time unit.
+    holdout : bool
+        Keep only customers whose first purchase is on or before ``cal_day``
+        and add ``holdout_frequency``, ``holdout_monetary_value`` and
+        ``duration_holdout``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``customer_id``: ``frequency, recency, T, monetary_value`` (the
+        mean of the repeat days' totals, added by ``np.add.reduceat``) and,
+        with ``holdout``, the three holdout columns (days after ``cal_day``,
+        their totals added in day order).
+    """
+    if not holdout:
+        return _per_customer(daily, end_day, unit)
+    in_cal = daily.day <= cal_day
+    cohort = np.unique(daily.code[in_cal])
+    cal = DailyPurchases(daily.ids[cohort], np.searchsorted(cohort, daily.code[in_cal]), daily.day[in_cal],
+                 daily.amount[in_cal], daily.rows, daily.rows_after_end, daily.non_positive_rows)
+    out = _per_customer(cal, cal_day, unit)
+    hold = ~in_cal & np.isin(daily.code, cohort)
+    pos = np.searchsorted(cohort, daily.code[hold])
+    h_freq = np.bincount(pos, minlength=len(cohort)).astype(float)
+    h_total = np.bincount(pos, weights=daily.amount[hold], minlength=len(cohort))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["holdout_frequency"] = h_freq
+        out["holdout_monetary_value"] = np.where(h_freq > 0, h_total / np.maximum(h_freq, 1.0), 0.0)
+    out["duration_holdout"] = (end_day - cal_day) / unit
+    return out
 
 
 def rfm_summary(tx: pd.DataFrame, *, observation_end: Any = None, time_unit: str = "W") -> pd.DataFrame:
@@ -371,24 +418,11 @@ def calibration_holdout(
     if end_day <= cal_day:
         raise DataError(f"observation_end ({observation_end}) must be after calibration_end ({calibration_end})")
     daily = daily_purchases(tx, end_day)
-    in_cal = daily.day <= cal_day
-    if not in_cal.any():
+    if not (daily.day <= cal_day).any():
         raise DataError(f"no transactions on or before calibration_end {calibration_end}")
-    cohort = np.unique(daily.code[in_cal])
-    cal = DailyPurchases(daily.ids[cohort], np.searchsorted(cohort, daily.code[in_cal]), daily.day[in_cal],
-                 daily.amount[in_cal], daily.rows, daily.rows_after_end, daily.non_positive_rows)
-    out = _per_customer(cal, cal_day, unit)
-
-    hold = ~in_cal & np.isin(daily.code, cohort)
-    pos = np.searchsorted(cohort, daily.code[hold])
-    h_freq = np.bincount(pos, minlength=len(cohort)).astype(float)
-    h_total = np.bincount(pos, weights=daily.amount[hold], minlength=len(cohort))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["holdout_frequency"] = h_freq
-        out["holdout_monetary_value"] = np.where(h_freq > 0, h_total / np.maximum(h_freq, 1.0), 0.0)
-    out["duration_holdout"] = (end_day - cal_day) / unit
+    out = summarise_days(daily, cal_day, end_day, unit, holdout=True)
     all_customers = tx["customer_id"].nunique()
-    late = len(daily.ids) - len(cohort)
+    late = len(daily.ids) - len(out)
     out.attrs["exclusions"] = {
         "rows_after_observation_end": daily.rows_after_end,
         "customers_after_observation_end": int(all_customers - len(daily.ids)),

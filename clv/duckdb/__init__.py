@@ -7,8 +7,10 @@ pandas path:
 * :func:`read_source` reads Parquet or CSV files, globs and directories
   lazily, pandas DataFrames, and (:func:`load_sql`) SQL queries streamed in
   chunks through SQLAlchemy;
-* :func:`rfm_summary` and :func:`calibration_holdout` compute the
-  per-customer summary in SQL (:class:`DuckRFM`, a DuckDB table);
+* :func:`rfm_summary` and :func:`calibration_holdout` merge purchase days in
+  SQL and summarise customers slice by slice (:class:`DuckRFM`, a DuckDB table);
+* :func:`read_acquisitions` validates the acquisition table in SQL
+  (:class:`DuckAcquisitions`, a DuckDB table and the per-channel counts);
 * :func:`sufficient_statistics` collapses customers to the distinct
   ``(x, t_x, T)`` tuples with counts (and the spend statistics), and
   :func:`fit` / :func:`fit_channel_models` fit on them;
@@ -23,6 +25,7 @@ See ``docs/engines.md`` for when to use pandas, DuckDB or Spark.
 
 from __future__ import annotations
 
+from clv.duckdb.acquisitions import DuckAcquisitions, read_acquisitions
 from clv.duckdb.channels import channel_aggregates
 from clv.duckdb.fitting import acquisitions_view, fit, fit_channel_models, sufficient_statistics
 from clv.duckdb.lifecycle import lifecycle_extra
@@ -33,6 +36,7 @@ from clv.duckdb.summary import DuckRFM, calibration_holdout, rfm_summary
 
 __all__ = [
     "MAX_COLLECTED_ROWS",
+    "DuckAcquisitions",
     "DuckInputs",
     "DuckRFM",
     "acquisitions_view",
@@ -46,6 +50,7 @@ __all__ = [
     "lifecycle_extra",
     "load_sql",
     "quote",
+    "read_acquisitions",
     "read_source",
     "report_inputs",
     "rfm_summary",

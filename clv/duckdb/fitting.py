@@ -127,8 +127,9 @@ def acquisitions_view(con: Any, acquisitions: pd.DataFrame) -> str:
     Parameters
     ----------
     con : duckdb.DuckDBPyConnection
-    acquisitions : pandas.DataFrame
-        ``customer_id, channel, acquired_at`` (one row per customer).
+    acquisitions : pandas.DataFrame or clv.duckdb.DuckAcquisitions
+        ``customer_id, channel, acquired_at`` (one row per customer); a
+        :class:`clv.duckdb.DuckAcquisitions` is already a table of ``con``.
 
     Returns
     -------
@@ -143,6 +144,10 @@ def acquisitions_view(con: Any, acquisitions: pd.DataFrame) -> str:
     >>> con.execute(f"SELECT count(*) FROM {view}").fetchone()[0] == len(acq)
     True
     """
+    if hasattr(acquisitions, "table") and hasattr(acquisitions, "channels"):  # a clv.duckdb.DuckAcquisitions: already in SQL
+        if acquisitions.con is not con:
+            raise DataError("the acquisitions were read on another DuckDB connection than the summary's; pass con= to both")
+        return acquisitions.table
     name = f"clv_acq_{id(acquisitions)}"
     con.register(name, acquisitions[["customer_id", "channel", "acquired_at"]])
     return quote(name)
@@ -162,8 +167,8 @@ def fit_channel_models(
     Parameters
     ----------
     rfm : DuckRFM
-    acquisitions : pandas.DataFrame
-        Output of :func:`clv.read_acquisitions`.
+    acquisitions : pandas.DataFrame or clv.duckdb.DuckAcquisitions
+        Output of :func:`clv.read_acquisitions` or :func:`clv.duckdb.read_acquisitions`.
     transaction_model : {"bgnbd", "mbgnbd", "paretonbd"}
     min_customers, penalizer, progress
         As in :func:`clv.channels.fit_channel_models`.
@@ -190,12 +195,11 @@ def fit_channel_models(
     stats = _collect(con, joined, ["_channel", *TRANSACTION_STATISTICS])
     spend = _collect_spend(con, joined, ["_channel", *SPEND_STATISTICS])
     if len(stats) and stats["_channel"].isna().all():
+        first = con.execute(f"SELECT customer_id, typeof(customer_id) FROM {acq} LIMIT 1").fetchone() or (None, None)
         raise DataError(
             "column 'customer_id': no customer of the transactions appears in the acquisitions "
-            f"(transaction ids like {stats['_first'].min()!r}, acquisition ids like "
-            f"{acquisitions['customer_id'].iloc[0] if len(acquisitions) else None!r}; types "
-            f"{con.execute(f'SELECT typeof(customer_id) FROM {rfm.table} LIMIT 1').fetchone()[0]} and "
-            f"{acquisitions['customer_id'].dtype})"
+            f"(transaction ids like {stats['_first'].min()!r}, acquisition ids like {first[0]!r}; types "
+            f"{con.execute(f'SELECT typeof(customer_id) FROM {rfm.table} LIMIT 1').fetchone()[0]} and {first[1]})"
         )
-    names = sorted(pd.unique(acquisitions["channel"]).tolist())
+    names = [str(c) for c, in con.execute(f"SELECT DISTINCT CAST(channel AS VARCHAR) AS c FROM {acq} ORDER BY c").fetchall()]
     return fit_channels(stats, spend, names, cls=cls, min_customers=min_customers, penalizer=penalizer, progress=progress)

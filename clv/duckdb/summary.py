@@ -9,12 +9,14 @@ The conventions are those of :mod:`clv.data.summary`, to the last detail:
 * ``frequency`` = distinct purchase days - 1; ``recency`` and ``T`` are whole
   days divided by the length of the time unit (7 for ``"W"``);
 * ``monetary_value`` is the mean of the repeat days' totals (the first day is
-  excluded), 0 without repeats; the day totals are added in NumPy's pairwise
-  order (SQL macros below), so the digits equal the pandas path's;
+  excluded), 0 without repeats; the day totals are added by NumPy, as the
+  pandas path adds them, so the digits are the same;
 * what is left out or merged is counted, never silently dropped.
 
-The raw log is scanned twice (checks and counts, then the per-customer
-aggregation); what stays in DuckDB is one row per customer.
+The raw log is scanned twice (checks and counts, then the same-day merge and
+sort, both spillable); the sorted days stream through NumPy in slices of whole
+customers (:func:`clv.data.summary.summarise_days`, the pandas path's own
+arithmetic); what stays in DuckDB is one row per customer.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from clv.data.summary import day_number, exclusion_counts, summary_attrs, time_unit_days
+from clv.data.summary import DailyPurchases, day_number, exclusion_counts, summarise_days, summary_attrs, time_unit_days
 from clv.duckdb.session import quote, read_source
 from clv.errors import DataError
 
@@ -36,26 +38,7 @@ RFM_COLUMNS = ("frequency", "recency", "T", "monetary_value")
 HOLDOUT_COLUMNS = ("holdout_frequency", "holdout_monetary_value", "duration_holdout")
 _MONEY = ("monetary_value", "holdout_monetary_value")  # not in the summary of a purchase-only log
 _tables = itertools.count()
-_HEAVY = 248  # repeat days beyond which the SQL pairwise sum is not NumPy's order
-
-# NumPy adds a customer's day totals with np.add.reduceat: v0 + pairwise(rest). Pairwise: fewer than 8 values left to
-# right from 0; up to 128 in 8 running sums combined ((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7)), then the rest left to right;
-# more as the sums of two halves split at a multiple of 8. Unrolled once (each level doubles the bound SQL tree), this is
-# exact while both halves hold at most 128 values, which covers every customer with at most 248 repeat days; the rare
-# heavier buyers are totalled by NumPy itself (_HEAVY) and patched in.
-_MACROS = [
-    "CREATE OR REPLACE TEMP MACRO clv_seq(l, s) AS list_reduce(l, lambda a, b: a + b, s)",
-    "CREATE OR REPLACE TEMP MACRO clv_lane(l, j) AS "
-    "clv_seq(list_filter(l, lambda v, i: (i - 1) % 8 = j AND i - 1 < len(l) - len(l) % 8), 0.0::DOUBLE)",
-    "CREATE OR REPLACE TEMP MACRO clv_small(l) AS CASE WHEN len(l) < 8 THEN clv_seq(l, 0.0::DOUBLE) ELSE "
-    "clv_seq(list_filter(l, lambda v, i: i - 1 >= len(l) - len(l) % 8), "
-    "((clv_lane(l, 0) + clv_lane(l, 1)) + (clv_lane(l, 2) + clv_lane(l, 3))) + "
-    "((clv_lane(l, 4) + clv_lane(l, 5)) + (clv_lane(l, 6) + clv_lane(l, 7)))) END",
-    "CREATE OR REPLACE TEMP MACRO clv_split(l) AS (len(l) // 2) - (len(l) // 2) % 8",
-    "CREATE OR REPLACE TEMP MACRO clv_pairwise(l) AS CASE WHEN len(l) <= 128 THEN clv_small(l) "
-    "ELSE clv_small(l[1:clv_split(l)]) + clv_small(l[clv_split(l) + 1:]) END",
-]
-
+_BATCH = 1_000_000  # (customer, day) rows per slice streamed into NumPy
 
 def _date_text(day: int) -> str:
     return str(np.datetime64(int(day), "D"))
@@ -74,7 +57,9 @@ class DuckRFM:
         :func:`calibration_holdout`, the three holdout columns; one row per
         customer in the cohort, sorted by ``customer_id``. Also
         ``revenue_to_date`` (every purchase up to ``observation_end``, the
-        first included).
+        first included). A table of the connection's main schema, not a
+        TEMP one (it is filled through a second cursor while the sorted days
+        stream out of ``con``): with a database file it is stored there.
     exclusions : dict
         The same counts as ``attrs["exclusions"]`` of the pandas version.
     time_unit : str
@@ -136,15 +121,22 @@ def _columns(con: Any, view: str) -> dict[str, str]:
     return {name: kind for name, kind, *_ in con.execute(f"DESCRIBE SELECT * FROM {view}").fetchall()}
 
 
-def _day_expr(name: str, kind: str) -> str:
+def stamp_expr(name: str, kind: str) -> str:
+    """SQL for the ``TIMESTAMP`` of a date column: as stored, or ISO text with any UTC offset dropped (NULL if unparseable)."""
     col = quote(name)
     base = kind.upper()
     if base == "DATE" or base.startswith("TIMESTAMP"):
-        return f"datediff('day', DATE '1970-01-01', CAST({col} AS DATE))"
+        return f"CAST({col} AS TIMESTAMP)"
     if base == "VARCHAR":
-        stamp = rf"TRY_CAST(regexp_replace(trim({col}), '(Z|[+-]\d{{2}}:?\d{{2}})$', '') AS TIMESTAMP)"
-        return f"datediff('day', DATE '1970-01-01', CAST({stamp} AS DATE))"
+        return rf"TRY_CAST(regexp_replace(trim({col}), '(Z|[+-]\d{{2}}:?\d{{2}})$', '') AS TIMESTAMP)"
     raise DataError(f"column '{name}': expected dates or timestamps, got DuckDB type {kind}")
+
+
+def day_expr(name: str, kind: str) -> str:
+    """SQL for a date column's day number (days since 1970-01-01), as :func:`clv.read_transactions` reads the column."""
+    if kind.upper() == "DATE" or kind.upper().startswith("TIMESTAMP"):
+        return f"datediff('day', DATE '1970-01-01', CAST({quote(name)} AS DATE))"
+    return f"datediff('day', DATE '1970-01-01', CAST({stamp_expr(name, kind)} AS DATE))"
 
 
 def _amount_expr(name: str, kind: str) -> str:
@@ -156,7 +148,7 @@ def _amount_expr(name: str, kind: str) -> str:
     return f"CAST({col} AS DOUBLE)"
 
 
-def _customer_expr(con: Any, view: str, name: str, kind: str) -> str:
+def customer_expr(con: Any, view: str, name: str, kind: str) -> str:
     """Text ids that are all integers without a leading zero become BIGINT, as :func:`clv.read_transactions` does."""
     col = quote(name)
     if kind.upper() != "VARCHAR":
@@ -199,8 +191,8 @@ def canonical_view(con: Any, source: Any, customer: str, date: str, amount: str 
     money = (f"{_amount_expr(amount, kinds[amount])} AS amount, {quote(amount)} AS _raw_amount" if amount is not None
              else "0.0::DOUBLE AS amount, NULL AS _raw_amount")
     con.execute(
-        f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {_customer_expr(con, view, customer, kinds[customer])} AS customer_id, "
-        f"{_day_expr(date, kinds[date])} AS day, {quote(date)} AS _raw_date, {money} FROM {view}"
+        f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {customer_expr(con, view, customer, kinds[customer])} AS customer_id, "
+        f"{day_expr(date, kinds[date])} AS day, {quote(date)} AS _raw_date, {money} FROM {view}"
     )
     return name
 
@@ -236,66 +228,78 @@ def _check(con: Any, raw: str, stats: dict[str, Any], customer: str, date: str, 
 
 
 def _build(con: Any, raw: str, cal_day: int, end_day: int, unit: float, holdout: bool) -> tuple[str, dict[str, int]]:
-    """Merge to days, aggregate per customer, and keep the customers whose first purchase is on or before ``cal_day``."""
-    for macro in _MACROS:
-        con.execute(macro)
-    per = quote(f"clv_customers_{next(_tables)}")
+    """Merge to days in SQL, then summarise whole customers slice by slice with :func:`clv.data.summary.summarise_days`.
+
+    DuckDB does the heavy, bounded work (a grouped sum per customer and day, then a sort
+    by customer and day, both of which spill to disk under a memory limit); NumPy adds
+    each customer's day totals, so the digits are those of the pandas path by
+    construction. The slices go into a table in customer order; Python holds one
+    slice at a time.
+    """
+    import pyarrow as pa
+
     table = quote(f"clv_rfm_{next(_tables)}")
-    u = f"{float(unit)!r}::DOUBLE"
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {per} AS "
-        f"WITH daily AS (SELECT customer_id, day, sum(amount) AS amount FROM {raw} GROUP BY customer_id, day) "
-        f"SELECT customer_id, count(*) FILTER (WHERE day <= {end_day}) AS _n_end, count(*) FILTER (WHERE day <= {cal_day}) AS _n, "
-        f"min(day) FILTER (WHERE day <= {cal_day}) AS _first, max(day) FILTER (WHERE day <= {cal_day}) AS _last, "
-
-        f"list(amount ORDER BY day) FILTER (WHERE day <= {cal_day}) AS _cal"
-        + (f", list(amount ORDER BY day) FILTER (WHERE day > {cal_day} AND day <= {end_day}) AS _hold" if holdout else "")
-        + " FROM daily GROUP BY customer_id"
-    )
-    counts = con.execute(
-        f"SELECT count(*) FILTER (WHERE _n_end = 0), count(*) FILTER (WHERE _n_end > 0 AND _n = 0), "
-        f"count(*) FILTER (WHERE _n > 0), coalesce(sum(_n_end), 0) FROM {per}"
-    ).fetchone()
-    x = "CAST(_n - 1 AS DOUBLE)"
-    columns = [
-        f"{x} AS frequency",
-        f"(_last - _first) / {u} AS recency",
-        f"({cal_day} - _first) / {u} AS \"T\"",
-        f"CASE WHEN _n > 1 THEN ((_cal[1] + clv_pairwise(_rest)) - _cal[1]) / greatest({x}, 1.0::DOUBLE) "
-        "ELSE 0.0::DOUBLE END AS monetary_value",
-    ]
-    if holdout:
-        h = "CAST(coalesce(len(_hold), 0) AS DOUBLE)"
-        columns += [
-            f"{h} AS holdout_frequency",
-            f"CASE WHEN {h} > 0 THEN clv_seq(_hold, 0.0::DOUBLE) / greatest({h}, 1.0::DOUBLE) ELSE 0.0::DOUBLE END "
-            "AS holdout_monetary_value",
-            f"({end_day} - {cal_day}) / {u} AS duration_holdout",
-        ]
-    # Revenue to date: the day totals up to the end added in day order (deterministic, whatever order DuckDB reads rows in).
-    revenue = "clv_seq(coalesce(_hold, []::DOUBLE[]), clv_seq(_cal, 0.0::DOUBLE))" if holdout else "clv_seq(_cal, 0.0::DOUBLE)"
-    columns.append(f"{revenue} AS revenue_to_date")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT customer_id, {', '.join(columns)} "
-                f"FROM (SELECT *, _cal[2:] AS _rest FROM {per} WHERE _n > 0) ORDER BY customer_id")
-    _patch_heavy(con, per, table)
-    con.execute(f"DROP TABLE {per}")
-    return table, {"after": int(counts[0]), "late": int(counts[1]), "cohort": int(counts[2]), "daily_rows": int(counts[3])}
+    names = ["frequency", "recency", "T", "monetary_value", *(HOLDOUT_COLUMNS if holdout else ()), "revenue_to_date"]
+    con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT customer_id, "
+                   + ", ".join(f"0.0::DOUBLE AS {quote(c)}" for c in names) + f" FROM {raw} LIMIT 0")
+    writer = con.cursor()  # the stream below stays open on ``con``; the rows go in through a second handle
+    stream = con.sql(f"SELECT customer_id, CAST(day AS INTEGER) AS day, sum(amount) AS amount FROM {raw} "
+                     "GROUP BY customer_id, day ORDER BY customer_id, day").to_arrow_reader(_BATCH)
+    counts = {"after": 0, "late": 0, "cohort": 0, "daily_rows": 0}
+    carry = None
+    for batch in itertools.chain(stream, [None]):
+        part = pa.Table.from_batches([batch]) if batch is not None else None
+        part = part if carry is None else carry if part is None else pa.concat_tables([carry, part])
+        if part is None or part.num_rows == 0:
+            continue
+        ids = part.column(0).combine_chunks()
+        new = np.r_[True, _changes(ids)]
+        cut = part.num_rows if batch is None else int(np.flatnonzero(new)[-1])  # the last customer may go on
+        carry = part.slice(cut)
+        if cut:
+            _summarise_slice(writer, table, ids.slice(0, cut), part.slice(0, cut), new[:cut], names,
+                             (cal_day, end_day, unit, holdout), counts)
+    writer.close()
+    return table, counts
 
 
-def _patch_heavy(con: Any, per: str, table: str) -> None:
-    """``monetary_value`` of customers with more than ``_HEAVY`` repeat days, added by NumPy (as the pandas path does)."""
-    heavy = con.execute(f"SELECT customer_id, _cal FROM {per} WHERE len(_cal) - 1 > {_HEAVY}").fetchall()
-    if not heavy:
+def _changes(ids: Any) -> np.ndarray:
+    """``ids[i + 1] != ids[i]`` of an Arrow array, as a NumPy bool array."""
+    import pyarrow.compute as pc
+
+    return pc.not_equal(ids.slice(1), ids.slice(0, len(ids) - 1)).to_numpy(zero_copy_only=False)
+
+
+def _summarise_slice(writer: Any, table: str, ids: Any, part: Any, new: np.ndarray, names: list[str],
+                     period: tuple[int, int, float, bool], counts: dict[str, int]) -> None:
+    """Summarise the whole customers of one sorted slice and append them to ``table``."""
+    import pyarrow as pa
+
+    cal_day, end_day, unit, holdout = period
+    code = np.cumsum(new) - 1
+    day = part.column(1).to_numpy()
+    amount = part.column(2).to_numpy()
+    starts = np.flatnonzero(new)
+    within = day <= end_day
+    seen = np.bincount(code[within], minlength=len(starts)) > 0  # customers with a purchase on or before the end
+    counts["after"] += int(len(starts) - seen.sum())
+    counts["daily_rows"] += int(within.sum())
+    if not seen.any():
         return
-    ids, values = [], []
-    for cid, days in heavy:
-        amounts = np.asarray(days, dtype=float)
-        total = np.add.reduceat(amounts, [0])[0]
-        ids.append(cid)
-        values.append((total - amounts[0]) / max(len(amounts) - 1.0, 1.0))
-    con.register("clv_heavy", pd.DataFrame({"customer_id": ids, "m": values}))
-    con.execute(f"UPDATE {table} SET monetary_value = h.m FROM clv_heavy h WHERE {table}.customer_id = h.customer_id")
-    con.unregister("clv_heavy")
+    kept = np.flatnonzero(seen)
+    pos = np.searchsorted(kept, code[within])
+    daily = DailyPurchases(pd.RangeIndex(len(kept)), pos, day[within].astype(np.int64), amount[within], 0, 0, 0)
+    out = summarise_days(daily, cal_day, end_day, unit, holdout=holdout)
+    members = kept[out.index.to_numpy()]
+    counts["late"] += len(kept) - len(members)
+    counts["cohort"] += len(members)
+    # Revenue to date: the cohort's day totals up to the end added in day order, from zero.
+    revenue = np.bincount(pos, weights=amount[within], minlength=len(kept))[out.index.to_numpy()]
+    columns = {"customer_id": ids.take(pa.array(starts[members]))}
+    columns.update({c: pa.array(out[c].to_numpy() if c != "revenue_to_date" else revenue) for c in names})
+    writer.register("clv_rfm_slice", pa.table(columns))
+    writer.execute(f"INSERT INTO {table} SELECT * FROM clv_rfm_slice")
+    writer.unregister("clv_rfm_slice")
 
 
 def rfm_summary(
