@@ -182,8 +182,8 @@ def fit_channels(stats: pd.DataFrame, spend: pd.DataFrame, names: list[Any], *, 
         ``_channel, frequency, recency, T, count, _first`` (``_channel`` NaN
         for customers without an acquisition row).
     spend : pandas.DataFrame
-        ``_channel, frequency, monetary_value, count, _first`` (one row per
-        repeat buyer, one per channel for the non-repeaters).
+        ``_channel, frequency, monetary_value, count, _first`` (distinct pairs
+        per channel, or one row per repeat buyer as Spark collects them).
     names : list
         The acquisition channels, sorted.
     cls : type
@@ -217,7 +217,7 @@ def fit_channels(stats: pd.DataFrame, spend: pd.DataFrame, names: list[Any], *, 
         if name is None:
             return (fit_statistics(cls(penalizer=penalizer), pool_statistics(stats, "_channel", TRANSACTION_STATISTICS), "transactions"),
                     fit_statistics(GammaGamma(penalizer=penalizer),
-                                   pool_statistics(spend, "_channel", SPEND_STATISTICS, per_customer=True), "spend"))
+                                   pool_statistics(spend, "_channel", SPEND_STATISTICS), "spend"))
         return (fit_statistics(cls(penalizer=penalizer), parts[name], "transactions"),
                 fit_statistics(GammaGamma(penalizer=penalizer), order_statistics(spend[spend["_channel"] == name]), "spend"))
 
