@@ -95,7 +95,7 @@ def order_statistics(agg: pd.DataFrame, keys: list[str] | None = None) -> pd.Dat
     return agg.sort_values(order, ignore_index=True)
 
 
-def pool_statistics(agg: pd.DataFrame, group: str, columns: tuple[str, ...], *, per_customer: bool = False) -> pd.DataFrame:
+def pool_statistics(agg: pd.DataFrame, group: str, columns: tuple[str, ...]) -> pd.DataFrame:
     """Statistics of all groups together, from the per-group statistics (same order rule).
 
     Parameters
@@ -106,8 +106,6 @@ def pool_statistics(agg: pd.DataFrame, group: str, columns: tuple[str, ...], *, 
         The group column (dropped).
     columns : tuple of str
         The statistic columns.
-    per_customer : bool
-        Spend rows (one per repeat buyer): only the non-repeater rows are merged.
 
     Returns
     -------
@@ -123,9 +121,6 @@ def pool_statistics(agg: pd.DataFrame, group: str, columns: tuple[str, ...], *, 
     """
     agg = agg.drop(columns=group)
     rules = {"count": "sum", **({"_first": "min"} if "_first" in agg.columns else {})}
-    if per_customer:
-        merged = agg[agg["frequency"] <= 0].groupby(list(columns), as_index=False, sort=False).agg(rules)
-        return order_statistics(pd.concat([agg[agg["frequency"] > 0], merged[agg.columns]], ignore_index=True), list(columns))
     return order_statistics(agg.groupby(list(columns), as_index=False, sort=False).agg(rules), list(columns))
 
 
