@@ -95,7 +95,7 @@ def order_statistics(agg: pd.DataFrame, keys: list[str] | None = None) -> pd.Dat
     return agg.sort_values(order, ignore_index=True)
 
 
-def pool_statistics(agg: pd.DataFrame, group: str, columns: tuple[str, ...], *, per_customer: bool = False) -> pd.DataFrame:
+def pool_statistics(agg: pd.DataFrame, group: str, columns: tuple[str, ...]) -> pd.DataFrame:
     """Statistics of all groups together, from the per-group statistics (same order rule).
 
     Parameters
@@ -106,8 +106,6 @@ def pool_statistics(agg: pd.DataFrame, group: str, columns: tuple[str, ...], *, 
         The group column (dropped).
     columns : tuple of str
         The statistic columns.
-    per_customer : bool
-        Spend rows (one per repeat buyer): only the non-repeater rows are merged.
 
     Returns
     -------
@@ -123,9 +121,6 @@ def pool_statistics(agg: pd.DataFrame, group: str, columns: tuple[str, ...], *, 
     """
     agg = agg.drop(columns=group)
     rules = {"count": "sum", **({"_first": "min"} if "_first" in agg.columns else {})}
-    if per_customer:
-        merged = agg[agg["frequency"] <= 0].groupby(list(columns), as_index=False, sort=False).agg(rules)
-        return order_statistics(pd.concat([agg[agg["frequency"] > 0], merged[agg.columns]], ignore_index=True), list(columns))
     return order_statistics(agg.groupby(list(columns), as_index=False, sort=False).agg(rules), list(columns))
 
 
@@ -182,8 +177,8 @@ def fit_channels(stats: pd.DataFrame, spend: pd.DataFrame, names: list[Any], *, 
         ``_channel, frequency, recency, T, count, _first`` (``_channel`` NaN
         for customers without an acquisition row).
     spend : pandas.DataFrame
-        ``_channel, frequency, monetary_value, count, _first`` (one row per
-        repeat buyer, one per channel for the non-repeaters).
+        ``_channel, frequency, monetary_value, count, _first`` (distinct pairs
+        per channel, or one row per repeat buyer as Spark collects them).
     names : list
         The acquisition channels, sorted.
     cls : type
@@ -217,7 +212,7 @@ def fit_channels(stats: pd.DataFrame, spend: pd.DataFrame, names: list[Any], *, 
         if name is None:
             return (fit_statistics(cls(penalizer=penalizer), pool_statistics(stats, "_channel", TRANSACTION_STATISTICS), "transactions"),
                     fit_statistics(GammaGamma(penalizer=penalizer),
-                                   pool_statistics(spend, "_channel", SPEND_STATISTICS, per_customer=True), "spend"))
+                                   pool_statistics(spend, "_channel", SPEND_STATISTICS), "spend"))
         return (fit_statistics(cls(penalizer=penalizer), parts[name], "transactions"),
                 fit_statistics(GammaGamma(penalizer=penalizer), order_statistics(spend[spend["_channel"] == name]), "spend"))
 

@@ -2,10 +2,11 @@
 
 As in :mod:`clv.spark.fitting` (which explains why it is exact): DuckDB
 collapses the customers to the distinct ``(x, t_x, T)`` tuples with counts
-and hands only those to the fitter; Gamma-Gamma gets one ``(x, m)`` row per
-repeat buyer plus one row counting the others. Rows come in the order of the
-smallest customer id carrying each tuple, the order the pandas fit's own
-compression meets them, so the parameters agree to the last digits.
+and hands only those to the fitter; Gamma-Gamma likewise gets the distinct
+``(x, m)`` pairs with counts (``m`` is the same float in both engines, so
+equal pairs are found exactly). Rows come in the order of the smallest
+customer id carrying each tuple, the order the pandas fit's own compression
+meets them, so the parameters agree to the last digits.
 """
 
 from __future__ import annotations
@@ -38,18 +39,6 @@ def _collect(con: Any, source: str, keys: list[str]) -> pd.DataFrame:
     return agg
 
 
-def _collect_spend(con: Any, source: str, keys: list[str]) -> pd.DataFrame:
-    """One row per repeat buyer (``count`` 1, ``_first`` its id) and, per group, one row for the non-repeaters."""
-    cols = ", ".join(quote(k) for k in keys)
-    repeat = con.execute(f"SELECT {cols}, 1 AS count, customer_id AS _first FROM {source} WHERE frequency > 0").df()
-    none = con.execute(f"SELECT {cols}, count(*) AS count, min(customer_id) AS _first FROM {source} "
-                       "WHERE frequency <= 0 GROUP BY ALL").df()
-    parts = [p for p in (repeat, none) if len(p)]
-    out = pd.concat(parts, ignore_index=True) if parts else repeat
-    out["count"] = out["count"].astype(np.int64)
-    return out
-
-
 def sufficient_statistics(rfm: DuckRFM, *, kind: str = "transactions", group: str | None = None,
                           source: str | None = None) -> pd.DataFrame:
     """Distinct likelihood tuples with their customer counts, computed in DuckDB.
@@ -60,8 +49,7 @@ def sufficient_statistics(rfm: DuckRFM, *, kind: str = "transactions", group: st
         Output of :func:`clv.duckdb.rfm_summary` or :func:`clv.duckdb.calibration_holdout`.
     kind : {"transactions", "spend"}
         ``"transactions"``: ``frequency, recency, T`` (BG/NBD, MBG/NBD,
-        Pareto/NBD). ``"spend"``: ``frequency, monetary_value`` (Gamma-Gamma),
-        one row per repeat buyer plus one row per group for the others.
+        Pareto/NBD). ``"spend"``: ``frequency, monetary_value`` (Gamma-Gamma).
     group : str, optional
         Column to keep apart; it must be in ``source``.
     source : str, optional
@@ -90,8 +78,7 @@ def sufficient_statistics(rfm: DuckRFM, *, kind: str = "transactions", group: st
         if null:
             raise DataError(f"column '{group}': empty group value for customer {null[0]!r}; "
                             "fill it (e.g. 'unknown') before fitting by group")
-    collect = _collect_spend if kind == "spend" else _collect
-    return order_statistics(collect(rfm.con, source, keys))[[*keys, "count"]]
+    return order_statistics(_collect(rfm.con, source, keys))[[*keys, "count"]]
 
 
 def fit(model: Any, rfm: DuckRFM) -> Any:
@@ -193,7 +180,7 @@ def fit_channel_models(
     acq = acquisitions_view(con, acquisitions)
     joined = f"(SELECT r.*, a.channel AS _channel FROM {rfm.table} r LEFT JOIN {acq} a USING (customer_id))"
     stats = _collect(con, joined, ["_channel", *TRANSACTION_STATISTICS])
-    spend = _collect_spend(con, joined, ["_channel", *SPEND_STATISTICS])
+    spend = _collect(con, joined, ["_channel", *SPEND_STATISTICS])
     if len(stats) and stats["_channel"].isna().all():
         first = con.execute(f"SELECT customer_id, typeof(customer_id) FROM {acq} LIMIT 1").fetchone() or (None, None)
         raise DataError(

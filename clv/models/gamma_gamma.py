@@ -14,7 +14,7 @@ from clv.kernels import gammagamma
 from clv.kernels.design import dot
 from clv.models.base import MLEModel
 from clv.models.covariate_links import Group
-from clv.models.customer_predictions import SpendPredictions
+from clv.models.customer_predictions import SpendPredictions, compress
 from clv.models.limits import Limit
 from clv.models.results import FitResult
 
@@ -171,12 +171,19 @@ class GammaGamma(MLEModel, SpendPredictions):
             raise DataError("column 'monetary_value': no customer has repeat purchases with a positive mean spend")
         self.exclusions_ = exclusions
         Z = self._fit_design_matrix(rfm)
+        if Z is None:
+            # The likelihood depends on (x, m) only: customers equal in both share one weighted row, met in the frame's
+            # order (as the transaction models compress (x, t_x, T)), so an engine handing over the distinct (x, m)
+            # with counts in the order of their first customer adds the same terms in the same order.
+            (ux, um), uw, _ = compress(x[keep], m[keep], weights=w[keep])
+        else:
+            ux, um, uw = x[keep], m[keep], w[keep]
         return {
-            "x": x[keep],
-            "m": m[keep],
-            "w": w[keep],
-            "n_obs": float(w[keep].sum()),
-            "n_unique": int(keep.sum()),
+            "x": ux,
+            "m": um,
+            "w": uw,
+            "n_obs": float(uw.sum()),
+            "n_unique": len(uw),
             # Parameter draws are conditioned on q > 1, where the population mean spend p v / (q - 1) is finite.
             "extra": {"exclusions": exclusions, "draw_floor": {"q": 1.0}},
             **({} if Z is None else self._covariate_fit_data(Z[keep])),

@@ -8,17 +8,14 @@ Spark counts the tuples (``groupBy(...).count()``), the driver collects only
 them and fits with ``model.fit(agg, weights="count")``: the same function of
 ``theta`` as the per-customer fit, hence the same maximum.
 
-The Gamma-Gamma likelihood depends on ``(x, m)`` with ``m`` the continuous
-mean repeat spend, and ``log(v + m x)`` does not split into sums of
-functions of ``m``, so no fixed-size statistic exists. What is collected is
-one ``(x, m)`` row per repeat buyer (about a third of a CDNOW-like base,
-16 bytes each plus the id used for ordering) and, per group, one row counting
-the customers without repeat purchases (the model leaves them out; they are
-kept only to be counted). Duplicate ``(x, m)`` pairs are not merged: the
-Gamma-Gamma optimum is so flat along its ``(q, v)`` ridge that adding the same
-terms in another order moves the estimates by up to ~1e-8 on a few hundred
-customers, and one row per buyer in customer order reproduces the pandas fit
-to the last digits.
+The Gamma-Gamma likelihood depends on a customer only through ``(x, m)``,
+``m`` the mean repeat spend; Spark counts the distinct pairs the same way
+(``m`` is the same float as in pandas, so equal pairs are found exactly).
+The pandas Gamma-Gamma fit compresses its customers to the same pairs, met in
+customer order, so with the rows ordered by their first customer both paths
+add the same terms in the same order: this matters because the optimum is so
+flat along its ``(q, v)`` ridge that another order moves the estimates by up
+to ~1e-8 on a few hundred customers.
 """
 
 from __future__ import annotations
@@ -53,9 +50,8 @@ def sufficient_statistics(rfm: Any, *, kind: str = "transactions", group: str | 
         ``customer_id`` first).
     kind : {"transactions", "spend"}
         ``"transactions"``: ``frequency, recency, T`` (BG/NBD, MBG/NBD,
-        Pareto/NBD). ``"spend"``: ``frequency, monetary_value`` (Gamma-Gamma):
-        one row per repeat buyer (``count`` 1) plus one row per group counting
-        the customers without repeat purchases (see the module notes).
+        Pareto/NBD). ``"spend"``: ``frequency, monetary_value`` (Gamma-Gamma;
+        see the module notes).
     group : str, optional
         Column to keep apart (e.g. ``"channel"``), for per-group or pooled
         fits.
@@ -88,22 +84,7 @@ def sufficient_statistics(rfm: Any, *, kind: str = "transactions", group: str | 
         if nulls:
             raise DataError(f"column '{group}': empty group value for customer {nulls[0]['customer_id']!r}; "
                             "fill it (e.g. 'unknown') before fitting by group")
-    if kind == "spend" and "customer_id" in frame.columns:
-        return order_statistics(_collect_spend(frame, keys))[[*keys, "count"]]
     return order_statistics(_collect(frame, keys))[[*keys, "count"]]
-
-
-def _collect_spend(frame: Any, keys: list[str]) -> pd.DataFrame:
-    """One row per repeat buyer (``count`` 1, ``_first`` its id) and, per group, one row for the non-repeaters."""
-    F = functions()
-    group = [k for k in keys if k not in SPEND_STATISTICS]
-    repeat = frame.filter(F.col("frequency") > 0).select(*keys, F.col("customer_id").alias("_first")).toPandas()
-    repeat.insert(len(keys), "count", np.ones(len(repeat), dtype=np.int64))
-    none = (frame.filter(F.col("frequency") <= 0)
-            .groupBy(*group, F.col("frequency"), F.col("monetary_value"))
-            .agg(F.count(F.lit(1)).alias("count"), F.min("customer_id").alias("_first")).toPandas())
-    none["count"] = none["count"].astype(np.int64)
-    return pd.concat([repeat, none[repeat.columns]], ignore_index=True)
 
 
 def _collect(frame: Any, keys: list[str]) -> pd.DataFrame:
@@ -206,7 +187,7 @@ def fit_channel_models(
     acq = acquisitions.select("customer_id", F.col("channel").alias("_channel"))
     frame = _frame(rfm).join(acq, "customer_id", "left")
     stats = _collect(frame, ["_channel", *TRANSACTION_STATISTICS])
-    spend = _collect_spend(frame, ["_channel", *SPEND_STATISTICS])
+    spend = _collect(frame, ["_channel", *SPEND_STATISTICS])
     n_all = int(stats["count"].sum())
     if n_all and stats["_channel"].isna().all():
         example = acquisitions.select("customer_id").limit(1).collect()

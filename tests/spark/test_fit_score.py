@@ -79,6 +79,7 @@ def test_sufficient_statistics_are_small_and_count_everyone(cdnow_pair):
     assert not agg.duplicated(["frequency", "recency", "T"]).any()
     spend = clv.spark.sufficient_statistics(srfm.df, kind="spend")
     assert list(spend.columns) == ["frequency", "monetary_value", "count"] and spend["count"].sum() == len(rfm)
+    assert not spend.duplicated(["frequency", "monetary_value"]).any()  # distinct pairs, as the pandas fit compresses them
     with pytest.raises(clv.DataError, match="kind must be"):
         clv.spark.sufficient_statistics(srfm, kind="both")
 
