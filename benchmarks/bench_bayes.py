@@ -15,8 +15,9 @@ all fitted exactly by default; ``--resolution W`` rounds recency and T to W
 weeks for fitting instead (``time_resolution`` of ``fit``, an approximation).
 The large fit's budget defaults to 4 chains x (1000 tune + 1000 draws);
 ``--draws N`` (tuning steps too unless ``--tune``) and ``--chains`` change it.
-Session 6 states the 5-minute goal at ``--large-only --draws 500``
-(benchmarks/RESULTS.md, "Session 6").
+Session 6 measured the 5-minute goal at ``--large-only --draws 400``
+(4 x (400 + 400): 252 s quiet, diagnostics pass; benchmarks/RESULTS.md,
+"Session 6: quiet figures").
 
 ``--truth-check`` fits the MLE per channel on the large fit's data three ways
 (the day-grid RFM, the simulator's exact counts and times, merged counts with
