@@ -44,6 +44,11 @@ class EdgeOfParameterSpace(ConvergenceError):
         self.extent = extent  # largest |log parameter| where the optimiser stopped
 
 
+def _rounding(f: float) -> float:
+    """Rounding level of a mean objective ``f`` summed over many rows: steps may raise it this much when the gradient shrinks."""
+    return 1e-13 * max(1.0, abs(f))
+
+
 class LikelihoodOptimiser:
     """Maximum likelihood over log-parameters (and covariate coefficients): the methods :class:`MLEModel` fits with."""
 
@@ -181,8 +186,7 @@ class LikelihoodOptimiser:
             value, g_trial = self._objective(trial, data)
             # Near the optimum the objective is flat to rounding, so a step is also kept when it
             # shrinks the gradient without worsening the objective beyond rounding.
-            tolerance = 1e-13 * max(1.0, abs(current))
-            if value > current + tolerance or (value > current and np.abs(g_trial).max() >= np.abs(g_obj).max()):
+            if value > current + _rounding(current) or (value > current and np.abs(g_trial).max() >= np.abs(g_obj).max()):
                 break
             log_params, current, g_obj = trial, value, g_trial
             if np.max(np.abs(step)) < 1e-12:
@@ -222,12 +226,11 @@ class LikelihoodOptimiser:
             # over every row: with millions of rows Armijo's test then fails by an ulp at every length, and the search
             # crept for 100 iterations (the 100M-transaction BG/NBD fit, issue 16). So a step is also kept when the
             # objective stays within rounding and the gradient at least halves (in practice only a full Newton step does).
-            rounding = 1e-13 * max(1.0, abs(f))
             while True:
                 trial = np.clip(x - t * step, -_LOG_BOUND, _LOG_BOUND)
                 f_new, g_new, h_new, h_ll_new = evaluate(trial)
                 if np.isfinite(f_new) and (f_new <= f - 1e-4 * t * float(g @ step)
-                                           or (f_new <= f + rounding and np.abs(g_new).max() < 0.5 * np.abs(g).max())):
+                                           or (f_new <= f + _rounding(f) and np.abs(g_new).max() < 0.5 * np.abs(g).max())):
                     break
                 t /= 4
                 if t < 1e-10:
@@ -270,7 +273,7 @@ class LikelihoodOptimiser:
             while t > 1e-6:
                 trial = x - t * step
                 f_new, g_new = self._objective(trial, data)
-                if np.isfinite(f_new) and f_new <= f + 1e-13 * max(1.0, abs(f)) and np.abs(g_new).max() < max(np.abs(g).max(), 1e-7):
+                if np.isfinite(f_new) and f_new <= f + _rounding(f) and np.abs(g_new).max() < max(np.abs(g).max(), 1e-7):
                     break
                 t /= 4
             else:
