@@ -52,7 +52,7 @@ from clv.kernels.design import Column
 
 MAX_SPAN = 300.0  # largest exponent of the tabled path (e^300 * 1e150 stays finite)
 
-__all__ = ["RowTables", "Stacked", "loglik_grad", "row_sums", "stack"]
+__all__ = ["RowTables", "Stacked", "loglik_grad", "profile_fit_data", "profile_loglik_grad", "profile_tables", "row_sums", "stack"]
 
 
 def _row_sums(j_start: Any, i_T: Any, i_tx: Any, weights: Any, group_x: Any, rx: Any, log_odds: Any, has: Any,
@@ -298,6 +298,15 @@ def profile_tables(x: NDArray[np.float64], t_x: NDArray[np.float64], T: NDArray[
         at = profile == p
         groups.append((Column.of(x[at]), Column.of(t_x[at]), Column.of(T[at]), weights[at]))
     return RowTables.of_groups(groups)
+
+
+def profile_fit_data(x: NDArray[np.float64], t_x: NDArray[np.float64], T: NDArray[np.float64], weights: NDArray[np.float64],
+                     profile: NDArray[np.intp], groups: Any = None) -> RowTables:
+    """The covariate-fit hook of the BG/NBD-family kernels: :func:`profile_tables` with one group per profile code.
+
+    ``groups`` (the per-row groups of :func:`clv.kernels.betageo_family.row_groups`) is not needed here.
+    """
+    return profile_tables(x, t_x, T, weights, profile, int(profile.max()) + 1 if len(profile) else 0)
 
 
 def profile_loglik_grad(theta: NDArray[np.float64], x: NDArray[np.float64], t_x: NDArray[np.float64], T: NDArray[np.float64],

@@ -108,6 +108,7 @@ def row_derivatives(
 
 
 row_groups = family.row_groups
+profile_fit_data = rows.profile_fit_data
 def probability_purchase_between(t0: ArrayLike, t1: ArrayLike, r: float, alpha: float, a: float, b: float) -> NDArray[np.float64]:
     """P(a new customer makes at least one repeat purchase in ``(t0, t1]``) under Batislam, Denizel & Filiztekin (2007)'s model.
 
@@ -145,15 +146,6 @@ def simulate_paths(rng: np.random.Generator, edges: ArrayLike, r: Any, alpha: An
     """Posterior-predictive cumulative purchases by each of ``edges`` after ``T`` (:func:`clv.kernels.betageo_family.simulate_paths`)."""
     x, t_x, T = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x, t_x, T)))
     return family.simulate_paths(rng, np.asarray(edges, dtype=float), r, alpha, a, b, x, t_x, T, k=1, size=size)
-
-
-def profile_fit_data(x: NDArray[np.float64], t_x: NDArray[np.float64], T: NDArray[np.float64], weights: NDArray[np.float64],
-                     profile: NDArray[np.intp], groups: Any = None) -> rows.RowTables:
-    """What :func:`profile_loglik_grad` needs of a covariate fit's rows, built once per fit: the rows as compiled-kernel groups, one per profile.
-
-    ``groups`` (the per-row groups of :func:`row_groups`) is not needed here.
-    """
-    return rows.profile_tables(x, t_x, T, weights, profile, int(profile.max()) + 1 if len(profile) else 0)
 
 
 def profile_loglik_grad(theta: NDArray[np.float64], x: NDArray[np.float64], t_x: NDArray[np.float64], T: NDArray[np.float64],
