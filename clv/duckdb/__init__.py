@@ -16,6 +16,8 @@ pandas path:
   :func:`fit` / :func:`fit_channel_models` fit on them;
 * :func:`score` values customers chunk by chunk with :func:`clv.customer_value`
   and writes the scores to a DuckDB table and/or a CSV file;
+* :class:`DuckRows` keeps a per-customer table in DuckDB and :func:`copy_csv`
+  writes a query to CSV byte for byte as pandas writes the same frame;
 * :func:`channel_aggregates` sums realized and expected value per channel and
   cohort month in SQL;
 * :func:`report_inputs` chains all of it for ``clv report --engine duckdb``.
@@ -30,6 +32,7 @@ from clv.duckdb.channels import channel_aggregates
 from clv.duckdb.fitting import acquisitions_view, fit, fit_channel_models, sufficient_statistics
 from clv.duckdb.lifecycle import lifecycle_extra
 from clv.duckdb.report import MAX_COLLECTED_ROWS, DuckInputs, collect_transactions, report_inputs
+from clv.duckdb.rows import DuckRows, copy_csv
 from clv.duckdb.scoring import score, score_channels
 from clv.duckdb.session import connect, duckdb_module, load_sql, quote, read_source, source_columns, source_of
 from clv.duckdb.summary import DuckRFM, calibration_holdout, rfm_summary
@@ -39,11 +42,13 @@ __all__ = [
     "DuckAcquisitions",
     "DuckInputs",
     "DuckRFM",
+    "DuckRows",
     "acquisitions_view",
     "calibration_holdout",
     "channel_aggregates",
     "collect_transactions",
     "connect",
+    "copy_csv",
     "duckdb_module",
     "fit",
     "fit_channel_models",
