@@ -269,7 +269,7 @@ class FrameBase(FrameSamples, CustomerBase):
     >>> import clv
     >>> sim = clv.simulate(300, seed=3, start="2024-01-01", end="2025-01-01", channels={"email": {"share": 1.0}})
     >>> rfm = clv.rfm_summary(sim.transactions, observation_end="2024-12-31")
-    >>> scores = clv.customer_value(clv.BetaGeo().fit(rfm), clv.GammaGamma().fit(rfm), rfm)
+    >>> scores = clv.customer_value(clv.BetaGeo().fit(rfm), clv.GammaGamma().fit(rfm), rfm, horizon=52, discount_rate=0.1)
     >>> base = FrameBase(scores, clv.read_acquisitions(sim.acquisitions), None, sim.transactions, rfm,
     ...                  pd.Timestamp("2024-12-31"), 0.3)
     >>> base.names, int(base.channel_sums().loc["email", "customers"])
