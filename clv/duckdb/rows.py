@@ -118,7 +118,7 @@ def _field(name: str, kind: str, *, money: bool, digits: int | None, specials: s
                     "(for example to VARCHAR or DOUBLE; numpy writes float32 in its own style)")
 
 
-def csv_select(con: Any, relation: Any, *, line_end: str | None = None) -> tuple[str, str]:
+def csv_select(con: Any, relation: Any, *, line_end: str | None = None, money: bool = True) -> tuple[str, str]:
     """The ``SELECT`` of pandas-formatted text columns for :func:`copy_csv`, and the line end it uses.
 
     Parameters
@@ -128,6 +128,8 @@ def csv_select(con: Any, relation: Any, *, line_end: str | None = None) -> tuple
         A query, a table or view name, or a relation of ``con``.
     line_end : {"\\n", "\\r\\n"}, optional
         Skip the scan for carriage returns and use this line end.
+    money : bool
+        Round the money columns to the cent, as ``round_money`` does.
 
     Returns
     -------
@@ -162,8 +164,8 @@ def csv_select(con: Any, relation: Any, *, line_end: str | None = None) -> tuple
     if line_end is None:
         line_end = "\r\n" if any(v for k, v in checks.items() if k.startswith("cr")) else "\n"
     specials = ',"' + line_end
-    money = _money()
-    fields = [_field(name, kind, money=name in money, digits=checks.get(f"t{i}"), specials=specials)
+    rounded = _money() if money else frozenset()
+    fields = [_field(name, kind, money=name in rounded, digits=checks.get(f"t{i}"), specials=specials)
               for i, (name, kind) in enumerate(zip(columns, types))]
     header = [_header_field(str(name), specials) for name in columns]
     if len(fields) == 1:  # Python's CSV writer writes a record of one empty field as ""
@@ -176,7 +178,7 @@ def csv_select(con: Any, relation: Any, *, line_end: str | None = None) -> tuple
     return f"SELECT {select} FROM {source}", line_end
 
 
-def copy_csv(con: Any, relation: Any, path: str | Path, *, line_end: str | None = None) -> Path:
+def copy_csv(con: Any, relation: Any, path: str | Path, *, line_end: str | None = None, money: bool = True) -> Path:
     """Write ``relation`` to ``path`` with DuckDB's ``COPY``, byte for byte as pandas writes the same frame.
 
     The file equals ``round_money(frame).to_csv(path, index=False,
@@ -195,6 +197,9 @@ def copy_csv(con: Any, relation: Any, path: str | Path, *, line_end: str | None 
         The CSV file.
     line_end : {"\\n", "\\r\\n"}, optional
         Known line end: skips the scan of the text columns for carriage returns.
+    money : bool
+        Round the money columns as ``round_money`` does; ``False`` writes
+        every number whole (``frame.to_csv`` without ``round_money``).
 
     Returns
     -------
@@ -218,7 +223,7 @@ def copy_csv(con: Any, relation: Any, path: str | Path, *, line_end: str | None 
     >>> (folder / "pandas.csv").read_bytes() == (folder / "duck.csv").read_bytes()
     True
     """
-    query, _ = csv_select(con, relation, line_end=line_end)
+    query, _ = csv_select(con, relation, line_end=line_end, money=money)
     with atomic_file(path) as tmp:
         con.execute(f"COPY ({query}) TO {quote(str(tmp), literal=True)} (FORMAT csv, HEADER true, QUOTE '', ESCAPE '')")
     return Path(path)

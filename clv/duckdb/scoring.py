@@ -2,9 +2,10 @@
 
 The summary table is sorted by ``customer_id``; slices of ``chunk_size`` rows
 (by ``rowid``) are valued in pandas and appended to a DuckDB table (for the
-channel sums, computed in SQL) and/or to a CSV file. Memory holds one chunk,
-never the whole base. Every output is a function of the customer's own row,
-so the numbers equal :func:`clv.customer_value` on the whole frame.
+channel sums, computed in SQL) and/or to a table of the CSV rows, which
+DuckDB's ``COPY`` writes once at the end (:func:`clv.duckdb.copy_csv`: the
+bytes pandas' ``to_csv`` wrote chunk by chunk). Memory holds one chunk, never
+the whole base. Every output is a function of the customer's own row, so the numbers equal :func:`clv.customer_value` on the whole frame.
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ from typing import Any
 import pandas as pd
 
 from clv.duckdb.fitting import acquisitions_view
+from clv.duckdb.rows import copy_csv
 from clv.duckdb.session import quote
 from clv.duckdb.summary import RFM_COLUMNS, DuckRFM
 from clv.engine_fit import value_chunk
 from clv.errors import DataError
-from clv.output import atomic_file
+from clv.output import write_text_atomic
 from clv.valuation import purchase_forecast
 
 __all__ = ["DEFAULT_CHUNK", "score", "score_channels"]
@@ -47,14 +49,30 @@ def _run(rfm: DuckRFM, pairs: dict[Any, tuple[Any, Any]], settings: dict[str, An
     if out_csv is None:
         _chunks(rfm, pairs, settings, acquisitions, chunk_size, name, None, with_rfm)
         return name
-    with atomic_file(out_csv) as tmp, open(tmp, "w", newline="") as handle:
-        _chunks(rfm, pairs, settings, acquisitions, chunk_size, name, handle, with_rfm)
+    rows = quote(f"clv_csv_{next(_tables)}")  # the rows of the CSV file, written once at the end by DuckDB's COPY
+    try:
+        if _chunks(rfm, pairs, settings, acquisitions, chunk_size, name, rows, with_rfm):
+            copy_csv(rfm.con, f"SELECT * FROM {rows}", out_csv, line_end="\n", money=False)  # the bytes of frame.to_csv
+        else:
+            write_text_atomic(out_csv, "")  # no customers: an empty file, as before
+    finally:
+        rfm.con.execute(f"DROP TABLE IF EXISTS {rows}")
     return name
 
 
+def _append(con: Any, name: str, frame: pd.DataFrame, create: bool) -> None:
+    """Append ``frame`` to the DuckDB table ``name`` (created from the first chunk)."""
+    con.register("clv_chunk", frame)
+    verb = f"CREATE TEMP TABLE {name} AS" if create else f"INSERT INTO {name}"
+    con.execute(f"{verb} SELECT * FROM clv_chunk")
+    con.unregister("clv_chunk")
+
+
 def _chunks(rfm: DuckRFM, pairs: dict[Any, tuple[Any, Any]], settings: dict[str, Any], acquisitions: str | None,
-            chunk_size: int, name: str | None, handle: Any, with_rfm: bool) -> None:
+            chunk_size: int, name: str | None, rows: str | None, with_rfm: bool) -> int:
+    """Value every slice into the table ``name`` and the CSV rows table ``rows``; return the number of slices."""
     con = rfm.con
+    done = 0
     names = [c for c in rfm.columns if c == "customer_id" or c in RFM_COLUMNS]  # no monetary_value without amounts
     cols = ", ".join(f"r.{quote(c)}" for c in names)
     group = ", coalesce(CAST(a.channel AS VARCHAR), '*') AS _group" if acquisitions else ""
@@ -66,13 +84,11 @@ def _chunks(rfm: DuckRFM, pairs: dict[Any, tuple[Any, Any]], settings: dict[str,
             continue
         scored = _value(pdf, pairs, settings)
         if name is not None:
-            con.register("clv_chunk", scored)
-            verb = f"CREATE TEMP TABLE {name} AS" if start == 0 else f"INSERT INTO {name}"
-            con.execute(f"{verb} SELECT * FROM clv_chunk")
-            con.unregister("clv_chunk")
-        if handle is not None:
-            frame = pdf[names].join(scored.drop(columns="customer_id")) if with_rfm else scored
-            frame.to_csv(handle, header=start == 0, index=False)
+            _append(con, name, scored, done == 0)
+        if rows is not None:
+            _append(con, rows, pdf[names].join(scored.drop(columns="customer_id")) if with_rfm else scored, done == 0)
+        done += 1
+    return done
 
 
 def _value(pdf: pd.DataFrame, pairs: dict[Any, tuple[Any, Any]], settings: dict[str, Any]) -> pd.DataFrame:

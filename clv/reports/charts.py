@@ -130,13 +130,16 @@ def cohort_heatmap(matrix: pd.DataFrame, *, ax: Any, title: str = "LTV:CAC by ac
     return ax
 
 
-def value_distribution(values: np.ndarray, *, ax: Any, currency: str = "", clip: float = 0.99) -> Any:
-    """Histogram of expected lifetime value per customer, cut at the ``clip`` quantile (the cut is labelled)."""
-    values = np.asarray(values, dtype=float)
-    values = values[np.isfinite(values)]
-    cut = float(np.quantile(values, clip)) if values.size else 1.0
-    ax.hist(np.minimum(values, cut), bins=50, color="#1565c0", alpha=0.85)
-    ax.set_xlabel(f"expected LTV per customer {currency} (top {1 - clip:.0%} shown at {cut:,.0f})".strip())
+def value_distribution(hist: Any, *, ax: Any, currency: str = "", clip: float = 0.99) -> Any:
+    """Histogram of expected lifetime value per customer, cut at the ``clip`` quantile (the cut is labelled).
+
+    ``hist`` is a :class:`clv.reports.customer_figures.ValueHistogram` (the
+    cut, bin edges and counts, computed from the customers beforehand); the
+    bars are those of ``ax.hist(np.minimum(values, cut), bins=edges)``.
+    """
+    edges = np.asarray(hist.edges, dtype=float)
+    ax.hist(edges[:-1], bins=edges, weights=np.asarray(hist.counts, dtype=float), color="#1565c0", alpha=0.85)
+    ax.set_xlabel(f"expected LTV per customer {currency} (top {1 - clip:.0%} shown at {hist.cut:,.0f})".strip())
     ax.set_ylabel("customers")
     ax.set_title("Distribution of customer lifetime value")
     ax.grid(alpha=0.3)

@@ -12,7 +12,6 @@ travels in :attr:`ReportContext.extra`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -21,6 +20,7 @@ import pandas as pd
 from clv.channels import ChannelReport
 from clv.channels.report import DEFINITIONS
 from clv.reports import charts
+from clv.reports.customer_figures import P_ALIVE_BANDS, p_alive_shares, value_histogram
 from clv.reports.html import (
     esc,
     figure_png,
@@ -49,7 +49,6 @@ __all__ = [
     "default_sections",
 ]
 
-P_ALIVE_BANDS = (0.0, 0.25, 0.5, 0.75, 1.0)
 _UNITS = {"W": "weeks", "D": "days", "M": "months"}
 
 
@@ -100,8 +99,8 @@ class Section:
         """Body Markdown (every user string escaped)."""
         return ""
 
-    def tables(self, ctx: ReportContext) -> dict[str, pd.DataFrame]:
-        """``{file stem: frame}`` written as ``<stem>.csv``."""
+    def tables(self, ctx: ReportContext) -> dict[str, Any]:
+        """``{file stem: frame}`` written as ``<stem>.csv``; a table kept in an engine writes itself (``write_csv``)."""
         return {}
 
     def summary(self, ctx: ReportContext) -> dict[str, Any]:
@@ -332,26 +331,23 @@ class CohortSection(Section):
         return {"cohorts": ctx.channels.cohorts}
 
 
-def p_alive_shares(customers: pd.DataFrame, order: list[str]) -> pd.DataFrame:
-    """Share of each channel's scored customers per P(alive) band (rows channels, columns bands)."""
-    scored = customers[customers["channel"].notna() & customers["p_alive"].notna()]
-    labels = [f"{lo:.2f}-{hi:.2f}" for lo, hi in pairwise(P_ALIVE_BANDS)]
-    band = pd.cut(scored["p_alive"], P_ALIVE_BANDS, labels=labels, include_lowest=True)
-    shares = pd.crosstab(scored["channel"], band, normalize="index")
-    return shares.reindex(index=[c for c in order if c in shares.index], columns=labels, fill_value=0.0)
-
-
 class CustomerValueSection(Section):
-    """Distribution of customer value and the P(alive) mix by channel."""
+    """Distribution of customer value and the P(alive) mix by channel.
+
+    The per-customer table is :attr:`ChannelReport.customers`: a pandas
+    frame, or a table kept in an engine (:class:`clv.duckdb.DuckRows`) that
+    computes the two figures itself and writes its own CSV file; the figures
+    come from :mod:`clv.reports.customer_figures` either way.
+    """
 
     key = "customers"
     title = "Customers"
 
     def html(self, ctx: ReportContext) -> str:
         cust = ctx.channels.customers
-        hist = figure_png(lambda ax: charts.value_distribution(cust["ltv_expected"].to_numpy(), ax=ax, currency=ctx.currency),
-                          size=(6.5, 4.2))
-        parts = [img_tag(hist, "Histogram of expected lifetime value per customer")]
+        hist = value_histogram(cust)
+        png = figure_png(lambda ax: charts.value_distribution(hist, ax=ax, currency=ctx.currency), size=(6.5, 4.2))
+        parts = [img_tag(png, "Histogram of expected lifetime value per customer")]
         if "p_alive" in cust:
             shares = p_alive_shares(cust, list(ctx.channels.table.index))
             mix = figure_png(lambda ax: charts.p_alive_mix(shares, ax=ax), size=(6.5, 4.2))
@@ -359,8 +355,9 @@ class CustomerValueSection(Section):
         return f'<div class="grid">{"".join(f"<div>{p}</div>" for p in parts)}</div>' + (
             '<p class="note">Per-customer figures are in customers.csv.</p>')
 
-    def tables(self, ctx: ReportContext) -> dict[str, pd.DataFrame]:
-        return {"customers": ctx.channels.customers.reset_index()}
+    def tables(self, ctx: ReportContext) -> dict[str, Any]:
+        cust = ctx.channels.customers
+        return {"customers": cust.reset_index() if isinstance(cust, pd.DataFrame) else cust}
 
 
 _RECON_TEXT = [

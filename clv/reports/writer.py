@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from clv.channels import ChannelReport
 from clv.errors import DataError
 from clv.output import atomic_directory, csv_line_end, jsonable
@@ -39,7 +41,22 @@ def _workbook(path: Path, ctx: ReportContext, sections: Sequence[Section], table
     write_workbook(path, title=ctx.title, summary_lines=lines, channels=round_money(ctx.channels.table.reset_index()),
                    cohorts=round_money(ctx.channels.cohorts), reconciliation=round_money(totals.reset_index()) if not totals.empty else totals,
                    counts=counts, settings={**ctx.channels.settings, **ctx.inputs},
-                   extra_tables={k: round_money(v) for k, v in tables.items() if k not in _NOT_IN_WORKBOOK})
+                   extra_tables={k: _for_workbook(k, v) for k, v in tables.items() if k not in _NOT_IN_WORKBOOK})
+
+
+def _for_workbook(stem: str, table: Any) -> pd.DataFrame:
+    """A section's table for the workbook; a table kept in an engine (millions of rows) is named, not copied."""
+    if isinstance(table, pd.DataFrame):
+        return round_money(table)
+    return pd.DataFrame({"note": [f"{len(table):,} rows: see {stem}.csv (too large for the workbook)"]})
+
+
+def _write_table(table: Any, path: Path) -> None:
+    """Write one section table as CSV: a pandas frame with pandas, a table kept in an engine by its own ``write_csv``."""
+    if isinstance(table, pd.DataFrame):
+        round_money(table).to_csv(path, index=False, lineterminator=csv_line_end(table))
+    else:
+        table.write_csv(path)  # clv.duckdb.DuckRows: DuckDB's COPY, the same bytes
 
 
 def render_html(ctx: ReportContext, sections: Sequence[Section]) -> str:
@@ -118,7 +135,7 @@ def write_report(
                 name = f"{stem}.csv"
                 if (tmp / name).exists():
                     raise DataError(f"two report sections write {name}")
-                round_money(frame).to_csv(tmp / name, index=False, lineterminator=csv_line_end(frame))
+                _write_table(frame, tmp / name)
                 files.append(name)
                 tables[stem] = frame
         _workbook(tmp / WORKBOOK, ctx, sections, tables)

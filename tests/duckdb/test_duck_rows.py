@@ -198,3 +198,18 @@ def test_duck_rows_writes_the_report_csv_and_frame(tmp_path):
     rows.write_csv(tmp_path / "duck.csv")
     assert (tmp_path / "duck.csv").read_bytes() == pandas_bytes(frame.reset_index(), tmp_path / "pandas.csv")
     assert rows.to_pandas().index.tolist() == [3, 1, 2]
+
+
+def test_score_csv_with_awkward_text_ids_equals_pandas(tmp_path):
+    """``clv.duckdb.score(out_csv=...)`` writes the CSV once with DuckDB's COPY: the bytes of pandas' ``to_csv``."""
+    sim = clv.simulate(300, seed=2, start="2024-01-01", end="2024-12-31")
+    ids = {c: f"id {c}" + ("," if c % 3 == 0 else "") + ('"' if c % 5 == 0 else "") + ("\r" if c % 7 == 0 else "")
+           for c in sim.transactions["customer_id"].unique()}
+    tx = sim.transactions.assign(customer_id=sim.transactions["customer_id"].map(ids))
+    rfm = clv.rfm_summary(tx, observation_end="2024-12-31")
+    drfm = clv.duckdb.rfm_summary(tx, observation_end="2024-12-31")
+    bg, gg = clv.BetaGeo().fit(rfm), clv.GammaGamma().fit(rfm)
+    kw = {"horizon": 26, "discount_rate": 0.1, "margin": 0.3}
+    clv.duckdb.score(drfm, bg, gg, chunk_size=70, out_csv=tmp_path / "duck.csv", table=False, **kw)
+    rfm.join(clv.customer_value(bg, gg, rfm, **kw)).to_csv(tmp_path / "pandas.csv")
+    assert (tmp_path / "duck.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
