@@ -532,7 +532,7 @@ def _duckdb_log(config: ReportConfig) -> pd.DataFrame | None:
     return log
 
 
-def _fit_and_score(acq: pd.DataFrame, config: ReportConfig) -> tuple[Any, Any, Any, Any, Any]:
+def _fit_and_score(acq: pd.DataFrame | None, config: ReportConfig) -> tuple[Any, Any, Any, Any, Any]:
     """``(transactions, rfm, channel models, scores, engine inputs)`` on the chosen engine and model (engine inputs: DuckDB's, else None)."""
     if config.transaction_columns.get("amount", "amount") is None:
         raise DataError("the report values customers, and lifetime value needs purchase amounts: name the amount column "

@@ -177,9 +177,10 @@ class ChannelReport:
     cohorts : pandas.DataFrame
         The same figures per channel and acquisition month (columns
         ``channel, cohort`` first).
-    customers : pandas.DataFrame
+    customers : pandas.DataFrame or clv.duckdb.DuckRows
         One row per acquired or scored customer: channel, cohort, cost and
-        the LTV parts (index ``customer_id``).
+        the LTV parts (index ``customer_id``); a :class:`clv.duckdb.DuckRows`
+        (the same rows, kept in DuckDB) from :func:`clv.duckdb.channel_report`.
     payback_curves : pandas.DataFrame
         Cumulative discounted margin of a new customer per channel (columns)
         at each time (index, time units after acquisition; row 0 is the
@@ -219,7 +220,7 @@ class ChannelReport:
 
     table: pd.DataFrame
     cohorts: pd.DataFrame
-    customers: pd.DataFrame
+    customers: Any
     payback_curves: pd.DataFrame
     ltv_draws: pd.DataFrame
     reconciliation: dict[str, Any]
