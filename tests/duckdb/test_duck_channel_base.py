@@ -58,7 +58,7 @@ def _same_recon(got: dict, want: dict) -> None:
     assert list(got) == list(want)
     for key, value in want.items():
         if key == "value_totals":
-            pd.testing.assert_frame_equal(pd.DataFrame(got[key]), pd.DataFrame(value), check_exact=False, rtol=1e-12)
+            pd.testing.assert_frame_equal(pd.DataFrame(got[key]), pd.DataFrame(value), check_exact=False, rtol=1e-12, atol=0)
         elif isinstance(value, float):
             assert got[key] == pytest.approx(value, rel=1e-12, abs=1e-9), key
         elif isinstance(value, dict):
@@ -70,8 +70,8 @@ def _same_recon(got: dict, want: dict) -> None:
 def _same_base(duck: DuckBase, frame: FrameBase) -> None:
     assert duck.names == frame.names and duck.channels == frame.channels and duck.unallocated == frame.unallocated
     _same_recon(duck.recon, frame.recon)
-    pd.testing.assert_frame_equal(duck.channel_sums(), frame.channel_sums(), check_exact=False, rtol=1e-12)
-    pd.testing.assert_frame_equal(duck.cohort_sums(), frame.cohort_sums(), check_exact=False, rtol=1e-12)
+    pd.testing.assert_frame_equal(duck.channel_sums(), frame.channel_sums(), check_exact=False, rtol=1e-12, atol=0)
+    pd.testing.assert_frame_equal(duck.cohort_sums(), frame.cohort_sums(), check_exact=False, rtol=1e-12, atol=0)
     got = clv.duckdb.DuckRows(duck.con, duck.customers()).to_pandas()
     want = frame.customers()
     assert list(got.columns) == list(want.columns) and got.index.tolist() == want.index.tolist()
@@ -117,7 +117,7 @@ def test_simulated_base_and_report_in_duckdb_equal_pandas(in_engine):
     want = clv.channel_report(inputs.scores, acq, rfm=inputs.rfm, models=inputs.models, **kw)
     got = clv.duckdb.channel_report(inputs, **kw)
     for part in ("table", "cohorts", "ltv_draws", "payback_curves"):
-        pd.testing.assert_frame_equal(getattr(got, part), getattr(want, part), check_exact=False, rtol=1e-12)
+        pd.testing.assert_frame_equal(getattr(got, part), getattr(want, part), check_exact=False, rtol=1e-12, atol=0)
     _same_recon(got.reconciliation, want.reconciliation)
     assert got.settings == want.settings
     assert len(got.customers) == len(want.customers)
