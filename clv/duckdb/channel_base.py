@@ -3,12 +3,15 @@
 :class:`DuckBase` answers :class:`clv.channels.base.CustomerBase` over the
 DuckDB scores table, the summary table (which holds ``revenue_to_date``), the
 acquisitions (a :class:`clv.duckdb.DuckAcquisitions` view or a pandas frame)
-and the spend table (small, pandas). One table of the acquired customers is
-built once in DuckDB (position in the acquisition table, channel, cohort,
-cost, scored, the LTV parts, and the rank among the channel's scored
-customers); the reconciliation counts, the per-channel and per-cohort sums
-and the per-customer view of ``customers.csv`` are queries on it, and only the
-customers that the draws and simulations sample come back to Python. Memory
+and the spend table (small, pandas). One table is built once in DuckDB, in
+the order of ``customers.csv``: the acquired customers in acquisition order
+(position, channel, cohort, cost, scored, the LTV parts, the rank among the
+channel's scored customers), then the scored customers without an acquisition
+record by id. The reconciliation counts, the per-channel and per-cohort sums
+and the per-customer view (a plain scan of the table: every later pass over
+it, the CSV file, the histogram, the P(alive) mix, is one scan, not a join)
+are queries on it, and only the customers that the draws and simulations
+sample come back to Python. Memory
 is DuckDB's own (capped by its ``memory_limit``; it spills), whatever the
 number of customers.
 
@@ -106,7 +109,8 @@ class DuckBase(CustomerBase):
         self.score = "expected_revenue" if "expected_revenue" in present else "clv"
         self.scored_rows = (f"(SELECT s.customer_id, s.clv, {''.join(f's.{c}, ' for c in self.optional)}s.{self.score} AS _score, "
                             f'r.revenue_to_date, r."T" AS _t FROM {scores_table} s JOIN {rfm.table} r USING (customer_id))')
-        self.members = quote(f"clv_base_members_{next(_names)}")
+        self.members = quote(f"clv_base_customers_{next(_names)}")  # acquired customers (acquisition order), then the others (by id)
+        self.acquired = f"(SELECT * FROM {self.members} WHERE _member)"
         self.day = f"DATE '{self.end.date()}'"
         replaced = self._build(spend)
         self._sums: pd.DataFrame | None = None
@@ -127,11 +131,11 @@ class DuckBase(CustomerBase):
             con.register(name, days[["channel", "day"]].assign(share=share).loc[np.isfinite(share)])
             shares = f"(SELECT channel, CAST(day AS DATE) AS day, share FROM {quote(name)})"
         optional = "".join(f"s.{c}, " for c in self.optional)
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {self.members} AS SELECT a._pos, a.customer_id, a.channel, a.acquired_at, "
-            f"coalesce(a.cost, sh.share) AS cost, strftime(a.acquired_at, '%Y-%m') AS cohort, s.customer_id IS NOT NULL AS scored, "
-            f"coalesce(s.revenue_to_date, 0.0::DOUBLE) AS revenue_to_date, {m} * coalesce(s.revenue_to_date, 0.0::DOUBLE) AS ltv_realized, "
-            f"coalesce(s.clv, 0.0::DOUBLE) AS clv, {m} * coalesce(s.revenue_to_date, 0.0::DOUBLE) + coalesce(s.clv, 0.0::DOUBLE) "
+        revenue = "coalesce(s.revenue_to_date, 0.0::DOUBLE)"
+        members = (
+            f"SELECT TRUE AS _member, a._pos, a.customer_id, a.channel, a.acquired_at, coalesce(a.cost, sh.share) AS cost, "
+            f"strftime(a.acquired_at, '%Y-%m') AS cohort, s.customer_id IS NOT NULL AS scored, {revenue} AS revenue_to_date, "
+            f"{m} * {revenue} AS ltv_realized, coalesce(s.clv, 0.0::DOUBLE) AS clv, {m} * {revenue} + coalesce(s.clv, 0.0::DOUBLE) "
             f"AS ltv_expected, {optional}s._score, s._t, CAST(a.acquired_at AS DATE) AS _day, "
             "CASE WHEN s.customer_id IS NOT NULL THEN row_number() OVER (PARTITION BY a.channel, s.customer_id IS NOT NULL "
             "ORDER BY a._pos) - 1 END AS _k "
@@ -139,11 +143,16 @@ class DuckBase(CustomerBase):
             f"LEFT JOIN {self.scored_rows} s ON s.customer_id = a.customer_id "
             f"LEFT JOIN {shares} sh ON sh.channel = a.channel AND sh.day = CAST(a.acquired_at AS DATE) "
             f"WHERE CAST(a.acquired_at AS DATE) <= {self.day}")
+        orphans = (f"SELECT FALSE AS _member, s.customer_id, {revenue} AS revenue_to_date, {m} * {revenue} AS ltv_realized, s.clv, "
+                   f"{m} * {revenue} + s.clv AS ltv_expected{', s.p_alive' if 'p_alive' in self.optional else ''}, s._score, s._t "
+                   f"FROM {self.scored_rows} s WHERE NOT EXISTS (SELECT 1 FROM m WHERE m.customer_id = s.customer_id)")
+        con.execute(f"CREATE OR REPLACE TABLE {self.members} AS WITH m AS ({members}) SELECT * FROM "
+                    f"(SELECT * FROM m UNION ALL BY NAME {orphans}) ORDER BY _member DESC, _pos, customer_id")
         return replaced
 
     def _by_channel(self, where: str) -> dict[str, int]:
         """Members meeting ``where`` per channel, most first (ties in order of first acquisition)."""
-        rows = self.con.execute(f"SELECT channel, count(*) FROM {self.members} WHERE {where} GROUP BY channel "
+        rows = self.con.execute(f"SELECT channel, count(*) FROM {self.acquired} WHERE {where} GROUP BY channel "
                                 "ORDER BY count(*) DESC, min(_pos)").fetchall()
         return {str(c): int(n) for c, n in rows}
 
@@ -154,17 +163,16 @@ class DuckBase(CustomerBase):
         members, no_tx, realized, future, after_first, no_cost = con.execute(
             f"SELECT count(*), count(*) FILTER (WHERE NOT scored), coalesce(fsum(ltv_realized), 0), coalesce(fsum(clv), 0), "
             f"count(*) FILTER (WHERE _day > {self.day} - CAST(round_even(_t * {days!r}, 0) AS INTEGER)), "
-            f"count(*) FILTER (WHERE cost IS NULL) FROM {self.members}").fetchall()[0]
-        scored = con.execute(f"SELECT count(*) FROM {self.scored_rows}").fetchall()[0][0]
+            f"count(*) FILTER (WHERE cost IS NULL) FROM {self.acquired}").fetchall()[0]
+        scored = con.execute(f"SELECT count(*) FILTER (WHERE scored OR NOT _member) FROM {self.members}").fetchall()[0][0]
         orphans, orphan_future, orphan_revenue = con.execute(
-            f"SELECT count(*), coalesce(fsum(clv), 0), coalesce(fsum(revenue_to_date), 0) FROM {self.scored_rows} s "
-            f"WHERE NOT EXISTS (SELECT 1 FROM {self.members} m WHERE m.customer_id = s.customer_id)").fetchall()[0]
+            f"SELECT count(*), coalesce(fsum(clv), 0), coalesce(fsum(revenue_to_date), 0) FROM {self.members} WHERE NOT _member").fetchall()[0]
         self.recon: dict[str, Any] = {}
         record_membership(self.recon, late=late, scored=scored, members=members, orphans=orphans,
                           orphan_future=float(orphan_future) if orphans else 0.0, no_tx=no_tx, after_first=int(after_first),
                           replaced=replaced, tx_after=0, orphan_realized=self.margin * float(orphan_revenue) if orphans else 0.0,
                           realized=float(realized), future=float(future))
-        self.channels = [str(r[0]) for r in con.execute(f"SELECT channel FROM {self.members} GROUP BY channel ORDER BY min(_pos)").fetchall()]
+        self.channels = [str(r[0]) for r in con.execute(f"SELECT channel FROM {self.acquired} GROUP BY channel ORDER BY min(_pos)").fetchall()]
         spend_channels = [] if spend is None else [str(c) for c in pd.unique(spend["channel"])]
         self.no_customers = [c for c in spend_channels if c not in self.channels]
         self.names = self.channels + self.no_customers
@@ -180,7 +188,7 @@ class DuckBase(CustomerBase):
             sums = self.con.execute(
                 f"SELECT channel, count(*) AS customers, count(*) FILTER (WHERE NOT scored) AS acquired_without_transactions, "
                 f"count(cost) AS cost_known, coalesce(fsum(cost), 0.0) AS cost_sum, fsum(ltv_realized) AS ltv_realized, "
-                f"fsum(ltv_expected) AS ltv_expected{extra}, count(*) FILTER (WHERE scored) AS _scored FROM {self.members} "
+                f"fsum(ltv_expected) AS ltv_expected{extra}, count(*) FILTER (WHERE scored) AS _scored FROM {self.acquired} "
                 "GROUP BY channel").df()
             sums = sums.set_index(sums["channel"].astype(str)).drop(columns="channel").reindex(self.names).fillna(0)
             for col in ("customers", "acquired_without_transactions", "cost_known", "_scored"):
@@ -194,7 +202,7 @@ class DuckBase(CustomerBase):
         p_alive = ", coalesce(fsum(p_alive), 0.0) AS p_alive, count(p_alive) AS p_alive_n" if "p_alive" in self.optional else ""
         out = self.con.execute(
             f"SELECT channel, cohort, count(*) AS customers, count(cost) AS cost_known, coalesce(fsum(cost), 0.0) AS spend, "
-            f"fsum(ltv_realized) AS ltv_realized, fsum(ltv_expected) AS ltv_expected{p_alive} FROM {self.members} "
+            f"fsum(ltv_realized) AS ltv_realized, fsum(ltv_expected) AS ltv_expected{p_alive} FROM {self.acquired} "
             "GROUP BY channel, cohort ORDER BY channel, cohort").df()
         for col in ("customers", "cost_known", "p_alive_n"):
             if col in out:
@@ -243,20 +251,14 @@ class DuckBase(CustomerBase):
         return ChannelSample(rows.drop(columns="_score"), float(np.sum(rows["_score"].to_numpy(dtype=float))), float(total), n)
 
     def customers(self) -> str:
-        """Name of a view of the per-customer table: the rows and columns of the pandas base's, in its order."""
-        view = quote(f"clv_base_customers_{next(_names)}")
-        m = f"{float(self.margin)!r}::DOUBLE"
-        optional = "".join(f", {c}" for c in self.optional)
-        orphan_optional = "".join(f", s.{c}" if c == "p_alive" else f", NULL::DOUBLE AS {c}" for c in self.optional)
-        cols = f"customer_id, channel, acquired_at, cost, cohort, scored, revenue_to_date, ltv_realized, clv, ltv_expected{optional}"
-        self.con.execute(
-            f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {cols} FROM ("
-            f"SELECT 0 AS _part, _pos, {cols} FROM {self.members} UNION ALL "
-            f"SELECT 1, NULL, s.customer_id, NULL, NULL, NULL, NULL, NULL, coalesce(s.revenue_to_date, 0.0::DOUBLE), "
-            f"{m} * coalesce(s.revenue_to_date, 0.0::DOUBLE), s.clv, {m} * coalesce(s.revenue_to_date, 0.0::DOUBLE) + s.clv"
-            f"{orphan_optional} FROM {self.scored_rows} s "
-            f"WHERE NOT EXISTS (SELECT 1 FROM {self.members} m WHERE m.customer_id = s.customer_id)"
-            ") ORDER BY _part, _pos, customer_id")
+        """Name of a view of the per-customer table: the rows and columns of the pandas base's, in its order.
+
+        The rows are those of the base table, stored in that order (DuckDB keeps the insertion order of a plain scan).
+        """
+        view = quote(f"clv_base_customers_view_{next(_names)}")
+        cols = ["customer_id", "channel", "acquired_at", "cost", "cohort", "scored", "revenue_to_date", "ltv_realized", "clv",
+                "ltv_expected", *self.optional]
+        self.con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT {', '.join(cols)} FROM {self.members}")
         return view
 
 
