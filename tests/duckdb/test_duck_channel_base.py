@@ -121,3 +121,16 @@ def test_simulated_base_and_report_in_duckdb_equal_pandas(in_engine):
     _same_recon(got.reconciliation, want.reconciliation)
     assert got.settings == want.settings
     assert len(got.customers) == len(want.customers)
+
+
+def test_report_on_duckdb_reads_non_iso_acquisition_dates_with_the_pandas_reader(tmp_path):
+    """The DuckDB reader takes typed or ISO dates; other text dates fall back to the pandas reader, as before session 7."""
+    sim = clv.simulate(300, seed=4, start="2024-01-01", end="2025-06-30", channels={"email": {"share": 0.6}, "search": {"share": 0.4}})
+    sim.transactions.to_csv(tmp_path / "tx.csv", index=False)
+    acq = sim.acquisitions.assign(acquired_at=sim.acquisitions["acquired_at"].dt.strftime("%m/%d/%Y"))
+    acq.to_csv(tmp_path / "acq.csv", index=False)
+    seen: list[str] = []
+    out = clv.run_report({"transactions": str(tmp_path / "tx.csv"), "acquisitions": str(tmp_path / "acq.csv"),
+                          "out": str(tmp_path / "r"), "n_draws": 0, "engine": "duckdb", "progress": seen.append})
+    assert any("in DuckDB" in line for line in seen)
+    assert pd.read_csv(out / "channels.csv")["customers"].sum() == 300
