@@ -52,6 +52,7 @@ def _run(rfm: DuckRFM, pairs: dict[Any, tuple[Any, Any]], settings: dict[str, An
     rows = quote(f"clv_csv_{next(_tables)}")  # the rows of the CSV file, written once at the end by DuckDB's COPY
     try:
         if _chunks(rfm, pairs, settings, acquisitions, chunk_size, name, rows, with_rfm):
+            # a table scan keeps the insertion order (DuckDB's preserve_insertion_order, on by default): the chunks' order
             copy_csv(rfm.con, f"SELECT * FROM {rows}", out_csv, line_end="\n", money=False)  # the bytes of frame.to_csv
         else:
             write_text_atomic(out_csv, "")  # no customers: an empty file, as before
