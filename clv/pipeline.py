@@ -360,14 +360,31 @@ def _duckdb_inputs(acquisitions: Any, config: ReportConfig) -> tuple[Any, Any, A
     if config.transaction_columns.get("date_format") is not None:
         raise DataError("--date-format is not supported with --engine duckdb (it reads typed or ISO dates); use --engine pandas")
     con = duck.connect(memory_limit=config.duckdb_memory_limit, temp_directory="auto")
+    if acquisitions is None:  # validated in DuckDB, on the engine's connection: never a pandas frame of every customer
+        config.progress(f"reading {config.acquisitions} in DuckDB")
+        try:
+            acquisitions = duck.read_acquisitions(config.acquisitions, con=con,
+                                                  **{k: v for k, v in config.acquisition_columns.items() if k != "date_format"})
+        except DataError as exc:  # text dates in another form than ISO: the pandas reader parses them, as before
+            if "reads typed or ISO dates" not in str(exc):
+                raise
+            acquisitions = read_acquisitions(config.acquisitions, **config.acquisition_columns)
+        if not isinstance(acquisitions, pd.DataFrame):
+            config.progress(f"{acquisitions.rows:,} acquisitions in {len(acquisitions.channels)} channels")
     source = duck.source_of(con, config.transactions, config.transactions_sql, config.database_url, config.progress)
     inputs = duck.report_inputs(
         source, acquisitions, con=con, progress=config.progress, observation_end=config.observation_end,
         time_unit=config.time_unit, horizon=config.horizon, discount_rate=config.discount_rate, margin=config.margin,
-        transaction_model=config.transaction_model, chunk_size=config.chunk_size, score_columns=("clv", "p_alive", "expected_revenue"),
+        transaction_model=config.transaction_model, chunk_size=config.chunk_size, collect=False,
         **{k: v for k, v in config.transaction_columns.items() if k in ("customer", "date", "amount")},
     )
-    return None, inputs.rfm, inputs.models, inputs.scores, inputs
+    return None, None, inputs.models, None, inputs
+
+
+def _duck_reads_acquisitions(config: ReportConfig) -> bool:
+    """Whether ``clv report --engine duckdb`` reads the acquisitions in DuckDB (a file or directory, no ``date_format``)."""
+    return (config.engine == "duckdb" and config.acquisitions_sql is None and config.model_kind == "mle"
+            and config.acquisition_columns.get("date_format") is None)
 
 
 def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
@@ -415,18 +432,27 @@ def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
     if config.spend and config.spend_sql:
         raise DataError("give the spend as a file (-s) or as a query (--spend-sql), not both")
     url = config.database_url
-    acq = read_table(config.acquisitions, config.acquisitions_sql, url,
-                     lambda source: read_acquisitions(source, **config.acquisition_columns))
+    acq = None if _duck_reads_acquisitions(config) else read_table(
+        config.acquisitions, config.acquisitions_sql, url, lambda source: read_acquisitions(source, **config.acquisition_columns))
     has_spend = bool(config.spend or config.spend_sql)
     sp = read_table(config.spend, config.spend_sql, url,
                     lambda source: read_channel_spend(source, **config.spend_columns)) if has_spend else None
-    say(f"{len(acq):,} acquisitions in {acq['channel'].nunique()} channels" + (f"; {len(sp):,} spend rows" if sp is not None else ""))
+    if acq is not None:
+        say(f"{len(acq):,} acquisitions in {acq['channel'].nunique()} channels" + (f"; {len(sp):,} spend rows" if sp is not None else ""))
     _check_covariate_settings(config)
     tx, rfm, models, scores, engine_inputs = _fit_and_score(acq, config)
     log = _duckdb_log(config) if tx is None and config.engine == "duckdb" else tx  # small logs: every section, as pandas
-    report = channel_report(scores, acq, spend=sp, transactions=tx, rfm=rfm, models=models, horizon=config.horizon,
-                            discount_rate=config.discount_rate, margin=config.margin, time_unit=config.time_unit,
-                            n_draws=config.n_draws, seed=config.seed, progress=say, other_models=_other_models(rfm, acq, config))
+    settings = {"horizon": config.horizon, "discount_rate": config.discount_rate, "margin": config.margin, "time_unit": config.time_unit,
+                "n_draws": config.n_draws, "seed": config.seed, "progress": say}
+    if engine_inputs is not None:  # DuckDB: the customer base stays in the engine (clv.duckdb.channel_report)
+        from clv.duckdb import channel_report as engine_channel_report
+
+        acq, rfm = engine_inputs.acquisitions, engine_inputs.duck_rfm
+        say("building the channel report in DuckDB")
+        report = engine_channel_report(engine_inputs, spend=sp, **settings)
+    else:
+        report = channel_report(scores, acq, spend=sp, transactions=tx, rfm=rfm, models=models, **settings,
+                                other_models=_other_models(rfm, acq, config))
     report.settings["observation_end_rule"] = (
         "given" if config.observation_end else "the last transaction day, the default of clv report and clv demo")
     say("placing customers in lifecycle stages")
@@ -438,7 +464,7 @@ def run_report(config: ReportConfig | Mapping[str, Any]) -> Path:
     else:
         extra = lifecycle_extra(scores, rfm, models, acq.set_index("customer_id")["channel"], seed=config.seed,
                                 top=config.watchlist_size, transactions=log)
-    extra.update(_operations(log, acq, models, rfm, config))
+    extra.update(_operations(log, acq if log is None or isinstance(acq, pd.DataFrame) else acq.to_pandas(), models, rfm, config))
     sections = with_operations(with_lifecycle(with_uncertainty(default_sections())))
     if config.covariates:
         from clv.reports.covariates_section import covariates_extra, with_covariates
@@ -512,7 +538,7 @@ def _duckdb_log(config: ReportConfig) -> pd.DataFrame | None:
     return log
 
 
-def _fit_and_score(acq: pd.DataFrame, config: ReportConfig) -> tuple[Any, Any, Any, Any, Any]:
+def _fit_and_score(acq: pd.DataFrame | None, config: ReportConfig) -> tuple[Any, Any, Any, Any, Any]:
     """``(transactions, rfm, channel models, scores, engine inputs)`` on the chosen engine and model (engine inputs: DuckDB's, else None)."""
     if config.transaction_columns.get("amount", "amount") is None:
         raise DataError("the report values customers, and lifetime value needs purchase amounts: name the amount column "

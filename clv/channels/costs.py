@@ -24,8 +24,11 @@ __all__ = [
     "channel_names",
     "check_acquisitions",
     "reconcile_costs",
+    "record_costs",
+    "record_membership",
     "resolve_observation_end",
     "revenue_to_date",
+    "spend_shares",
     "value_totals",
 ]
 
@@ -70,13 +73,26 @@ def allocate_costs(members: pd.DataFrame, spend: pd.DataFrame | None) -> tuple[n
     of customers with an own cost in periods with spend).
     """
     cost = members["cost"].to_numpy(dtype=float).copy()
+    if spend is None or spend.empty:
+        return cost, [], {}
+    open_ = np.isnan(cost)
+    share, unallocated, replaced = spend_shares(members["channel"].to_numpy(), members["acquired_at"].dt.normalize().to_numpy(),
+                                                np.ones(len(cost)), (~open_).astype(float), spend)
+    cost[open_] = share[open_]
+    return cost, unallocated, replaced
+
+
+def spend_shares(channel: np.ndarray, day: np.ndarray, customers: np.ndarray, own: np.ndarray,
+                 spend: pd.DataFrame) -> tuple[np.ndarray, list[dict[str, Any]], dict[str, float]]:
+    """The rule of :func:`allocate_costs` on groups of customers: ``customers`` acquired through ``channel`` on ``day``, ``own``
+    of them with an own cost (one customer per row in the pandas report; one (channel, day) per row in an engine's).
+
+    Returns per row the share of the spend of its channel and period (NaN outside every period), the spend rows that
+    found no customer, and per channel the spend replaced by own costs (the shares of the customers with an own cost).
+    """
+    share = np.full(len(channel), np.nan)
     unallocated: list[dict[str, Any]] = []
     replaced: dict[str, float] = {}
-    if spend is None or spend.empty:
-        return cost, unallocated, replaced
-    day = members["acquired_at"].dt.normalize().to_numpy()
-    channel = members["channel"].to_numpy()
-    open_ = np.isnan(cost)
     for name, rows in spend.groupby("channel", sort=False):
         rows = rows.sort_values("start")
         mine = np.flatnonzero(channel == name)
@@ -84,17 +100,16 @@ def allocate_costs(members: pd.DataFrame, spend: pd.DataFrame | None) -> tuple[n
         ends = rows["end"].to_numpy()
         k = np.searchsorted(starts, day[mine], side="right") - 1
         inside = (k >= 0) & (day[mine] <= ends[np.maximum(k, 0)])
-        counts = np.bincount(k[inside], minlength=len(rows))
+        counts = np.bincount(k[inside], weights=customers[mine[inside]], minlength=len(rows))
         amounts = rows["spend"].to_numpy(dtype=float)
         per_head = np.divide(amounts, counts, out=np.full(len(rows), np.nan), where=counts > 0)
-        fill = inside & open_[mine]
-        cost[mine[fill]] = per_head[k[fill]]
-        own = inside & ~open_[mine]
-        if own.any():
-            replaced[str(name)] = float(per_head[k[own]].sum())
+        share[mine[inside]] = per_head[k[inside]]
+        has_own = inside & (own[mine] > 0)
+        if has_own.any():
+            replaced[str(name)] = float((per_head[k[has_own]] * own[mine[has_own]]).sum())
         for j in np.flatnonzero(counts == 0):
             unallocated.append({"channel": name, "period": rows["period"].iloc[j], "spend": float(amounts[j])})
-    return cost, unallocated, replaced
+    return share, unallocated, replaced
 
 
 def revenue_to_date(scores: pd.DataFrame, transactions: pd.DataFrame | None, end: pd.Timestamp | None) -> tuple[pd.Series, int]:
@@ -147,28 +162,16 @@ def acquired_customers(
     """
     acq = acquisitions.copy()
     late = np.zeros(len(acq), bool) if end is None else (acq["acquired_at"] >= end + pd.Timedelta(days=1)).to_numpy()
-    recon["acquisitions_after_observation_end"] = int(late.sum())
     acq = acq.loc[~late].reset_index(drop=True)
     scored = scores.index
     in_acq = pd.Index(acq["customer_id"])
     orphans = scored.difference(in_acq)
-    recon["customers_scored"] = len(scored)
-    recon["customers_in_acquisitions"] = len(acq)
-    recon["customers_without_acquisition"] = len(orphans)
-    recon["value_of_customers_without_acquisition"] = float(scores.loc[orphans, "clv"].sum()) if len(orphans) else 0.0
     no_tx = ~in_acq.isin(scored)
-    recon["acquisitions_without_transactions"] = int(no_tx.sum())
-
-    recon["acquired_after_first_purchase"] = acquired_after_first_purchase(acq, rfm, transactions, end)
-    recon["cohort_date"] = "acquired_at"
+    after_first = acquired_after_first_purchase(acq, rfm, transactions, end)
     cost, unallocated, replaced = allocate_costs(acq, spend)
-    recon["spend_replaced_by_own_cost"] = replaced
-    recon["spend_replaced_by_own_cost_total"] = float(sum(replaced.values()))
-    recon["cost_rule"] = "own cost replaces the customer's share of channel spend"
     acq["cost"] = cost
     acq["cohort"] = acq["acquired_at"].dt.to_period("M").astype(str)
     revenue, tx_after = revenue_to_date(scores, transactions, end)
-    recon["transactions_after_observation_end"] = tx_after
     acq["scored"] = ~no_tx
     acq["revenue_to_date"] = revenue.reindex(acq["customer_id"]).fillna(0.0).to_numpy()
     acq["ltv_realized"] = margin * acq["revenue_to_date"]
@@ -177,22 +180,50 @@ def acquired_customers(
     for col in ("p_alive", "clv_lower", "clv_upper"):
         if col in scores.columns:
             acq[col] = scores[col].reindex(acq["customer_id"]).to_numpy()
-    orphan_realized = margin * float(revenue.reindex(orphans).fillna(0.0).sum()) if len(orphans) else 0.0
-    recon["realized_value_of_customers_without_acquisition"] = orphan_realized
-    recon["value_totals"] = value_totals(acq, len(orphans), orphan_realized, recon["value_of_customers_without_acquisition"])
+    record_membership(
+        recon, late=int(late.sum()), scored=len(scored), members=len(acq), orphans=len(orphans),
+        orphan_future=float(scores.loc[orphans, "clv"].sum()) if len(orphans) else 0.0, no_tx=int(no_tx.sum()),
+        after_first=after_first, replaced=replaced, tx_after=tx_after,
+        orphan_realized=margin * float(revenue.reindex(orphans).fillna(0.0).sum()) if len(orphans) else 0.0,
+        realized=float(acq["ltv_realized"].sum()), future=float(acq["clv"].sum()))
     return acq, orphans, revenue, unallocated
 
 
-def value_totals(acq: pd.DataFrame, n_orphans: int, orphan_realized: float, orphan_future: float) -> list[dict[str, Any]]:
+def record_membership(recon: dict[str, Any], *, late: int, scored: int, members: int, orphans: int, orphan_future: float, no_tx: int,
+                      after_first: int | None, replaced: dict[str, float], tx_after: int, orphan_realized: float, realized: float,
+                      future: float) -> None:
+    """Write the membership, cost-rule and value counts of the reconciliation into ``recon``, in the report's order.
+
+    Every customer base (pandas frames or an engine's SQL) computes the counts and sums; this is their one
+    place in the reconciliation (see :func:`acquired_customers` for what each means).
+    """
+    recon["acquisitions_after_observation_end"] = int(late)
+    recon["customers_scored"] = int(scored)
+    recon["customers_in_acquisitions"] = int(members)
+    recon["customers_without_acquisition"] = int(orphans)
+    recon["value_of_customers_without_acquisition"] = float(orphan_future)
+    recon["acquisitions_without_transactions"] = int(no_tx)
+    recon["acquired_after_first_purchase"] = after_first
+    recon["cohort_date"] = "acquired_at"
+    recon["spend_replaced_by_own_cost"] = replaced
+    recon["spend_replaced_by_own_cost_total"] = float(sum(replaced.values()))
+    recon["cost_rule"] = "own cost replaces the customer's share of channel spend"
+    recon["transactions_after_observation_end"] = tx_after
+    recon["realized_value_of_customers_without_acquisition"] = float(orphan_realized)
+    recon["value_totals"] = value_totals(members, realized, future, orphans, orphan_realized, orphan_future)
+
+
+def value_totals(customers: int, realized: float, future: float, n_orphans: int, orphan_realized: float,
+                 orphan_future: float) -> list[dict[str, Any]]:
     """Rows ``attributed``, ``unattributed`` and ``total``: customers, realized, future and total value (margin).
 
-    ``attributed`` are the acquired customers (in a channel), ``unattributed``
-    the scored customers without an acquisition record; ``total`` is their
-    sum, the whole base, so that attributed + unattributed = total.
+    ``attributed`` are the acquired customers (in a channel; ``customers`` of them with summed realized and future
+    value), ``unattributed`` the scored customers without an acquisition record; ``total`` is their sum, the whole
+    base, so that attributed + unattributed = total.
     """
     rows = [
-        {"group": "attributed (in a channel)", "customers": len(acq), "realized_value": float(acq["ltv_realized"].sum()),
-         "future_value": float(acq["clv"].sum())},
+        {"group": "attributed (in a channel)", "customers": int(customers), "realized_value": float(realized),
+         "future_value": float(future)},
         {"group": "unattributed (no acquisition record)", "customers": int(n_orphans), "realized_value": float(orphan_realized),
          "future_value": float(orphan_future)},
     ]
@@ -219,14 +250,19 @@ def reconcile_costs(
     """Add the spend and cost counts to the reconciliation ``recon``."""
     cost = acq["cost"].to_numpy(dtype=float)
     no_tx = ~acq["scored"].to_numpy(dtype=bool)
+    record_costs(recon, no_customers=no_customers, unallocated=unallocated, without_cost=int(np.isnan(cost).sum()),
+                 without_cost_by_channel={str(c): int(n) for c, n in acq.loc[np.isnan(cost), "channel"].value_counts().items()},
+                 own_cost=int(acquisitions["cost"].notna().sum()),
+                 no_tx_by_channel={str(c): int(n) for c, n in acq.loc[no_tx, "channel"].value_counts().items()})
+
+
+def record_costs(recon: dict[str, Any], *, no_customers: list[str], unallocated: list[dict[str, Any]], without_cost: int,
+                 without_cost_by_channel: dict[str, int], own_cost: int, no_tx_by_channel: dict[str, int]) -> None:
+    """Write the spend and cost counts of the reconciliation into ``recon``, in the report's order (see :func:`reconcile_costs`)."""
     recon["channels_with_spend_but_no_customers"] = no_customers
     recon["spend_without_customers"] = unallocated
     recon["spend_without_customers_total"] = float(sum(u["spend"] for u in unallocated))
-    recon["customers_without_cost"] = int(np.isnan(cost).sum())
-    recon["customers_without_cost_by_channel"] = {
-        str(c): int(n) for c, n in acq.loc[np.isnan(cost), "channel"].value_counts().items()
-    }
-    recon["customers_with_own_cost"] = int(acquisitions["cost"].notna().sum())
-    recon["acquisitions_without_transactions_by_channel"] = {
-        str(c): int(n) for c, n in acq.loc[no_tx, "channel"].value_counts().items()
-    }
+    recon["customers_without_cost"] = int(without_cost)
+    recon["customers_without_cost_by_channel"] = without_cost_by_channel
+    recon["customers_with_own_cost"] = int(own_cost)
+    recon["acquisitions_without_transactions_by_channel"] = no_tx_by_channel

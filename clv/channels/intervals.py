@@ -8,14 +8,13 @@ module only evaluates them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from clv.channels.new_customer import NOT_WITHIN_HORIZON, new_customer_curve, new_customer_lifetime_value, payback_period
-from clv.checks import show_id
 from clv.data.summary import time_unit_days
-from clv.errors import DataError
 from clv.model_set import ModelPair, ModelSet, Progress
 from clv.valuation import customer_value, period_edges
 
@@ -112,7 +111,7 @@ def new_customer_columns(
 
 
 def ltv_expected_draws(
-    acq: pd.DataFrame, rfm: pd.DataFrame, models: ModelSet, sets: list[dict[str, ModelPair]], point: dict[str, ModelPair] | None,
+    base: Any, models: ModelSet, sets: list[dict[str, ModelPair]], point: dict[str, ModelPair] | None,
     names: list[str], centre: np.ndarray, value: Valuation, *, sample: int, seed: int, progress: Progress,
 ) -> pd.DataFrame:
     """``ltv_expected`` of each channel under each parameter draw.
@@ -127,31 +126,25 @@ def ltv_expected_draws(
     where ``n_sub / n`` rescales the subsample mean to the channel mean
     (customers without transactions carry no future value). This keeps the
     interval centred on the reported figure and costs ``sample`` customers
-    per draw instead of the whole channel.
+    per draw instead of the whole channel. The subsamples come from one
+    ``numpy.random.default_rng(seed)`` across the channels in ``names`` order
+    (:meth:`clv.channels.base.CustomerBase.draw_rows`, which any customer base
+    answers with the same customers).
     """
     rng = np.random.default_rng(seed)
     out = np.full((len(sets), len(names)), np.nan)
-    scored = acq.loc[acq["scored"]]
-    missing = pd.Index(scored["customer_id"]).difference(rfm.index)
-    if len(missing):
-        raise DataError(f"rfm: customer {show_id(missing[0])} has scores but no row in the RFM frame")
     for j, name in enumerate(names):
-        n_all = int((acq["channel"] == name).sum())
-        ids = scored.loc[scored["channel"] == name, "customer_id"].to_numpy()
+        sub, n_scored, n_all = base.draw_rows(name, rng, sample)
         if not n_all:
             continue
-        if not len(ids):
+        if sub is None:
             out[:, j] = centre[j]
             continue
-        if len(ids) > sample:
-            ids = rng.choice(ids, size=sample, replace=False)
         if progress is not None:
-            progress(f"valuing {len(ids):,} customers of {name!r} under {len(sets)} draws")
-        sub = rfm.loc[ids]
-        sub.attrs = {}  # pandas deep-copies attrs on every column access; the draws do not need them
+            progress(f"valuing {len(sub):,} customers of {name!r} under {len(sets)} draws")
         values = np.array([value.future(models.pair(name, s), sub) for s in sets])
         ref = value.future(models.pair(name, point), sub) if point is not None else float(values.mean())
-        out[:, j] = centre[j] + len(scored.loc[scored["channel"] == name]) / n_all * (values - ref)
+        out[:, j] = centre[j] + n_scored / n_all * (values - ref)
     return pd.DataFrame(out, columns=names)
 
 

@@ -99,11 +99,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from clv.channels.cohorts import cohort_table
-from clv.channels.costs import acquired_customers, channel_names, check_acquisitions, reconcile_costs, resolve_observation_end
+from clv.channels.base import CustomerBase, FrameBase
+from clv.channels.cohorts import cohort_figures
+from clv.channels.costs import check_acquisitions, resolve_observation_end
 from clv.channels.intervals import Valuation, apply_intervals, ltv_expected_draws, new_customer_columns
 from clv.channels.new_customer import unit_economics
-from clv.channels.uncertainty import SIM_SAMPLE, UNCERTAINTY_COLUMNS, UNCERTAINTY_DEFINITIONS, customer_level_columns, other_model_columns
+from clv.channels.uncertainty import SIM_SAMPLE, UNCERTAINTY_COLUMNS, UNCERTAINTY_DEFINITIONS, other_model_columns, simulated_columns
 from clv.checks import check_interval, check_margin, check_scores, require_seed
 from clv.data.summary import time_unit_days
 from clv.errors import DataError
@@ -176,9 +177,10 @@ class ChannelReport:
     cohorts : pandas.DataFrame
         The same figures per channel and acquisition month (columns
         ``channel, cohort`` first).
-    customers : pandas.DataFrame
+    customers : pandas.DataFrame or clv.duckdb.DuckRows
         One row per acquired or scored customer: channel, cohort, cost and
-        the LTV parts (index ``customer_id``).
+        the LTV parts (index ``customer_id``); a :class:`clv.duckdb.DuckRows`
+        (the same rows, kept in DuckDB) from :func:`clv.duckdb.channel_report`.
     payback_curves : pandas.DataFrame
         Cumulative discounted margin of a new customer per channel (columns)
         at each time (index, time units after acquisition; row 0 is the
@@ -218,7 +220,7 @@ class ChannelReport:
 
     table: pd.DataFrame
     cohorts: pd.DataFrame
-    customers: pd.DataFrame
+    customers: Any
     payback_curves: pd.DataFrame
     ltv_draws: pd.DataFrame
     reconciliation: dict[str, Any]
@@ -356,36 +358,51 @@ def channel_report(
     scores = check_scores(scores, ("clv",), allow_empty=True, name="scores")
     acquisitions = check_acquisitions(acquisitions)
     margin = check_margin(margin)
+    check_interval(interval)
+    if horizon is None:
+        continuous_rate(discount_rate, time_unit)  # a lifetime needs a positive discount rate
+    end = resolve_observation_end(rfm, transactions, observation_end)
+    base = FrameBase(scores, acquisitions, spend, transactions, rfm, end, margin)
+    return build_report(base, end, models=models, horizon=horizon, discount_rate=discount_rate, margin=margin, time_unit=time_unit,
+                        period=period, interval=interval, n_draws=n_draws, seed=seed, payback_horizon=payback_horizon,
+                        draw_sample=draw_sample, progress=progress, other_models=other_models, n_sims=n_sims)
+
+
+def build_report(
+    base: CustomerBase, end: pd.Timestamp | None, *, models: Any, horizon: float | None, discount_rate: float, margin: float,
+    time_unit: str, period: float, interval: float, n_draws: int, seed: int | None, payback_horizon: float | None,
+    draw_sample: int, progress: Progress, other_models: Any, n_sims: int,
+) -> ChannelReport:
+    """The channel report of a customer base (pandas or an engine's): the one home of the model phase of :func:`channel_report`.
+
+    The keywords are those of :func:`channel_report`; ``end`` is the resolved observation end.
+    """
+    margin = check_margin(margin)
     interval = check_interval(interval)
     value = Valuation(None if horizon is None else float(horizon), float(discount_rate), margin, time_unit, float(period))
     if horizon is None:
         continuous_rate(discount_rate, time_unit)  # a lifetime needs a positive discount rate
     payback_horizon = float((lifetime_payback_horizon(time_unit) if horizon is None else horizon)
                             if payback_horizon is None else payback_horizon)
-    end = resolve_observation_end(rfm, transactions, observation_end)
-    recon: dict[str, Any] = {}
-    acq, orphans, revenue, unallocated = acquired_customers(scores, acquisitions, spend, transactions, end, margin, recon,
-                                                            rfm=rfm)
-    names, no_customers = channel_names(acq, spend)
-    reconcile_costs(acq, acquisitions, no_customers, unallocated, recon)
-    table = point_table(acq, names, unallocated, recon, with_score_intervals=models is None)
+    recon = base.recon
+    names = base.names
+    table = point_table(base.channel_sums(), names, base.unallocated, recon, with_score_intervals=models is None)
     grid = period_edges(payback_horizon, period)
     curves = pd.DataFrame(index=pd.Index(np.r_[0.0, grid], name="time"))
     draws = pd.DataFrame(columns=names, dtype=float)
     if models is not None:
-        curves, draws = model_columns(table, acq, rfm, models, grid, value, interval=interval, n_draws=n_draws, seed=seed,
+        curves, draws = model_columns(table, base, models, grid, value, interval=interval, n_draws=n_draws, seed=seed,
                                       draw_sample=draw_sample, progress=progress)
         if progress is not None and seed is not None and n_sims > 0:
             progress(f"simulating single new customers and channel totals ({n_sims} simulations per channel)")
-        not_shown = customer_level_columns(table, acq, rfm, models, value, payback_horizon=payback_horizon, interval=interval,
-                                           n_sims=n_sims if seed is not None else 0, seed=0 if seed is None else seed,
-                                           expected_revenue=scores["expected_revenue"] if "expected_revenue" in scores else None)
+        not_shown = simulated_columns(table, base, models, value, payback_horizon=payback_horizon, interval=interval,
+                                      n_sims=n_sims if seed is not None else 0, seed=0 if seed is None else seed)
         other_model_columns(table, other_models, value, grid if horizon is None else period_edges(float(horizon), period))
     else:
         not_shown = {"share_new_paying_back": "no channel models", "future_margin_total": "no channel models"}
     headline = "ltv_new_to_cac" if models is not None else "ltv_to_cac"
     table = rank(finish_statuses(new_customer_ratio(table)), headline)
-    customers = customer_table(acq, orphans, scores, revenue, margin)
+    customers = base.customers()
     settings = {
         "horizon": LIFETIME if horizon is None else float(horizon), "payback_horizon": payback_horizon, "discount_rate": float(discount_rate),
         "margin": float(margin), "time_unit": time_unit, "period": float(period), "interval": float(interval),
@@ -406,33 +423,23 @@ def channel_report(
         "other_model": None if other_models is None else type(other_models.transaction_models["*"]).__name__,
         "not_shown": not_shown,
     }
-    return ChannelReport(table, cohort_table(acq, margin), customers, curves, draws, recon, settings)
-
-
-def group_mean(values: np.ndarray, codes: np.ndarray, k: int) -> np.ndarray:
-    """Mean of ``values`` per group code ``0..k-1`` (NaN for an empty group)."""
-    counts = np.bincount(codes, minlength=k).astype(float)
-    sums = np.bincount(codes, weights=values, minlength=k)
-    return np.divide(sums, counts, out=np.full(k, np.nan), where=counts > 0)
+    return ChannelReport(table, cohort_figures(base.cohort_sums()), customers, curves, draws, recon, settings)
 
 
 def point_table(
-    acq: pd.DataFrame, names: list[str], unallocated: list[dict[str, Any]], recon: dict[str, Any], *, with_score_intervals: bool,
+    sums: pd.DataFrame, names: list[str], unallocated: list[dict[str, Any]], recon: dict[str, Any], *, with_score_intervals: bool,
 ) -> pd.DataFrame:
     """The per-channel figures that need no channel model: customers, spend, CAC, realized and expected LTV, shares.
 
-    The model columns start as n/a (``payback_status`` "no channel model");
-    without channel models ``ltv_lower``/``ltv_upper`` are the channel means
-    of the scores' ``clv_lower``/``clv_upper`` when present.
+    ``sums`` are the per-channel sums of :meth:`clv.channels.base.CustomerBase.channel_sums`; every mean, CAC, ratio and
+    share of the table is computed here from them. The model columns start as n/a (``payback_status`` "no channel
+    model"); without channel models ``ltv_lower``/``ltv_upper`` are the channel means of the scores'
+    ``clv_lower``/``clv_upper`` when present.
     """
     k = len(names)
-    code = pd.Categorical(acq["channel"], categories=names).codes
-    cost = acq["cost"].to_numpy(dtype=float)
-    no_tx = ~acq["scored"].to_numpy(dtype=bool)
-    n_cust = np.bincount(code, minlength=k).astype(float)
-    known = ~np.isnan(cost)
-    cost_sum = np.bincount(code[known], weights=cost[known], minlength=k).astype(float)
-    cost_n = np.bincount(code[known], minlength=k)
+    n_cust = sums["customers"].to_numpy(dtype=float)
+    cost_sum = sums["cost_sum"].to_numpy(dtype=float)
+    cost_n = sums["cost_known"].to_numpy()
     cac = np.divide(cost_sum, cost_n, out=np.full(k, np.nan), where=cost_n > 0)
     total_spend = cost_sum.copy()
     for u in unallocated:
@@ -442,16 +449,18 @@ def point_table(
     recon["zero_cost_channels"] = [names[i] for i in range(k) if has_spend_info[i] and cac[i] == 0]
     recon["channels_without_cost_data"] = [names[i] for i in range(k) if not has_spend_info[i] and n_cust[i] > 0]
 
-    realized = group_mean(acq["ltv_realized"].to_numpy(), code, k)
-    expected = group_mean(acq["ltv_expected"].to_numpy(), code, k)
+    def mean(column: str) -> np.ndarray:
+        return np.divide(sums[column].to_numpy(dtype=float), n_cust, out=np.full(k, np.nan), where=n_cust > 0)
+
+    realized, expected = mean("ltv_realized"), mean("ltv_expected")
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where((cac > 0) & np.isfinite(cac), expected / np.where(cac > 0, cac, 1.0), np.nan)
-    p_alive = group_mean(acq["p_alive"].fillna(0.0).to_numpy(), code, k) if "p_alive" in acq else np.full(k, np.nan)
-    value_total = np.bincount(code, weights=acq["ltv_expected"].to_numpy(), minlength=k)
+    p_alive = mean("p_alive") if "p_alive" in sums else np.full(k, np.nan)
+    value_total = sums["ltv_expected"].to_numpy(dtype=float)
     table = pd.DataFrame(
         {
             "customers": n_cust.astype(int),
-            "acquired_without_transactions": np.bincount(code[no_tx], minlength=k),
+            "acquired_without_transactions": sums["acquired_without_transactions"].to_numpy(),
             "spend": total_spend,
             "cac": cac,
             "ltv_realized": realized,
@@ -479,15 +488,15 @@ def point_table(
         },
         index=pd.Index(names, name="channel"),
     )
-    if "clv_lower" in acq and with_score_intervals:
-        table["ltv_lower"] = group_mean((acq["ltv_realized"] + acq["clv_lower"].fillna(0.0)).to_numpy(), code, k)
-        table["ltv_upper"] = group_mean((acq["ltv_realized"] + acq["clv_upper"].fillna(0.0)).to_numpy(), code, k)
+    if "ltv_lower" in sums and with_score_intervals:
+        table["ltv_lower"] = mean("ltv_lower")
+        table["ltv_upper"] = mean("ltv_upper")
     table.loc[table["customers"] == 0, ["ltv_realized", "ltv_expected", "share_of_value"]] = np.nan
     return table
 
 
 def model_columns(
-    table: pd.DataFrame, acq: pd.DataFrame, rfm: pd.DataFrame | None, models: ModelSet, grid: np.ndarray, value: Valuation, *,
+    table: pd.DataFrame, base: CustomerBase, models: ModelSet, grid: np.ndarray, value: Valuation, *,
     interval: float, n_draws: int, seed: int | None, draw_sample: int, progress: Progress,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Fill the columns that come from the channel-level models (in place); return the payback curves and LTV draws."""
@@ -501,14 +510,13 @@ def model_columns(
             progress(f"drawing {n_draws} parameter sets for intervals ({models.description})")
         sets = models.draws(n_draws, seed=require_seed(seed, "drawing intervals"))
     new_grid = grid if value.horizon is None else period_edges(value.horizon, value.period)
-    channels = list(pd.unique(acq["channel"]))
-    curves, new_draws, payback_draws = new_customer_columns(table, models, channels, sets, point, grid, new_grid, value)
+    curves, new_draws, payback_draws = new_customer_columns(table, models, base.channels, sets, point, grid, new_grid, value)
     draws = pd.DataFrame(columns=names, dtype=float)
     if sets:
-        if rfm is None:
+        if not base.has_rfm:
             raise DataError("channel_report: pass rfm= (the RFM frame behind the scores) to draw LTV intervals")
         centre = table["ltv_expected"].to_numpy()
-        draws = ltv_expected_draws(acq, rfm, models, sets, point, names, centre, value, sample=draw_sample,
+        draws = ltv_expected_draws(base, models, sets, point, names, centre, value, sample=draw_sample,
                                    seed=require_seed(seed, "drawing intervals"), progress=progress)
         apply_intervals(table, draws, new_draws, interval, models.bayesian, payback_draws)
     return curves, draws
@@ -535,19 +543,3 @@ def rank(table: pd.DataFrame, by: str = "ltv_new_to_cac") -> pd.DataFrame:
     order = np.lexsort((-table["ltv_expected"].fillna(-np.inf).to_numpy(), -table["ltv_new"].fillna(-np.inf).to_numpy(),
                         -key.to_numpy()))
     return table.iloc[order]
-
-
-def customer_table(acq: pd.DataFrame, orphans: pd.Index, scores: pd.DataFrame, revenue: pd.Series, margin: float) -> pd.DataFrame:
-    """One row per acquired or scored customer (index ``customer_id``); customers without an acquisition record last."""
-    customers = acq.set_index("customer_id")
-    if len(orphans):
-        extra = pd.DataFrame(index=pd.Index(orphans, name="customer_id"))
-        extra["channel"] = np.nan
-        extra["revenue_to_date"] = revenue.reindex(orphans).fillna(0.0).to_numpy()
-        extra["ltv_realized"] = margin * extra["revenue_to_date"]
-        extra["clv"] = scores.loc[orphans, "clv"].to_numpy()
-        extra["ltv_expected"] = extra["ltv_realized"] + extra["clv"]
-        if "p_alive" in scores.columns:
-            extra["p_alive"] = scores.loc[orphans, "p_alive"].to_numpy()
-        customers = pd.concat([customers, extra])
-    return customers

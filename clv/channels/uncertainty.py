@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clv.channels.base import ChannelSample, FrameSamples, frame_sample
 from clv.channels.intervals import Valuation
 from clv.errors import ClvError
 from clv.kernels import gammagamma
@@ -33,8 +34,8 @@ from clv.model_set import ModelSet
 from clv.predictive import predictive, predictive_totals
 from clv.predictive_params import source
 
-__all__ = ["SIM_SAMPLE", "UNCERTAINTY_COLUMNS", "UNCERTAINTY_DEFINITIONS", "customer_level_columns", "future_margin_draws",
-           "other_model_columns"]
+__all__ = ["SIM_SAMPLE", "UNCERTAINTY_COLUMNS", "UNCERTAINTY_DEFINITIONS", "channel_totals", "customer_level_columns",
+           "future_margin_draws", "other_model_columns", "simulated_columns"]
 
 SIM_SAMPLE = 50_000
 """Largest number of a channel's customers simulated for its future-margin interval; larger channels are sampled (see
@@ -148,6 +149,17 @@ def customer_level_columns(
     >>> table["share_new_paying_back"].round(2).tolist()
     [0.56, 0.25]
     """
+    return simulated_columns(table, FrameSamples(acq, rfm, expected_revenue), models, value, payback_horizon=payback_horizon,
+                             interval=interval, n_sims=n_sims, seed=seed, sample=sample)
+
+
+def simulated_columns(
+    table: pd.DataFrame, base: Any, models: ModelSet, value: Valuation, *, payback_horizon: float, interval: float, n_sims: int,
+    seed: int, sample: int = SIM_SAMPLE,
+) -> dict[str, str]:
+    """:func:`customer_level_columns` for any customer base (:class:`clv.channels.base.CustomerBase`): the channels' sampled
+    rows come from ``base.sim_rows`` (``base.has_members`` and ``base.has_rfm`` say whether a channel has customers and whether
+    there are RFM rows); same columns, same reasons."""
     for column in UNCERTAINTY_COLUMNS[:4]:
         table[column] = np.nan
     point = models.point()
@@ -157,13 +169,12 @@ def customer_level_columns(
         reason = "maximum-likelihood channel models only (posterior draws are not simulated here)"
         return {"share_new_paying_back": reason, "future_margin_total": reason}
     missing: dict[str, str] = {}
-    no_future = value.horizon is None or rfm is None  # the future margin is not simulated at all: its reason is set once, here
+    no_future = value.horizon is None or not base.has_rfm  # the future margin is not simulated at all: its reason is set once, here
     if no_future:
         missing["future_margin_total"] = "needs a finite horizon" if value.horizon is None else "needs the RFM frame"
     cac = table["cac"].to_numpy(dtype=float)
     for j, name in enumerate(table.index):
-        members = acq.loc[acq["channel"] == name]
-        if not len(members):
+        if not base.has_members(name):
             continue
         pair = models.pair(name, point)
         try:
@@ -171,11 +182,8 @@ def customer_level_columns(
                 table.iloc[j, table.columns.get_loc("share_new_paying_back")] = float(
                     np.mean(_new_customer_margins(models.new_customer_pair(name, point), payback_horizon, value.margin, n_sims, seed) >= cac[j]))
             if "future_margin_total" not in missing:
-                scored = members.loc[members["scored"]]
-                score = (expected_revenue.reindex(scored["customer_id"]).to_numpy(dtype=float) if expected_revenue is not None
-                         else scored["clv"].to_numpy(dtype=float) if "clv" in scored else np.ones(len(scored)))
-                totals = value.margin * future_margin_draws(pair, rfm.loc[scored["customer_id"]], score, value.horizon,  # type: ignore[union-attr]
-                                                            n_sims=n_sims, seed=seed, sample=sample)
+                group = base.sim_rows(name, sample, seed)
+                totals = value.margin * channel_totals(pair, group, value.horizon, n_sims=n_sims, seed=seed)  # type: ignore[arg-type]
                 tail = (1 - interval) / 2
                 row = [float(totals.mean()), float(totals.quantile(tail)), float(totals.quantile(1 - tail))]
                 table.iloc[j, [table.columns.get_loc(c) for c in UNCERTAINTY_COLUMNS[1:4]]] = row
@@ -255,16 +263,22 @@ def future_margin_draws(pair: Any, rfm: pd.DataFrame, clv: np.ndarray, horizon: 
     >>> round(float(sampled.mean() / whole.mean()), 2)
     1.0
     """
+    return channel_totals(pair, frame_sample(rfm, clv, sample, seed), horizon, n_sims=n_sims, seed=seed)
+
+
+def channel_totals(pair: Any, group: ChannelSample, horizon: float, *, n_sims: int, seed: int) -> pd.Series:
+    """The simulated totals of :func:`future_margin_draws` from a :class:`clv.channels.base.ChannelSample`: the whole group
+    simulated, or its sample simulated and scaled up by the ratio of the summed scores (the rule and its accuracy are in
+    :func:`future_margin_draws`)."""
     tm, sm = pair
-    N = len(rfm)
-    if N <= sample:
-        return predictive_totals(tm, sm, rfm, horizon, n_sims=n_sims, seed=seed).revenue["all"]  # type: ignore[index]
-    picked = np.sort(np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(16,))).choice(N, sample, replace=False))
-    draws = predictive_totals(tm, sm, rfm.iloc[picked], horizon, n_sims=n_sims, seed=seed)
+    if group.picked_score is None:
+        return predictive_totals(tm, sm, group.rows, horizon, n_sims=n_sims, seed=seed).revenue["all"]  # type: ignore[index]
+    n, size = len(group.rows), group.size
+    draws = predictive_totals(tm, sm, group.rows, horizon, n_sims=n_sims, seed=seed)
     t, m = draws.revenue["all"], draws.revenue_mean["all"]  # type: ignore[index]
-    scored = float(np.sum(clv[picked]))
-    ratio = float(np.sum(clv)) / scored if scored > 0 and np.isfinite(scored) else N / sample
-    return ratio * m + np.sqrt(N / sample) * (t - m)
+    scored = group.picked_score
+    ratio = float(group.total_score) / scored if scored > 0 and np.isfinite(scored) else size / n  # type: ignore[arg-type]
+    return ratio * m + np.sqrt(size / n) * (t - m)
 
 
 def note_missing(missing: dict[str, str], column: str, reason: str) -> None:

@@ -20,7 +20,9 @@ pandas path:
   writes a query to CSV byte for byte as pandas writes the same frame;
 * :func:`channel_aggregates` sums realized and expected value per channel and
   cohort month in SQL;
-* :func:`report_inputs` chains all of it for ``clv report --engine duckdb``.
+* :func:`report_inputs` chains all of it for ``clv report --engine duckdb``, and
+  :func:`channel_report` builds the channel report with the customer base
+  kept in DuckDB (:class:`clv.duckdb.channel_base.DuckBase`).
 
 See ``docs/engines.md`` for when to use pandas, DuckDB or Spark.
 """
@@ -28,6 +30,7 @@ See ``docs/engines.md`` for when to use pandas, DuckDB or Spark.
 from __future__ import annotations
 
 from clv.duckdb.acquisitions import DuckAcquisitions, read_acquisitions
+from clv.duckdb.channel_base import channel_report
 from clv.duckdb.channels import channel_aggregates
 from clv.duckdb.fitting import acquisitions_view, fit, fit_channel_models, sufficient_statistics
 from clv.duckdb.lifecycle import lifecycle_extra
@@ -46,6 +49,7 @@ __all__ = [
     "acquisitions_view",
     "calibration_holdout",
     "channel_aggregates",
+    "channel_report",
     "collect_transactions",
     "connect",
     "copy_csv",

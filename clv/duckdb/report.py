@@ -144,7 +144,8 @@ def report_inputs(
 
     con = con if con is not None else connect()
     validated = isinstance(acquisitions, pd.DataFrame) and list(acquisitions.columns) == ["customer_id", "channel", "acquired_at", "cost"]
-    acq = acquisitions if validated else read_acquisitions(acquisitions)
+    in_engine = hasattr(acquisitions, "table") and hasattr(acquisitions, "channels")  # a clv.duckdb.DuckAcquisitions of con
+    acq = acquisitions if validated or in_engine else read_acquisitions(acquisitions)
     say("summarising the transactions in DuckDB")
     drfm = rfm_summary(transactions, observation_end=observation_end, time_unit=time_unit, customer=customer, date=date,
                        amount=amount, con=con)

@@ -4,6 +4,9 @@ Scores, the lifecycle stage and tier mix and the watchlist are built per slice, 
 tiers taken from counts over the whole base (:class:`clv.segments.rfm.BaseRanks`), so every file equals the pandas
 engine's to the byte, except the unrounded shares of ``channels.csv`` and ``reconciliation.csv`` (to 1e-14): DuckDB sums
 each customer's revenue to date in SQL, pandas with a compensated sum, so a few revenues differ in the last bit.
+``cohorts.csv`` is compared to rtol 1e-12: its unrounded ``p_alive`` mean is a sum over the cohort's customers made by
+DuckDB (the channel report's customer base stays in the engine, :class:`clv.duckdb.channel_base.DuckBase`), added in
+another order than pandas' compensated group sum, so its last bit can differ. ``customers.csv`` stays byte for byte.
 """
 
 from __future__ import annotations
@@ -56,9 +59,9 @@ def test_report_in_tiny_slices_is_byte_identical_to_pandas(tmp_path):
     for name, data in outputs["pandas"].items():
         # Unrounded shares: revenue to date is summed by DuckDB (in parallel, in no fixed order), not by pandas' compensated
         # sum, so the last bit of channels.csv's share_of_value and reconciliation.csv's share can differ (seen in CI).
-        if name in ("reconciliation.csv", "channels.csv"):
+        if name in ("reconciliation.csv", "channels.csv", "cohorts.csv"):
             got, want = (pd.read_csv(io.BytesIO(outputs[e][name])) for e in ("duckdb", "pandas"))
-            pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-14)
+            pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-14 if name != "cohorts.csv" else 1e-12)
             continue
         assert outputs["duckdb"][name] == data, name
     assert summaries["duckdb"]["sections"]["lifecycle"] == summaries["pandas"]["sections"]["lifecycle"]
