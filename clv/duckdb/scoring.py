@@ -215,7 +215,10 @@ def score(
     -------
     str or None
         Quoted name of the DuckDB scores table (``customer_id`` and the
-        columns of :func:`clv.customer_value`), or ``None`` with ``table=False``.
+        columns of :func:`clv.customer_value`, in customer order), or ``None``
+        with ``table=False``. A table of the connection's main schema, not a
+        TEMP one (it is filled through a second cursor while the summary
+        streams out of the connection), as the summary table is.
 
     Examples
     --------
@@ -266,7 +269,9 @@ def score_channels(
     Returns
     -------
     str
-        Quoted name of the DuckDB scores table.
+        Quoted name of the DuckDB scores table, as :func:`score` returns it;
+        beside it, :func:`channels_table` gives each customer's channel in
+        the same order.
 
     Examples
     --------
