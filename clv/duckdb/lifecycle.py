@@ -4,11 +4,16 @@
 row per customer (stage, RFM scores, segment, value tier, value at risk) and
 reads the stage mix and the watchlist from it: about 0.25 kB per customer.
 Here the same function runs on slices of ``chunk_size`` customers, in
-customer order. What depends on the whole base (the quantile RFM scores and
-the value tiers) is counted once in SQL and handed to each slice as a
+customer order: one stream over the summary, the scores and each customer's
+channel, joined by position (all three are in customer order, one row per
+customer), so there is no join and no sort of the whole base. What depends on
+the whole base (the quantile RFM scores and the value tiers) is counted once
+(the recency gaps grouped in SQL; frequency, spend and value from one sorted
+column each) and handed to each slice as a
 :class:`clv.segments.rfm.BaseRanks`; the stage and tier counts per channel and
-the top of the watchlist are kept as the slices go by. Memory holds one slice
-and the watchlist, and the outputs equal those of the whole table.
+the top of the watchlist are kept as the slices go by. Memory holds one slice,
+the watchlist and three sorted columns (8 bytes per customer each, less with
+ties), and the outputs equal those of the whole table.
 """
 
 from __future__ import annotations
@@ -20,6 +25,9 @@ import pandas as pd
 
 from clv.data.summary import purchase_history
 from clv.duckdb.fitting import acquisitions_view
+from clv.duckdb.scoring import channels_table, ordered
+from clv.duckdb.session import quote
+from clv.errors import DataError
 from clv.reports.lifecycle_section import lifecycle_extra as frame_lifecycle_extra
 from clv.segments import STAGES, VALUE_TIERS, churn_watchlist
 from clv.segments.lifecycle import UNASSIGNED
@@ -40,18 +48,75 @@ def _gap_counts(con: Any, rfm_table: str) -> tuple[np.ndarray, np.ndarray]:
     return values, longer
 
 
-def _query(rfm: Any, scores_table: str, acq: str) -> str:
-    """Every scored customer in customer order: the scores, the RFM columns, the channel and the standing in the base.
+class _Standing:
+    """Where values stand in one column of the whole base: the customers with a strictly lower or higher value.
 
-    The ranks are taken on narrow relations (the id and one value), so DuckDB sorts 16-byte rows, not whole score rows.
+    The column is fetched once and sorted in NumPy (8 bytes per customer; ties are kept as distinct values and the
+    position of their first copy when that is smaller), which replaces a ``rank()`` window over the base and its
+    join back: ``below(v)`` equals ``rank() OVER (ORDER BY col) - 1`` and ``above(v)``
+    ``rank() OVER (ORDER BY col DESC) - 1``.
+    """
+
+    def __init__(self, con: Any, table: str, column: str) -> None:
+        values = con.execute(f"SELECT {quote(column)} FROM {table}").fetchnumpy()[column]
+        values = np.array(values, dtype=float) if not (isinstance(values, np.ndarray) and values.flags.writeable) else values
+        values.sort()
+        self.total = len(values)
+        starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]]) if len(values) else np.zeros(0, dtype=np.int64)
+        if 2 * len(starts) < len(values):
+            self.values, self.edges = values[starts], np.r_[starts, len(values)]
+        else:
+            self.values, self.edges = values, None
+
+    def _position(self, v: np.ndarray, side: str) -> np.ndarray:
+        # Keys in ascending order: NumPy then starts each search where the last one ended, which is 4-5x faster on a
+        # sorted base of tens of millions than keys in customer order (every search a fresh walk through memory).
+        v = np.asarray(v, dtype=float)
+        order = np.argsort(v, kind="stable")
+        at = np.empty(len(v), dtype=np.int64)
+        at[order] = np.searchsorted(self.values, v[order], side=side)  # type: ignore[call-overload]
+        return at if self.edges is None else self.edges[at]
+
+    def below(self, v: np.ndarray) -> np.ndarray:
+        """Customers with a strictly lower value, per value of ``v``."""
+        return self._position(v, "left")
+
+    def above(self, v: np.ndarray) -> np.ndarray:
+        """Customers with a strictly higher value, per value of ``v``."""
+        return self.total - self._position(v, "right")
+
+
+def _channels(con: Any, rfm: Any, scores_table: str, acquisitions: Any) -> str:
+    """The table of each summary row's channel in customer order: the one scoring filled, else made here by one join."""
+    table = channels_table(scores_table)
+    found = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table.strip('"')]).fetchall()[0][0]
+    if not found:
+        acq = acquisitions_view(con, acquisitions)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT CAST(a.channel AS VARCHAR) AS channel FROM {rfm.table} r "
+                    f"LEFT JOIN {acq} a USING (customer_id) ORDER BY r.customer_id")
+    return table
+
+
+def _query(con: Any, rfm: Any, scores_table: str, channels: str) -> str:
+    """Every scored customer in customer order: the scores, the RFM columns and the channel.
+
+    The summary, the scores and the channels are in the same (customer) order, one row per customer, so they are
+    joined by position: no hash join and no sort of the whole base.
     """
     rfm_cols = ", ".join(f'r."{c}" AS "_rfm_{c}"' for c in _RFM)
-    return (f"WITH fm AS (SELECT customer_id, rank() OVER (ORDER BY frequency) - 1 AS _f_below, "
-            f"rank() OVER (ORDER BY monetary_value) - 1 AS _m_below FROM {rfm.table}), "
-            f"cv AS (SELECT customer_id, rank() OVER (ORDER BY clv DESC) - 1 AS _clv_above FROM {scores_table}) "
-            f"SELECT s.*, r.revenue_to_date, {rfm_cols}, CAST(a.channel AS VARCHAR) AS _channel, _f_below, _m_below, _clv_above "
-            f"FROM {scores_table} s JOIN {rfm.table} r USING (customer_id) JOIN fm USING (customer_id) JOIN cv USING (customer_id) "
-            f"LEFT JOIN {acq} a USING (customer_id) ORDER BY s.customer_id")
+    return (f"SELECT s.*, r.revenue_to_date, {rfm_cols}, c.channel AS _channel, r.customer_id AS _rid "
+            f"FROM {scores_table} s POSITIONAL JOIN {rfm.table} r POSITIONAL JOIN {channels} c{ordered(con)}")
+
+
+def _crosstab(group: np.ndarray, labels: list[str], column: pd.Series) -> pd.DataFrame:
+    """``pd.crosstab(labels[group], column.astype(str))`` by counting codes (same rows, columns and counts)."""
+    codes, uniques = pd.factorize(column)
+    keep = codes >= 0
+    width = len(uniques)
+    cells = np.bincount(group[keep] * width + codes[keep], minlength=len(labels) * width).reshape(len(labels), width)
+    frame = pd.DataFrame(cells, index=pd.Index(labels), columns=[str(u) for u in uniques])
+    frame = frame.loc[cells.sum(axis=1) > 0]
+    return frame.groupby(level=0).sum().sort_index(axis=1) if frame.index.has_duplicates else frame.sort_index().sort_index(axis=1)
 
 
 class _Tally:
@@ -64,9 +129,11 @@ class _Tally:
         self.watch: pd.DataFrame | None = None
 
     def add(self, table: pd.DataFrame) -> None:
-        group = table["channel"].astype(object).where(table["channel"].notna(), UNASSIGNED).astype(str).to_numpy()
-        self.stages.append(pd.crosstab(group, table["stage"].astype(str)))
-        self.tiers.append(pd.crosstab(group, table["value_tier"].astype(str)))
+        codes, uniques = pd.factorize(table["channel"])
+        labels = [str(u) for u in uniques] + [UNASSIGNED]
+        group = np.where(codes < 0, len(uniques), codes)
+        self.stages.append(_crosstab(group, labels, table["stage"]))
+        self.tiers.append(_crosstab(group, labels, table["value_tier"]))
         part = churn_watchlist(table, top=self.top)
         self.watch = part if self.watch is None else churn_watchlist(pd.concat([self.watch, part]), top=self.top)
 
@@ -131,16 +198,25 @@ def lifecycle_extra(
     """
     rfm, con = inputs.duck_rfm, inputs.duck_rfm.con
     gaps, longer = _gap_counts(con, rfm.table)
-    acq = acquisitions_view(con, inputs.acquisitions)
-    reader = con.sql(_query(rfm, inputs.scores_table, acq)).to_arrow_reader(int(chunk_size))
+    channels = _channels(con, rfm, inputs.scores_table, inputs.acquisitions)
+    sizes = [con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in (inputs.scores_table, channels)]
+    if sizes != [rfm.customers] * 2:
+        raise DataError(f"lifecycle_extra: the scores ({sizes[0]:,} rows) and channels ({sizes[1]:,}) do not match the summary's "
+                        f"{rfm.customers:,} customers; score them with clv.duckdb.score_channels")
+    frequency, money = _Standing(con, rfm.table, "frequency"), _Standing(con, rfm.table, "monetary_value")
+    value = _Standing(con, inputs.scores_table, "clv")
+    reader = con.sql(_query(con, rfm, inputs.scores_table, channels)).to_arrow_reader(int(chunk_size))
     tally, options = _Tally(top), None
     for batch in reader:
         frame = batch.to_pandas().set_index("customer_id")
         if not len(frame):
             continue
+        if not np.array_equal(frame.index.to_numpy(), frame.pop("_rid").to_numpy()):
+            raise DataError("lifecycle_extra: the scores table is not in the summary's customer order; "
+                            "score with clv.duckdb.score_channels")
         part = frame[[f"_rfm_{c}" for c in _RFM]].set_axis(list(_RFM), axis=1)
-        ranks = BaseRanks(rfm.customers, longer[np.searchsorted(gaps, recency_gap(part))], frame["_f_below"].to_numpy(),
-                          frame["_m_below"].to_numpy(), frame["_clv_above"].to_numpy())
+        ranks = BaseRanks(rfm.customers, longer[np.searchsorted(gaps, recency_gap(part))], frequency.below(part["frequency"]),
+                          money.below(part["monetary_value"]), value.above(frame["clv"]))
         channel = frame["_channel"]
         scores = frame.drop(columns=[c for c in frame.columns if c.startswith("_")])
         extra = frame_lifecycle_extra(scores, part, inputs.models, channel, top=top, seed=seed, ranks=ranks)

@@ -1,11 +1,13 @@
 """Scoring a customer base chunk by chunk: :func:`clv.customer_value` on slices of the DuckDB summary.
 
-The summary table is sorted by ``customer_id``; slices of ``chunk_size`` rows
-(by ``rowid``) are valued in pandas and appended to a DuckDB table (for the
-channel sums, computed in SQL) and/or to a table of the CSV rows, which
+The summary table is sorted by ``customer_id``; one query streams it (joined
+once to the acquisitions for the channel models) in customer order, and each
+batch of ``chunk_size`` rows is valued in pandas and appended to a DuckDB table
+(for the channel sums, computed in SQL) and/or to a table of the CSV rows, which
 DuckDB's ``COPY`` writes once at the end (:func:`clv.duckdb.copy_csv`: the
 bytes pandas' ``to_csv`` wrote chunk by chunk). Memory holds one chunk, never
-the whole base. Every output is a function of the customer's own row, so the numbers equal :func:`clv.customer_value` on the whole frame.
+the whole base. Every output is a function of the customer's own row, so the
+numbers equal :func:`clv.customer_value` on the whole frame.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from clv.errors import DataError
 from clv.output import write_text_atomic
 from clv.valuation import purchase_forecast
 
-__all__ = ["DEFAULT_CHUNK", "score", "score_channels"]
+__all__ = ["DEFAULT_CHUNK", "channels_table", "ordered", "score", "score_channels"]
 
 DEFAULT_CHUNK = 250_000
 _tables = itertools.count()
@@ -61,35 +63,105 @@ def _run(rfm: DuckRFM, pairs: dict[Any, tuple[Any, Any]], settings: dict[str, An
     return name
 
 
-def _append(con: Any, name: str, frame: pd.DataFrame, create: bool) -> None:
-    """Append ``frame`` to the DuckDB table ``name`` (created from the first chunk)."""
-    con.register("clv_chunk", frame)
-    verb = f"CREATE TEMP TABLE {name} AS" if create else f"INSERT INTO {name}"
-    con.execute(f"{verb} SELECT * FROM clv_chunk")
-    con.unregister("clv_chunk")
+def channels_table(scores_table: str) -> str:
+    """Name of the table that :func:`score_channels` fills beside ``scores_table``: each scored customer's channel.
+
+    One column, ``channel`` (``NULL`` for a customer without an acquisition
+    row), one row per summary row in the summary's (customer) order, so it
+    lines up with the summary and scores tables by position.
+
+    Parameters
+    ----------
+    scores_table : str
+        Quoted name returned by :func:`score_channels`.
+
+    Returns
+    -------
+    str
+        Quoted table name.
+
+    Examples
+    --------
+    >>> from clv.duckdb.scoring import channels_table
+    >>> channels_table('"clv_scores_0"')
+    '"clv_scores_0_channels"'
+    """
+    return quote(scores_table.strip('"').replace('""', '"') + "_channels")
+
+
+def ordered(con: Any) -> str:
+    """`` ORDER BY customer_id`` unless ``con`` keeps insertion order, where a scan of a customer-sorted table is already sorted.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+
+    Returns
+    -------
+    str
+        SQL to append to a query over customer-sorted tables joined by position.
+
+    Examples
+    --------
+    >>> import clv.duckdb
+    >>> from clv.duckdb.scoring import ordered
+    >>> ordered(clv.duckdb.connect())
+    ''
+    """
+    keeps = con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
+    return "" if str(keeps).lower() in ("true", "1") else " ORDER BY customer_id"
 
 
 def _chunks(rfm: DuckRFM, pairs: dict[Any, tuple[Any, Any]], settings: dict[str, Any], acquisitions: str | None,
             chunk_size: int, name: str | None, rows: str | None, with_rfm: bool) -> int:
-    """Value every slice into the table ``name`` and the CSV rows table ``rows``; return the number of slices."""
+    """One pass over the summary in customer order, fetched ``chunk_size`` rows at a time, valued and appended.
+
+    The summary table is sorted by ``customer_id``; with ``acquisitions`` it is
+    joined to them once (one hash join and one spillable sort), never per chunk.
+    The scores (and, with acquisitions, the channel of each customer, for
+    :func:`channels_table`) and the CSV rows (table ``rows``) go in through a
+    second cursor while the stream is open, so their tables are regular tables
+    of the main schema. Returns the number of chunks.
+    """
+    import pyarrow as pa
+
     con = rfm.con
-    done = 0
     names = [c for c in rfm.columns if c == "customer_id" or c in RFM_COLUMNS]  # no monetary_value without amounts
     cols = ", ".join(f"r.{quote(c)}" for c in names)
-    group = ", coalesce(CAST(a.channel AS VARCHAR), '*') AS _group" if acquisitions else ""
-    join = f" LEFT JOIN {acquisitions} a USING (customer_id)" if acquisitions else ""
-    for start in range(0, max(rfm.customers, 1), chunk_size):
-        pdf = con.execute(f"SELECT {cols}{group} FROM (SELECT * FROM {rfm.table} WHERE rowid >= {start} AND "
-                          f"rowid < {start + chunk_size}) r{join} ORDER BY r.customer_id").df()
-        if not len(pdf):
-            continue
-        scored = _value(pdf, pairs, settings)
-        if name is not None:
-            _append(con, name, scored, done == 0)
-        if rows is not None:
-            _append(con, rows, pdf[names].join(scored.drop(columns="customer_id")) if with_rfm else scored, done == 0)
-        done += 1
+    if acquisitions:
+        sql = (f"SELECT {cols}, CAST(a.channel AS VARCHAR) AS _channel FROM {rfm.table} r "
+               f"LEFT JOIN {acquisitions} a USING (customer_id) ORDER BY r.customer_id")
+    else:
+        sql = f"SELECT {cols} FROM {rfm.table} r{ordered(con)}"
+    reader = con.sql(sql).to_arrow_reader(int(chunk_size))
+    writer = con.cursor()
+    done = 0
+    try:
+        for batch in reader:
+            if not batch.num_rows:
+                continue
+            pdf = batch.to_pandas()
+            if acquisitions:
+                pdf["_group"] = pdf.pop("_channel").fillna("*")
+            scored = _value(pdf, pairs, settings)
+            if name is not None:
+                _append(writer, name, pa.Table.from_pandas(scored, preserve_index=False), done == 0)
+                if acquisitions:
+                    _append(writer, channels_table(name), pa.table({"channel": batch.column("_channel")}), done == 0)
+            if rows is not None:
+                _append(writer, rows, pdf[names].join(scored.drop(columns="customer_id")) if with_rfm else scored, done == 0)
+            done += 1
+    finally:
+        writer.close()
     return done
+
+
+def _append(writer: Any, table: str, rows: Any, create: bool) -> None:
+    """Append an Arrow table or a DataFrame to ``table`` (created from it first, in the main schema)."""
+    writer.register("clv_chunk", rows)
+    verb = f"CREATE OR REPLACE TABLE {table} AS" if create else f"INSERT INTO {table}"
+    writer.execute(f"{verb} SELECT * FROM clv_chunk")
+    writer.unregister("clv_chunk")
 
 
 def _value(pdf: pd.DataFrame, pairs: dict[Any, tuple[Any, Any]], settings: dict[str, Any]) -> pd.DataFrame:
@@ -143,7 +215,10 @@ def score(
     -------
     str or None
         Quoted name of the DuckDB scores table (``customer_id`` and the
-        columns of :func:`clv.customer_value`), or ``None`` with ``table=False``.
+        columns of :func:`clv.customer_value`, in customer order), or ``None``
+        with ``table=False``. A table of the connection's main schema, not a
+        TEMP one (it is filled through a second cursor while the summary
+        streams out of the connection), as the summary table is.
 
     Examples
     --------
@@ -194,7 +269,9 @@ def score_channels(
     Returns
     -------
     str
-        Quoted name of the DuckDB scores table.
+        Quoted name of the DuckDB scores table, as :func:`score` returns it;
+        beside it, :func:`channels_table` gives each customer's channel in
+        the same order.
 
     Examples
     --------
