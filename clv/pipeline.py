@@ -356,21 +356,13 @@ def _duckdb_inputs(acquisitions: Any, config: ReportConfig) -> tuple[Any, Any, A
     if config.model_kind == "bayes":
         raise DataError("--engine duckdb supports --model mle only")
     from clv import duckdb as duck
+    from clv.duckdb.acquisitions import read_acquisitions_or_frame
 
     if config.transaction_columns.get("date_format") is not None:
         raise DataError("--date-format is not supported with --engine duckdb (it reads typed or ISO dates); use --engine pandas")
     con = duck.connect(memory_limit=config.duckdb_memory_limit, temp_directory="auto")
     if acquisitions is None:  # validated in DuckDB, on the engine's connection: never a pandas frame of every customer
-        config.progress(f"reading {config.acquisitions} in DuckDB")
-        try:
-            acquisitions = duck.read_acquisitions(config.acquisitions, con=con,
-                                                  **{k: v for k, v in config.acquisition_columns.items() if k != "date_format"})
-        except DataError as exc:  # text dates in another form than ISO: the pandas reader parses them, as before
-            if "reads typed or ISO dates" not in str(exc):
-                raise
-            acquisitions = read_acquisitions(config.acquisitions, **config.acquisition_columns)
-        if not isinstance(acquisitions, pd.DataFrame):
-            config.progress(f"{acquisitions.rows:,} acquisitions in {len(acquisitions.channels)} channels")
+        acquisitions = read_acquisitions_or_frame(config.acquisitions, con=con, columns=config.acquisition_columns, progress=config.progress)
     source = duck.source_of(con, config.transactions, config.transactions_sql, config.database_url, config.progress)
     inputs = duck.report_inputs(
         source, acquisitions, con=con, progress=config.progress, observation_end=config.observation_end,

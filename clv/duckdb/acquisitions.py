@@ -218,3 +218,51 @@ def read_acquisitions(
     counts = con.execute(f"SELECT channel, count(*) FROM {table} GROUP BY channel ORDER BY channel").fetchall()
     channels = pd.Series({c: int(n) for c, n in counts}, name="customers", dtype="int64").rename_axis("channel")
     return DuckAcquisitions(con, table, int(channels.sum()), channels)
+
+
+def read_acquisitions_or_frame(source: Any, *, con: Any, columns: dict[str, Any], progress: Any = None) -> Any:
+    """The acquisitions as :func:`read_acquisitions` reads them into ``con``, or, for text dates in a non-ISO form, as pandas.
+
+    ``clv report --engine duckdb`` validates the acquisition table in the
+    engine (never a pandas frame of every customer); a table whose dates are
+    text in another form than ISO goes through :func:`clv.read_acquisitions`
+    instead, which parses them, as the report always did.
+
+    Parameters
+    ----------
+    source : str or pathlib.Path
+        The acquisition file or directory.
+    con : duckdb.DuckDBPyConnection
+        The engine's connection.
+    columns : dict
+        Column names (``customer``, ``channel``, ``acquired_at``, ``cost``);
+        ``date_format`` is ignored here.
+    progress : callable, optional
+        Called with a short text.
+
+    Returns
+    -------
+    DuckAcquisitions or pandas.DataFrame
+
+    Examples
+    --------
+    >>> import clv.duckdb
+    >>> from clv.datasets import data_path
+    >>> from clv.duckdb.acquisitions import read_acquisitions_or_frame
+    >>> acq = read_acquisitions_or_frame(data_path("demo/acquisitions.csv"), con=clv.duckdb.connect(), columns={})
+    >>> type(acq).__name__
+    'DuckAcquisitions'
+    """
+    from clv.data.acquisitions import read_acquisitions as read_frame
+
+    if progress is not None:
+        progress(f"reading {source} in DuckDB")
+    try:
+        acquisitions = read_acquisitions(source, con=con, **{k: v for k, v in columns.items() if k != "date_format"})
+    except DataError as exc:
+        if "reads typed or ISO dates" not in str(exc):
+            raise
+        return read_frame(source, **columns)
+    if progress is not None:
+        progress(f"{acquisitions.rows:,} acquisitions in {len(acquisitions.channels)} channels")
+    return acquisitions
