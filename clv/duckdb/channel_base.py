@@ -44,6 +44,7 @@ from clv.channels.costs import check_acquisitions, record_costs, record_membersh
 from clv.channels.report import ChannelReport, build_report
 from clv.checks import check_margin
 from clv.data.summary import time_unit_days
+from clv.duckdb.fitting import acquisitions_view
 from clv.duckdb.session import quote
 from clv.errors import DataError
 
@@ -55,10 +56,8 @@ _OPTIONAL = ("p_alive", "clv_lower", "clv_upper")
 
 def _acquisitions(con: Any, acquisitions: Any) -> str:
     """SQL naming the acquisition rows (``customer_id, channel, acquired_at, cost``, cost NULL when unknown), in input order."""
-    if hasattr(acquisitions, "table") and hasattr(acquisitions, "channels"):  # a clv.duckdb.DuckAcquisitions
-        if acquisitions.con is not con:
-            raise DataError("the acquisitions were read on another DuckDB connection than the summary's; pass con= to both")
-        return acquisitions.table
+    if hasattr(acquisitions, "table") and hasattr(acquisitions, "channels"):  # a clv.duckdb.DuckAcquisitions: its own table
+        return acquisitions_view(con, acquisitions)
     frame = check_acquisitions(acquisitions)[["customer_id", "channel", "acquired_at", "cost"]]
     name = f"clv_base_acq_{next(_names)}"
     con.register(name, frame.assign(cost=frame["cost"].astype(float)))
